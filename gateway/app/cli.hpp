@@ -1,0 +1,30 @@
+#pragma once
+/// Command line: `gatehouse serve|validate|routes`, --version, --help. Parsing is pure (tested);
+/// run_cli() does the work and returns the exit code.
+
+#include <optional>
+#include <string>
+
+namespace gh::app {
+
+struct CliOptions {
+  enum class Command { kServe, kValidate, kRoutes, kVersion, kHelp };
+  Command command = Command::kServe;
+  std::string config = "config/gatehouse.yaml";
+  std::optional<std::string> log_level;   // overrides logging.level
+  std::optional<std::string> log_format;  // overrides logging.format
+  unsigned threads = 0;                   // overrides server.threads when > 0
+};
+
+struct CliParse {
+  std::optional<CliOptions> options;
+  std::string error;  // usage problem, when options is empty
+};
+
+CliParse parse_cli(int argc, const char* const* argv);
+std::string usage();
+
+/// Exit codes: 0 ok; 1 invalid config (validate/routes); 2 usage or startup error.
+int run_cli(int argc, const char* const* argv);
+
+}  // namespace gh::app

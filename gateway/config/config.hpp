@@ -1,0 +1,127 @@
+#pragma once
+/// The config as plain structs. Produced by load_config() (loader.cpp) from YAML; consumed by the
+/// snapshot compiler (pipeline/) and the server (server/). Plugin-owned subtrees (a route's
+/// `integration`, top-level sections such as `upstreams`) stay as Nodes: their factories parse
+/// them and report their own diagnostics.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/config/yaml_reader.hpp"
+#include "gateway/core/api_protocol.hpp"
+
+namespace gh::config {
+
+struct TlsConfig {
+  std::string cert_file;
+  std::string key_file;
+};
+
+/// What a listener serves: API traffic, or the services endpoint (AWS service APIs and the
+/// /_gatehouse admin endpoints), as LocalStack's :4566 does.
+enum class ListenerRole { kApis, kServices };
+
+struct ListenerConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 3000;  // 0 = pick a free port (tests)
+  ListenerRole role = ListenerRole::kApis;
+  std::optional<TlsConfig> tls;
+  Location where;
+};
+
+/// Limits and deadlines for client connections. Defaults follow AWS where AWS has a number.
+struct LimitsConfig {
+  std::size_t max_header_bytes = 10240;             // request line + headers (AWS: 10,240 bytes)
+  std::size_t max_body_bytes = 10 * 1024 * 1024;    // AWS payload quota: 10 MB
+  std::size_t max_connections = 10000;
+  std::chrono::milliseconds header_timeout{10000};  // first byte to end of headers (slowloris)
+  std::chrono::milliseconds body_timeout{30000};    // reading the body
+  std::chrono::milliseconds idle_timeout{60000};    // keep-alive connection with no request
+  std::chrono::milliseconds drain_timeout{10000};   // graceful shutdown: in-flight requests
+};
+
+struct ServerConfig {
+  unsigned threads = 0;  // 0 = number of cores
+  std::vector<ListenerConfig> listeners;
+  LimitsConfig limits;
+  bool watch_config = true;  // reload when the config file changes
+};
+
+enum class LogFormat { kText, kJson };
+
+struct AccessLogConfig {
+  /// "stdout", "stderr", "off", or a file path.
+  std::string destination = "stdout";
+  /// A `$context.*` template; the presets "text" and "json" are resolved by the loader.
+  std::string format;
+};
+
+struct LoggingConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, off
+  LogFormat format = LogFormat::kText;
+  AccessLogConfig access_log;
+};
+
+struct StageConfig {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> variables;  // sorted by name
+  Node node;  // the stage's mapping, for plugin-owned keys
+};
+
+struct RouteConfig {
+  std::string route_key;  // as written: "GET /pets/{id}", "$default"
+  Node node;              // the route's mapping
+  Node integration;       // parsed by the integration's factory
+  Location where;
+};
+
+struct ApiConfig {
+  std::string id;
+  std::string name;
+  core::ApiProtocol protocol = core::ApiProtocol::kHttp;
+  std::string base_path;  // "" or "/segment[/segment…]"
+  std::vector<StageConfig> stages;
+  std::vector<RouteConfig> routes;
+  Node node;  // the API's mapping, for plugin-owned keys
+  Location where;
+};
+
+struct AwsConfig {
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+};
+
+struct Config {
+  std::string source_file;
+  AwsConfig aws;
+  ServerConfig server;
+  LoggingConfig logging;
+  std::vector<ApiConfig> apis;
+  Node root;  // whole document, for plugin-owned top-level sections
+};
+
+/// Keys that plugins own, so the strict loader accepts them where they appear.
+struct PluginKeys {
+  std::vector<std::string> top_level;
+  std::vector<std::string> api;
+  std::vector<std::string> stage;
+  std::vector<std::string> route;
+};
+
+/// Loads and checks the structure of a config file. Returns nullopt if any error was found;
+/// every error is in `diags`. Plugin subtrees are checked later by the snapshot compiler.
+std::optional<Config> load_config(const std::string& path, const PluginKeys& plugin_keys,
+                                  Diagnostics& diags);
+/// Same from YAML text (tests; `name` appears in diagnostics).
+std::optional<Config> load_config_text(const std::string& text, const std::string& name,
+                                       const PluginKeys& plugin_keys, Diagnostics& diags);
+
+/// The access-log templates behind the presets "text" and "json".
+extern const char* const kAccessLogTextFormat;
+extern const char* const kAccessLogJsonFormat;
+
+}  // namespace gh::config

@@ -1,0 +1,84 @@
+#pragma once
+/// RequestContext: one per request, passed by reference through every phase and the integration.
+/// Owned by the connection's coroutine; only touched from that connection's executor.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/core/api_info.hpp"
+#include "gateway/core/gateway_error.hpp"
+#include "gateway/core/request.hpp"
+
+namespace gh::core {
+
+class Services;
+
+/// Who is calling: `$context.identity.*`. Empty strings are AWS's nulls. Auth phases fill it.
+struct Identity {
+  std::string source_ip;
+  std::string user_agent;
+  std::string access_key;
+  std::string account_id;
+  std::string caller;
+  std::string user;
+  std::string user_arn;
+  std::string principal_org_id;
+  std::string api_key;
+  std::string api_key_id;
+};
+
+struct PathParam {
+  std::string name;   // without braces and without '+'
+  std::string value;  // raw, still percent-encoded, as AWS passes it in payload 1.0
+};
+
+struct RequestContext {
+  Request request;
+
+  // What the request matched (null until routing succeeded).
+  const ApiInfo* api = nullptr;
+  const StageInfo* stage = nullptr;
+  const RouteInfo* route = nullptr;
+  std::vector<PathParam> path_params;
+  /// The request path with the stage (or base path) removed: `$request.path`, the path a REST
+  /// payload 1.0 event calls `path`. Raw (percent-encoded).
+  std::string path;
+  /// Host the client addressed, without port: `$context.domainName`.
+  std::string domain_name;
+
+  std::string request_id;           // $context.requestId
+  std::string extended_request_id;  // $context.extendedRequestId
+  std::chrono::system_clock::time_point request_time;
+  std::chrono::steady_clock::time_point received;
+
+  Identity identity;
+
+  // Integration outcome, for `$context.integration*` and metrics.
+  int integration_status = -1;  // HTTP status the integration answered, -1 when none
+  std::optional<std::chrono::steady_clock::duration> integration_latency;
+  std::string integration_error;
+
+  // The gateway error answered, if any: `$context.error.*`.
+  std::optional<ErrorKind> error_kind;
+  std::string error_message;
+
+  // Final response facts, for the access log: `$context.status`, `$context.responseLength`.
+  int status = 0;
+  std::size_t response_length = 0;
+
+  /// Long-lived shared services (never null while a request runs).
+  Services* services = nullptr;
+
+  /// Value of path parameter `name` (raw), or nullptr.
+  const std::string* path_param(std::string_view name) const noexcept {
+    for (const auto& p : path_params) {
+      if (p.name == name) return &p.value;
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace gh::core

@@ -1,0 +1,197 @@
+#include "gateway/pipeline/gateway.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <variant>
+
+#include "gateway/core/error_response.hpp"
+#include "gateway/core/integration.hpp"
+#include "gateway/core/middleware.hpp"
+#include "gateway/core/services.hpp"
+#include "gateway/pipeline/response_headers.hpp"
+#include "gateway/util/ids.hpp"
+
+namespace gh::pipeline {
+
+namespace {
+
+std::string json_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+}  // namespace
+
+Gateway::Gateway(core::Services& services, Metrics& metrics)
+    : services_(services), metrics_(metrics) {}
+
+void Gateway::install(Installed installed) {
+  auto fresh = std::make_shared<const Installed>(std::move(installed));
+  std::lock_guard lock(mutex_);
+  installed_ = std::move(fresh);
+  generation_.fetch_add(1, std::memory_order_release);
+}
+
+std::shared_ptr<const Installed> Gateway::installed() const {
+  std::lock_guard lock(mutex_);
+  return installed_;
+}
+
+const Installed& Gateway::refresh(SnapshotHandle& handle) const {
+  std::uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (!handle.installed || handle.generation != generation) {
+    std::lock_guard lock(mutex_);
+    handle.installed = installed_;
+    handle.generation = generation_.load(std::memory_order_relaxed);
+  }
+  return *handle.installed;
+}
+
+void Gateway::begin(Exchange& ex, SnapshotHandle& handle) const {
+  ex.installed = &refresh(handle);
+  core::RequestContext& ctx = ex.ctx;
+  ctx.services = &services_;
+  ctx.received = std::chrono::steady_clock::now();
+  ctx.request_time = std::chrono::system_clock::now();
+  ctx.identity.source_ip = ctx.request.connection.source_ip;
+  ctx.identity.user_agent = ctx.request.headers.get("User-Agent");
+  if (ex.role == config::ListenerRole::kApis) {
+    ex.dispatch = dispatch(*ex.installed->snapshot, ctx);
+  }
+  // REST: a UUID request id plus a short extended id; HTTP APIs use the short form for both.
+  ctx.extended_request_id = util::short_request_id();
+  ctx.request_id = ex.dispatch.protocol() == core::ApiProtocol::kRest ? util::uuid_v4()
+                                                                      : ctx.extended_request_id;
+}
+
+core::Response Gateway::error_response(Exchange& ex, core::GatewayError error) const {
+  core::ApiProtocol protocol = ex.dispatch.protocol();
+  ex.ctx.error_kind = error.kind;
+  ex.ctx.error_message = error.message.empty()
+                             ? std::string(core::default_error_message(error.kind, protocol))
+                             : error.message;
+  return core::render_error(error, protocol);
+}
+
+core::Response Gateway::reject(Exchange& ex, core::GatewayError error) const {
+  core::Response response = error_response(ex, std::move(error));
+  decorate(ex, response);
+  return response;
+}
+
+void Gateway::decorate(Exchange& ex, core::Response& response) const {
+  if (ex.role == config::ListenerRole::kServices) return;
+  if (ex.dispatch.protocol() == core::ApiProtocol::kRest) {
+    response.headers.set("x-amzn-RequestId", ex.ctx.request_id);
+    response.headers.set("x-amz-apigw-id", ex.ctx.extended_request_id);
+    // API Gateway adds a Content-Type when the integration gave none (aws-behaviour.md §1.4).
+    if (!response.headers.contains("Content-Type")) {
+      response.headers.add("Content-Type", "application/json");
+    }
+  } else {
+    response.headers.set("apigw-requestid", ex.ctx.request_id);
+  }
+}
+
+boost::asio::awaitable<core::Response> Gateway::run(Exchange& ex) const {
+  if (ex.role == config::ListenerRole::kServices) co_return services_response(ex);
+
+  core::RequestContext& ctx = ex.ctx;
+  const RouteBinding* binding = ex.dispatch.binding();
+  if (!binding) co_return reject(ex, core::GatewayError::of(core::ErrorKind::kNoRoute));
+
+  core::Response response;
+  try {
+    bool answered = false;
+    for (const auto& mw : binding->middleware) {
+      core::Step step = co_await mw->handle(ctx);
+      if (auto* r = std::get_if<core::Response>(&step)) {
+        response = std::move(*r);
+        answered = true;
+        break;
+      }
+      if (auto* e = std::get_if<core::GatewayError>(&step)) {
+        response = error_response(ex, std::move(*e));
+        answered = true;
+        break;
+      }
+    }
+    if (!answered) {
+      auto start = std::chrono::steady_clock::now();
+      core::IntegrationResult result = co_await binding->integration->invoke(ctx);
+      ctx.integration_latency = std::chrono::steady_clock::now() - start;
+      if (auto* r = std::get_if<core::Response>(&result)) {
+        if (ctx.integration_status < 0) ctx.integration_status = r->status;
+        normalize_integration_headers(ex.dispatch.protocol(), r->headers);
+        response = std::move(*r);
+      } else {
+        response = error_response(ex, std::move(std::get<core::GatewayError>(result)));
+      }
+    }
+    for (auto it = binding->middleware.rbegin(); it != binding->middleware.rend(); ++it) {
+      (*it)->on_response(ctx, response);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("request {}: unexpected error in route \"{}\": {}", ctx.request_id,
+                  ctx.route ? ctx.route->route_key : "-", e.what());
+    response = error_response(ex, core::GatewayError::of(core::ErrorKind::kInternal));
+  }
+  decorate(ex, response);
+  co_return response;
+}
+
+core::Response Gateway::services_response(Exchange& ex) const {
+  const core::Request& req = ex.ctx.request;
+  core::Response response;
+  if (req.path == "/_gatehouse/health" && (req.method == "GET" || req.method == "HEAD")) {
+    bool draining = draining_.load();
+    const Snapshot& snap = *ex.installed->snapshot;
+    double uptime =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    response.status = draining ? 503 : 200;
+    response.headers.add("Content-Type", "application/json");
+    response.body = std::string("{\"status\":\"") + (draining ? "draining" : "ok") +
+                    "\",\"version\":\"" GATEHOUSE_VERSION "\",\"apis\":" +
+                    std::to_string(snap.apis().size()) +
+                    ",\"openConnections\":" + std::to_string(metrics_.open_connections()) +
+                    ",\"uptimeSeconds\":" + json_number(uptime) + "}";
+    return response;
+  }
+  if (req.path == "/_gatehouse/metrics" && (req.method == "GET" || req.method == "HEAD")) {
+    response.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    response.body = metrics_.render_prometheus();
+    return response;
+  }
+  response.status = 404;
+  response.headers.add("Content-Type", "application/json");
+  response.body = "{\"message\":\"Not Found\"}";
+  return response;
+}
+
+void Gateway::complete(Exchange& ex) const {
+  if (ex.role != config::ListenerRole::kApis) return;
+  core::RequestContext& ctx = ex.ctx;
+  auto latency = std::chrono::steady_clock::now() - ctx.received;
+  const Snapshot& snap = *ex.installed->snapshot;
+  RouteMetrics* cell = snap.unknown_api_metrics();
+  if (const RouteBinding* b = ex.dispatch.binding()) {
+    cell = b->metrics;
+  } else if (ex.dispatch.api) {
+    cell = ex.dispatch.api->unmatched_metrics;
+  }
+  if (cell) {
+    cell->record(ctx.status, latency,
+                 ctx.integration_latency ? &*ctx.integration_latency : nullptr);
+  }
+  AccessLog* log = ex.installed->access_log.get();
+  if (log && log->enabled()) {
+    thread_local std::string line;
+    line.clear();
+    snap.access_log_format().render(ctx, line, "-", snap.access_log_json());
+    log->write(line);
+  }
+}
+
+}  // namespace gh::pipeline

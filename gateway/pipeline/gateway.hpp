@@ -1,0 +1,92 @@
+#pragma once
+/// Gateway: what a connection calls for every request. It owns the installed snapshot (swapped
+/// atomically on reload), picks API/stage/route, runs the phases and the integration, renders
+/// errors, adds AWS's response headers, and records metrics and the access log.
+///
+/// All methods are thread-safe and never block; run() is a coroutine on the connection's
+/// executor. A connection caches the installed snapshot in a SnapshotHandle and refreshes it
+/// between requests, so the hot path takes no lock and touches no shared reference count.
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "gateway/config/config.hpp"
+#include "gateway/core/request_context.hpp"
+#include "gateway/core/response.hpp"
+#include "gateway/pipeline/access_log.hpp"
+#include "gateway/pipeline/dispatch.hpp"
+#include "gateway/pipeline/metrics.hpp"
+#include "gateway/pipeline/snapshot.hpp"
+
+namespace gh::core {
+class Services;
+}
+
+namespace gh::pipeline {
+
+/// What is installed: a compiled config and the access-log sink it names.
+struct Installed {
+  std::shared_ptr<const Snapshot> snapshot;
+  std::shared_ptr<AccessLog> access_log;
+};
+
+/// A connection's cached view of the installed config.
+struct SnapshotHandle {
+  std::shared_ptr<const Installed> installed;
+  std::uint64_t generation = 0;
+};
+
+/// One request's state between the connection and the gateway.
+struct Exchange {
+  core::RequestContext ctx;
+  config::ListenerRole role = config::ListenerRole::kApis;
+  const Installed* installed = nullptr;
+  Dispatch dispatch;
+
+  const config::LimitsConfig& limits() const { return installed->snapshot->config().server.limits; }
+};
+
+class Gateway {
+ public:
+  Gateway(core::Services& services, Metrics& metrics);
+
+  /// Makes `installed` the config for every request that starts from now on.
+  void install(Installed installed);
+  /// The installed config (for the server: listeners, limits, reload comparison).
+  std::shared_ptr<const Installed> installed() const;
+  /// Brings a connection's handle up to date (cheap when nothing changed).
+  const Installed& refresh(SnapshotHandle& handle) const;
+
+  /// After the request head was read: ids, timestamps, API/stage/route. ex.ctx.request must
+  /// hold method, target, headers and connection info; the body is read afterwards.
+  void begin(Exchange& ex, SnapshotHandle& handle) const;
+  /// The response for a request refused before its body was read (too large, bad framing).
+  core::Response reject(Exchange& ex, core::GatewayError error) const;
+  /// Runs the request: services endpoint, or phases and integration. Never throws.
+  boost::asio::awaitable<core::Response> run(Exchange& ex) const;
+  /// After the response was written, or the client went away: metrics and access log.
+  void complete(Exchange& ex) const;
+
+  /// Draining: health answers 503 so load balancers stop sending traffic.
+  void set_draining(bool draining) noexcept { draining_.store(draining); }
+  Metrics& metrics() const noexcept { return metrics_; }
+
+ private:
+  core::Response error_response(Exchange& ex, core::GatewayError error) const;
+  void decorate(Exchange& ex, core::Response& response) const;
+  core::Response services_response(Exchange& ex) const;
+
+  core::Services& services_;
+  Metrics& metrics_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Installed> installed_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<bool> draining_{false};
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace gh::pipeline

@@ -1,0 +1,40 @@
+#include "gateway/pipeline/response_headers.hpp"
+
+#include <array>
+
+namespace gh::pipeline {
+
+bool is_hop_by_hop(std::string_view name) noexcept {
+  static constexpr std::array<std::string_view, 9> kHopByHop = {
+      "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "TE",
+      "Trailer",    "Transfer-Encoding", "Upgrade", "Content-Length"};
+  for (auto h : kHopByHop) {
+    if (core::iequals(h, name)) return true;
+  }
+  return false;
+}
+
+void normalize_integration_headers(core::ApiProtocol protocol, core::HeaderMap& headers) {
+  core::HeaderMap out;
+  out.reserve(headers.size());
+  for (const auto& f : headers) {
+    if (protocol == core::ApiProtocol::kRest) {
+      if (core::iequals(f.name, "Transfer-Encoding") || core::iequals(f.name, "Keep-Alive") ||
+          core::iequals(f.name, "Proxy-Connection")) {
+        continue;
+      }
+      if (core::iequals(f.name, "Connection") || core::iequals(f.name, "Content-Length") ||
+          core::iequals(f.name, "Date") || core::iequals(f.name, "Server") ||
+          core::iequals(f.name, "x-amzn-RequestId")) {
+        out.add("x-amzn-Remapped-" + f.name, f.value);
+        continue;
+      }
+    } else {
+      if (is_hop_by_hop(f.name) || core::iequals(f.name, "Date")) continue;
+    }
+    out.add(f.name, f.value);
+  }
+  headers = std::move(out);
+}
+
+}  // namespace gh::pipeline

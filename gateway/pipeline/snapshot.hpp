@@ -1,0 +1,84 @@
+#pragma once
+/// Snapshot: the compiled, immutable form of one config: APIs with their route tables and, per
+/// stage, the plugin instances bound to every route. Shared as shared_ptr<const Snapshot>; every
+/// request holds the snapshot it started with, so a reload swaps a pointer and never disturbs a
+/// request in flight.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/config/config.hpp"
+#include "gateway/core/api_info.hpp"
+#include "gateway/core/integration.hpp"
+#include "gateway/core/middleware.hpp"
+#include "gateway/core/value_template.hpp"
+#include "gateway/routing/route_table.hpp"
+
+namespace gh::core {
+class PluginRegistry;
+class Services;
+}  // namespace gh::core
+
+namespace gh::pipeline {
+
+class Metrics;
+class RouteMetrics;
+
+/// A route's plugin instances in one stage.
+struct RouteBinding {
+  std::shared_ptr<const core::Integration> integration;
+  std::vector<std::shared_ptr<const core::Middleware>> middleware;  // sorted by phase
+  RouteMetrics* metrics = nullptr;                                  // owned by Metrics
+};
+
+struct CompiledStage {
+  core::StageInfo info;
+  std::vector<RouteBinding> bindings;  // parallel to CompiledApi::routes
+};
+
+struct CompiledApi {
+  core::ApiInfo info;
+  std::string base_path;
+  routing::RouteTable table;
+  std::vector<core::RouteInfo> routes;  // index = id in `table`
+  std::vector<CompiledStage> stages;
+  const CompiledStage* default_stage = nullptr;  // HTTP APIs: "$default", if declared
+  RouteMetrics* unmatched_metrics = nullptr;     // requests that matched no route
+
+  const CompiledStage* stage(std::string_view name) const noexcept;
+};
+
+class Snapshot {
+ public:
+  const config::Config& config() const noexcept { return config_; }
+  const std::vector<std::unique_ptr<CompiledApi>>& apis() const noexcept { return apis_; }
+  const CompiledApi* api(std::string_view id) const noexcept;
+  /// APIs reachable without a Host match or base path (none has a basePath): the fallback when
+  /// exactly one exists.
+  const CompiledApi* sole_root_api() const noexcept { return sole_root_api_; }
+  const core::ValueTemplate& access_log_format() const noexcept { return *access_log_format_; }
+  /// The access-log format is JSON: values are escaped for JSON strings.
+  bool access_log_json() const noexcept { return access_log_json_; }
+  RouteMetrics* unknown_api_metrics() const noexcept { return unknown_api_metrics_; }
+
+  /// Compiles `config`: route tables, and every plugin instance through its factory. Returns
+  /// nullptr if any diagnostic is an error. Runs on one thread; plugins may create services.
+  /// `metrics` may be null (validate, routes).
+  static std::shared_ptr<const Snapshot> compile(config::Config config,
+                                                 const core::PluginRegistry& plugins,
+                                                 core::Services& services, Metrics* metrics,
+                                                 config::Diagnostics& diags);
+
+ private:
+  config::Config config_;
+  std::vector<std::unique_ptr<CompiledApi>> apis_;
+  const CompiledApi* sole_root_api_ = nullptr;
+  std::optional<core::ValueTemplate> access_log_format_;
+  bool access_log_json_ = false;
+  RouteMetrics* unknown_api_metrics_ = nullptr;
+};
+
+}  // namespace gh::pipeline

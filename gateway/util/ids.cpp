@@ -1,0 +1,67 @@
+#include "gateway/util/ids.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "gateway/util/encoding.hpp"
+
+namespace gh::util {
+
+namespace {
+std::mt19937_64& generator() {
+  thread_local std::mt19937_64 gen{[] {
+    std::random_device rd;
+    std::seed_seq seq{rd(), rd(), rd(), rd()};
+    return std::mt19937_64(seq);
+  }()};
+  return gen;
+}
+}  // namespace
+
+void random_bytes(unsigned char* out, std::size_t n) {
+  auto& gen = generator();
+  while (n > 0) {
+    std::uint64_t v = gen();
+    for (int i = 0; i < 8 && n > 0; ++i, --n) {
+      *out++ = static_cast<unsigned char>(v);
+      v >>= 8;
+    }
+  }
+}
+
+std::string uuid_v4() {
+  unsigned char b[16];
+  random_bytes(b, sizeof b);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  std::string hex = hex_lower(std::string_view(reinterpret_cast<const char*>(b), sizeof b));
+  return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' +
+         hex.substr(16, 4) + '-' + hex.substr(20, 12);
+}
+
+std::string short_request_id() {
+  unsigned char b[11];
+  random_bytes(b, sizeof b);
+  // AWS's ids use the URL-safe alphabet ("R9NOvE-qIAMECfw=", "LGSu_i1cLPEEPNw=").
+  std::string id = base64_encode(std::string_view(reinterpret_cast<const char*>(b), sizeof b));
+  for (char& c : id) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return id;
+}
+
+std::string trace_id() {
+  unsigned char b[12];
+  random_bytes(b, sizeof b);
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  char epoch[9];
+  std::snprintf(epoch, sizeof epoch, "%08llx", static_cast<unsigned long long>(secs));
+  return std::string("Root=1-") + epoch + '-' +
+         hex_lower(std::string_view(reinterpret_cast<const char*>(b), sizeof b));
+}
+
+}  // namespace gh::util

@@ -1,0 +1,19 @@
+#pragma once
+/// Request identifiers in AWS's formats. Thread-safe (a random generator per thread), cheap
+/// enough for every request.
+
+#include <string>
+
+namespace gh::util {
+
+/// Random UUID v4, lower-case: REST `$context.requestId` / `x-amzn-RequestId`.
+std::string uuid_v4();
+/// 16 characters of URL-safe base64 ending in "=" (11 random bytes), like "R9NOvE-qIAMECfw=":
+/// `$context.extendedRequestId`, and the HTTP API `$context.requestId` / `apigw-requestid`.
+std::string short_request_id();
+/// X-Ray trace id: "Root=1-<8 hex epoch seconds>-<24 hex random>".
+std::string trace_id();
+/// `n` random bytes from the per-thread generator (not for secrets).
+void random_bytes(unsigned char* out, std::size_t n);
+
+}  // namespace gh::util

@@ -1,0 +1,24 @@
+#pragma once
+/// Time formats AWS uses. Thread-safe; the HTTP Date value is cached per thread per second.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace gh::util {
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+/// "10/Mar/2020:00:03:59 +0000" ($context.requestTime, CLF).
+std::string clf_time(SystemTime t);
+/// "Tue, 10 Mar 2020 00:03:59 GMT" (HTTP Date). Returns a per-thread cached view, valid until
+/// the next call on the same thread.
+std::string_view http_date_now();
+std::string http_date(SystemTime t);
+/// "2020-03-10T00:03:59.123Z"
+std::string iso8601_millis(SystemTime t);
+/// Milliseconds since the Unix epoch ($context.requestTimeEpoch).
+std::int64_t epoch_millis(SystemTime t);
+
+}  // namespace gh::util
