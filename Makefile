@@ -1,0 +1,43 @@
+# Thin wrapper: install packages, configure, build, run, test. CMake does the real work.
+#   make run    set up and serve config/gatehouse.yaml
+#   make test   set up, build (-Werror) and run every test, then again under ASan+UBSan
+RELEASE_DIR ?= build/release
+ASAN_DIR    ?= build/asan
+CONFIG      ?= config/gatehouse.yaml
+JOBS        ?= $(shell nproc)
+CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
+
+.PHONY: deps build run test test-release test-asan bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+$(RELEASE_DIR)/build.ninja:
+	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DGATEHOUSE_WERROR=ON
+
+$(ASAN_DIR)/build.ninja:
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_WERROR=ON \
+	  -DGATEHOUSE_SANITIZE=ON
+
+build: deps $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR) -j$(JOBS) --target gatehouse
+
+run: build
+	$(RELEASE_DIR)/gatehouse serve -c $(CONFIG)
+
+test-release: deps $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR) -j$(JOBS)
+	cd $(RELEASE_DIR) && ctest $(CTEST_FLAGS)
+
+test-asan: deps $(ASAN_DIR)/build.ninja
+	cmake --build $(ASAN_DIR) -j$(JOBS)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_FLAGS)
+
+test: test-release test-asan
+
+bench: build
+	bench/http/run.sh
+
+clean:
+	rm -rf build

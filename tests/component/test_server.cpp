@@ -1,0 +1,109 @@
+// The real server, in-process, from inline YAML on port 0.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/component/server_fixture.hpp"
+
+using gh::testing::Client;
+using gh::testing::RunningServer;
+
+namespace {
+
+const char* kConfig = R"(version: 1
+server:
+  listeners:
+    - {host: 127.0.0.1, port: 0, serves: apis}
+    - {host: 127.0.0.1, port: 0, serves: services}
+  watchConfig: false
+logging:
+  accessLog: {destination: "off"}
+apis:
+  - id: shop
+    routes:
+      "GET /items/{id}":
+        integration: {type: mock, body: 'item $request.path.id'}
+      "ANY /{proxy+}":
+        integration: {type: mock, statusCode: 202, body: 'any $request.path.proxy'}
+)";
+
+std::string body_of(const std::string& response) {
+  return response.substr(response.find("\r\n\r\n") + 4);
+}
+
+bool wait_until(const std::function<bool()>& cond) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("serves routes in priority order over a real socket") {
+  RunningServer s(kConfig);
+  auto r = gh::testing::get(s.port(), "/items/7");
+  CHECK(r.starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(body_of(r) == "item 7");
+  auto any = gh::testing::get(s.port(), "/items/7/reviews");
+  CHECK(any.starts_with("HTTP/1.1 202 Accepted\r\n"));
+  CHECK(body_of(any) == "any items/7/reviews");
+  CHECK(s.stop() == 0);
+}
+
+TEST_CASE("pipelined requests are answered in order on one connection") {
+  RunningServer s(kConfig);
+  Client c(s.port());
+  c.send(
+      "GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /items/3 HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(body_of(c.read_response()) == "item 1");
+  CHECK(body_of(c.read_response()) == "item 2");
+  CHECK(body_of(c.read_response()) == "item 3");
+}
+
+TEST_CASE("a reload swaps routes without closing an open connection") {
+  RunningServer s(kConfig);
+  Client c(s.port());
+  c.send("GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(body_of(c.read_response()) == "item 1");
+
+  std::string changed = kConfig;
+  changed.replace(changed.find("item $request"), 4, "ITEM");
+  s.write(changed);
+  s.server().request_reload();
+  REQUIRE(wait_until([&] { return s.server().reloads() == 1; }));
+
+  c.send("GET /items/2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(body_of(c.read_response()) == "ITEM 2");
+}
+
+TEST_CASE("an invalid reload keeps the running config") {
+  RunningServer s(kConfig);
+  s.write("version: 1\napis: [{id: BAD}]\n");
+  s.server().request_reload();
+  REQUIRE(wait_until([&] { return s.server().failed_reloads() == 1; }));
+  CHECK(body_of(gh::testing::get(s.port(), "/items/5")) == "item 5");
+}
+
+TEST_CASE("shutdown closes idle keep-alive connections and exits 0") {
+  RunningServer s(kConfig);
+  Client c(s.port());
+  c.send("GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(body_of(c.read_response()) == "item 1");
+  CHECK(s.stop() == 0);
+  CHECK(c.closed_by_peer());
+}
+
+TEST_CASE("metrics count requests by route and status") {
+  RunningServer s(kConfig);
+  gh::testing::get(s.port(), "/items/1");
+  gh::testing::get(s.port(), "/items/2");
+  auto metrics = body_of(gh::testing::get(s.port(1), "/_gatehouse/metrics"));
+  CHECK(metrics.find("gatehouse_requests_total{api=\"shop\",route=\"GET /items/{id}\","
+                     "status=\"200\"} 2\n") != std::string::npos);
+}
