@@ -2,17 +2,21 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <charconv>
 
 #include "gateway/net/connection_registry.hpp"
+#include "gateway/net/deadline_service.hpp"
 #include "gateway/pipeline/gateway.hpp"
 #include "gateway/util/time_format.hpp"
 
@@ -28,21 +32,65 @@ namespace {
 
 constexpr std::size_t kReadChunk = 8192;
 
-/// What the connection's coroutine shares with the registry's close requests. Only touched on
-/// the connection's executor.
-struct SessionState {
-  beast::tcp_stream* stream = nullptr;  // valid while the coroutine runs
-  bool idle = false;                    // waiting for the next request (no bytes of it yet)
-  bool closing = false;
+/// The connection's shared state: its deadline (checked by the DeadlineService) and what the
+/// registry's close requests need. Only touched on the connection's executor.
+class SessionState final : public DeadlineService::Entry {
+ public:
+  explicit SessionState(tcp::socket& socket) : socket_(socket) {}
 
+  void expire() override {
+    timed_out = true;
+    close();
+  }
   void close() {
     closing = true;
-    if (stream) {
-      error_code ignored;
-      stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream->socket().close(ignored);
-    }
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
+
+  bool idle = false;       // waiting for the next request (no byte of it yet)
+  bool closing = false;    // closed from outside (shutdown, drain deadline, timeout)
+  bool timed_out = false;  // the deadline passed
+
+ private:
+  tcp::socket& socket_;
+};
+
+/// Parses a request straight into a core::Request: no intermediate Beast fields container, the
+/// body appended once into its final string.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  explicit RequestParser(core::Request& request) : request_(request) {}
+
+ private:
+  void on_request_impl(http::verb, beast::string_view method, beast::string_view target,
+                       int version, error_code&) override {
+    request_.method.assign(method.data(), method.size());
+    request_.set_target(std::string(target));
+    request_.version = static_cast<unsigned>(version);
+  }
+  void on_response_impl(int, beast::string_view, int, error_code&) override {}
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+                     error_code&) override {
+    request_.headers.add(std::string(name), std::string(value));
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (length) request_.body.reserve(static_cast<std::size_t>(*length));
+  }
+  std::size_t on_body_impl(beast::string_view body, error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+
+  core::Request& request_;
 };
 
 bool valid_header_text(std::string_view s) {
@@ -52,183 +100,187 @@ bool valid_header_text(std::string_view s) {
   return true;
 }
 
-// A fixed response for requests too broken to reach the gateway (no API is known yet).
-std::string_view raw_bad_request() {
-  return "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
-         "Content-Length: 25\r\nConnection: close\r\n\r\n{\"message\":\"Bad Request\"}";
+bool framing_header(std::string_view name) {
+  return core::iequals(name, "Content-Length") || core::iequals(name, "Transfer-Encoding") ||
+         core::iequals(name, "Connection") || core::iequals(name, "Keep-Alive") ||
+         core::iequals(name, "Date");
 }
 
-http::response<http::string_body> to_beast(core::Response&& response, unsigned version,
-                                           bool head_request, bool keep_alive) {
-  http::response<http::string_body> res;
-  res.version(version);
-  res.result(static_cast<unsigned>(response.status));
-  for (auto& f : response.headers) {
+void append_number(std::string& out, std::size_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+/// Writes the status line and headers into `out` (reused across requests). Header order
+/// follows API Gateway's: Date, Content-Type, Content-Length, Connection, then the rest.
+/// Returns whether a body follows.
+bool serialize_head(std::string& out, const core::Response& response, unsigned version,
+                    bool head_request, bool keep_alive) {
+  out.clear();
+  int status = response.status;
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  append_number(out, static_cast<std::size_t>(status));
+  out += ' ';
+  auto reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(status)));
+  out.append(reason.data(), reason.size());
+  out += "\r\nDate: ";
+  out += util::http_date_now();
+  out += "\r\n";
+  const std::string* content_type = response.headers.find("Content-Type");
+  if (content_type && valid_header_text(*content_type)) {
+    out += "Content-Type: ";
+    out += *content_type;
+    out += "\r\n";
+  }
+  bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
+  if (!no_body) {
+    out += "Content-Length: ";
+    append_number(out, response.body.size());
+    out += "\r\n";
+  }
+  if (keep_alive) {
+    // API Gateway states keep-alive explicitly (docs/aws-notes-core.md §10).
+    out += "Connection: keep-alive\r\n";
+  } else {
+    out += "Connection: close\r\n";
+  }
+  for (const auto& f : response.headers) {
+    if (framing_header(f.name) || core::iequals(f.name, "Content-Type")) continue;
     if (f.name.empty() || !valid_header_text(f.name) || !valid_header_text(f.value)) {
       spdlog::warn("dropping response header with a control character: {}", f.name);
       continue;
     }
-    res.insert(f.name, f.value);
+    out += f.name;
+    out += ": ";
+    out += f.value;
+    out += "\r\n";
   }
-  res.set(http::field::date, util::http_date_now());
-  int status = response.status;
-  bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
-  if (no_body) {
-    res.erase(http::field::content_length);
-  } else if (head_request) {
-    // HEAD: the length of the body a GET would have had, and no body.
-    res.content_length(response.body.size());
-  } else {
-    res.body() = std::move(response.body);
-    res.prepare_payload();
-  }
-  res.keep_alive(keep_alive);
-  // API Gateway states keep-alive explicitly on HTTP/1.1 (docs/aws-notes-core.md §10).
-  if (keep_alive && version == 11) res.set(http::field::connection, "keep-alive");
-  return res;
+  out += "\r\n";
+  return !no_body && !head_request;
 }
 
-template <typename Stream>
-beast::tcp_stream& lowest(Stream& s) {
-  return beast::get_lowest_layer(s);
+bool quiet_error(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+         ec == asio::error::bad_descriptor || ec == asio::error::broken_pipe ||
+         ec == asio::ssl::error::stream_truncated;
 }
 
+// A fixed answer for requests too broken to reach the gateway (no API is known yet).
+constexpr std::string_view kBadRequest =
+    "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+    "Content-Length: 25\r\nConnection: close\r\n\r\n{\"message\":\"Bad Request\"}";
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
 template <typename Stream>
-asio::awaitable<void> serve(Stream& stream, SessionEnv env, SessionState& state,
-                            core::ConnectionInfo conn) {
+asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState& state,
+                            const core::ConnectionInfo& conn) {
   pipeline::Gateway& gateway = *env.gateway;
   pipeline::SnapshotHandle handle;
   beast::flat_buffer buffer;
+  std::string head_bytes;
   error_code ec;
   auto on_error = asio::redirect_error(asio::use_awaitable, ec);
 
   for (;;) {
-    const config::LimitsConfig limits =
-        gateway.refresh(handle).snapshot->config().server.limits;
+    const config::LimitsConfig& limits = gateway.refresh(handle).snapshot->config().server.limits;
 
     // Keep-alive idle: wait for the first byte of the next request.
     if (buffer.size() == 0) {
       if (env.registry->stopping()) co_return;
       state.idle = true;
-      lowest(stream).expires_after(limits.idle_timeout);
+      state.expires_after(limits.idle_timeout);
       std::size_t n = co_await stream.async_read_some(buffer.prepare(kReadChunk), on_error);
       state.idle = false;
       if (ec || state.closing) co_return;
       buffer.commit(n);
     }
 
+    pipeline::Exchange ex;
+    ex.role = env.role;
+    core::Request& req = ex.ctx.request;
+    req.connection = conn;
+    req.headers.reserve(16);
+    RequestParser parser(req);
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+
     // Request line and headers, under the header deadline (slowloris).
-    lowest(stream).expires_after(limits.header_timeout);
-    http::request_parser<http::empty_body> head;
-    head.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-    co_await http::async_read_header(stream, buffer, head, on_error);
-    if (ec) {
-      if (ec == http::error::header_limit) {
-        // Rendered by the gateway like AWS's front door (plain text 431).
-        pipeline::Exchange ex;
-        ex.ctx.request.connection = conn;
-        gateway.begin(ex, handle);
-        auto error = core::GatewayError::of(
-            core::ErrorKind::kHeadersTooLarge,
-            "HTTP header is larger than " + std::to_string(limits.max_header_bytes) + " bytes.");
-        auto res = to_beast(gateway.reject(ex, std::move(error)), 11, false, false);
-        lowest(stream).expires_after(limits.body_timeout);
-        co_await http::async_write(stream, res, on_error);
-      } else if (ec != beast::error::timeout && ec != http::error::end_of_stream &&
-                 ec != asio::error::eof && ec != asio::error::connection_reset &&
-                 ec != asio::error::operation_aborted && !state.closing) {
+    state.expires_after(limits.header_timeout);
+    co_await http::async_read_header(stream, buffer, parser, on_error);
+    std::optional<core::GatewayError> refused;
+    if (ec == http::error::header_limit) {
+      refused = core::GatewayError::of(
+          core::ErrorKind::kHeadersTooLarge,
+          "HTTP header is larger than " + std::to_string(limits.max_header_bytes) + " bytes.");
+    } else if (ec == http::error::body_limit) {
+      refused = core::GatewayError::of(
+          core::ErrorKind::kRequestTooLarge,
+          "HTTP content length exceeded " + std::to_string(limits.max_body_bytes) + " bytes.");
+    } else if (ec) {
+      if (!state.closing && !quiet_error(ec)) {
         spdlog::debug("{}:{}: malformed request: {}", conn.source_ip, conn.source_port,
                       ec.message());
-        lowest(stream).expires_after(limits.body_timeout);
-        co_await asio::async_write(stream, asio::buffer(raw_bad_request()), on_error);
+        state.expires_after(limits.body_timeout);
+        co_await asio::async_write(stream, asio::buffer(kBadRequest), on_error);
       }
       co_return;
     }
-
-    pipeline::Exchange ex;
-    ex.role = env.role;
-    {
-      core::Request& req = ex.ctx.request;
-      const auto& msg = head.get();
-      req.method.assign(msg.method_string());
-      req.set_target(std::string(msg.target()));
-      req.version = msg.version();
-      req.connection = conn;
-      req.headers.reserve(16);
-      for (const auto& f : msg) req.headers.add(std::string(f.name_string()), std::string(f.value()));
-    }
     gateway.begin(ex, handle);
-    const unsigned version = head.get().version();
-    const bool head_request = head.get().method() == http::verb::head;
-    bool keep_alive = head.get().keep_alive();
+    const unsigned version = req.version;
+    const bool head_request = req.method == "HEAD";
+    bool keep_alive = !refused && parser.keep_alive();
 
-    // Body: refuse what is too large before reading it (Content-Length), or while reading it
-    // (chunked). A refused body is not read, so the connection closes after the answer.
-    auto too_large = [&] {
-      return core::GatewayError::of(
-          core::ErrorKind::kRequestTooLarge,
-          "HTTP content length exceeded " + std::to_string(limits.max_body_bytes) + " bytes.");
-    };
-    std::optional<core::Response> early;
-    if (auto length = head.content_length(); length && *length > limits.max_body_bytes) {
-      early = gateway.reject(ex, too_large());
-    }
-    if (!early && !head.is_done()) {
-      if (head.get()[http::field::expect] == "100-continue" && version == 11) {
-        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        lowest(stream).expires_after(limits.body_timeout);
+    // Body, refused when too large before (Content-Length) or while (chunked) reading it.
+    if (!refused && !parser.is_done()) {
+      if (version == 11 && core::iequals(req.headers.get("Expect"), "100-continue")) {
+        state.expires_after(limits.body_timeout);
         co_await asio::async_write(stream, asio::buffer(kContinue), on_error);
         if (ec) co_return;
       }
-      http::request_parser<http::string_body> body_parser(std::move(head));
-      body_parser.body_limit(limits.max_body_bytes);
-      lowest(stream).expires_after(limits.body_timeout);
-      co_await http::async_read(stream, buffer, body_parser, on_error);
+      state.expires_after(limits.body_timeout);
+      co_await http::async_read(stream, buffer, parser, on_error);
       if (ec == http::error::body_limit) {
-        early = gateway.reject(ex, too_large());
+        refused = core::GatewayError::of(
+            core::ErrorKind::kRequestTooLarge,
+            "HTTP content length exceeded " + std::to_string(limits.max_body_bytes) + " bytes.");
+        keep_alive = false;
       } else if (ec) {
-        if (ec != beast::error::timeout && ec != http::error::end_of_stream && !state.closing) {
+        if (!state.closing && !quiet_error(ec)) {
           spdlog::debug("{}:{}: bad request body: {}", conn.source_ip, conn.source_port,
                         ec.message());
-          co_await asio::async_write(stream, asio::buffer(raw_bad_request()), on_error);
+          state.expires_after(limits.body_timeout);
+          co_await asio::async_write(stream, asio::buffer(kBadRequest), on_error);
         }
         co_return;
-      } else {
-        ex.ctx.request.body = std::move(body_parser.get().body());
       }
     }
 
     core::Response response;
-    if (early) {
-      response = std::move(*early);
-      keep_alive = false;
+    if (refused) {
+      response = gateway.reject(ex, std::move(*refused));
     } else {
-      // The integration enforces its own deadline; the socket has none while it runs.
-      lowest(stream).expires_never();
+      // The integration enforces its own deadline; the connection has none while it runs.
+      state.expires_never();
       response = co_await gateway.run(ex);
     }
     if (env.registry->stopping() || state.closing) keep_alive = false;
 
     ex.ctx.status = response.status;
     ex.ctx.response_length = head_request ? 0 : response.body.size();
-    auto res = to_beast(std::move(response), version, head_request, keep_alive);
-    lowest(stream).expires_after(limits.body_timeout);
-    co_await http::async_write(stream, res, on_error);
+    bool with_body = serialize_head(head_bytes, response, version, head_request, keep_alive);
+    state.expires_after(limits.body_timeout);
+    if (with_body) {
+      std::array<asio::const_buffer, 2> buffers{asio::buffer(head_bytes),
+                                                asio::buffer(response.body)};
+      co_await asio::async_write(stream, buffers, on_error);
+    } else {
+      co_await asio::async_write(stream, asio::buffer(head_bytes), on_error);
+    }
     gateway.complete(ex);
     if (ec || !keep_alive) co_return;
   }
-}
-
-template <typename Stream>
-asio::awaitable<void> finish(Stream& stream) {
-  error_code ec;
-  if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-    // TLS close_notify, bounded: a peer that vanished must not hold the connection open.
-    lowest(stream).expires_after(std::chrono::seconds(1));
-    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  lowest(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
-  lowest(stream).socket().close(ec);
 }
 
 asio::awaitable<void> run_connection(tcp::socket socket, SessionEnv env) {
@@ -243,45 +295,48 @@ asio::awaitable<void> run_connection(tcp::socket socket, SessionEnv env) {
   socket.set_option(tcp::no_delay(true), ec);
 
   auto executor = socket.get_executor();
-  SessionState state;
+  auto& deadlines = asio::use_service<DeadlineService>(asio::query(executor, asio::execution::context));
+
+  std::optional<asio::ssl::stream<tcp::socket&>> tls;
+  SessionState state(socket);
   auto control = std::make_shared<ConnectionControl>();
   control->executor = executor;
+  // Busy connections finish their request and then close (keep-alive is turned off).
   control->close_if_idle = [&state] {
     if (state.idle) state.close();
-    // Busy connections finish their request and then close (keep_alive is turned off).
   };
   control->close_now = [&state] { state.close(); };
-  // The registry may post to `control` after this coroutine ended; the lambdas above capture
-  // `state` by reference, so they are disarmed before `state` goes away (see below).
   auto id = env.registry->add(control);
   if (!id) co_return;  // over maxConnections or shutting down: the socket closes here
   env.gateway->metrics().connection_opened();
+  deadlines.watch(state);
 
   try {
     if (env.tls) {
-      beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *env.tls);
-      state.stream = &lowest(stream);
-      lowest(stream).expires_after(
+      tls.emplace(socket, *env.tls);
+      state.expires_after(
           env.gateway->installed()->snapshot->config().server.limits.header_timeout);
-      co_await stream.async_handshake(asio::ssl::stream_base::server,
-                                      asio::redirect_error(asio::use_awaitable, ec));
+      co_await tls->async_handshake(asio::ssl::stream_base::server,
+                                    asio::redirect_error(asio::use_awaitable, ec));
       if (!ec && !state.closing) {
-        co_await serve(stream, env, state, conn);
-        co_await finish(stream);
+        co_await serve(*tls, env, state, conn);
+        if (!state.closing) {
+          // TLS close_notify, bounded: a peer that vanished must not hold the connection.
+          state.expires_after(std::chrono::seconds(1));
+          co_await tls->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+        }
       }
-      state.stream = nullptr;
     } else {
-      beast::tcp_stream stream(std::move(socket));
-      state.stream = &stream;
-      co_await serve(stream, env, state, conn);
-      co_await finish(stream);
-      state.stream = nullptr;
+      co_await serve(socket, env, state, conn);
     }
   } catch (const std::exception& e) {
     // Last resort: nothing on the data path should throw.
     spdlog::error("{}:{}: connection failed: {}", conn.source_ip, conn.source_port, e.what());
-    state.stream = nullptr;
   }
+  deadlines.unwatch(state);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);
+  // Registry requests may still be queued for this executor; they must find nothing to close.
   control->close_if_idle = [] {};
   control->close_now = [] {};
   env.gateway->metrics().connection_closed();

@@ -76,8 +76,12 @@ core::Response Gateway::error_response(Exchange& ex, core::GatewayError error) c
 }
 
 core::Response Gateway::reject(Exchange& ex, core::GatewayError error) const {
+  // Oversized requests are refused in front of API Gateway proper (CloudFront/the load
+  // balancer): plain text without request-id headers (docs/aws-notes-core.md §4).
+  bool front_door = error.kind == core::ErrorKind::kRequestTooLarge ||
+                    error.kind == core::ErrorKind::kHeadersTooLarge;
   core::Response response = error_response(ex, std::move(error));
-  decorate(ex, response);
+  if (!front_door) decorate(ex, response);
   return response;
 }
 
