@@ -3,11 +3,12 @@
 #   make test   set up, build (-Werror) and run every test, then again under ASan+UBSan
 RELEASE_DIR ?= build/release
 ASAN_DIR    ?= build/asan
+TSAN_DIR    ?= build/tsan
 CONFIG      ?= config/gatehouse.yaml
 JOBS        ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
 
-.PHONY: deps build run test test-release test-asan bench clean
+.PHONY: deps build run test test-release test-asan test-tsan bench bench-routes clean
 
 deps:
 	@scripts/install-deps.sh
@@ -36,8 +37,17 @@ test-asan: deps $(ASAN_DIR)/build.ninja
 
 test: test-release test-asan
 
+# Not part of `make test`: the component tests under ThreadSanitizer, for threading changes.
+test-tsan: deps
+	cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGATEHOUSE_TSAN=ON
+	cmake --build $(TSAN_DIR) -j$(JOBS) --target gatehouse_component_tests
+	cd $(TSAN_DIR) && TSAN_OPTIONS=halt_on_error=1 ctest -L component $(CTEST_FLAGS)
+
 bench: build
 	bench/http/run.sh
+
+bench-routes: build
+	bench/routes/run.sh
 
 clean:
 	rm -rf build
