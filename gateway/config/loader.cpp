@@ -56,7 +56,8 @@ std::optional<ListenerConfig> read_listener(const Node& node, Diagnostics& diags
   ListenerConfig l;
   l.where = node.location();
   if (auto host = r.string("host")) l.host = *host;
-  if (auto port = r.integer("port", 0, 65535, Need::kRequired)) l.port = static_cast<uint16_t>(*port);
+  auto port = r.integer("port", 0, 65535, Need::kRequired);
+  if (port) l.port = static_cast<uint16_t>(*port);
   if (auto serves = r.string("serves")) {
     if (*serves == "apis") {
       l.role = ListenerRole::kApis;
@@ -74,6 +75,9 @@ std::optional<ListenerConfig> read_listener(const Node& node, Diagnostics& diags
     if (auto k = t.string("keyFile", Need::kRequired)) cfg.key_file = *k;
     l.tls = cfg;
   }
+  // Without a valid port (already reported) the listener would take the default one and be
+  // reported again as a duplicate of another.
+  if (!port) return std::nullopt;
   return l;
 }
 

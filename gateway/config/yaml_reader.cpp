@@ -46,6 +46,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 // "!" marks a quoted (non-plain) scalar.
 bool is_quoted(const YAML::Node& n) { return n.Tag() == "!"; }
 
+// For a number written in quotes, say so: "got a string" alone does not tell the user why.
+std::string quoted_or_kind(const Node& node) {
+  if (node.is_scalar()) return "the quoted string '" + node.scalar() + "'";
+  return node.kind_name();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------- Node
@@ -74,7 +80,7 @@ std::string Node::kind_name() const {
   if (!node_.IsDefined() || node_.IsNull()) return "null";
   if (node_.IsMap()) return "a mapping";
   if (node_.IsSequence()) return "a list";
-  return "a scalar";
+  return "a string";
 }
 
 Node Node::child(std::string_view key) const {
@@ -160,7 +166,8 @@ std::string expand_env(std::string_view text, const Node& where, Diagnostics& di
       fallback = spec.substr(dash + 2);
     }
     const char* value = name.empty() ? nullptr : std::getenv(std::string(name).c_str());
-    if (value) {
+    // As in the shell and Compose, ":-" also replaces a variable that is set but empty.
+    if (value && (*value != '\0' || !fallback)) {
       out.append(value);
     } else if (fallback) {
       out.append(*fallback);
@@ -187,7 +194,7 @@ std::optional<std::string> read_string(const Node& node, Diagnostics& diags) {
 std::optional<std::int64_t> read_integer(const Node& node, std::int64_t min, std::int64_t max,
                                          Diagnostics& diags) {
   if (!node.is_scalar() || is_quoted(node.yaml())) {
-    diags.error(node.location(), node.path(), "expected an integer, got " + node.kind_name());
+    diags.error(node.location(), node.path(), "expected an integer, got " + quoted_or_kind(node));
     return std::nullopt;
   }
   std::string text = expand_env(node.scalar(), node, diags);
@@ -209,7 +216,7 @@ std::optional<std::int64_t> read_integer(const Node& node, std::int64_t min, std
 
 std::optional<double> read_number(const Node& node, double min, double max, Diagnostics& diags) {
   if (!node.is_scalar() || is_quoted(node.yaml())) {
-    diags.error(node.location(), node.path(), "expected a number, got " + node.kind_name());
+    diags.error(node.location(), node.path(), "expected a number, got " + quoted_or_kind(node));
     return std::nullopt;
   }
   std::string text = expand_env(node.scalar(), node, diags);

@@ -64,7 +64,8 @@ Rendering rest_rendering(ErrorKind kind) {
     case ErrorKind::kBadRequestBody:
       return {400, "Invalid request body", "BadRequestException"};
     case ErrorKind::kUnsupportedMediaType:
-      return {415, "Unsupported Media Type", "UnsupportedMediaTypeException"};
+      // The error type is BadRequestException (aws-behaviour.md §3.2; LocalStack, validated).
+      return {415, "Unsupported Media Type", "BadRequestException"};
     case ErrorKind::kIntegrationTimeout:
       return {504, "Endpoint request timed out", "InternalServerErrorException", true};
     case ErrorKind::kIntegrationFailure:

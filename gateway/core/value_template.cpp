@@ -156,6 +156,7 @@ constexpr std::array kPrefixes = {
     Prefix{"stageVariables.", ValueTemplate::Source::kStageVariable, false},
     Prefix{"request.path", ValueTemplate::Source::kRequestPath, false},
 };
+static_assert(kPrefixes.back().source == ValueTemplate::Source::kRequestPath);
 
 // Value of query parameter `name` (decoded; duplicates joined with "," as HTTP API mappings do).
 bool append_query(const RequestContext& ctx, std::string_view name, std::string& out) {
@@ -224,6 +225,11 @@ std::optional<ValueTemplate> ValueTemplate::compile(std::string_view text, Allow
     } else {
       while (end < text.size() && name_char(text[end], prefix->allow_dash)) ++end;
       while (end > name_start && text[end - 1] == '.') --end;  // sentence punctuation
+    }
+    if (!braced && end == name_start && prefix->source == Source::kPathParam) {
+      // "$request.path." ending a sentence is $request.path and a full stop.
+      prefix = &kPrefixes.back();
+      name_start = end = start + prefix->text.size();
     }
     std::string_view name = text.substr(name_start, end - name_start);
     Part part{prefix->source, -1, std::string(name)};

@@ -1,0 +1,195 @@
+// Command-line parsing: every command and option, every usage error.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "gateway/app/cli.hpp"
+
+namespace {
+
+using gh::app::CliOptions;
+using Command = gh::app::CliOptions::Command;
+
+// Parses `args` (without the program name) with GATEHOUSE_CONFIG as given (nullptr = unset).
+gh::app::CliParse parse(std::vector<const char*> args, const char* env_config = nullptr) {
+  if (env_config) {
+    ::setenv("GATEHOUSE_CONFIG", env_config, 1);
+  } else {
+    ::unsetenv("GATEHOUSE_CONFIG");
+  }
+  args.insert(args.begin(), "gatehouse");
+  auto result = gh::app::parse_cli(static_cast<int>(args.size()), args.data());
+  ::unsetenv("GATEHOUSE_CONFIG");
+  return result;
+}
+
+CliOptions options(std::vector<const char*> args, const char* env_config = nullptr) {
+  auto r = parse(std::move(args), env_config);
+  INFO(r.error);
+  REQUIRE(r.options.has_value());
+  CHECK(r.error == "");
+  return *r.options;
+}
+
+std::string error(std::vector<const char*> args) {
+  auto r = parse(std::move(args));
+  CHECK_FALSE(r.options.has_value());
+  return r.error;
+}
+
+}  // namespace
+
+TEST_CASE("cli: no arguments serves the default config") {
+  CliOptions o = options({});
+  CHECK(o.command == Command::kServe);
+  CHECK(o.config == "config/gatehouse.yaml");
+  CHECK_FALSE(o.log_level.has_value());
+  CHECK_FALSE(o.log_format.has_value());
+  CHECK(o.threads == 0);
+}
+
+TEST_CASE("cli: commands") {
+  struct Case {
+    std::vector<const char*> args;
+    Command command;
+    const char* config;
+  };
+  const Case cases[] = {
+      {{"serve"}, Command::kServe, "config/gatehouse.yaml"},
+      {{"serve", "-c", "a.yaml"}, Command::kServe, "a.yaml"},
+      {{"serve", "--config", "a.yaml"}, Command::kServe, "a.yaml"},
+      {{"serve", "a.yaml"}, Command::kServe, "a.yaml"},
+      {{"-c", "a.yaml", "serve"}, Command::kServe, "a.yaml"},
+      {{"-c", "a.yaml"}, Command::kServe, "a.yaml"},
+      {{"validate"}, Command::kValidate, "config/gatehouse.yaml"},
+      {{"validate", "x/y.yaml"}, Command::kValidate, "x/y.yaml"},
+      {{"validate", "-c", "b.yaml"}, Command::kValidate, "b.yaml"},
+      {{"routes"}, Command::kRoutes, "config/gatehouse.yaml"},
+      {{"routes", "r.yaml"}, Command::kRoutes, "r.yaml"},
+      {{"-c", "a.yaml", "-c", "b.yaml"}, Command::kServe, "b.yaml"},  // the last one wins
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.args.size());
+    CAPTURE(c.config);
+    CliOptions o = options(c.args);
+    CHECK(o.command == c.command);
+    CHECK(o.config == c.config);
+  }
+}
+
+TEST_CASE("cli: --help and --version win wherever they appear") {
+  struct Case {
+    std::vector<const char*> args;
+    Command command;
+  };
+  const Case cases[] = {
+      {{"--help"}, Command::kHelp},
+      {{"-h"}, Command::kHelp},
+      {{"serve", "--help"}, Command::kHelp},
+      {{"validate", "a.yaml", "-h"}, Command::kHelp},
+      {{"--version"}, Command::kVersion},
+      {{"-v"}, Command::kVersion},
+      {{"routes", "--version"}, Command::kVersion},
+      {{"--help", "--bogus"}, Command::kHelp},  // stops at --help
+      {{"--version", "--help"}, Command::kVersion},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.args.size());
+    CHECK(options(c.args).command == c.command);
+  }
+  // ... but an error before them is reported.
+  CHECK(error({"--bogus", "--help"}) == "unknown option --bogus");
+}
+
+TEST_CASE("cli: options") {
+  CliOptions o = options(
+      {"serve", "--log-level", "debug", "--log-format", "json", "--threads", "8", "-c", "x.yaml"});
+  CHECK(o.command == Command::kServe);
+  CHECK(o.config == "x.yaml");
+  CHECK(o.log_level == "debug");
+  CHECK(o.log_format == "json");
+  CHECK(o.threads == 8);
+
+  for (const char* level : {"trace", "debug", "info", "warn", "error", "off"}) {
+    CAPTURE(level);
+    CHECK(options({"--log-level", level}).log_level == level);
+  }
+  for (const char* format : {"text", "json"}) {
+    CAPTURE(format);
+    CHECK(options({"--log-format", format}).log_format == format);
+  }
+  CHECK(options({"--threads", "0"}).threads == 0);
+  CHECK(options({"--threads", "1"}).threads == 1);
+  CHECK(options({"--threads", "256"}).threads == 256);
+}
+
+TEST_CASE("cli: usage errors") {
+  struct Case {
+    std::vector<const char*> args;
+    const char* error;
+  };
+  const Case cases[] = {
+      {{"bogus"}, "unknown command 'bogus' (serve, validate or routes)"},
+      {{"a.yaml"}, "unknown command 'a.yaml' (serve, validate or routes)"},
+      {{"Serve"}, "unknown command 'Serve' (serve, validate or routes)"},
+      {{"--frobnicate"}, "unknown option --frobnicate"},
+      {{"serve", "-x"}, "unknown option -x"},
+      {{"serve", "-"}, "unknown option -"},
+      {{"--config=a.yaml"}, "unknown option --config=a.yaml"},
+      {{"-c"}, "-c needs a value"},
+      {{"serve", "--config"}, "--config needs a value"},
+      {{"--log-level"}, "--log-level needs a value"},
+      {{"--log-format"}, "--log-format needs a value"},
+      {{"--threads"}, "--threads needs a value"},
+      {{"--log-level", "loud"}, "--log-level must be trace, debug, info, warn, error or off"},
+      {{"--log-level", "INFO"}, "--log-level must be trace, debug, info, warn, error or off"},
+      {{"--log-format", "xml"}, "--log-format must be text or json"},
+      {{"--threads", "abc"}, "--threads must be a number from 0 to 256"},
+      {{"--threads", ""}, "--threads must be a number from 0 to 256"},
+      {{"--threads", "-1"}, "--threads must be a number from 0 to 256"},
+      {{"--threads", "257"}, "--threads must be a number from 0 to 256"},
+      {{"--threads", "4x"}, "--threads must be a number from 0 to 256"},
+      {{"--threads", "99999999999999999999"}, "--threads must be a number from 0 to 256"},
+      {{"validate", "a.yaml", "b.yaml"}, "unexpected argument 'b.yaml'"},
+      {{"-c", "a.yaml", "validate", "b.yaml"}, "unexpected argument 'b.yaml'"},
+      {{"serve", "serve", "x"}, "unexpected argument 'x'"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.error);
+    CHECK(error(c.args) == c.error);
+  }
+}
+
+TEST_CASE("cli: GATEHOUSE_CONFIG is the default config file") {
+  CHECK(options({}, "from-env.yaml").config == "from-env.yaml");
+  CHECK(options({"validate"}, "from-env.yaml").config == "from-env.yaml");
+  // Command-line files win.
+  CHECK(options({"validate", "arg.yaml"}, "from-env.yaml").config == "arg.yaml");
+  CHECK(options({"-c", "flag.yaml"}, "from-env.yaml").config == "flag.yaml");
+  // Set but empty counts as unset.
+  CHECK(options({}, "").config == "config/gatehouse.yaml");
+}
+
+TEST_CASE("cli: usage text") {
+  std::string u = gh::app::usage();
+  CHECK(u.starts_with("gatehouse " GATEHOUSE_VERSION
+                      " - Amazon API Gateway on your machine, from a YAML file\n"));
+  for (const char* line :
+       {"  gatehouse serve [-c FILE] [options]  serve the APIs in FILE\n",
+        "  gatehouse validate [FILE]            check FILE and list every problem (exit 1 if "
+        "any)\n",
+        "  gatehouse routes [FILE]              print the compiled route table\n",
+        "  gatehouse --version | --help\n",
+        "  -c, --config FILE     config file (default: $GATEHOUSE_CONFIG or "
+        "config/gatehouse.yaml)\n",
+        "  --log-level LEVEL     trace, debug, info, warn, error or off (overrides "
+        "logging.level)\n",
+        "  --log-format FORMAT   text or json (overrides logging.format)\n",
+        "  --threads N           worker threads (overrides server.threads; 0 = cores)\n"}) {
+    CAPTURE(line);
+    CHECK(u.find(line) != std::string::npos);
+  }
+  CHECK(u.ends_with("Signals: SIGINT/SIGTERM drain and exit; SIGHUP reloads the config.\n"));
+}
