@@ -99,7 +99,9 @@ RouteKeyResult parse_route_path(std::string_view path) {
     if (s.kind == PathSegment::Kind::kLiteral) {
       key.path += s.text;
     } else {
-      key.path += '{' + s.text + (s.kind == PathSegment::Kind::kGreedy ? "+}" : "}");
+      key.path += '{';
+      key.path += s.text;
+      key.path += s.kind == PathSegment::Kind::kGreedy ? "+}" : "}";
     }
   }
   if (key.path.empty()) key.path = "/";

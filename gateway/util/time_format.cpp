@@ -23,7 +23,7 @@ std::int64_t epoch_millis(SystemTime t) {
 
 std::string clf_time(SystemTime t) {
   std::tm tm = utc(std::chrono::system_clock::to_time_t(t));
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday,
                 kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
@@ -31,7 +31,7 @@ std::string clf_time(SystemTime t) {
 
 std::string http_date(SystemTime t) {
   std::tm tm = utc(std::chrono::system_clock::to_time_t(t));
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
                 tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
                 tm.tm_sec);
@@ -53,7 +53,7 @@ std::string_view http_date_now() {
 std::string iso8601_millis(SystemTime t) {
   auto ms = epoch_millis(t);
   std::tm tm = utc(static_cast<std::time_t>(ms / 1000));
-  char buf[40];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(ms % 1000));

@@ -103,7 +103,12 @@ TEST_CASE("metrics count requests by route and status") {
   RunningServer s(kConfig);
   gh::testing::get(s.port(), "/items/1");
   gh::testing::get(s.port(), "/items/2");
-  auto metrics = body_of(gh::testing::get(s.port(1), "/_gatehouse/metrics"));
-  CHECK(metrics.find("gatehouse_requests_total{api=\"shop\",route=\"GET /items/{id}\","
-                     "status=\"200\"} 2\n") != std::string::npos);
+  // A request is counted after its response is written, so the client may see the response a
+  // moment before the count: poll.
+  const std::string expected =
+      "gatehouse_requests_total{api=\"shop\",route=\"GET /items/{id}\",status=\"200\"} 2\n";
+  CHECK(wait_until([&] {
+    return body_of(gh::testing::get(s.port(1), "/_gatehouse/metrics")).find(expected) !=
+           std::string::npos;
+  }));
 }

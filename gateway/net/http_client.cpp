@@ -1,0 +1,558 @@
+#include "gateway/net/http_client.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/span_body.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cassert>
+#include <deque>
+#include <filesystem>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace gh::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+namespace {
+
+beast::string_view bsv(std::string_view s) { return beast::string_view(s.data(), s.size()); }
+std::string str(beast::string_view s) { return std::string(s.data(), s.size()); }
+
+// ------------------------------------------------------------------------------- connections
+
+struct Connection {
+  // Declared first so it is destroyed last: the SSL object below refers to it.
+  std::shared_ptr<ssl::context> tls_context;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<ssl::stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+
+  beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *plain; }
+};
+
+// An idle keep-alive connection is silent. Peeking without blocking tells a live one (nothing to
+// read) from one the server has closed (EOF), reset, or written junk to; any of those is dropped
+// before it costs a failed request.
+bool still_open(Connection& connection) {
+  tcp::socket& socket = connection.lowest().socket();
+  error_code ec;
+  socket.non_blocking(true, ec);
+  if (ec) return false;
+  char byte = 0;
+  socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+  error_code ignored;
+  socket.non_blocking(false, ignored);
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+// The idle connections of one io_context. An Asio service, so it is created on first use by that
+// io_context and destroyed with it: sockets never outlive (or migrate from) the io_context that
+// owns them. Lock-free because each io_context is run by one thread (see the header).
+class ConnectionPool final : public asio::execution_context::service {
+ public:
+  using key_type = ConnectionPool;
+  static inline asio::execution_context::id id;
+
+  explicit ConnectionPool(asio::execution_context& context) : service(context) {}
+
+  std::unique_ptr<Connection> take(const std::string& origin_key, Clock::time_point now) {
+    check_thread();
+    sweep(now);
+    auto it = idle_.find(origin_key);
+    if (it == idle_.end()) return nullptr;
+    auto& list = it->second;
+    // Most recently used first: it is the least likely to have been closed by the server.
+    while (!list.empty()) {
+      Idle item = std::move(list.back());
+      list.pop_back();
+      --count_;
+      if (item.expires > now && still_open(*item.connection)) return std::move(item.connection);
+    }
+    return nullptr;
+  }
+
+  void put(const std::string& origin_key, std::unique_ptr<Connection> connection,
+           Clock::time_point now, const ClientOptions& options) {
+    check_thread();
+    if (options.max_idle_per_origin == 0) return;
+    auto& list = idle_[origin_key];
+    list.push_back({std::move(connection), now + options.idle_timeout});
+    ++count_;
+    while (list.size() > options.max_idle_per_origin) {
+      list.pop_front();  // the oldest goes
+      --count_;
+    }
+  }
+
+  std::size_t size() const noexcept { return count_; }
+
+ private:
+  struct Idle {
+    std::unique_ptr<Connection> connection;
+    Clock::time_point expires;
+  };
+
+  void shutdown() override {
+    idle_.clear();
+    count_ = 0;
+  }
+
+  // Expired connections are closed lazily, at most once a second, when the pool is used: a timer
+  // would count as work and keep an otherwise finished io_context running.
+  void sweep(Clock::time_point now) {
+    if (now < next_sweep_) return;
+    next_sweep_ = now + std::chrono::seconds(1);
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      count_ -= std::erase_if(it->second, [&](const Idle& i) { return i.expires <= now; });
+      it = it->second.empty() ? idle_.erase(it) : std::next(it);
+    }
+  }
+
+  void check_thread() {
+#ifndef NDEBUG
+    if (owner_ == std::thread::id()) owner_ = std::this_thread::get_id();
+    assert(owner_ == std::this_thread::get_id() && "an io_context must be run by one thread");
+#endif
+  }
+
+  std::unordered_map<std::string, std::deque<Idle>> idle_;
+  std::size_t count_ = 0;
+  Clock::time_point next_sweep_{};
+  std::thread::id owner_;
+};
+
+// ------------------------------------------------------------------------------------- errors
+
+bool timed_out(const error_code& ec, Clock::time_point deadline) {
+  return ec == beast::error::timeout || ec == asio::error::timed_out || Clock::now() >= deadline;
+}
+
+bool closed_by_peer(const error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::connection_aborted || ec == asio::error::broken_pipe ||
+         ec == asio::error::not_connected || ec == ssl::error::stream_truncated;
+}
+
+SendError read_error(const error_code& ec, Clock::time_point deadline, std::size_t body_limit) {
+  if (timed_out(ec, deadline)) return {SendErrorKind::kTimeout, "no complete response in time"};
+  if (ec == http::error::body_limit) {
+    return {SendErrorKind::kTooLarge,
+            "response body larger than " + std::to_string(body_limit) + " bytes"};
+  }
+  if (ec == http::error::end_of_stream) {
+    return {SendErrorKind::kConnect, "connection closed before a response"};
+  }
+  if (ec == http::error::partial_message || closed_by_peer(ec)) {
+    return {SendErrorKind::kConnect, "connection closed during the response"};
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
+    return {SendErrorKind::kProtocol, "malformed response: " + ec.message()};
+  }
+  if (ec.category() == asio::error::get_ssl_category()) {
+    return {SendErrorKind::kProtocol, "TLS error reading the response: " + ec.message()};
+  }
+  return {SendErrorKind::kConnect, "reading the response: " + ec.message()};
+}
+
+// ---------------------------------------------------------------------------------------- DNS
+
+// Resolves `host` but completes at `deadline` at the latest. Cancelling a resolver does not
+// interrupt a getaddrinfo call in progress, so the lookup and a timer race, the first to finish
+// completes the operation, and the loser finishes on its own while the shared state keeps the
+// resolver alive.
+template <typename Token>
+auto async_resolve_until(const asio::any_io_executor& executor, std::string host, std::string port,
+                         Clock::time_point deadline, Token&& token) {
+  return asio::async_initiate<Token, void(error_code, tcp::resolver::results_type)>(
+      [](auto handler, const asio::any_io_executor& ex, std::string h, std::string p,
+         Clock::time_point until) {
+        using Handler = decltype(handler);
+        struct State {
+          State(const asio::any_io_executor& e, Handler&& hd)
+              : resolver(e), timer(e), handler(std::move(hd)) {}
+          tcp::resolver resolver;
+          asio::steady_timer timer;
+          std::optional<Handler> handler;
+
+          void complete(error_code ec, tcp::resolver::results_type results) {
+            if (!handler) return;
+            Handler done = std::move(*handler);
+            handler.reset();
+            timer.cancel();
+            resolver.cancel();
+            auto done_executor = asio::get_associated_executor(done, resolver.get_executor());
+            asio::dispatch(done_executor,
+                           [done = std::move(done), ec, results = std::move(results)]() mutable {
+                             std::move(done)(ec, std::move(results));
+                           });
+          }
+        };
+        auto state = std::make_shared<State>(ex, std::move(handler));
+        state->timer.expires_at(until);
+        state->timer.async_wait([state](error_code ec) {
+          if (!ec) state->complete(asio::error::timed_out, {});
+        });
+        state->resolver.async_resolve(h, p,
+                                      [state](error_code ec, tcp::resolver::results_type results) {
+                                        state->complete(ec, std::move(results));
+                                      });
+      },
+      token, executor, std::move(host), std::move(port), deadline);
+}
+
+// ---------------------------------------------------------------------------------- exchanges
+
+using Connected = std::variant<std::unique_ptr<Connection>, SendError>;
+using RequestMessage = http::request<http::span_body<const char>>;
+
+asio::awaitable<Connected> open_connection(const asio::any_io_executor& executor,
+                                           const Origin& origin,
+                                           const std::shared_ptr<ssl::context>& tls,
+                                           const ClientOptions& options,
+                                           Clock::time_point deadline) {
+  std::vector<tcp::endpoint> endpoints;
+  error_code ec;
+  const asio::ip::address literal = asio::ip::make_address(origin.host, ec);
+  const bool is_ip = !ec;
+  if (is_ip) {
+    endpoints.emplace_back(literal, origin.port);
+  } else {
+    auto results =
+        co_await async_resolve_until(executor, origin.host, std::to_string(origin.port), deadline,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (timed_out(ec, deadline)) {
+        co_return SendError{SendErrorKind::kTimeout, "DNS lookup timed out"};
+      }
+      co_return SendError{SendErrorKind::kDns,
+                          "cannot resolve " + origin.host + ": " + ec.message()};
+    }
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+  }
+
+  auto connection = std::make_unique<Connection>();
+  if (origin.https) {
+    if (!tls) co_return SendError{SendErrorKind::kTls, "no TLS context"};
+    connection->tls_context = tls;
+    connection->tls = std::make_unique<ssl::stream<beast::tcp_stream>>(executor, *tls);
+  } else {
+    connection->plain = std::make_unique<beast::tcp_stream>(executor);
+  }
+  beast::tcp_stream& lowest = connection->lowest();
+  lowest.expires_at(deadline);
+  co_await lowest.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    if (timed_out(ec, deadline)) co_return SendError{SendErrorKind::kTimeout, "connect timed out"};
+    co_return SendError{SendErrorKind::kConnect, ec.message()};
+  }
+  // Headers and body usually leave in one write; without Nagle a small request is not held back.
+  lowest.socket().set_option(tcp::no_delay(true), ec);
+  if (!origin.https) co_return connection;
+
+  SSL* handle = connection->tls->native_handle();
+  // SNI carries names only (RFC 6066 §3), never IP literals.
+  if (!is_ip) SSL_set_tlsext_host_name(handle, origin.host.c_str());
+  if (options.tls_verify) {
+    connection->tls->set_verify_mode(ssl::verify_peer);
+    X509_VERIFY_PARAM* param = SSL_get0_param(handle);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    int ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, origin.host.c_str())
+                   : X509_VERIFY_PARAM_set1_host(param, origin.host.c_str(), 0);
+    if (ok != 1) co_return SendError{SendErrorKind::kTls, "cannot set the expected host name"};
+  } else {
+    connection->tls->set_verify_mode(ssl::verify_none);
+  }
+  co_await connection->tls->async_handshake(ssl::stream_base::client,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    if (timed_out(ec, deadline)) {
+      co_return SendError{SendErrorKind::kTimeout, "TLS handshake timed out"};
+    }
+    long verify = SSL_get_verify_result(handle);
+    if (options.tls_verify && verify != X509_V_OK) {
+      co_return SendError{SendErrorKind::kTls, std::string("certificate verification failed: ") +
+                                                   X509_verify_cert_error_string(verify)};
+    }
+    if (closed_by_peer(ec)) {
+      co_return SendError{SendErrorKind::kConnect, "connection closed during the TLS handshake"};
+    }
+    co_return SendError{SendErrorKind::kTls, "TLS handshake failed: " + ec.message()};
+  }
+  co_return connection;
+}
+
+struct Outcome {
+  SendResult result;
+  bool response_started = false;  // some response byte arrived
+  bool reusable = false;          // the connection may go back to the pool
+};
+
+template <typename Stream>
+asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection,
+                                  const RequestMessage& message, bool head,
+                                  const ClientOptions& options, Clock::time_point deadline) {
+  Outcome out;
+  connection.lowest().expires_at(deadline);
+  error_code ec;
+  // The whole request is written before the response is read. A backend that answers early and
+  // closes (e.g. a 413 while a large body is still being sent) is therefore seen as a connection
+  // failure (kConnect). Reading while writing would fix that at the cost of a second coroutine.
+  co_await http::async_write(stream, message, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    if (timed_out(ec, deadline)) {
+      out.result = SendError{SendErrorKind::kTimeout, "request not sent in time"};
+    } else {
+      out.result = SendError{SendErrorKind::kConnect, "sending the request: " + ec.message()};
+    }
+    co_return out;
+  }
+  for (;;) {
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_response_header));
+    parser.body_limit(static_cast<std::uint64_t>(options.max_response_body));
+    // A response to HEAD announces a length but carries no body.
+    if (head) parser.skip(true);
+    co_await http::async_read(stream, connection.buffer, parser,
+                              asio::redirect_error(asio::use_awaitable, ec));
+    if (parser.got_some()) out.response_started = true;
+    if (ec) {
+      out.result = read_error(ec, deadline, options.max_response_body);
+      co_return out;
+    }
+    auto& received = parser.get();
+    const unsigned status = received.result_int();
+    // Interim responses (100 Continue, 103 Early Hints) precede the real one.
+    if (status >= 100 && status < 200 && status != 101) continue;
+
+    core::Response response;
+    response.status = static_cast<int>(status);
+    response.headers.reserve(
+        static_cast<std::size_t>(std::distance(received.begin(), received.end())));
+    for (const auto& field : received) {
+      response.headers.add(str(field.name_string()), str(field.value()));
+    }
+    // Reuse only a connection whose response was delimited (not read to EOF), fully consumed,
+    // and not followed by bytes nobody asked for.
+    out.reusable = !received.need_eof() && connection.buffer.size() == 0 && status != 101 &&
+                   (!connection.tls || SSL_pending(connection.tls->native_handle()) == 0);
+    response.body = std::move(received.body());
+    out.result = std::move(response);
+    co_return out;
+  }
+}
+
+bool has_ipv6_colon(std::string_view host) { return host.find(':') != std::string_view::npos; }
+
+std::string file_stamp(const std::string& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) return "?";
+  auto time = std::filesystem::last_write_time(path, ec);
+  if (ec) return "?";
+  return std::to_string(size) + "@" + std::to_string(time.time_since_epoch().count());
+}
+
+std::shared_ptr<ssl::context> make_tls_context(bool verify, const std::string& ca_file,
+                                               std::string& error) {
+  try {
+    auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    context->set_options(ssl::context::default_workarounds | ssl::context::no_compression);
+    if (verify) {
+      error_code ec;
+      if (!ca_file.empty()) {
+        context->load_verify_file(ca_file, ec);
+        if (ec) {
+          error = "cannot load CA file '" + ca_file + "': " + ec.message();
+          return nullptr;
+        }
+      } else {
+        context->set_default_verify_paths(ec);
+        if (ec) {
+          error = "cannot load the system CA store: " + ec.message();
+          return nullptr;
+        }
+      }
+    }
+    return context;
+  } catch (const std::exception& e) {
+    error = std::string("cannot create a TLS context: ") + e.what();
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------- public
+
+std::string_view to_string(SendErrorKind kind) noexcept {
+  switch (kind) {
+    case SendErrorKind::kTimeout:
+      return "timeout";
+    case SendErrorKind::kConnect:
+      return "connect";
+    case SendErrorKind::kDns:
+      return "dns";
+    case SendErrorKind::kTls:
+      return "tls";
+    case SendErrorKind::kProtocol:
+      return "protocol";
+    case SendErrorKind::kTooLarge:
+      return "too large";
+  }
+  return "unknown";
+}
+
+std::string Origin::authority() const {
+  std::string out = has_ipv6_colon(host) ? "[" + host + "]" : host;
+  if (port != (https ? 443 : 80)) out += ":" + std::to_string(port);
+  return out;
+}
+
+std::string Origin::to_string() const {
+  std::string out = https ? "https://" : "http://";
+  out += has_ipv6_colon(host) ? "[" + host + "]" : host;
+  out += ":" + std::to_string(port);
+  return out;
+}
+
+std::shared_ptr<ssl::context> TlsContextCache::get(bool verify, const std::string& ca_file,
+                                                   std::string& error) {
+  std::string key = verify
+                        ? "verify|" + ca_file + "|" + (ca_file.empty() ? "" : file_stamp(ca_file))
+                        : "noverify";
+  std::lock_guard lock(mutex_);
+  std::erase_if(contexts_, [](const auto& entry) { return entry.second.expired(); });
+  if (auto it = contexts_.find(key); it != contexts_.end()) {
+    if (auto context = it->second.lock()) return context;
+  }
+  auto context = make_tls_context(verify, ca_file, error);
+  if (context) contexts_[key] = context;
+  return context;
+}
+
+std::shared_ptr<const HttpClient> HttpClient::create(ClientOptions options, std::string& error,
+                                                     TlsContextCache* cache) {
+  auto tls = cache ? cache->get(options.tls_verify, options.ca_file, error)
+                   : make_tls_context(options.tls_verify, options.ca_file, error);
+  if (!tls) return nullptr;
+  return std::make_shared<HttpClient>(std::move(options), std::move(tls));
+}
+
+HttpClient::HttpClient(ClientOptions options, std::shared_ptr<ssl::context> tls)
+    : options_(std::move(options)), tls_(std::move(tls)) {
+  tls_key_ = options_.tls_verify ? "|verify|" + options_.ca_file : "|noverify";
+}
+
+HttpClient::~HttpClient() = default;
+
+asio::awaitable<SendResult> HttpClient::send(const Origin& origin, const OutboundRequest& request,
+                                             Clock::time_point deadline) const {
+  auto executor = co_await asio::this_coro::executor;
+  auto& pool = asio::use_service<ConnectionPool>(asio::query(executor, asio::execution::context));
+  std::string key = origin.to_string();
+  if (origin.https) key += tls_key_;
+
+  // Built once for both attempts. The body is a view of the caller's storage: never copied.
+  RequestMessage message;
+  message.method_string(bsv(request.method));
+  message.target(bsv(request.target));
+  message.version(11);
+  bool has_host = false;
+  for (const auto& field : request.headers) {
+    // Framing belongs to this client; prepare_payload() sets Content-Length below.
+    if (core::iequals(field.name, "Content-Length") ||
+        core::iequals(field.name, "Transfer-Encoding")) {
+      continue;
+    }
+    if (core::iequals(field.name, "Host")) has_host = true;
+    message.insert(bsv(field.name), bsv(field.value));
+  }
+  if (!has_host) message.set(http::field::host, origin.authority());
+  message.body() =
+      http::span_body<const char>::value_type(request.body.data(), request.body.size());
+  message.prepare_payload();
+  const bool head = request.method == "HEAD";
+  const bool idempotent = request.method == "GET" || head || request.method == "PUT" ||
+                          request.method == "DELETE" || request.method == "OPTIONS" ||
+                          request.method == "TRACE";
+
+  for (int attempt = 0;; ++attempt) {
+    if (Clock::now() >= deadline) {
+      co_return SendError{SendErrorKind::kTimeout, "deadline passed before sending"};
+    }
+    std::unique_ptr<Connection> connection;
+    if (attempt == 0) connection = pool.take(key, Clock::now());
+    const bool reused = connection != nullptr;
+    if (!connection) {
+      Connected connected = co_await open_connection(executor, origin, tls_, options_, deadline);
+      if (auto* error = std::get_if<SendError>(&connected)) co_return std::move(*error);
+      connection = std::move(std::get<std::unique_ptr<Connection>>(connected));
+    }
+
+    Outcome outcome;
+    if (connection->tls) {
+      outcome = co_await exchange(*connection->tls, *connection, message, head, options_, deadline);
+    } else {
+      outcome =
+          co_await exchange(*connection->plain, *connection, message, head, options_, deadline);
+    }
+
+    if (auto* error = std::get_if<SendError>(&outcome.result)) {
+      // A server may close an idle keep-alive connection just as we pick it up (the peek in
+      // still_open() cannot close that race). Nothing came back, so send once more on a fresh
+      // connection, as browsers and other proxies do — but only for idempotent methods
+      // (RFC 9110 §9.2.2): a POST the server read before closing must not run twice.
+      if (reused && idempotent && !outcome.response_started &&
+          error->kind == SendErrorKind::kConnect) {
+        spdlog::debug("http client: pooled connection to {} failed ({}); retrying on a new one",
+                      origin.to_string(), error->message);
+        continue;
+      }
+      co_return std::move(outcome.result);
+    }
+    if (outcome.reusable) {
+      connection->lowest().expires_never();
+      pool.put(key, std::move(connection), Clock::now(), options_);
+    }
+    co_return std::move(outcome.result);
+  }
+}
+
+std::size_t idle_connection_count(asio::execution_context& context) {
+  if (!asio::has_service<ConnectionPool>(context)) return 0;
+  return asio::use_service<ConnectionPool>(context).size();
+}
+
+}  // namespace gh::net

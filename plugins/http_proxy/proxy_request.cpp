@@ -1,0 +1,486 @@
+#include "plugins/http_proxy/proxy_request.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/url/authority_view.hpp>
+#include <boost/url/parse.hpp>
+#include <charconv>
+
+#include "gateway/util/ids.hpp"
+
+namespace gh::plugins::http_proxy {
+
+namespace {
+
+constexpr std::string_view kStageVariablePrefix = "${stageVariables.";
+
+bool placeholder_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.' || c == '+';
+}
+
+void add_literal(std::vector<Piece>& pieces, std::string_view text) {
+  if (text.empty()) return;
+  if (!pieces.empty() && !pieces.back().placeholder) {
+    pieces.back().text.append(text);
+  } else {
+    pieces.push_back({false, std::string(text)});
+  }
+}
+
+// Splits `text` into literals and `{name}` placeholders.
+bool tokenize(std::string_view text, bool allow_placeholders, std::vector<Piece>& out,
+              std::string& error) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t open = text.find_first_of("{}", pos);
+    if (open == std::string_view::npos) {
+      add_literal(out, text.substr(pos));
+      break;
+    }
+    if (text[open] == '}') {
+      error = "unexpected '}'";
+      return false;
+    }
+    std::size_t close = text.find('}', open);
+    if (close == std::string_view::npos) {
+      error = "unterminated '{'";
+      return false;
+    }
+    std::string_view name = text.substr(open + 1, close - open - 1);
+    if (name.empty() || !std::all_of(name.begin(), name.end(), placeholder_char)) {
+      error = "invalid placeholder '{" + std::string(name) + "}'";
+      return false;
+    }
+    if (!allow_placeholders) {
+      error = "placeholders such as '{" + std::string(name) +
+              "}' are not allowed here; put them in the route's 'path'";
+      return false;
+    }
+    add_literal(out, text.substr(pos, open - pos));
+    out.push_back({true, std::string(name)});
+    pos = close + 1;
+  }
+  return true;
+}
+
+std::string pieces_text(const std::vector<Piece>& pieces) {
+  std::string out;
+  for (const auto& p : pieces) {
+    if (p.placeholder) {
+      out += '{';
+      out += p.text;
+      out += '}';
+    } else {
+      out += p.text;
+    }
+  }
+  return out;
+}
+
+bool is_root(const std::vector<Piece>& path) {
+  return path.empty() || (path.size() == 1 && !path[0].placeholder && path[0].text == "/");
+}
+
+// Parses "[/path][?query]" into `t.path` / `t.query`, checking that the text (with each
+// placeholder standing for one character) is a valid origin-form request-target.
+bool parse_path_query(std::string_view tail, bool allow_placeholders, TargetTemplate& t,
+                      std::string& error) {
+  if (tail.find('#') != std::string_view::npos) {
+    error = "a fragment ('#') is not allowed";
+    return false;
+  }
+  std::size_t q = tail.find('?');
+  std::string_view path = tail.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view() : tail.substr(q + 1);
+  std::vector<Piece> path_pieces, query_pieces;
+  if (!tokenize(path, allow_placeholders, path_pieces, error) ||
+      !tokenize(query, allow_placeholders, query_pieces, error)) {
+    return false;
+  }
+  std::string probe;
+  for (const auto& p : path_pieces) probe += p.placeholder ? std::string("x") : p.text;
+  if (probe.empty()) probe = "/";
+  if (q != std::string_view::npos) {
+    probe += '?';
+    for (const auto& p : query_pieces) probe += p.placeholder ? std::string("x") : p.text;
+  }
+  if (!boost::urls::parse_origin_form(probe)) {
+    error = "invalid characters in the path or query";
+    return false;
+  }
+  t.path = std::move(path_pieces);
+  t.query = std::move(query_pieces);
+  t.path_is_root = is_root(t.path);
+  return true;
+}
+
+std::string origin_text(const net::Origin& origin) {
+  return (origin.https ? "https://" : "http://") + origin.authority();
+}
+
+bool tchar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Calls fn(token) for each element of a comma-separated header list, trimmed, skipping empties.
+template <typename Fn>
+void for_each_list_item(std::string_view value, Fn&& fn) {
+  std::size_t pos = 0;
+  while (pos <= value.size()) {
+    std::size_t comma = value.find(',', pos);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string_view item = trim(value.substr(pos, comma - pos));
+    if (!item.empty()) fn(item);
+    pos = comma + 1;
+  }
+}
+
+// Never forwarded by either API type: hop-by-hop headers (RFC 9110 §7.6.1), Expect (this client
+// sends the body at once), Content-Length (recomputed for the body actually sent) and Host (the
+// upstream's own, docs/aws-notes-core.md §6).
+constexpr std::array<std::string_view, 12> kNeverForwarded = {"Connection",
+                                                              "Keep-Alive",
+                                                              "Proxy-Connection",
+                                                              "TE",
+                                                              "Trailer",
+                                                              "Transfer-Encoding",
+                                                              "Upgrade",
+                                                              "Proxy-Authenticate",
+                                                              "Proxy-Authorization",
+                                                              "Expect",
+                                                              "Content-Length",
+                                                              "Host"};
+
+// REST HTTP_PROXY also drops these (LocalStack snapshots recorded against AWS,
+// docs/aws-notes-core.md §6); Content-Encoding in particular does not reach the backend.
+constexpr std::array<std::string_view, 5> kRestNotForwarded = {
+    "Content-Encoding", "Content-MD5", "Max-Forwards", "Server", "WWW-Authenticate"};
+
+template <std::size_t N>
+bool in(const std::array<std::string_view, N>& names, std::string_view name) {
+  return std::any_of(names.begin(), names.end(),
+                     [&](std::string_view n) { return core::iequals(n, name); });
+}
+
+}  // namespace
+
+std::vector<std::string> TargetTemplate::placeholders() const {
+  std::vector<std::string> out;
+  for (const auto* pieces : {&path, &query}) {
+    for (const auto& p : *pieces) {
+      if (p.placeholder) out.push_back(p.text);
+    }
+  }
+  return out;
+}
+
+std::string substitute_stage_variables(std::string_view text, const core::StageInfo& stage,
+                                       std::vector<std::string>& undefined) {
+  std::string out;
+  std::size_t pos = 0;
+  while (true) {
+    std::size_t start = text.find(kStageVariablePrefix, pos);
+    if (start == std::string_view::npos) break;
+    std::size_t close = text.find('}', start);
+    if (close == std::string_view::npos) break;
+    out.append(text.substr(pos, start - pos));
+    std::string name(text.substr(start + kStageVariablePrefix.size(),
+                                 close - start - kStageVariablePrefix.size()));
+    if (const std::string* value = stage.variable(name)) {
+      out.append(*value);
+    } else if (std::find(undefined.begin(), undefined.end(), name) == undefined.end()) {
+      undefined.push_back(std::move(name));
+    }
+    pos = close + 1;
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
+std::optional<TargetTemplate> parse_target(std::string_view url, bool allow_placeholders,
+                                           std::string& error) {
+  TargetTemplate t;
+  t.text = std::string(url);
+  std::size_t sep = url.find("://");
+  if (sep == std::string_view::npos) {
+    error = "expected scheme://host[:port][/path]";
+    return std::nullopt;
+  }
+  std::string scheme = core::to_lower(url.substr(0, sep));
+  if (scheme != "http" && scheme != "https") {
+    error = "the scheme must be http or https";
+    return std::nullopt;
+  }
+  t.origin.https = scheme == "https";
+  std::string_view rest = url.substr(sep + 3);
+  std::size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view tail = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  if (authority.find_first_of("{}") != std::string_view::npos) {
+    error = "the host and port cannot hold placeholders";
+    return std::nullopt;
+  }
+  auto parsed = boost::urls::parse_authority(authority);
+  if (!parsed) {
+    error = "invalid host or port";
+    return std::nullopt;
+  }
+  if (parsed->has_userinfo()) {
+    error = "user information (user:password@) is not supported";
+    return std::nullopt;
+  }
+  switch (parsed->host_type()) {
+    case boost::urls::host_type::ipv6:
+      t.origin.host = parsed->host_ipv6_address().to_string();
+      break;
+    case boost::urls::host_type::ipv4:
+    case boost::urls::host_type::name:
+      t.origin.host = parsed->host_address();
+      break;
+    default:
+      break;
+  }
+  if (t.origin.host.empty()) {
+    error = "missing host";
+    return std::nullopt;
+  }
+  t.origin.port = t.origin.https ? 443 : 80;
+  if (parsed->has_port() && !parsed->port().empty()) {
+    std::string_view port(parsed->port().data(), parsed->port().size());
+    unsigned value = 0;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || ptr != port.data() + port.size() || value == 0 || value > 65535) {
+      error = "invalid port '" + std::string(port) + "'";
+      return std::nullopt;
+    }
+    t.origin.port = static_cast<std::uint16_t>(value);
+  }
+  if (!parse_path_query(tail, allow_placeholders, t, error)) return std::nullopt;
+  return t;
+}
+
+bool append_path(TargetTemplate& base, std::string_view path, std::string& error) {
+  if (path.empty() || path.front() != '/') {
+    error = "must start with '/'";
+    return false;
+  }
+  TargetTemplate extra;
+  if (!parse_path_query(path, true, extra, error)) return false;
+  // The upstream URL's path is a prefix: "/api" or "/api/" + "/pets" → "/api/pets".
+  std::vector<Piece> combined;
+  std::string prefix = pieces_text(base.path);
+  if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  add_literal(combined, prefix);
+  for (auto& p : extra.path) {
+    if (p.placeholder) {
+      combined.push_back(std::move(p));
+    } else {
+      add_literal(combined, p.text);
+    }
+  }
+  std::vector<Piece> query = base.query;
+  if (!query.empty() && !extra.query.empty()) add_literal(query, "&");
+  for (auto& p : extra.query) {
+    if (p.placeholder) {
+      query.push_back(std::move(p));
+    } else {
+      add_literal(query, p.text);
+    }
+  }
+  base.path = std::move(combined);
+  base.query = std::move(query);
+  base.path_is_root = is_root(base.path);
+  base.text = origin_text(base.origin) + pieces_text(base.path);
+  if (!base.query.empty()) base.text += "?" + pieces_text(base.query);
+  return true;
+}
+
+std::vector<std::string> route_path_parameters(std::string_view route_path) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (true) {
+    std::size_t open = route_path.find('{', pos);
+    if (open == std::string_view::npos) break;
+    std::size_t close = route_path.find('}', open);
+    if (close == std::string_view::npos) break;
+    std::string_view name = route_path.substr(open + 1, close - open - 1);
+    if (!name.empty() && name.back() == '+') name.remove_suffix(1);  // greedy {proxy+}
+    if (!name.empty()) out.emplace_back(name);
+    pos = close + 1;
+  }
+  return out;
+}
+
+std::string merge_query(std::string_view first, std::string_view second) {
+  if (first.empty()) return std::string(second);
+  if (second.empty()) return std::string(first);
+  std::string out;
+  out.reserve(first.size() + 1 + second.size());
+  out.append(first);
+  out += '&';
+  out.append(second);
+  return out;
+}
+
+std::string render_target(const TargetTemplate& target, const core::RequestContext& ctx) {
+  std::string out;
+  auto render = [&](const std::vector<Piece>& pieces, std::string& into) {
+    for (const auto& p : pieces) {
+      if (!p.placeholder) {
+        into += p.text;
+      } else if (const std::string* value = ctx.path_param(p.text)) {
+        into += *value;  // raw, as received: a greedy value keeps its slashes
+      }
+    }
+  };
+  // HTTP APIs: a $default route whose URI names no path forwards the request path.
+  if (ctx.route && ctx.route->route_key == "$default" && target.path_is_root) {
+    out = ctx.path.empty() ? std::string("/") : ctx.path;
+  } else {
+    render(target.path, out);
+    if (out.empty()) out = "/";
+  }
+  std::string query;
+  render(target.query, query);
+  std::string merged = merge_query(query, ctx.request.query);
+  if (!merged.empty()) {
+    out += '?';
+    out += merged;
+  }
+  return out;
+}
+
+std::string forwarded_value(std::string_view value, bool node) {
+  std::string v(value);
+  if (node && !v.empty() && v.front() != '[' && std::count(v.begin(), v.end(), ':') >= 2) {
+    v = "[" + v + "]";
+  }
+  if (!v.empty() && std::all_of(v.begin(), v.end(), tchar)) return v;
+  std::string quoted = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  quoted += '"';
+  return quoted;
+}
+
+core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
+                                       std::string_view upstream_authority) {
+  const bool rest = ctx.api && ctx.api->protocol == core::ApiProtocol::kRest;
+  const core::HeaderMap& in_headers = ctx.request.headers;
+
+  // Names listed in Connection are hop-by-hop for this message too (RFC 9110 §7.6.1).
+  std::vector<std::string_view> nominated;
+  for (std::string_view value : in_headers.values("Connection")) {
+    for_each_list_item(value, [&](std::string_view item) { nominated.push_back(item); });
+  }
+
+  core::HeaderMap out;
+  out.reserve(in_headers.size() + 6);
+  out.add("Host", std::string(upstream_authority));
+
+  std::vector<std::string_view> xff;        // incoming X-Forwarded-For elements
+  std::vector<std::string_view> forwarded;  // incoming Forwarded values (HTTP APIs)
+  std::vector<std::string_view> via;        // incoming Via values (HTTP APIs)
+  const std::string* trace = nullptr;
+  for (const auto& f : in_headers) {
+    const std::string& name = f.name;
+    if (in(kNeverForwarded, name)) continue;
+    if (std::any_of(nominated.begin(), nominated.end(),
+                    [&](std::string_view n) { return core::iequals(n, name); })) {
+      continue;
+    }
+    if (core::iequals(name, "X-Forwarded-For")) {
+      for_each_list_item(f.value, [&](std::string_view item) { xff.push_back(item); });
+      continue;
+    }
+    if (core::iequals(name, "X-Amzn-Trace-Id")) {
+      if (!trace) trace = &f.value;
+      continue;
+    }
+    if (rest) {
+      if (in(kRestNotForwarded, name) || core::iequals(name, "X-Forwarded-Proto") ||
+          core::iequals(name, "X-Forwarded-Port") ||
+          core::iequals(name, "X-Amzn-Apigateway-Api-Id")) {
+        continue;
+      }
+    } else {
+      // HTTP APIs translate X-Forwarded-* into one Forwarded header (AWS known issues).
+      if (core::iequals(name, "X-Forwarded-Proto") || core::iequals(name, "X-Forwarded-Port") ||
+          core::iequals(name, "X-Forwarded-Host")) {
+        continue;
+      }
+      if (core::iequals(name, "Forwarded")) {
+        forwarded.push_back(f.value);
+        continue;
+      }
+      if (core::iequals(name, "Via")) {
+        via.push_back(f.value);
+        continue;
+      }
+    }
+    out.add(f.name, f.value);
+  }
+
+  const std::string& client_ip = ctx.request.connection.source_ip;
+  const char* proto = ctx.request.connection.secure ? "https" : "http";
+  std::string trace_id = trace ? *trace : util::trace_id();
+
+  if (rest) {
+    // REST adds X-Forwarded-* to the method request, and HTTP_PROXY forwards those (§6).
+    std::string chain;
+    for (std::string_view item : xff) {
+      if (!chain.empty()) chain += ", ";
+      chain.append(item);
+    }
+    if (!client_ip.empty()) {
+      if (!chain.empty()) chain += ", ";
+      chain += client_ip;
+    }
+    if (!chain.empty()) out.add("X-Forwarded-For", std::move(chain));
+    out.add("X-Forwarded-Proto", proto);
+    out.add("X-Forwarded-Port", std::to_string(ctx.request.connection.local_port));
+    out.add("X-Amzn-Trace-Id", std::move(trace_id));
+    out.add("X-Amzn-Apigateway-Api-Id", ctx.api ? ctx.api->id : std::string());
+    return out;
+  }
+
+  // HTTP APIs: Forwarded: [incoming elements, ]for=<xff…>, for=<client>;host=<host>;proto=<p>.
+  std::string value;
+  auto append_element = [&](std::string_view element) {
+    if (!value.empty()) value += ", ";
+    value.append(element);
+  };
+  for (std::string_view f : forwarded) append_element(f);
+  for (std::string_view item : xff) append_element("for=" + forwarded_value(item, true));
+  std::string host =
+      ctx.domain_name.empty() ? std::string(in_headers.get("Host")) : ctx.domain_name;
+  std::string own =
+      "for=" + (client_ip.empty() ? std::string("unknown") : forwarded_value(client_ip, true));
+  if (!host.empty()) own += ";host=" + forwarded_value(host, false);
+  own += ";proto=";
+  own += proto;
+  append_element(own);
+  out.add("Forwarded", std::move(value));
+
+  std::string via_value;
+  for (std::string_view v : via) {
+    via_value.append(v);
+    via_value += ", ";
+  }
+  via_value += "HTTP/1.1 AmazonAPIGateway";
+  out.add("Via", std::move(via_value));
+  out.add("X-Amzn-Trace-Id", std::move(trace_id));
+  return out;
+}
+
+}  // namespace gh::plugins::http_proxy
