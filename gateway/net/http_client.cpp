@@ -463,10 +463,13 @@ std::shared_ptr<ssl::context> TlsContextCache::get(bool verify, const std::strin
 }
 
 std::shared_ptr<const HttpClient> HttpClient::create(ClientOptions options, std::string& error,
-                                                     TlsContextCache* cache) {
-  auto tls = cache ? cache->get(options.tls_verify, options.ca_file, error)
-                   : make_tls_context(options.tls_verify, options.ca_file, error);
-  if (!tls) return nullptr;
+                                                     TlsContextCache* cache, bool https) {
+  std::shared_ptr<ssl::context> tls;
+  if (https) {
+    tls = cache ? cache->get(options.tls_verify, options.ca_file, error)
+                : make_tls_context(options.tls_verify, options.ca_file, error);
+    if (!tls) return nullptr;
+  }
   return std::make_shared<HttpClient>(std::move(options), std::move(tls));
 }
 

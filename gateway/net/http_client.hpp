@@ -112,11 +112,13 @@ class TlsContextCache {
 
 class HttpClient {
  public:
-  /// Builds a client; with TLS verification it loads the CA file or the system store (through
-  /// `cache` when given). Returns nullptr and sets `error` when the TLS setup fails (e.g. an
-  /// unreadable caFile). Called at snapshot compile time, never on the data path.
+  /// Builds a client; for `https` origins with TLS verification it loads the CA file or the
+  /// system store (through `cache` when given; ~30 ms, so plain-HTTP clients skip it). Returns
+  /// nullptr and sets `error` when the TLS setup fails (e.g. an unreadable caFile). Called at
+  /// snapshot compile time, never on the data path.
   static std::shared_ptr<const HttpClient> create(ClientOptions options, std::string& error,
-                                                  TlsContextCache* cache = nullptr);
+                                                  TlsContextCache* cache = nullptr,
+                                                  bool https = true);
 
   HttpClient(ClientOptions options, std::shared_ptr<boost::asio::ssl::context> tls);
   ~HttpClient();

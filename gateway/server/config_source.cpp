@@ -2,10 +2,9 @@
 
 namespace gh::server {
 
-namespace {
-Compiled compile(std::optional<config::Config> config, config::Diagnostics diags,
-                 const core::PluginRegistry& plugins, core::Services& services,
-                 pipeline::Metrics* metrics) {
+Compiled compile_loaded(std::optional<config::Config> config, config::Diagnostics diags,
+                        const core::PluginRegistry& plugins, core::Services& services,
+                        pipeline::Metrics* metrics) {
   Compiled out;
   if (config) {
     out.snapshot =
@@ -15,13 +14,12 @@ Compiled compile(std::optional<config::Config> config, config::Diagnostics diags
   if (out.diagnostics.has_errors()) out.snapshot = nullptr;
   return out;
 }
-}  // namespace
 
 Compiled compile_file(const std::string& path, const core::PluginRegistry& plugins,
                       core::Services& services, pipeline::Metrics* metrics) {
   config::Diagnostics diags;
   auto config = config::load_config(path, plugins.plugin_keys(), diags);
-  return compile(std::move(config), std::move(diags), plugins, services, metrics);
+  return compile_loaded(std::move(config), std::move(diags), plugins, services, metrics);
 }
 
 Compiled compile_text(const std::string& text, const std::string& name,
@@ -29,7 +27,7 @@ Compiled compile_text(const std::string& text, const std::string& name,
                       pipeline::Metrics* metrics) {
   config::Diagnostics diags;
   auto config = config::load_config_text(text, name, plugins.plugin_keys(), diags);
-  return compile(std::move(config), std::move(diags), plugins, services, metrics);
+  return compile_loaded(std::move(config), std::move(diags), plugins, services, metrics);
 }
 
 }  // namespace gh::server

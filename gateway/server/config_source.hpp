@@ -21,6 +21,10 @@ struct Compiled {
 /// From a file. `metrics` may be null (validate/routes).
 Compiled compile_file(const std::string& path, const core::PluginRegistry& plugins,
                       core::Services& services, pipeline::Metrics* metrics);
+/// From an already loaded config (its load diagnostics in `diags`).
+Compiled compile_loaded(std::optional<config::Config> config, config::Diagnostics diags,
+                        const core::PluginRegistry& plugins, core::Services& services,
+                        pipeline::Metrics* metrics);
 /// From YAML text (tests), named `name` in diagnostics.
 Compiled compile_text(const std::string& text, const std::string& name,
                       const core::PluginRegistry& plugins, core::Services& services,

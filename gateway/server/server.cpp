@@ -52,13 +52,13 @@ Server::~Server() {
 }
 
 Compiled Server::compile_first() {
-  // Metrics need the thread count, which comes from the config: read it once without metrics.
-  Compiled probe = compile_file(options_.config_path, plugins_, services_, nullptr);
-  if (!probe.snapshot) return probe;
+  // Metrics need the thread count, which comes from the config: load, size, then compile.
+  config::Diagnostics diags;
+  auto config = config::load_config(options_.config_path, plugins_.plugin_keys(), diags);
   threads_ = thread_count(options_.threads ? options_.threads
-                                           : probe.snapshot->config().server.threads);
+                                           : (config ? config->server.threads : 0u));
   metrics_ = std::make_unique<pipeline::Metrics>(threads_ + 1);
-  return compile_file(options_.config_path, plugins_, services_, metrics_.get());
+  return compile_loaded(std::move(config), std::move(diags), plugins_, services_, metrics_.get());
 }
 
 void Server::install(std::shared_ptr<const pipeline::Snapshot> snapshot) {

@@ -302,7 +302,7 @@ class HttpProxyFactory final : public core::IntegrationFactory {
     std::string error;
     auto& tls_cache =
         ctx.services.get_or_create<net::TlsContextCache>([] { return new net::TlsContextCache(); });
-    auto client = net::HttpClient::create(options, error, &tls_cache);
+    auto client = net::HttpClient::create(options, error, &tls_cache, target->origin.https);
     if (!client) {
       diags.error(client_node.location(), client_node.path(), error);
       return nullptr;
