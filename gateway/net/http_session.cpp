@@ -71,11 +71,22 @@ class RequestParser final : public http::basic_parser<true> {
     request_.version = static_cast<unsigned>(version);
   }
   void on_response_impl(int, beast::string_view, int, error_code&) override {}
-  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+  void on_field_impl(http::field field, beast::string_view name, beast::string_view value,
                      error_code&) override {
+    if (field == http::field::host) ++host_fields_;
+    if (field == http::field::transfer_encoding) last_transfer_coding_ = last_token(value);
     request_.headers.add(std::string(name), std::string(value));
   }
-  void on_header_impl(error_code&) override {}
+  void on_header_impl(error_code& ec) override {
+    // RFC 9112 §6.3: a request whose Transfer-Encoding does not end in "chunked" has no
+    // reliable length; answering it would let the body be read as a second request
+    // (smuggling). §3.2: an HTTP/1.1 request has exactly one Host.
+    if (last_transfer_coding_ && !core::iequals(*last_transfer_coding_, "chunked")) {
+      ec = http::error::bad_transfer_encoding;
+    } else if (host_fields_ > 1 || (request_.version == 11 && host_fields_ == 0)) {
+      ec = http::error::bad_field;
+    }
+  }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
     if (length) request_.body.reserve(static_cast<std::size_t>(*length));
   }
@@ -90,7 +101,17 @@ class RequestParser final : public http::basic_parser<true> {
   }
   void on_finish_impl(error_code&) override {}
 
+  static std::string last_token(beast::string_view value) {
+    std::string_view v(value.data(), value.size());
+    if (auto comma = v.rfind(','); comma != std::string_view::npos) v.remove_prefix(comma + 1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return std::string(v);
+  }
+
   core::Request& request_;
+  int host_fields_ = 0;
+  std::optional<std::string> last_transfer_coding_;
 };
 
 bool valid_header_text(std::string_view s) {

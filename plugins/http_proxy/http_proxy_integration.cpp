@@ -26,7 +26,12 @@ constexpr std::array<std::string_view, 8> kMethods = {"ANY",   "GET",    "POST",
 // INTEGRATION_FAILURE (504 "Network error communicating with endpoint"), and what AWS treats as
 // its own configuration problem (TLS trust, name resolution, a backend payload over 10 MB) is a
 // 500 "Internal server error".
-core::ErrorKind error_kind(net::SendErrorKind kind) {
+//
+// HTTP APIs have no such distinction: any backend they cannot get an answer from is 503
+// "Service Unavailable" (docs/aws-notes-core.md §2), so there DNS and TLS failures are
+// integration failures too; a backend payload over the limit stays a 500.
+core::ErrorKind error_kind(net::SendErrorKind kind, core::ApiProtocol protocol) {
+  bool http_api = protocol != core::ApiProtocol::kRest;
   switch (kind) {
     case net::SendErrorKind::kTimeout:
       return core::ErrorKind::kIntegrationTimeout;
@@ -35,9 +40,9 @@ core::ErrorKind error_kind(net::SendErrorKind kind) {
     case net::SendErrorKind::kProtocol:
       return core::ErrorKind::kIntegrationFailure;
     case net::SendErrorKind::kDns:
-      return core::ErrorKind::kApiConfigurationError;
     case net::SendErrorKind::kTls:
-      return core::ErrorKind::kApiConfigurationError;
+      return http_api ? core::ErrorKind::kIntegrationFailure
+                      : core::ErrorKind::kApiConfigurationError;
     case net::SendErrorKind::kTooLarge:
       return core::ErrorKind::kApiConfigurationError;
   }
@@ -73,7 +78,8 @@ class HttpProxyIntegration final : public core::Integration {
     ctx.integration_error = std::string(net::to_string(error.kind)) + ": " + error.message;
     spdlog::warn("request {}: http_proxy {} {} failed: {}", ctx.request_id, request.method,
                  endpoint_, ctx.integration_error);
-    co_return core::GatewayError::of(error_kind(error.kind));
+    co_return core::GatewayError::of(
+        error_kind(error.kind, ctx.api ? ctx.api->protocol : core::ApiProtocol::kHttp));
   }
 
   std::string describe() const override {

@@ -1,0 +1,150 @@
+"""The README walk-through: config/gatehouse.yaml (what `make run` serves), exactly as documented.
+
+Every curl command in the file's header comment is run as written (ports rewritten to the
+test's free ports) and must succeed; then each documented answer is checked byte for byte, with
+curl for some requests and http.client for others."""
+
+import json
+import unittest
+
+from harness import (CONFIG_DIR, SHORT_ID_RE, UUID_RE, Gateway, check_documented_curls, curl,
+                     metric, parse_curl_include, parse_prometheus, request, run_cli)
+
+CONFIG = CONFIG_DIR / "gatehouse.yaml"
+
+
+class WalkthroughTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.gw = Gateway(config_file=CONFIG)
+        cls.addClassCleanup(cls.gw.close)
+        cls.gw.start()
+        cls.api = f"localhost:{cls.gw.api_port}"
+        cls.services = f"localhost:{cls.gw.services_port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.stop()
+
+    def curl_json(self, *args):
+        out = curl(*args)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return json.loads(out.stdout)
+
+    def test_validate_accepts_the_config(self):
+        out = run_cli("validate", "config/gatehouse.yaml")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout, "config/gatehouse.yaml: OK (2 API(s), 7 route(s))\n")
+        self.assertEqual(out.stderr, "")
+
+    def test_every_curl_in_the_header_comment_succeeds(self):
+        check_documented_curls(self, self.gw, CONFIG.read_text(), minimum=6)
+
+    def test_list_pets(self):
+        out = curl("-i", f"{self.api}/pets")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        (r,) = parse_curl_include(out.stdout)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.header("Content-Type"), "application/json")
+        self.assertEqual(r.body, b'[{"id": 1, "type": "dog"}, {"id": 2, "type": "cat"}]')
+        self.assertEqual(r.header("Content-Length"), str(len(r.body)))
+
+    def test_pet_by_id_echoes_the_request_id(self):
+        out = curl("-i", f"{self.api}/pets/7")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        (r,) = parse_curl_include(out.stdout)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.header("Content-Type"), "application/json")
+        rid = r.header("apigw-requestid")
+        self.assertRegex(rid, SHORT_ID_RE)
+        self.assertEqual(r.body, ('{"id": "7", "requestId": "%s"}' % rid).encode())
+
+    def test_create_pet(self):
+        r = request(self.gw.api_port, "POST", "/pets", body='{"type": "fish"}',
+                    headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status, 201)
+        self.assertEqual(r.header("Location"), "/pets/3")
+        self.assertEqual(r.body, b'{"id": 3}')
+
+    def test_any_greedy_route(self):
+        body = self.curl_json("-X", "DELETE", f"{self.api}/anything/a/b")
+        self.assertEqual(body, {"method": "DELETE", "proxy": "a/b",
+                                "routeKey": "ANY /anything/{proxy+}"})
+        r = request(self.gw.api_port, "PATCH", "/anything/x", body="1")
+        self.assertEqual(r.json(), {"method": "PATCH", "proxy": "x",
+                                    "routeKey": "ANY /anything/{proxy+}"})
+
+    def test_store_proxies_to_the_rest_api(self):
+        # ANY /store/{proxy+} -> http_proxy -> http://127.0.0.1:3000/inventory/dev/{proxy}
+        out = curl("-i", f"{self.api}/store/items/42")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        (r,) = parse_curl_include(out.stdout)
+        self.assertEqual(r.status, 200, out.stdout)
+        self.assertEqual(r.body, b'{"id": "42", "stage": "dev", "warehouse": "Berlin"}')
+        # An HTTP API answer: its own request id, no REST headers leaking through as such.
+        self.assertRegex(r.header("apigw-requestid") or "", SHORT_ID_RE)
+        self.assertEqual(self.curl_json(f"{self.api}/store/items"),
+                         {"items": [42, 43], "warehouse": "Berlin"})
+
+    def test_store_miss_is_the_rest_apis_403(self):
+        r = request(self.gw.api_port, "GET", "/store/nothing/here")
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.body, b'{"message":"Missing Authentication Token"}')
+
+    def test_rest_api_with_base_path_and_stage(self):
+        self.assertEqual(self.curl_json(f"{self.api}/inventory/dev/items"),
+                         {"items": [42, 43], "warehouse": "Berlin"})
+        r = request(self.gw.api_port, "GET", "/inventory/dev/items/9")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body, b'{"id": "9", "stage": "dev", "warehouse": "Berlin"}')
+        self.assertRegex(r.header("x-amzn-RequestId"), UUID_RE)
+        self.assertRegex(r.header("x-amz-apigw-id"), SHORT_ID_RE)
+
+    def test_rest_miss(self):
+        out = curl("-i", f"{self.api}/inventory/dev/nope")
+        (r,) = parse_curl_include(out.stdout)
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.header("x-amzn-ErrorType"), "MissingAuthenticationTokenException")
+        self.assertEqual(r.body, b'{"message":"Missing Authentication Token"}')
+
+    def test_http_api_miss(self):
+        out = curl("-i", f"{self.api}/nope")
+        (r,) = parse_curl_include(out.stdout)
+        self.assertEqual(r.status, 404)
+        self.assertEqual(r.body, b'{"message":"Not Found"}')
+        self.assertIsNone(r.header("x-amzn-ErrorType"))
+
+    def test_rest_api_by_host(self):
+        body = self.curl_json(f"{self.api}/dev/items", "-H",
+                              f"Host: inventory.execute-api.localhost:{self.gw.api_port}")
+        self.assertEqual(body, {"items": [42, 43], "warehouse": "Berlin"})
+
+    def test_health_and_metrics(self):
+        health = self.curl_json(f"{self.services}/_gatehouse/health")
+        self.assertEqual(health["status"], "ok")
+        self.assertEqual(health["apis"], 2)
+        request(self.gw.api_port, "GET", "/inventory/dev/items/1")
+        out = curl(f"{self.services}/_gatehouse/metrics")
+        self.assertEqual(out.returncode, 0)
+        samples = parse_prometheus(out.stdout.decode())
+        n = metric(samples, "gatehouse_requests_total", api="inventory", route="GET /items/{id}",
+                   status="200")
+        self.assertIsNotNone(n)
+        self.assertGreaterEqual(n, 1)
+
+    def test_one_access_log_line_per_request_on_stdout(self):
+        before = len(self.gw.stdout().splitlines())
+        marker = "/anything/access-log-marker"
+        request(self.gw.api_port, "GET", marker, headers={"User-Agent": "walkthrough/1"})
+        lines = self.gw.wait_for_stdout_lines(before + 1)
+        mine = [l for l in lines if marker in l]
+        self.assertEqual(len(mine), 1, lines)
+        self.assertIn(f'"GET {marker} HTTP/1.1" 200', mine[0])
+        self.assertIn('"walkthrough/1"', mine[0])
+        # The gateway's own log is on stderr, not mixed into the access log.
+        self.assertIn("serving 2 API(s), 7 route(s)", self.gw.stderr())
+        self.assertNotIn("serving", self.gw.stdout())
+
+
+if __name__ == "__main__":
+    unittest.main()
