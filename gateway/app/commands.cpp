@@ -84,8 +84,9 @@ int routes(const CliOptions& opts, const core::PluginRegistry& plugins) {
 int serve(const CliOptions& opts, const core::PluginRegistry& plugins) {
   // Until the config says otherwise, log at info in text.
   configure_logging(opts.log_level.value_or("info"),
-                    opts.log_format == std::optional<std::string>("json") ? config::LogFormat::kJson
-                                                                          : config::LogFormat::kText);
+                    opts.log_format == std::optional<std::string>("json")
+                        ? config::LogFormat::kJson
+                        : config::LogFormat::kText);
   server::Server::Options options;
   options.config_path = opts.config;
   options.threads = opts.threads;
@@ -98,8 +99,8 @@ int serve(const CliOptions& opts, const core::PluginRegistry& plugins) {
   }
   const auto& logging = compiled.snapshot->config().logging;
   config::LogFormat format = logging.format;
-  if (opts.log_format) format = *opts.log_format == "json" ? config::LogFormat::kJson
-                                                           : config::LogFormat::kText;
+  if (opts.log_format)
+    format = *opts.log_format == "json" ? config::LogFormat::kJson : config::LogFormat::kText;
   configure_logging(opts.log_level.value_or(logging.level), format);
   for (const auto& d : compiled.diagnostics.all()) spdlog::warn("{}", d.format());
 
@@ -111,10 +112,9 @@ int serve(const CliOptions& opts, const core::PluginRegistry& plugins) {
     return 2;
   }
   spdlog::info("gatehouse {} serving {} API(s), {} route(s) from {} (ready in {:.1f} ms)",
-               GATEHOUSE_VERSION, compiled.snapshot->apis().size(),
-               route_count(*compiled.snapshot), opts.config,
-               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                         started)
+               GATEHOUSE_VERSION, compiled.snapshot->apis().size(), route_count(*compiled.snapshot),
+               opts.config,
+               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                    .count());
   return server.run();
 }
@@ -144,9 +144,12 @@ int run_cli(int argc, const char* const* argv) {
     core::PluginRegistry plugins;
     plugins::register_builtin(plugins);
     switch (opts.command) {
-      case CliOptions::Command::kValidate: return validate(opts, plugins);
-      case CliOptions::Command::kRoutes: return routes(opts, plugins);
-      default: return serve(opts, plugins);
+      case CliOptions::Command::kValidate:
+        return validate(opts, plugins);
+      case CliOptions::Command::kRoutes:
+        return routes(opts, plugins);
+      default:
+        return serve(opts, plugins);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gatehouse: error: %s\n", e.what());

@@ -37,8 +37,8 @@ class JsonFormatter final : public spdlog::formatter {
 
 void configure_logging(const std::string& level, config::LogFormat format) {
   // Logs go to stderr; stdout is the access log's by default.
-  auto logger = std::make_shared<spdlog::logger>(
-      "gatehouse", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("gatehouse",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == config::LogFormat::kJson) {
     logger->set_formatter(std::make_unique<JsonFormatter>());
   } else {

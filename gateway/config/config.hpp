@@ -35,8 +35,8 @@ struct ListenerConfig {
 
 /// Limits and deadlines for client connections. Defaults follow AWS where AWS has a number.
 struct LimitsConfig {
-  std::size_t max_header_bytes = 10240;             // request line + headers (AWS: 10,240 bytes)
-  std::size_t max_body_bytes = 10 * 1024 * 1024;    // AWS payload quota: 10 MB
+  std::size_t max_header_bytes = 10240;           // request line + headers (AWS: 10,240 bytes)
+  std::size_t max_body_bytes = 10 * 1024 * 1024;  // AWS payload quota: 10 MB
   std::size_t max_connections = 10000;
   std::chrono::milliseconds header_timeout{10000};  // first byte to end of headers (slowloris)
   std::chrono::milliseconds body_timeout{30000};    // reading the body

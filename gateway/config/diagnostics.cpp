@@ -24,14 +24,14 @@ void Diagnostics::error(Location where, std::string path, std::string message) {
       return;
     }
   }
-  items_.push_back({Diagnostic::Severity::kError, std::move(where), std::move(path),
-                    std::move(message)});
+  items_.push_back(
+      {Diagnostic::Severity::kError, std::move(where), std::move(path), std::move(message)});
   ++errors_;
 }
 
 void Diagnostics::warning(Location where, std::string path, std::string message) {
-  items_.push_back({Diagnostic::Severity::kWarning, std::move(where), std::move(path),
-                    std::move(message)});
+  items_.push_back(
+      {Diagnostic::Severity::kWarning, std::move(where), std::move(path), std::move(message)});
 }
 
 std::string Diagnostics::format() const {

@@ -17,7 +17,7 @@ struct Diagnostic {
   enum class Severity { kError, kWarning };
   Severity severity = Severity::kError;
   Location where;
-  std::string path;     // key path, e.g. apis[0].routes["GET /pets"].integration.type
+  std::string path;  // key path, e.g. apis[0].routes["GET /pets"].integration.type
   std::string message;
 
   /// "file:line:col: error: path: message"

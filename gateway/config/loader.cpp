@@ -98,8 +98,7 @@ void read_server(const Node& node, ServerConfig& server, Diagnostics& diags) {
   }
   if (server.listeners.empty()) {
     server.listeners.push_back(ListenerConfig{"127.0.0.1", 3000, ListenerRole::kApis, {}, {}});
-    server.listeners.push_back(
-        ListenerConfig{"127.0.0.1", 4566, ListenerRole::kServices, {}, {}});
+    server.listeners.push_back(ListenerConfig{"127.0.0.1", 4566, ListenerRole::kServices, {}, {}});
   }
   std::set<std::pair<std::string, std::uint16_t>> seen;
   for (const auto& l : server.listeners) {
@@ -128,8 +127,7 @@ void read_logging(const Node& node, LoggingConfig& logging, Diagnostics& diags) 
     } else if (*format == "json") {
       logging.format = LogFormat::kJson;
     } else {
-      diags.error(r.get("format").location(), r.get("format").path(),
-                  "must be 'text' or 'json'");
+      diags.error(r.get("format").location(), r.get("format").path(), "must be 'text' or 'json'");
     }
   }
   Node access = r.get("accessLog");
@@ -193,8 +191,7 @@ void read_stages(const Node& node, ApiConfig& api, const PluginKeys& plugin_keys
 void read_routes(const Node& node, ApiConfig& api, const PluginKeys& plugin_keys,
                  Diagnostics& diags) {
   if (node.is_null()) {
-    diags.error(api.where, join_path(api.node.path(), "routes"),
-                "an API needs at least one route");
+    diags.error(api.where, join_path(api.node.path(), "routes"), "an API needs at least one route");
     return;
   }
   MapReader routes(node, diags);

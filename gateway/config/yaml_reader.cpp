@@ -173,9 +173,8 @@ std::string expand_env(std::string_view text, const Node& where, Diagnostics& di
       out.append(*fallback);
     } else {
       diags.error(where.location(), where.path(),
-                  "environment variable '" + std::string(name) +
-                      "' is not set (write ${env:" + std::string(name) +
-                      ":-default} to give a default)");
+                  "environment variable '" + std::string(name) + "' is not set (write ${env:" +
+                      std::string(name) + ":-default} to give a default)");
     }
     pos = close + 1;
   }
@@ -206,9 +205,9 @@ std::optional<std::int64_t> read_integer(const Node& node, std::int64_t min, std
     return std::nullopt;
   }
   if (v < min || v > max) {
-    diags.error(node.location(), node.path(),
-                "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                    ", got " + text);
+    diags.error(
+        node.location(), node.path(),
+        "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + text);
     return std::nullopt;
   }
   return v;
@@ -315,8 +314,7 @@ std::optional<std::int64_t> MapReader::integer(std::string_view key, std::int64_
   return typed(*this, key, need, [&](const Node& n) { return read_integer(n, min, max, diags_); });
 }
 
-std::optional<double> MapReader::number(std::string_view key, double min, double max,
-                                        Need need) {
+std::optional<double> MapReader::number(std::string_view key, double min, double max, Need need) {
   return typed(*this, key, need, [&](const Node& n) { return read_number(n, min, max, diags_); });
 }
 
@@ -350,7 +348,8 @@ void MapReader::finish() {
     const std::string& name = key.scalar();
     if (std::find(known_.begin(), known_.end(), name) != known_.end()) continue;
     std::string msg = "unknown key '" + name + "'";
-    if (auto suggestion = did_you_mean(name, known_)) msg += "; did you mean '" + *suggestion + "'?";
+    if (auto suggestion = did_you_mean(name, known_))
+      msg += "; did you mean '" + *suggestion + "'?";
     diags_.error(key.location(), key.path(), msg);
   }
 }

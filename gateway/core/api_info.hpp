@@ -12,7 +12,7 @@
 namespace gh::core {
 
 struct ApiInfo {
-  std::string id;          // $context.apiId, used in ARNs and the execute-api host name
+  std::string id;  // $context.apiId, used in ARNs and the execute-api host name
   std::string name;
   ApiProtocol protocol = ApiProtocol::kHttp;
   std::string account_id;  // $context.accountId
@@ -33,9 +33,9 @@ struct StageInfo {
 };
 
 struct RouteInfo {
-  std::string route_key;  // "GET /pets/{id}", "ANY /{proxy+}", "$default"
-  std::string method;     // "GET", "ANY", or "" for $default
-  std::string path;       // "/pets/{id}" (the resource path), "" for $default
+  std::string route_key;    // "GET /pets/{id}", "ANY /{proxy+}", "$default"
+  std::string method;       // "GET", "ANY", or "" for $default
+  std::string path;         // "/pets/{id}" (the resource path), "" for $default
   std::string resource_id;  // $context.resourceId: stable short id derived from the route key
 };
 

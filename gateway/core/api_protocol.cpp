@@ -4,9 +4,12 @@ namespace gh::core {
 
 std::string_view to_string(ApiProtocol p) noexcept {
   switch (p) {
-    case ApiProtocol::kHttp: return "HTTP";
-    case ApiProtocol::kRest: return "REST";
-    case ApiProtocol::kWebSocket: return "WEBSOCKET";
+    case ApiProtocol::kHttp:
+      return "HTTP";
+    case ApiProtocol::kRest:
+      return "REST";
+    case ApiProtocol::kWebSocket:
+      return "WEBSOCKET";
   }
   return "HTTP";
 }

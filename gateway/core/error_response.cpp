@@ -1,9 +1,10 @@
 // How API Gateway answers its own errors. Sources: ../shared/reference/aws-behaviour.md §3
 // (gateway response types, concrete REST cases, HTTP API bodies) and docs/aws-notes-core.md.
 //
-// REST APIs render every gateway response from the template {"message":$context.error.messageString}
-// with x-amzn-ErrorType. AWS builds messageString with a leading space for errors raised in the
-// integration phase, so those bodies read {"message": "..."} while front-door errors read
+// REST APIs render every gateway response from the template
+// {"message":$context.error.messageString} with x-amzn-ErrorType. AWS builds messageString with a
+// leading space for errors raised in the integration phase, so those bodies read {"message": "..."}
+// while front-door errors read
 // {"message":"..."} (byte counts checked against observed Content-Length, docs/aws-notes-core.md
 // §0, §3). Access denials use a capital "Message" key; authorizer configuration errors a null
 // message. HTTP APIs have no gateway responses: compact {"message":"..."}, no x-amzn-ErrorType.
@@ -22,8 +23,8 @@ struct Rendering {
   std::string_view error_type;  // x-amzn-ErrorType (REST only)
   bool spaced = false;          // messageString has AWS's leading space: {"message": "..."}
   std::string_view body_key = "message";
-  bool null_message = false;    // body {"message": null}
-  bool plain_text = false;      // not a gateway response: text body, no x-amzn-ErrorType
+  bool null_message = false;  // body {"message": null}
+  bool plain_text = false;    // not a gateway response: text body, no x-amzn-ErrorType
 };
 
 Rendering rest_rendering(ErrorKind kind) {
@@ -89,8 +90,10 @@ Rendering rest_rendering(ErrorKind kind) {
 
 Rendering http_rendering(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kBadRequest: return {400, "Bad Request", {}};
-    case ErrorKind::kNoRoute: return {404, "Not Found", {}};
+    case ErrorKind::kBadRequest:
+      return {400, "Bad Request", {}};
+    case ErrorKind::kNoRoute:
+      return {404, "Not Found", {}};
     case ErrorKind::kMissingAuthenticationToken:
     case ErrorKind::kIncompleteSignature:
     case ErrorKind::kInvalidSignature:
@@ -99,9 +102,12 @@ Rendering http_rendering(ErrorKind kind) {
     case ErrorKind::kAccessDenied:
     case ErrorKind::kInvalidApiKey:
       return {403, "Forbidden", {}};
-    case ErrorKind::kUnauthorized: return {401, "Unauthorized", {}};
-    case ErrorKind::kThrottled: return {429, "Too Many Requests", {}};
-    case ErrorKind::kQuotaExceeded: return {429, "Limit Exceeded", {}};
+    case ErrorKind::kUnauthorized:
+      return {401, "Unauthorized", {}};
+    case ErrorKind::kThrottled:
+      return {429, "Too Many Requests", {}};
+    case ErrorKind::kQuotaExceeded:
+      return {429, "Limit Exceeded", {}};
     case ErrorKind::kRequestTooLarge:
       return {413, "HTTP content length exceeded 10485760 bytes.", {}, false, {}, false, true};
     case ErrorKind::kHeadersTooLarge:
@@ -109,7 +115,8 @@ Rendering http_rendering(ErrorKind kind) {
     case ErrorKind::kBadRequestParameters:
     case ErrorKind::kBadRequestBody:
       return {400, "Bad Request", {}};
-    case ErrorKind::kUnsupportedMediaType: return {415, "Unsupported Media Type", {}};
+    case ErrorKind::kUnsupportedMediaType:
+      return {415, "Unsupported Media Type", {}};
     // HTTP APIs answer integration timeouts and unreachable backends with 503 (observed
     // captures; a Knowledge Center article says 504 generically): docs/aws-notes-core.md §2.
     case ErrorKind::kIntegrationTimeout:
@@ -165,31 +172,56 @@ Response render_error(const GatewayError& error, ApiProtocol protocol) {
 
 std::string_view response_type_name(ErrorKind kind) noexcept {
   switch (kind) {
-    case ErrorKind::kBadRequest: return "DEFAULT_4XX";
-    case ErrorKind::kNoRoute: return "MISSING_AUTHENTICATION_TOKEN";
-    case ErrorKind::kMissingAuthenticationToken: return "MISSING_AUTHENTICATION_TOKEN";
-    case ErrorKind::kIncompleteSignature: return "INVALID_SIGNATURE";
-    case ErrorKind::kInvalidSignature: return "INVALID_SIGNATURE";
-    case ErrorKind::kUnrecognizedClient: return "UNAUTHORIZED";
-    case ErrorKind::kExpiredToken: return "EXPIRED_TOKEN";
-    case ErrorKind::kAccessDenied: return "ACCESS_DENIED";
-    case ErrorKind::kUnauthorized: return "UNAUTHORIZED";
-    case ErrorKind::kInvalidApiKey: return "INVALID_API_KEY";
-    case ErrorKind::kThrottled: return "THROTTLED";
-    case ErrorKind::kQuotaExceeded: return "QUOTA_EXCEEDED";
-    case ErrorKind::kRequestTooLarge: return "REQUEST_TOO_LARGE";
-    case ErrorKind::kHeadersTooLarge: return "DEFAULT_4XX";
-    case ErrorKind::kBadRequestParameters: return "BAD_REQUEST_PARAMETERS";
-    case ErrorKind::kBadRequestBody: return "BAD_REQUEST_BODY";
-    case ErrorKind::kUnsupportedMediaType: return "UNSUPPORTED_MEDIA_TYPE";
-    case ErrorKind::kIntegrationTimeout: return "INTEGRATION_TIMEOUT";
-    case ErrorKind::kIntegrationFailure: return "INTEGRATION_FAILURE";
-    case ErrorKind::kIntegrationResponseError: return "DEFAULT_5XX";
-    case ErrorKind::kApiConfigurationError: return "API_CONFIGURATION_ERROR";
-    case ErrorKind::kAuthorizerConfigurationError: return "AUTHORIZER_CONFIGURATION_ERROR";
-    case ErrorKind::kAuthorizerFailure: return "AUTHORIZER_FAILURE";
-    case ErrorKind::kServiceUnavailable: return "DEFAULT_5XX";
-    case ErrorKind::kInternal: return "DEFAULT_5XX";
+    case ErrorKind::kBadRequest:
+      return "DEFAULT_4XX";
+    case ErrorKind::kNoRoute:
+      return "MISSING_AUTHENTICATION_TOKEN";
+    case ErrorKind::kMissingAuthenticationToken:
+      return "MISSING_AUTHENTICATION_TOKEN";
+    case ErrorKind::kIncompleteSignature:
+      return "INVALID_SIGNATURE";
+    case ErrorKind::kInvalidSignature:
+      return "INVALID_SIGNATURE";
+    case ErrorKind::kUnrecognizedClient:
+      return "UNAUTHORIZED";
+    case ErrorKind::kExpiredToken:
+      return "EXPIRED_TOKEN";
+    case ErrorKind::kAccessDenied:
+      return "ACCESS_DENIED";
+    case ErrorKind::kUnauthorized:
+      return "UNAUTHORIZED";
+    case ErrorKind::kInvalidApiKey:
+      return "INVALID_API_KEY";
+    case ErrorKind::kThrottled:
+      return "THROTTLED";
+    case ErrorKind::kQuotaExceeded:
+      return "QUOTA_EXCEEDED";
+    case ErrorKind::kRequestTooLarge:
+      return "REQUEST_TOO_LARGE";
+    case ErrorKind::kHeadersTooLarge:
+      return "DEFAULT_4XX";
+    case ErrorKind::kBadRequestParameters:
+      return "BAD_REQUEST_PARAMETERS";
+    case ErrorKind::kBadRequestBody:
+      return "BAD_REQUEST_BODY";
+    case ErrorKind::kUnsupportedMediaType:
+      return "UNSUPPORTED_MEDIA_TYPE";
+    case ErrorKind::kIntegrationTimeout:
+      return "INTEGRATION_TIMEOUT";
+    case ErrorKind::kIntegrationFailure:
+      return "INTEGRATION_FAILURE";
+    case ErrorKind::kIntegrationResponseError:
+      return "DEFAULT_5XX";
+    case ErrorKind::kApiConfigurationError:
+      return "API_CONFIGURATION_ERROR";
+    case ErrorKind::kAuthorizerConfigurationError:
+      return "AUTHORIZER_CONFIGURATION_ERROR";
+    case ErrorKind::kAuthorizerFailure:
+      return "AUTHORIZER_FAILURE";
+    case ErrorKind::kServiceUnavailable:
+      return "DEFAULT_5XX";
+    case ErrorKind::kInternal:
+      return "DEFAULT_5XX";
   }
   return "DEFAULT_5XX";
 }

@@ -32,8 +32,8 @@ class Integration {
 
 /// What a factory gets to build one integration for one route of one stage.
 struct IntegrationBuildContext {
-  const config::Node& node;   // the route's `integration` mapping
-  const config::Node& root;   // the whole config document (for top-level sections it owns)
+  const config::Node& node;  // the route's `integration` mapping
+  const config::Node& root;  // the whole config document (for top-level sections it owns)
   const ApiInfo& api;
   const StageInfo& stage;
   const RouteInfo& route;

@@ -39,7 +39,7 @@ class Middleware {
 
 /// What a factory sees when deciding whether (and how) to guard one route of one stage.
 struct MiddlewareBuildContext {
-  const config::Node& root;   // whole document
+  const config::Node& root;  // whole document
   const config::Node& api_node;
   const config::Node& stage_node;
   const config::Node& route_node;

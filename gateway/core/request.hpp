@@ -11,17 +11,17 @@ namespace gh::core {
 
 /// Where a request came from and how it arrived.
 struct ConnectionInfo {
-  std::string source_ip;      // $context.identity.sourceIp
+  std::string source_ip;  // $context.identity.sourceIp
   std::uint16_t source_port = 0;
   std::uint16_t local_port = 0;
-  bool secure = false;        // arrived over TLS (aws:SecureTransport, X-Forwarded-Proto)
+  bool secure = false;  // arrived over TLS (aws:SecureTransport, X-Forwarded-Proto)
 };
 
 struct Request {
-  std::string method;   // as sent (HTTP methods are case-sensitive; AWS only knows upper case)
-  std::string target;   // raw request-target, e.g. "/dev/pets/1?a=1"
-  std::string path;     // raw (still percent-encoded) path part of target, starts with '/'
-  std::string query;    // raw query string without '?' ("" when none)
+  std::string method;  // as sent (HTTP methods are case-sensitive; AWS only knows upper case)
+  std::string target;  // raw request-target, e.g. "/dev/pets/1?a=1"
+  std::string path;    // raw (still percent-encoded) path part of target, starts with '/'
+  std::string query;   // raw query string without '?' ("" when none)
   HeaderMap headers;
   std::string body;
   unsigned version = 11;  // 10 = HTTP/1.0, 11 = HTTP/1.1

@@ -206,10 +206,10 @@ std::optional<ValueTemplate> ValueTemplate::compile(std::string_view text, Allow
         break;
       }
     }
-    bool allowed_source = prefix && (prefix->source == Source::kContext ||
-                                     (prefix->source == Source::kStageVariable
-                                          ? allowed.stage_variables
-                                          : allowed.request));
+    bool allowed_source =
+        prefix &&
+        (prefix->source == Source::kContext ||
+         (prefix->source == Source::kStageVariable ? allowed.stage_variables : allowed.request));
     if (!allowed_source) {
       literal += text[i++];
       continue;
@@ -275,7 +275,8 @@ void ValueTemplate::render(const RequestContext& ctx, std::string& out, std::str
     value.clear();
     bool found = false;
     switch (p.source) {
-      case Source::kLiteral: break;
+      case Source::kLiteral:
+        break;
       case Source::kContext:
         found = kContextVariables[static_cast<std::size_t>(p.context_var)].get(ctx, value);
         break;
@@ -285,7 +286,9 @@ void ValueTemplate::render(const RequestContext& ctx, std::string& out, std::str
           found = true;
         }
         break;
-      case Source::kQuery: found = append_query(ctx, p.text, value); break;
+      case Source::kQuery:
+        found = append_query(ctx, p.text, value);
+        break;
       case Source::kHeader:
         if (ctx.request.headers.contains(p.text)) {
           value = ctx.request.headers.joined(p.text, ",");

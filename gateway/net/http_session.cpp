@@ -316,7 +316,8 @@ asio::awaitable<void> run_connection(tcp::socket socket, SessionEnv env) {
   socket.set_option(tcp::no_delay(true), ec);
 
   auto executor = socket.get_executor();
-  auto& deadlines = asio::use_service<DeadlineService>(asio::query(executor, asio::execution::context));
+  auto& deadlines =
+      asio::use_service<DeadlineService>(asio::query(executor, asio::execution::context));
 
   std::optional<asio::ssl::stream<tcp::socket&>> tls;
   SessionState state(socket);

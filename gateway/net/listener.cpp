@@ -34,7 +34,8 @@ std::shared_ptr<asio::ssl::context> make_server_tls_context(const config::TlsCon
 void Listener::start() {
   asio::io_context& home = *workers_.front();
   error_code ec;
-  auto address = asio::ip::make_address(config_.host == "localhost" ? "127.0.0.1" : config_.host, ec);
+  auto address =
+      asio::ip::make_address(config_.host == "localhost" ? "127.0.0.1" : config_.host, ec);
   if (ec) throw std::runtime_error("listener address '" + config_.host + "' is not an IP address");
   tcp::endpoint endpoint(address, config_.port);
   acceptor_ = std::make_unique<tcp::acceptor>(home);

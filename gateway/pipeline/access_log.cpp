@@ -14,12 +14,16 @@ AccessLog::~AccessLog() {
 }
 
 std::shared_ptr<AccessLog> AccessLog::open(const std::string& destination) {
-  if (destination == "off") return std::shared_ptr<AccessLog>(new AccessLog(destination, nullptr, false));
-  if (destination == "stdout") return std::shared_ptr<AccessLog>(new AccessLog(destination, stdout, false));
-  if (destination == "stderr") return std::shared_ptr<AccessLog>(new AccessLog(destination, stderr, false));
+  if (destination == "off")
+    return std::shared_ptr<AccessLog>(new AccessLog(destination, nullptr, false));
+  if (destination == "stdout")
+    return std::shared_ptr<AccessLog>(new AccessLog(destination, stdout, false));
+  if (destination == "stderr")
+    return std::shared_ptr<AccessLog>(new AccessLog(destination, stderr, false));
   std::FILE* f = std::fopen(destination.c_str(), "a");
   if (!f) {
-    throw std::runtime_error("cannot open access log '" + destination + "': " + std::strerror(errno));
+    throw std::runtime_error("cannot open access log '" + destination +
+                             "': " + std::strerror(errno));
   }
   return std::shared_ptr<AccessLog>(new AccessLog(destination, f, true));
 }

@@ -73,9 +73,8 @@ Dispatch dispatch(const Snapshot& snapshot, core::RequestContext& ctx) {
 
   bool rest = d.api->info.protocol == core::ApiProtocol::kRest;
   auto [segment, remainder] = first_segment(path.empty() ? std::string_view("/") : path, rest);
-  const CompiledStage* named = segment.empty() || segment == "$default"
-                                   ? nullptr
-                                   : d.api->stage(segment);
+  const CompiledStage* named =
+      segment.empty() || segment == "$default" ? nullptr : d.api->stage(segment);
   if (named) {
     d.stage = named;
     path = remainder.empty() ? std::string_view("/") : remainder;

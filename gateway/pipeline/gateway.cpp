@@ -156,11 +156,11 @@ core::Response Gateway::services_response(Exchange& ex) const {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     response.status = draining ? 503 : 200;
     response.headers.add("Content-Type", "application/json");
-    response.body = std::string("{\"status\":\"") + (draining ? "draining" : "ok") +
-                    "\",\"version\":\"" GATEHOUSE_VERSION "\",\"apis\":" +
-                    std::to_string(snap.apis().size()) +
-                    ",\"openConnections\":" + std::to_string(metrics_.open_connections()) +
-                    ",\"uptimeSeconds\":" + json_number(uptime) + "}";
+    response.body =
+        std::string("{\"status\":\"") + (draining ? "draining" : "ok") +
+        "\",\"version\":\"" GATEHOUSE_VERSION "\",\"apis\":" + std::to_string(snap.apis().size()) +
+        ",\"openConnections\":" + std::to_string(metrics_.open_connections()) +
+        ",\"uptimeSeconds\":" + json_number(uptime) + "}";
     return response;
   }
   if (req.path == "/_gatehouse/metrics" && (req.method == "GET" || req.method == "HEAD")) {

@@ -30,9 +30,9 @@ struct AtomicHistogram {
     while (i < kLatencyBuckets.size() && seconds > kLatencyBuckets[i]) ++i;
     buckets[i].fetch_add(1, std::memory_order_relaxed);
     count.fetch_add(1, std::memory_order_relaxed);
-    sum_micros.fetch_add(
-        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count()),
-        std::memory_order_relaxed);
+    sum_micros.fetch_add(static_cast<std::uint64_t>(
+                             std::chrono::duration_cast<std::chrono::microseconds>(d).count()),
+                         std::memory_order_relaxed);
   }
 
   void add_to(RouteMetrics::Histogram& h) const {
@@ -165,8 +165,7 @@ std::string Metrics::render_prometheus() const {
     std::string labels =
         "api=\"" + escape_label(key.first) + "\",route=\"" + escape_label(key.second) + "\"";
     for (const auto& [status, n] : cell->status_counts()) {
-      out << "gatehouse_requests_total{" << labels << ",status=\"" << status << "\"} " << n
-          << "\n";
+      out << "gatehouse_requests_total{" << labels << ",status=\"" << status << "\"} " << n << "\n";
     }
   }
   auto histogram = [&](const char* name, const char* help, bool integration) {

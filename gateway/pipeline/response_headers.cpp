@@ -6,8 +6,8 @@ namespace gh::pipeline {
 
 bool is_hop_by_hop(std::string_view name) noexcept {
   static constexpr std::array<std::string_view, 9> kHopByHop = {
-      "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "TE",
-      "Trailer",    "Transfer-Encoding", "Upgrade", "Content-Length"};
+      "Connection", "Keep-Alive",        "Proxy-Connection", "Proxy-Authenticate", "TE",
+      "Trailer",    "Transfer-Encoding", "Upgrade",          "Content-Length"};
   for (auto h : kHopByHop) {
     if (core::iequals(h, name)) return true;
   }

@@ -104,8 +104,8 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
         integration.allow_all_remaining();
         if (type) {
           if (const auto* factory = plugins.integration(*type)) {
-            core::IntegrationBuildContext ctx{route_cfg.integration, cfg.root, api->info,
-                                              stage.info, route, services};
+            core::IntegrationBuildContext ctx{
+                route_cfg.integration, cfg.root, api->info, stage.info, route, services};
             binding.integration = factory->create(ctx, diags);
           } else {
             std::string msg = "unknown integration type '" + *type + "'";
@@ -117,9 +117,8 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
           }
         }
         for (const auto& factory : plugins.middleware()) {
-          core::MiddlewareBuildContext ctx{cfg.root,   api_cfg.node, stage_cfg.node,
-                                           route_cfg.node, api->info, stage.info,
-                                           route,      services};
+          core::MiddlewareBuildContext ctx{cfg.root,  api_cfg.node, stage_cfg.node, route_cfg.node,
+                                           api->info, stage.info,   route,          services};
           if (auto mw = factory->create(ctx, diags)) binding.middleware.push_back(std::move(mw));
         }
         std::stable_sort(binding.middleware.begin(), binding.middleware.end(),

@@ -7,14 +7,14 @@ namespace gh::routing {
 
 namespace {
 
-constexpr std::array<std::string_view, 8> kMethods = {"GET",  "POST",    "PUT", "DELETE",
+constexpr std::array<std::string_view, 8> kMethods = {"GET",   "POST", "PUT",     "DELETE",
                                                       "PATCH", "HEAD", "OPTIONS", "ANY"};
 
 bool valid_param_name(std::string_view name) {
   if (name.empty()) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
   });
 }
 
@@ -55,8 +55,8 @@ RouteKeyResult parse_route_path(std::string_view path) {
       return result;
     }
     if (!key.segments.empty() && key.segments.back().kind == PathSegment::Kind::kGreedy) {
-      result.error = "a greedy path parameter {" + key.segments.back().text +
-                     "+} must be the last segment";
+      result.error =
+          "a greedy path parameter {" + key.segments.back().text + "+} must be the last segment";
       return result;
     }
     PathSegment s;

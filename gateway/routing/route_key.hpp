@@ -16,10 +16,10 @@ struct PathSegment {
 };
 
 struct RouteKey {
-  bool is_default = false;         // "$default"
-  std::string method;              // "GET" … or "ANY"; empty for $default
+  bool is_default = false;  // "$default"
+  std::string method;       // "GET" … or "ANY"; empty for $default
   std::vector<PathSegment> segments;
-  std::string path;                // normalised template: "/pets/{petId}", "/" for the root
+  std::string path;  // normalised template: "/pets/{petId}", "/" for the root
 
   /// "GET /pets/{petId}" / "$default"
   std::string to_string() const;

@@ -14,7 +14,9 @@ namespace asio = boost::asio;
 
 ConfigWatcher::ConfigWatcher(asio::io_context& control, std::string path,
                              std::function<void()> on_change)
-    : control_(control), path_(std::move(path)), on_change_(std::move(on_change)),
+    : control_(control),
+      path_(std::move(path)),
+      on_change_(std::move(on_change)),
       debounce_(control) {}
 
 ConfigWatcher::~ConfigWatcher() { stop(); }
@@ -58,15 +60,16 @@ void ConfigWatcher::stop() {
 
 void ConfigWatcher::read_events() {
   if (!inotify_) return;
-  inotify_->async_read_some(asio::buffer(events_), [this](boost::system::error_code ec, std::size_t) {
-    if (ec) return;  // closed
-    // Any event in the directory: check again once things settle.
-    debounce_.expires_after(std::chrono::milliseconds(200));
-    debounce_.async_wait([this](boost::system::error_code wait_ec) {
-      if (!wait_ec) check();
-    });
-    read_events();
-  });
+  inotify_->async_read_some(asio::buffer(events_),
+                            [this](boost::system::error_code ec, std::size_t) {
+                              if (ec) return;  // closed
+                              // Any event in the directory: check again once things settle.
+                              debounce_.expires_after(std::chrono::milliseconds(200));
+                              debounce_.async_wait([this](boost::system::error_code wait_ec) {
+                                if (!wait_ec) check();
+                              });
+                              read_events();
+                            });
 }
 
 void ConfigWatcher::check() {

@@ -4,10 +4,10 @@
 /// bursts of events (200 ms), and calls `on_change` only when the file's content really changed.
 /// Runs on the control io_context; never on a worker thread.
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <array>
 #include <functional>
 #include <optional>
 #include <string>

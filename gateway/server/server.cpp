@@ -21,7 +21,8 @@ bool same_listeners(const config::ServerConfig& a, const config::ServerConfig& b
   for (std::size_t i = 0; i < a.listeners.size(); ++i) {
     const auto& x = a.listeners[i];
     const auto& y = b.listeners[i];
-    if (x.host != y.host || x.port != y.port || x.role != y.role || x.tls.has_value() != y.tls.has_value()) {
+    if (x.host != y.host || x.port != y.port || x.role != y.role ||
+        x.tls.has_value() != y.tls.has_value()) {
       return false;
     }
     if (x.tls && (x.tls->cert_file != y.tls->cert_file || x.tls->key_file != y.tls->key_file)) {
@@ -55,8 +56,8 @@ Compiled Server::compile_first() {
   // Metrics need the thread count, which comes from the config: load, size, then compile.
   config::Diagnostics diags;
   auto config = config::load_config(options_.config_path, plugins_.plugin_keys(), diags);
-  threads_ = thread_count(options_.threads ? options_.threads
-                                           : (config ? config->server.threads : 0u));
+  threads_ =
+      thread_count(options_.threads ? options_.threads : (config ? config->server.threads : 0u));
   metrics_ = std::make_unique<pipeline::Metrics>(threads_ + 1);
   return compile_loaded(std::move(config), std::move(diags), plugins_, services_, metrics_.get());
 }
@@ -76,13 +77,13 @@ void Server::install(std::shared_ptr<const pipeline::Snapshot> snapshot) {
 
 void Server::start(std::shared_ptr<const pipeline::Snapshot> snapshot) {
   if (!metrics_) {
-    threads_ = thread_count(options_.threads ? options_.threads
-                                             : snapshot->config().server.threads);
+    threads_ =
+        thread_count(options_.threads ? options_.threads : snapshot->config().server.threads);
     metrics_ = std::make_unique<pipeline::Metrics>(threads_ + 1);
   }
   gateway_ = std::make_unique<pipeline::Gateway>(services_, *metrics_);
-  registry_ = std::make_unique<net::ConnectionRegistry>(
-      snapshot->config().server.limits.max_connections);
+  registry_ =
+      std::make_unique<net::ConnectionRegistry>(snapshot->config().server.limits.max_connections);
   install(snapshot);
 
   std::vector<asio::io_context*> workers;
@@ -98,8 +99,8 @@ void Server::start(std::shared_ptr<const pipeline::Snapshot> snapshot) {
     if (l.tls) env.tls = net::make_server_tls_context(*l.tls);
     auto listener = std::make_unique<net::Listener>(l, workers, env);
     listener->start();
-    spdlog::info("listening on {}://{}:{} ({})", l.tls ? "https" : "http", l.host,
-                 listener->port(), l.role == config::ListenerRole::kApis ? "APIs" : "services");
+    spdlog::info("listening on {}://{}:{} ({})", l.tls ? "https" : "http", l.host, listener->port(),
+                 l.role == config::ListenerRole::kApis ? "APIs" : "services");
     listeners_.push_back(std::move(listener));
   }
 
@@ -134,7 +135,8 @@ void Server::start(std::shared_ptr<const pipeline::Snapshot> snapshot) {
     arm_hup();
   }
   if (!options_.config_path.empty() && snapshot->config().server.watch_config) {
-    watcher_ = std::make_unique<ConfigWatcher>(control_, options_.config_path, [this] { reload(); });
+    watcher_ =
+        std::make_unique<ConfigWatcher>(control_, options_.config_path, [this] { reload(); });
     watcher_->start();
   }
 }

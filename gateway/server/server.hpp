@@ -4,10 +4,10 @@
 /// reload, drain timer); requests never run on it, so a reload that compiles 10,000 routes
 /// never stalls traffic.
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -30,9 +30,9 @@ class ConfigWatcher;
 class Server {
  public:
   struct Options {
-    std::string config_path;   // reloaded on SIGHUP / file change; empty: no reload source
+    std::string config_path;  // reloaded on SIGHUP / file change; empty: no reload source
     bool handle_signals = true;
-    unsigned threads = 0;      // 0: from config (0 there: number of cores)
+    unsigned threads = 0;  // 0: from config (0 there: number of cores)
   };
 
   Server(Options options, const core::PluginRegistry& plugins);

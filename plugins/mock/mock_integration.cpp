@@ -27,9 +27,7 @@ class MockIntegration final : public core::Integration {
     co_return response;
   }
 
-  std::string describe() const override {
-    return "mock " + std::to_string(status_);
-  }
+  std::string describe() const override { return "mock " + std::to_string(status_); }
 
  private:
   int status_;

@@ -51,9 +51,7 @@ class RunningServer {
     return exit_code_;
   }
 
-  void write(const std::string& yaml) {
-    std::ofstream(path_) << yaml;
-  }
+  void write(const std::string& yaml) { std::ofstream(path_) << yaml; }
 
   server::Server& server() { return *server_; }
   std::uint16_t port(std::size_t listener = 0) const { return server_->ports().at(listener); }
