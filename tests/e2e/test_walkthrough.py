@@ -146,5 +146,20 @@ class WalkthroughTest(unittest.TestCase):
         self.assertNotIn("serving", self.gw.stdout())
 
 
+class ContainerListenTest(unittest.TestCase):
+    """The Docker image sets GATEHOUSE_HOST=0.0.0.0: the same config then listens on every
+    interface, and is still reached on loopback."""
+
+    def test_all_interfaces(self):
+        gw = Gateway(config_file=CONFIG, env={"GATEHOUSE_HOST": "0.0.0.0"})
+        self.addCleanup(gw.close)
+        gw.start()
+        self.assertIn("listening on http://0.0.0.0:", gw.stderr())
+        r = request(gw.api_port, "GET", "/pets/9")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(json.loads(r.body)["id"], "9")
+        gw.stop()
+
+
 if __name__ == "__main__":
     unittest.main()
