@@ -1,7 +1,6 @@
 // YAML → Config. Structure and values only; plugin subtrees are checked by their factories when
 // the snapshot is compiled (pipeline/snapshot_builder.cpp).
 #include <algorithm>
-#include <regex>
 #include <set>
 
 #include "gateway/config/config.hpp"
@@ -136,14 +135,23 @@ void read_logging(const Node& node, LoggingConfig& logging, Diagnostics& diags) 
   if (auto f = a.string("format")) logging.access_log.format = *f;
 }
 
+bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_alnum(char c) { return is_lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
+
+// Length 1..max, every character allowed by `ok`.
+template <typename Pred>
+bool all_of_length(std::string_view s, std::size_t max, Pred ok) {
+  return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), ok);
+}
+
+// A DNS label: [a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?
 bool valid_api_id(std::string_view id) {
-  static const std::regex kId("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
-  return std::regex_match(id.begin(), id.end(), kId);
+  return all_of_length(id, 63, [](char c) { return is_lower_alnum(c) || c == '-'; }) &&
+         id.front() != '-' && id.back() != '-';
 }
 
 bool valid_stage_name(std::string_view name) {
-  static const std::regex kName("^[A-Za-z0-9_-]{1,128}$");
-  return std::regex_match(name.begin(), name.end(), kName);
+  return all_of_length(name, 128, [](char c) { return is_alnum(c) || c == '_' || c == '-'; });
 }
 
 void read_stages(const Node& node, ApiConfig& api, const PluginKeys& plugin_keys,
@@ -171,8 +179,7 @@ void read_stages(const Node& node, ApiConfig& api, const PluginKeys& plugin_keys
     for (const auto& [vk, vv] : vars.entries()) {
       v.allow(vk.scalar());
       // AWS: keys are alphanumeric/underscore up to 64 chars, values up to 512 chars.
-      static const std::regex kVarName("^[A-Za-z0-9_]{1,64}$");
-      if (!std::regex_match(vk.scalar(), kVarName)) {
+      if (!all_of_length(vk.scalar(), 64, [](char c) { return is_alnum(c) || c == '_'; })) {
         diags.error(vk.location(), vk.path(),
                     "stage variable names are 1-64 letters, digits or '_'");
       }
@@ -285,8 +292,8 @@ std::optional<Config> read_config(const Node& root, const PluginKeys& plugin_key
     MapReader aws(r.get("aws"), diags);
     if (auto region = aws.string("region")) config.aws.region = *region;
     if (auto account = aws.string("accountId")) {
-      static const std::regex kAccount("^[0-9]{12}$");
-      if (!std::regex_match(*account, kAccount)) {
+      if (account->size() != 12 ||
+          !all_of_length(*account, 12, [](char c) { return c >= '0' && c <= '9'; })) {
         diags.error(aws.get("accountId").location(), aws.get("accountId").path(),
                     "an account id is 12 digits (quote it: \"123456789012\")");
       }

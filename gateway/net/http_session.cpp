@@ -205,18 +205,19 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
   auto on_error = asio::redirect_error(asio::use_awaitable, ec);
 
   for (;;) {
-    const config::LimitsConfig& limits = gateway.refresh(handle).snapshot->config().server.limits;
-
     // Keep-alive idle: wait for the first byte of the next request.
     if (buffer.size() == 0) {
       if (env.registry->stopping()) co_return;
       state.idle = true;
-      state.expires_after(limits.idle_timeout);
+      state.expires_after(gateway.refresh(handle).snapshot->config().server.limits.idle_timeout);
       std::size_t n = co_await stream.async_read_some(buffer.prepare(kReadChunk), on_error);
       state.idle = false;
       if (ec || state.closing) co_return;
       buffer.commit(n);
     }
+    // The request starts now: it gets the config installed now, and keeps it (and `limits`)
+    // until it is answered, even if a reload swaps in another meanwhile.
+    const config::LimitsConfig& limits = gateway.refresh(handle).snapshot->config().server.limits;
 
     pipeline::Exchange ex;
     ex.role = env.role;

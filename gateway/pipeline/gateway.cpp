@@ -50,7 +50,9 @@ const Installed& Gateway::refresh(SnapshotHandle& handle) const {
 }
 
 void Gateway::begin(Exchange& ex, SnapshotHandle& handle) const {
-  ex.installed = &refresh(handle);
+  // The connection refreshed `handle` before reading this request and holds references into
+  // that snapshot (its limits) until the request is done: use it, do not refresh again here.
+  ex.installed = handle.installed ? handle.installed.get() : &refresh(handle);
   core::RequestContext& ctx = ex.ctx;
   ctx.services = &services_;
   ctx.received = std::chrono::steady_clock::now();

@@ -62,7 +62,8 @@ class Gateway {
   const Installed& refresh(SnapshotHandle& handle) const;
 
   /// After the request head was read: ids, timestamps, API/stage/route. ex.ctx.request must
-  /// hold method, target, headers and connection info; the body is read afterwards.
+  /// hold method, target, headers and connection info; the body is read afterwards. Uses the
+  /// snapshot `handle` already holds (refreshed by the caller before the request).
   void begin(Exchange& ex, SnapshotHandle& handle) const;
   /// The response for a request refused before its body was read (too large, bad framing).
   core::Response reject(Exchange& ex, core::GatewayError error) const;
