@@ -1,10 +1,15 @@
 #include "gateway/net/http_client.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -16,16 +21,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/span_body.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <cassert>
 #include <deque>
 #include <filesystem>
@@ -46,7 +48,6 @@ using boost::system::error_code;
 
 namespace {
 
-beast::string_view bsv(std::string_view s) { return beast::string_view(s.data(), s.size()); }
 std::string str(beast::string_view s) { return std::string(s.data(), s.size()); }
 
 // ------------------------------------------------------------------------------- connections
@@ -64,17 +65,19 @@ struct Connection {
 // An idle keep-alive connection is silent. Peeking without blocking tells a live one (nothing to
 // read) from one the server has closed (EOF), reset, or written junk to; any of those is dropped
 // before it costs a failed request.
+// Whether the server has closed an idle connection: a non-blocking one-byte peek on the native
+// socket (one syscall; toggling Asio's non_blocking() would cost three).
 bool still_open(Connection& connection) {
-  tcp::socket& socket = connection.lowest().socket();
-  error_code ec;
-  socket.non_blocking(true, ec);
-  if (ec) return false;
   char byte = 0;
-  socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
-  error_code ignored;
-  socket.non_blocking(false, ignored);
-  return ec == asio::error::would_block || ec == asio::error::try_again;
+  ssize_t n =
+      ::recv(connection.lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
+
+// A connection back in the pool for less than this is reused without the peek: servers close
+// idle keep-alive connections after seconds, not milliseconds, and under load connections are
+// reused within microseconds. The retry-once rule covers the rare late close.
+constexpr auto kPeekAfterIdle = std::chrono::seconds(1);
 
 // The idle connections of one io_context. An Asio service, so it is created on first use by that
 // io_context and destroyed with it: sockets never outlive (or migrate from) the io_context that
@@ -97,7 +100,10 @@ class ConnectionPool final : public asio::execution_context::service {
       Idle item = std::move(list.back());
       list.pop_back();
       --count_;
-      if (item.expires > now && still_open(*item.connection)) return std::move(item.connection);
+      if (item.expires <= now) continue;
+      if (now - item.returned < kPeekAfterIdle || still_open(*item.connection)) {
+        return std::move(item.connection);
+      }
     }
     return nullptr;
   }
@@ -107,7 +113,7 @@ class ConnectionPool final : public asio::execution_context::service {
     check_thread();
     if (options.max_idle_per_origin == 0) return;
     auto& list = idle_[origin_key];
-    list.push_back({std::move(connection), now + options.idle_timeout});
+    list.push_back({std::move(connection), now + options.idle_timeout, now});
     ++count_;
     while (list.size() > options.max_idle_per_origin) {
       list.pop_front();  // the oldest goes
@@ -121,6 +127,7 @@ class ConnectionPool final : public asio::execution_context::service {
   struct Idle {
     std::unique_ptr<Connection> connection;
     Clock::time_point expires;
+    Clock::time_point returned;
   };
 
   void shutdown() override {
@@ -234,7 +241,51 @@ auto async_resolve_until(const asio::any_io_executor& executor, std::string host
 // ---------------------------------------------------------------------------------- exchanges
 
 using Connected = std::variant<std::unique_ptr<Connection>, SendError>;
-using RequestMessage = http::request<http::span_body<const char>>;
+/// The request as it goes on the wire: status line and headers serialized once per send (both
+/// attempts share it), and the body as a view of the caller's string.
+struct WireRequest {
+  std::string head;
+  std::string_view body;
+};
+
+/// Parses a response straight into a core::Response: no Beast fields container, the body
+/// appended once into its final string.
+class ResponseParser final : public http::basic_parser<false> {
+ public:
+  core::Response response;
+
+ private:
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
+                       error_code&) override {}
+  void on_response_impl(int code, beast::string_view, int, error_code&) override {
+    response.status = code;
+  }
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+                     error_code&) override {
+    response.headers.add(str(name), str(value));
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (length) response.body.reserve(static_cast<std::size_t>(*length));
+  }
+  std::size_t on_body_impl(beast::string_view body, error_code&) override {
+    response.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override {
+    response.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+};
+
+// Methods whose request body has a defined meaning get a Content-Length even when empty
+// (RFC 9110 §8.6), as Beast's prepare_payload() did.
+bool sends_length_when_empty(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "DELETE" && method != "OPTIONS" &&
+         method != "TRACE" && method != "CONNECT";
+}
 
 asio::awaitable<Connected> open_connection(const asio::any_io_executor& executor,
                                            const Origin& origin,
@@ -319,16 +370,17 @@ struct Outcome {
 };
 
 template <typename Stream>
-asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection,
-                                  const RequestMessage& message, bool head,
-                                  const ClientOptions& options, Clock::time_point deadline) {
+asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const WireRequest& wire,
+                                  bool head, const ClientOptions& options,
+                                  Clock::time_point deadline) {
   Outcome out;
   connection.lowest().expires_at(deadline);
   error_code ec;
   // The whole request is written before the response is read. A backend that answers early and
   // closes (e.g. a 413 while a large body is still being sent) is therefore seen as a connection
   // failure (kConnect). Reading while writing would fix that at the cost of a second coroutine.
-  co_await http::async_write(stream, message, asio::redirect_error(asio::use_awaitable, ec));
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(wire.head), asio::buffer(wire.body)};
+  co_await asio::async_write(stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     if (timed_out(ec, deadline)) {
       out.result = SendError{SendErrorKind::kTimeout, "request not sent in time"};
@@ -338,7 +390,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection,
     co_return out;
   }
   for (;;) {
-    http::response_parser<http::string_body> parser;
+    ResponseParser parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_response_header));
     parser.body_limit(static_cast<std::uint64_t>(options.max_response_body));
     // A response to HEAD announces a length but carries no body.
@@ -350,24 +402,15 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection,
       out.result = read_error(ec, deadline, options.max_response_body);
       co_return out;
     }
-    auto& received = parser.get();
-    const unsigned status = received.result_int();
+    const int status = parser.response.status;
     // Interim responses (100 Continue, 103 Early Hints) precede the real one.
     if (status >= 100 && status < 200 && status != 101) continue;
-
-    core::Response response;
-    response.status = static_cast<int>(status);
-    response.headers.reserve(
-        static_cast<std::size_t>(std::distance(received.begin(), received.end())));
-    for (const auto& field : received) {
-      response.headers.add(str(field.name_string()), str(field.value()));
-    }
     // Reuse only a connection whose response was delimited (not read to EOF), fully consumed,
     // and not followed by bytes nobody asked for.
-    out.reusable = !received.need_eof() && connection.buffer.size() == 0 && status != 101 &&
+    out.reusable = parser.keep_alive() && !parser.need_eof() && connection.buffer.size() == 0 &&
+                   status != 101 &&
                    (!connection.tls || SSL_pending(connection.tls->native_handle()) == 0);
-    response.body = std::move(received.body());
-    out.result = std::move(response);
+    out.result = std::move(parser.response);
     co_return out;
   }
 }
@@ -488,24 +531,37 @@ asio::awaitable<SendResult> HttpClient::send(const Origin& origin, const Outboun
   if (origin.https) key += tls_key_;
 
   // Built once for both attempts. The body is a view of the caller's storage: never copied.
-  RequestMessage message;
-  message.method_string(bsv(request.method));
-  message.target(bsv(request.target));
-  message.version(11);
+  WireRequest wire;
+  wire.body = request.body;
+  wire.head.reserve(256 + request.target.size());
+  wire.head += request.method;
+  wire.head += ' ';
+  wire.head += request.target;
+  wire.head += " HTTP/1.1\r\n";
   bool has_host = false;
   for (const auto& field : request.headers) {
-    // Framing belongs to this client; prepare_payload() sets Content-Length below.
+    // Framing belongs to this client.
     if (core::iequals(field.name, "Content-Length") ||
         core::iequals(field.name, "Transfer-Encoding")) {
       continue;
     }
     if (core::iequals(field.name, "Host")) has_host = true;
-    message.insert(bsv(field.name), bsv(field.value));
+    wire.head += field.name;
+    wire.head += ": ";
+    wire.head += field.value;
+    wire.head += "\r\n";
   }
-  if (!has_host) message.set(http::field::host, origin.authority());
-  message.body() =
-      http::span_body<const char>::value_type(request.body.data(), request.body.size());
-  message.prepare_payload();
+  if (!has_host) {
+    wire.head += "Host: ";
+    wire.head += origin.authority();
+    wire.head += "\r\n";
+  }
+  if (!request.body.empty() || sends_length_when_empty(request.method)) {
+    wire.head += "Content-Length: ";
+    wire.head += std::to_string(request.body.size());
+    wire.head += "\r\n";
+  }
+  wire.head += "\r\n";
   const bool head = request.method == "HEAD";
   const bool idempotent = request.method == "GET" || head || request.method == "PUT" ||
                           request.method == "DELETE" || request.method == "OPTIONS" ||
@@ -526,10 +582,9 @@ asio::awaitable<SendResult> HttpClient::send(const Origin& origin, const Outboun
 
     Outcome outcome;
     if (connection->tls) {
-      outcome = co_await exchange(*connection->tls, *connection, message, head, options_, deadline);
+      outcome = co_await exchange(*connection->tls, *connection, wire, head, options_, deadline);
     } else {
-      outcome =
-          co_await exchange(*connection->plain, *connection, message, head, options_, deadline);
+      outcome = co_await exchange(*connection->plain, *connection, wire, head, options_, deadline);
     }
 
     if (auto* error = std::get_if<SendError>(&outcome.result)) {
