@@ -256,16 +256,15 @@ MapReader::MapReader(Node node, Diagnostics& diags) : node_(std::move(node)), di
     return;
   }
   // yaml-cpp keeps duplicate keys and silently answers lookups with the first; report them.
-  std::vector<std::string> seen;
+  // (Hash sets throughout: a routes mapping may hold 10,000 keys.)
+  std::unordered_set<std::string> seen;
   for (const auto& [key, value] : node_.entries()) {
     if (!key.is_scalar()) {
       diags_.error(key.location(), node_.path(), "mapping keys must be strings");
       continue;
     }
-    if (std::find(seen.begin(), seen.end(), key.scalar()) != seen.end()) {
+    if (!seen.insert(key.scalar()).second) {
       diags_.error(key.location(), key.path(), "duplicate key '" + key.scalar() + "'");
-    } else {
-      seen.push_back(key.scalar());
     }
   }
 }
@@ -277,7 +276,7 @@ MapReader::~MapReader() {
 bool MapReader::has(std::string_view key) const { return node_.child(key).defined(); }
 
 void MapReader::allow(std::string_view key) {
-  if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.emplace_back(key);
+  if (known_set_.emplace(key).second) known_.emplace_back(key);
 }
 
 Node MapReader::get(std::string_view key) {
@@ -346,7 +345,7 @@ void MapReader::finish() {
   for (const auto& [key, value] : node_.entries()) {
     if (!key.is_scalar()) continue;
     const std::string& name = key.scalar();
-    if (std::find(known_.begin(), known_.end(), name) != known_.end()) continue;
+    if (known_set_.count(name)) continue;
     std::string msg = "unknown key '" + name + "'";
     if (auto suggestion = did_you_mean(name, known_))
       msg += "; did you mean '" + *suggestion + "'?";

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -115,7 +116,8 @@ class MapReader {
   Diagnostics& diags_;
   bool ok_ = true;
   bool finished_ = false;
-  std::vector<std::string> known_;
+  std::vector<std::string> known_;  // in order asked, for "did you mean"
+  std::unordered_set<std::string> known_set_;
 };
 
 /// Parses a YAML document from a file; syntax errors are reported with line:col.

@@ -27,15 +27,20 @@ struct StringHash {
   }
 };
 
-// One route at a trie position: its id and the names of the parameters captured on the way
-// (names live here, not on the nodes, so "/a/{id}" and "/a/{name}/b" can share a node).
-struct Leaf {
-  std::size_t id = RouteTable::npos;
-  std::string route_key;
-  std::vector<std::string> param_names;
-};
+constexpr std::uint32_t kNoLeaf = 0xffffffffu;
 
-using Leaves = std::array<Leaf, kMethodSlots.size()>;
+// The routes ending at one trie position, by method slot: an index into RouteTable::leaves_,
+// or kNoLeaf. 32 bytes, so 10,000 routes stay a few MB.
+struct Slots {
+  std::array<std::uint32_t, kMethodSlots.size()> leaf;
+  Slots() { leaf.fill(kNoLeaf); }
+
+  std::uint32_t pick(std::size_t slot) const {
+    if (slot < kAnySlot && leaf[slot] != kNoLeaf) return leaf[slot];
+    if (slot <= kAnySlot) return leaf[kAnySlot];
+    return kNoLeaf;
+  }
+};
 
 // A segment of the request path: offset and length into the raw path.
 struct Segment {
@@ -47,17 +52,19 @@ using Captures = boost::container::small_vector<std::string_view, 8>;
 
 }  // namespace
 
+// One route: its id and the names of the parameters captured on the way (names live here,
+// not on the nodes, so "/a/{id}" and "/a/{name}/b" can share a node).
+struct RouteTable::Leaf {
+  std::size_t id = RouteTable::npos;
+  std::string route_key;
+  std::vector<std::string> param_names;
+};
+
 struct RouteTable::Node {
   std::unordered_map<std::string, std::unique_ptr<Node>, StringHash, std::equal_to<>> literals;
   std::unique_ptr<Node> param;
-  Leaves leaves;         // routes ending exactly here
-  Leaves greedy_leaves;  // routes ending here with a {greedy+} segment
-
-  static const Leaf* pick(const Leaves& leaves, std::size_t slot) {
-    if (slot < kAnySlot && leaves[slot].id != npos) return &leaves[slot];
-    if (slot <= kAnySlot && leaves[kAnySlot].id != npos) return &leaves[kAnySlot];
-    return nullptr;
-  }
+  Slots leaves;         // routes ending exactly here
+  Slots greedy_leaves;  // routes ending here with a {greedy+} segment
 };
 
 RouteTable::RouteTable(SlashMode mode) : root_(std::make_unique<Node>()), mode_(mode) {}
@@ -95,12 +102,11 @@ std::optional<std::string> RouteTable::add(const RouteKey& key, std::size_t id) 
         break;
     }
   }
-  Leaves& leaves = greedy ? node->greedy_leaves : node->leaves;
-  Leaf& leaf = leaves[method_slot(key.method)];
-  if (leaf.id != npos) return "conflicts with route \"" + leaf.route_key + "\"";
-  leaf.id = id;
-  leaf.route_key = key.to_string();
-  leaf.param_names = std::move(names);
+  Slots& slots = greedy ? node->greedy_leaves : node->leaves;
+  std::uint32_t& slot = slots.leaf[method_slot(key.method)];
+  if (slot != kNoLeaf) return "conflicts with route \"" + leaves_[slot].route_key + "\"";
+  slot = static_cast<std::uint32_t>(leaves_.size());
+  leaves_.push_back(Leaf{id, key.to_string(), std::move(names)});
   ++size_;
   return std::nullopt;
 }
@@ -115,10 +121,31 @@ struct MatchState {
   Captures captures;
 };
 
-}  // namespace
-
 // Depth-first over literal → param → greedy, so the first leaf found is the most specific.
-static const Leaf* match_node(const RouteTable::Node* node, std::size_t i, MatchState& st);
+std::uint32_t match_node(const RouteTable::Node* node, std::size_t i, MatchState& st) {
+  if (i == st.segments.size()) return node->leaves.pick(st.slot);
+  const Segment& seg = st.segments[i];
+  std::string_view text = st.path.substr(seg.offset, seg.length);
+  if (!node->literals.empty()) {
+    if (auto it = node->literals.find(text); it != node->literals.end()) {
+      if (auto leaf = match_node(it->second.get(), i + 1, st); leaf != kNoLeaf) return leaf;
+    }
+  }
+  if (node->param && !text.empty()) {
+    st.captures.push_back(text);
+    if (auto leaf = match_node(node->param.get(), i + 1, st); leaf != kNoLeaf) return leaf;
+    st.captures.pop_back();
+  }
+  if (seg.offset < st.path_end) {
+    if (auto leaf = node->greedy_leaves.pick(st.slot); leaf != kNoLeaf) {
+      st.captures.push_back(st.path.substr(seg.offset, st.path_end - seg.offset));
+      return leaf;
+    }
+  }
+  return kNoLeaf;
+}
+
+}  // namespace
 
 std::size_t RouteTable::match(std::string_view method, std::string_view path,
                               std::vector<core::PathParam>* params) const {
@@ -148,42 +175,17 @@ std::size_t RouteTable::match(std::string_view method, std::string_view path,
   }
 
   MatchState st{path, path_end, segments, method_slot(method), {}};
-  const Leaf* leaf = match_node(root_.get(), 0, st);
-  if (!leaf) {
-    if (params) params->clear();
-    return default_route_;
-  }
+  std::uint32_t index = match_node(root_.get(), 0, st);
+  if (params) params->clear();
+  if (index == kNoLeaf) return default_route_;
+  const Leaf& leaf = leaves_[index];
   if (params) {
-    params->clear();
-    params->reserve(leaf->param_names.size());
-    for (std::size_t k = 0; k < leaf->param_names.size() && k < st.captures.size(); ++k) {
-      params->push_back({leaf->param_names[k], std::string(st.captures[k])});
+    params->reserve(leaf.param_names.size());
+    for (std::size_t k = 0; k < leaf.param_names.size() && k < st.captures.size(); ++k) {
+      params->push_back({leaf.param_names[k], std::string(st.captures[k])});
     }
   }
-  return leaf->id;
-}
-
-static const Leaf* match_node(const RouteTable::Node* node, std::size_t i, MatchState& st) {
-  if (i == st.segments.size()) return RouteTable::Node::pick(node->leaves, st.slot);
-  const Segment& seg = st.segments[i];
-  std::string_view text = st.path.substr(seg.offset, seg.length);
-  if (!node->literals.empty()) {
-    if (auto it = node->literals.find(text); it != node->literals.end()) {
-      if (const Leaf* leaf = match_node(it->second.get(), i + 1, st)) return leaf;
-    }
-  }
-  if (node->param && !text.empty()) {
-    st.captures.push_back(text);
-    if (const Leaf* leaf = match_node(node->param.get(), i + 1, st)) return leaf;
-    st.captures.pop_back();
-  }
-  if (seg.offset < st.path_end) {
-    if (const Leaf* leaf = RouteTable::Node::pick(node->greedy_leaves, st.slot)) {
-      st.captures.push_back(st.path.substr(seg.offset, st.path_end - seg.offset));
-      return leaf;
-    }
-  }
-  return nullptr;
+  return leaf.id;
 }
 
 }  // namespace gh::routing

@@ -51,9 +51,11 @@ class RouteTable {
   std::size_t size() const noexcept { return size_; }
 
   struct Node;  // trie node; defined in route_table.cpp
+  struct Leaf;  // a route at a trie position; defined in route_table.cpp
 
  private:
   std::unique_ptr<Node> root_;
+  std::vector<Leaf> leaves_;
   SlashMode mode_;
   std::size_t default_route_ = npos;
   std::string default_route_key_;
