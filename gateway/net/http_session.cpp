@@ -52,6 +52,7 @@ class SessionState final : public DeadlineService::Entry {
   bool idle = false;       // waiting for the next request (no byte of it yet)
   bool closing = false;    // closed from outside (shutdown, drain deadline, timeout)
   bool timed_out = false;  // the deadline passed
+  bool linger = false;     // answered without reading the whole request: drain before closing
 
  private:
   tcp::socket& socket_;
@@ -246,6 +247,7 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
                       ec.message());
         state.expires_after(limits.body_timeout);
         co_await asio::async_write(stream, asio::buffer(kBadRequest), on_error);
+        state.linger = true;
       }
       co_return;
     }
@@ -274,6 +276,7 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
                         ec.message());
           state.expires_after(limits.body_timeout);
           co_await asio::async_write(stream, asio::buffer(kBadRequest), on_error);
+          state.linger = true;
         }
         co_return;
       }
@@ -282,6 +285,7 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     core::Response response;
     if (refused) {
       response = gateway.reject(ex, std::move(*refused));
+      state.linger = true;
     } else {
       // The integration enforces its own deadline; the connection has none while it runs.
       state.expires_never();
@@ -302,6 +306,23 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     }
     gateway.complete(ex);
     if (ec || !keep_alive) co_return;
+  }
+}
+
+// Lingering close (as nginx does): after answering a request whose body was not read (413,
+// 400), stop sending and discard what the client is still sending for a moment. Closing at
+// once would make the kernel answer the in-flight body with a reset, and many clients then
+// report "connection reset" instead of the response.
+asio::awaitable<void> linger(tcp::socket& socket, SessionState& state) {
+  constexpr std::size_t kMaxDiscard = 16 * 1024 * 1024;
+  error_code ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  state.expires_after(std::chrono::seconds(2));
+  std::array<char, 16384> scratch;
+  std::size_t discarded = 0;
+  while (!ec && !state.closing && discarded < kMaxDiscard) {
+    discarded += co_await socket.async_read_some(asio::buffer(scratch),
+                                                 asio::redirect_error(asio::use_awaitable, ec));
   }
 }
 
@@ -351,6 +372,7 @@ asio::awaitable<void> run_connection(tcp::socket socket, SessionEnv env) {
       }
     } else {
       co_await serve(socket, env, state, conn);
+      if (state.linger && !state.closing) co_await linger(socket, state);
     }
   } catch (const std::exception& e) {
     // Last resort: nothing on the data path should throw.
