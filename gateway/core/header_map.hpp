@@ -4,6 +4,8 @@
 /// because AWS forwards header names as sent (REST payload 1.0). Linear scans: requests carry a
 /// few dozen fields at most and the header-size limit bounds them.
 
+#include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -23,7 +25,10 @@ struct HeaderField {
 
 class HeaderMap {
  public:
-  using const_iterator = std::vector<HeaderField>::const_iterator;
+  // Inline room for the headers of a typical request or response: no allocation per message.
+  using Fields = boost::container::small_vector<HeaderField, 8>;
+  using const_iterator = Fields::const_iterator;
+  using iterator = Fields::iterator;
 
   /// Appends a field (keeps existing ones with the same name).
   void add(std::string name, std::string value);
@@ -44,13 +49,21 @@ class HeaderMap {
 
   const_iterator begin() const noexcept { return fields_.begin(); }
   const_iterator end() const noexcept { return fields_.end(); }
+  /// Fields may be renamed or changed in place (order is all a HeaderMap keeps).
+  iterator begin() noexcept { return fields_.begin(); }
+  iterator end() noexcept { return fields_.end(); }
+  /// Removes every field for which `pred(field)` is true.
+  template <typename Pred>
+  void erase_if(Pred pred) {
+    fields_.erase(std::remove_if(fields_.begin(), fields_.end(), pred), fields_.end());
+  }
   std::size_t size() const noexcept { return fields_.size(); }
   bool empty() const noexcept { return fields_.empty(); }
   void reserve(std::size_t n) { fields_.reserve(n); }
   void clear() noexcept { fields_.clear(); }
 
  private:
-  std::vector<HeaderField> fields_;
+  Fields fields_;
 };
 
 }  // namespace gh::core

@@ -1,10 +1,18 @@
 #include "gateway/net/deadline_service.hpp"
 
+#include <time.h>
+
 namespace gh::net {
 
 DeadlineService::DeadlineService(boost::asio::execution_context& context)
     : boost::asio::execution_context::service(context),
       timer_(static_cast<boost::asio::io_context&>(context)) {}
+
+DeadlineService::Clock::time_point DeadlineService::coarse_now() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return Clock::time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
 
 void DeadlineService::watch(Entry& entry) {
   entry.index_ = entries_.size();
@@ -38,7 +46,7 @@ void DeadlineService::arm() {
 }
 
 void DeadlineService::tick() {
-  auto now = Clock::now();
+  auto now = coarse_now();
   // expire() may unwatch the entry (and move another into its slot), so collect first.
   std::vector<Entry*> due;
   for (Entry* e : entries_) {

@@ -15,26 +15,24 @@ bool is_hop_by_hop(std::string_view name) noexcept {
 }
 
 void normalize_integration_headers(core::ApiProtocol protocol, core::HeaderMap& headers) {
-  core::HeaderMap out;
-  out.reserve(headers.size());
-  for (const auto& f : headers) {
-    if (protocol == core::ApiProtocol::kRest) {
-      if (core::iequals(f.name, "Transfer-Encoding") || core::iequals(f.name, "Keep-Alive") ||
-          core::iequals(f.name, "Proxy-Connection")) {
-        continue;
-      }
+  // In place: the common case (nothing to drop or rename) allocates nothing.
+  if (protocol == core::ApiProtocol::kRest) {
+    headers.erase_if([](const core::HeaderField& f) {
+      return core::iequals(f.name, "Transfer-Encoding") || core::iequals(f.name, "Keep-Alive") ||
+             core::iequals(f.name, "Proxy-Connection");
+    });
+    for (auto& f : headers) {
       if (core::iequals(f.name, "Connection") || core::iequals(f.name, "Content-Length") ||
           core::iequals(f.name, "Date") || core::iequals(f.name, "Server") ||
           core::iequals(f.name, "x-amzn-RequestId")) {
-        out.add("x-amzn-Remapped-" + f.name, f.value);
-        continue;
+        f.name.insert(0, "x-amzn-Remapped-");
       }
-    } else {
-      if (is_hop_by_hop(f.name) || core::iequals(f.name, "Date")) continue;
     }
-    out.add(f.name, f.value);
+  } else {
+    headers.erase_if([](const core::HeaderField& f) {
+      return is_hop_by_hop(f.name) || core::iequals(f.name, "Date");
+    });
   }
-  headers = std::move(out);
 }
 
 }  // namespace gh::pipeline
