@@ -84,6 +84,8 @@ struct ApiConfig {
   std::string name;
   core::ApiProtocol protocol = core::ApiProtocol::kHttp;
   std::string base_path;  // "" or "/segment[/segment…]"
+  /// REST APIs: content types (exact, `type/*` or `*/*`) handled as binary (AWS binaryMediaTypes).
+  std::vector<std::string> binary_media_types;
   std::vector<StageConfig> stages;
   std::vector<RouteConfig> routes;
   Node node;  // the API's mapping, for plugin-owned keys

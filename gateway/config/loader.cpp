@@ -1,6 +1,7 @@
 // YAML → Config. Structure and values only; plugin subtrees are checked by their factories when
 // the snapshot is compiled (pipeline/snapshot_builder.cpp).
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "gateway/config/config.hpp"
@@ -260,6 +261,19 @@ std::optional<ApiConfig> read_api(const Node& node, const PluginKeys& plugin_key
                   "a base path looks like /name or /name/more");
     } else {
       api.base_path = b;
+    }
+  }
+  if (auto types = r.string_list("binaryMediaTypes")) {
+    if (api.protocol != core::ApiProtocol::kRest) {
+      diags.error(r.get("binaryMediaTypes").location(), r.get("binaryMediaTypes").path(),
+                  "binaryMediaTypes is a REST API setting; HTTP APIs decide by content type");
+    }
+    for (auto& t : *types) {
+      // AWS stores "image/png" and matches case-insensitively; "~1" is the JSON-pointer escape
+      // of "/" the AWS console and CLI patch operations use.
+      if (auto esc = t.find("~1"); esc != std::string::npos) t.replace(esc, 2, "/");
+      for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      api.binary_media_types.push_back(t);
     }
   }
   read_stages(r.get("stages"), api, plugin_keys, diags);

@@ -17,6 +17,8 @@ struct ApiInfo {
   ApiProtocol protocol = ApiProtocol::kHttp;
   std::string account_id;  // $context.accountId
   std::string region;
+  /// REST: lower-cased binaryMediaTypes ("image/png", "image/*", "*/*"); empty for HTTP APIs.
+  std::vector<std::string> binary_media_types;
 };
 
 struct StageInfo {

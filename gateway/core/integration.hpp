@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "gateway/config/yaml_reader.hpp"
+#include "gateway/core/compile_scope.hpp"
 #include "gateway/core/gateway_error.hpp"
 #include "gateway/core/request_context.hpp"
 #include "gateway/core/response.hpp"
@@ -38,6 +39,7 @@ struct IntegrationBuildContext {
   const StageInfo& stage;
   const RouteInfo& route;
   Services& services;
+  CompileScope& scope;  // per-compile state the factory's compile() hook stashed
 };
 
 class IntegrationFactory {
@@ -47,6 +49,14 @@ class IntegrationFactory {
   virtual std::string_view type() const = 0;
   /// Top-level config sections this plugin owns (e.g. "upstreams"); the loader accepts them.
   virtual std::vector<std::string> top_level_keys() const { return {}; }
+  /// Called once per snapshot compile, before create() for any route and whether or not a
+  /// route uses this type: parses the top-level sections the plugin owns, publishes service
+  /// APIs and install hooks (see CompileScope). Same rules as create(): one thread, no
+  /// processes or sockets.
+  virtual void compile(CompileScope& scope, config::Diagnostics& diags) const {
+    (void)scope;
+    (void)diags;
+  }
   /// Parses and validates the integration's YAML; reports problems into `diags` (with the node's
   /// path and line:col) and returns nullptr if it cannot build. Called when a snapshot is
   /// compiled (startup, validate, reload), on one thread; must not start processes or sockets.

@@ -17,6 +17,7 @@
 
 #include "gateway/net/connection_registry.hpp"
 #include "gateway/net/deadline_service.hpp"
+#include "gateway/net/http_wire.hpp"
 #include "gateway/pipeline/gateway.hpp"
 #include "gateway/util/time_format.hpp"
 
@@ -57,130 +58,6 @@ class SessionState final : public DeadlineService::Entry {
  private:
   tcp::socket& socket_;
 };
-
-/// Parses a request straight into a core::Request: no intermediate Beast fields container, the
-/// body appended once into its final string.
-class RequestParser final : public http::basic_parser<true> {
- public:
-  explicit RequestParser(core::Request& request) : request_(request) {}
-
- private:
-  void on_request_impl(http::verb, beast::string_view method, beast::string_view target,
-                       int version, error_code&) override {
-    request_.method.assign(method.data(), method.size());
-    request_.set_target(std::string(target));
-    request_.version = static_cast<unsigned>(version);
-  }
-  void on_response_impl(int, beast::string_view, int, error_code&) override {}
-  void on_field_impl(http::field field, beast::string_view name, beast::string_view value,
-                     error_code&) override {
-    if (field == http::field::host) ++host_fields_;
-    if (field == http::field::transfer_encoding) last_transfer_coding_ = last_token(value);
-    request_.headers.add(std::string(name), std::string(value));
-  }
-  void on_header_impl(error_code& ec) override {
-    // RFC 9112 §6.3: a request whose Transfer-Encoding does not end in "chunked" has no
-    // reliable length; answering it would let the body be read as a second request
-    // (smuggling). §3.2: an HTTP/1.1 request has exactly one Host.
-    if (last_transfer_coding_ && !core::iequals(*last_transfer_coding_, "chunked")) {
-      ec = http::error::bad_transfer_encoding;
-    } else if (host_fields_ > 1 || (request_.version == 11 && host_fields_ == 0)) {
-      ec = http::error::bad_field;
-    }
-  }
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
-    if (length) request_.body.reserve(static_cast<std::size_t>(*length));
-  }
-  std::size_t on_body_impl(beast::string_view body, error_code&) override {
-    request_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override {
-    request_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_finish_impl(error_code&) override {}
-
-  static std::string last_token(beast::string_view value) {
-    std::string_view v(value.data(), value.size());
-    if (auto comma = v.rfind(','); comma != std::string_view::npos) v.remove_prefix(comma + 1);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    return std::string(v);
-  }
-
-  core::Request& request_;
-  int host_fields_ = 0;
-  std::optional<std::string> last_transfer_coding_;
-};
-
-bool valid_header_text(std::string_view s) {
-  for (char c : s) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
-}
-
-bool framing_header(std::string_view name) {
-  return core::iequals(name, "Content-Length") || core::iequals(name, "Transfer-Encoding") ||
-         core::iequals(name, "Connection") || core::iequals(name, "Keep-Alive") ||
-         core::iequals(name, "Date");
-}
-
-void append_number(std::string& out, std::size_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
-}
-
-/// Writes the status line and headers into `out` (reused across requests). Header order
-/// follows API Gateway's: Date, Content-Type, Content-Length, Connection, then the rest.
-/// Returns whether a body follows.
-bool serialize_head(std::string& out, const core::Response& response, unsigned version,
-                    bool head_request, bool keep_alive) {
-  out.clear();
-  int status = response.status;
-  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  append_number(out, static_cast<std::size_t>(status));
-  out += ' ';
-  auto reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(status)));
-  out.append(reason.data(), reason.size());
-  out += "\r\nDate: ";
-  out += util::http_date_now();
-  out += "\r\n";
-  const std::string* content_type = response.headers.find("Content-Type");
-  if (content_type && valid_header_text(*content_type)) {
-    out += "Content-Type: ";
-    out += *content_type;
-    out += "\r\n";
-  }
-  bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
-  if (!no_body) {
-    out += "Content-Length: ";
-    append_number(out, response.body.size());
-    out += "\r\n";
-  }
-  if (keep_alive) {
-    // API Gateway states keep-alive explicitly (docs/aws-notes-core.md §10).
-    out += "Connection: keep-alive\r\n";
-  } else {
-    out += "Connection: close\r\n";
-  }
-  for (const auto& f : response.headers) {
-    if (framing_header(f.name) || core::iequals(f.name, "Content-Type")) continue;
-    if (f.name.empty() || !valid_header_text(f.name) || !valid_header_text(f.value)) {
-      spdlog::warn("dropping response header with a control character: {}", f.name);
-      continue;
-    }
-    out += f.name;
-    out += ": ";
-    out += f.value;
-    out += "\r\n";
-  }
-  out += "\r\n";
-  return !no_body && !head_request;
-}
 
 bool quiet_error(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||

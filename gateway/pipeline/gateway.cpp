@@ -29,9 +29,14 @@ Gateway::Gateway(core::Services& services, Metrics& metrics)
 
 void Gateway::install(Installed installed) {
   auto fresh = std::make_shared<const Installed>(std::move(installed));
-  std::lock_guard lock(mutex_);
-  installed_ = std::move(fresh);
-  generation_.fetch_add(1, std::memory_order_release);
+  {
+    std::lock_guard lock(mutex_);
+    installed_ = fresh;
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  // After the swap: a plugin reconciling its services (Lambda pools) sees the new config
+  // serving requests, so nothing is started for a config that never goes live.
+  fresh->snapshot->activate();
 }
 
 std::shared_ptr<const Installed> Gateway::installed() const {
@@ -64,8 +69,10 @@ void Gateway::begin(Exchange& ex, SnapshotHandle& handle) const {
   }
   // REST: a UUID request id plus a short extended id; HTTP APIs use the short form for both.
   ctx.extended_request_id = util::short_request_id();
-  ctx.request_id = ex.dispatch.protocol() == core::ApiProtocol::kRest ? util::uuid_v4()
-                                                                      : ctx.extended_request_id;
+  // AWS service APIs on the services endpoint answer with UUID request ids, like REST APIs.
+  bool uuid = ex.role == config::ListenerRole::kServices ||
+              ex.dispatch.protocol() == core::ApiProtocol::kRest;
+  ctx.request_id = uuid ? util::uuid_v4() : ctx.extended_request_id;
 }
 
 core::Response Gateway::error_response(Exchange& ex, core::GatewayError error) const {
@@ -102,7 +109,25 @@ void Gateway::decorate(Exchange& ex, core::Response& response) const {
 }
 
 boost::asio::awaitable<core::Response> Gateway::run(Exchange& ex) const {
-  if (ex.role == config::ListenerRole::kServices) co_return services_response(ex);
+  if (ex.role == config::ListenerRole::kServices) {
+    for (const auto& api : ex.installed->snapshot->service_apis()) {
+      if (!api->claims(ex.ctx.request)) continue;
+      try {
+        co_return co_await api->handle(ex.ctx);
+      } catch (const std::exception& e) {
+        spdlog::error("request {}: unexpected error in the {} service API: {}", ex.ctx.request_id,
+                      api->name(), e.what());
+        core::Response failed;
+        failed.status = 500;
+        failed.headers.add("Content-Type", "application/json");
+        failed.headers.add("x-amzn-RequestId", ex.ctx.request_id);
+        failed.body = "{\"Type\":\"Service\",\"message\":\"Internal error\"}";
+        failed.headers.add("x-amzn-ErrorType", "ServiceException");
+        co_return failed;
+      }
+    }
+    co_return services_response(ex);
+  }
 
   core::RequestContext& ctx = ex.ctx;
   const RouteBinding* binding = ex.dispatch.binding();

@@ -57,6 +57,11 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
   snap->access_log_json_ = format.find_first_not_of(" \t") != std::string::npos &&
                            format[format.find_first_not_of(" \t")] == '{';
 
+  core::CompileScope scope(cfg, services);
+  for (const auto& type : plugins.integration_types()) {
+    plugins.integration(type)->compile(scope, diags);
+  }
+
   for (const auto& api_cfg : cfg.apis) {
     auto api = std::make_unique<CompiledApi>();
     api->info.id = api_cfg.id;
@@ -64,6 +69,7 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
     api->info.protocol = api_cfg.protocol;
     api->info.account_id = cfg.aws.account_id;
     api->info.region = cfg.aws.region;
+    api->info.binary_media_types = api_cfg.binary_media_types;
     api->base_path = api_cfg.base_path;
     api->table = routing::RouteTable(api_cfg.protocol == core::ApiProtocol::kRest
                                          ? routing::RouteTable::SlashMode::kLenient
@@ -105,7 +111,7 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
         if (type) {
           if (const auto* factory = plugins.integration(*type)) {
             core::IntegrationBuildContext ctx{
-                route_cfg.integration, cfg.root, api->info, stage.info, route, services};
+                route_cfg.integration, cfg.root, api->info, stage.info, route, services, scope};
             binding.integration = factory->create(ctx, diags);
           } else {
             std::string msg = "unknown integration type '" + *type + "'";
@@ -143,7 +149,13 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
   if (metrics) snap->unknown_api_metrics_ = &metrics->route("", "");
 
   if (diags.has_errors()) return nullptr;
+  snap->service_apis_ = scope.take_service_apis();
+  snap->install_hooks_ = scope.take_install_hooks();
   return snap;
+}
+
+void Snapshot::activate() const {
+  for (const auto& hook : install_hooks_) hook();
 }
 
 }  // namespace gh::pipeline

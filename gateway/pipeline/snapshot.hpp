@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/config/config.hpp"
+#include "gateway/core/service_api.hpp"
 #include "gateway/core/api_info.hpp"
 #include "gateway/core/integration.hpp"
 #include "gateway/core/middleware.hpp"
@@ -63,6 +64,13 @@ class Snapshot {
   /// The access-log format is JSON: values are escaped for JSON strings.
   bool access_log_json() const noexcept { return access_log_json_; }
   RouteMetrics* unknown_api_metrics() const noexcept { return unknown_api_metrics_; }
+  /// AWS service APIs plugins publish on the services endpoint, in registration order.
+  const std::vector<std::shared_ptr<const core::ServiceApi>>& service_apis() const noexcept {
+    return service_apis_;
+  }
+  /// Runs the plugins' install hooks (start warm Lambda instances …). Called by the gateway
+  /// when this snapshot becomes the installed one; once.
+  void activate() const;
 
   /// Compiles `config`: route tables, and every plugin instance through its factory. Returns
   /// nullptr if any diagnostic is an error. Runs on one thread; plugins may create services.
@@ -79,6 +87,8 @@ class Snapshot {
   std::optional<core::ValueTemplate> access_log_format_;
   bool access_log_json_ = false;
   RouteMetrics* unknown_api_metrics_ = nullptr;
+  std::vector<std::shared_ptr<const core::ServiceApi>> service_apis_;
+  std::vector<std::function<void()>> install_hooks_;
 };
 
 }  // namespace gh::pipeline

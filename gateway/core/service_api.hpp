@@ -1,0 +1,30 @@
+#pragma once
+/// ServiceApi: an AWS service API served on the services endpoint (:4566), chosen by the
+/// request as LocalStack does: the Lambda Invoke API by its path, later DynamoDB by
+/// X-Amz-Target and S3 by what is left. Published by a plugin's compile() hook; owned by the
+/// snapshot, so a reload swaps it with the rest of the config.
+///
+/// claims() is called for every services-endpoint request, in registration order, on the
+/// connection's executor; it must be cheap and never block. handle() is a coroutine on that
+/// executor and never blocks either.
+
+#include <boost/asio/awaitable.hpp>
+#include <string_view>
+
+#include "gateway/core/request_context.hpp"
+#include "gateway/core/response.hpp"
+
+namespace gh::core {
+
+class ServiceApi {
+ public:
+  virtual ~ServiceApi() = default;
+  /// Short name for logs ("lambda").
+  virtual std::string_view name() const = 0;
+  /// True if this API answers `request`.
+  virtual bool claims(const Request& request) const = 0;
+  /// Answers the request. ctx.request_id is set (use it as x-amzn-RequestId).
+  virtual boost::asio::awaitable<Response> handle(RequestContext& ctx) const = 0;
+};
+
+}  // namespace gh::core

@@ -1,0 +1,119 @@
+#include "gateway/net/loopback_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <list>
+
+#include "gateway/net/http_wire.hpp"
+
+namespace gh::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+class Server final : public LoopbackServer, public std::enable_shared_from_this<Server> {
+ public:
+  Server(asio::any_io_executor executor, Handler handler, Options options)
+      : acceptor_(executor), handler_(std::move(handler)), options_(std::move(options)) {
+    tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), 0);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.bind(endpoint);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+  }
+
+  void run() {
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(shared_from_this()), asio::detached);
+  }
+
+  std::uint16_t port() const override { return port_; }
+
+  void close() override {
+    closed_ = true;
+    error_code ignored;
+    acceptor_.close(ignored);
+    for (tcp::socket* socket : sockets_) {
+      socket->shutdown(tcp::socket::shutdown_both, ignored);
+      socket->close(ignored);
+    }
+  }
+
+ private:
+  static asio::awaitable<void> accept_loop(std::shared_ptr<Server> self) {
+    error_code ec;
+    for (;;) {
+      tcp::socket socket(self->acceptor_.get_executor());
+      co_await self->acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || self->closed_) co_return;
+      socket.set_option(tcp::no_delay(true), ec);
+      asio::co_spawn(self->acceptor_.get_executor(), session(self, std::move(socket)),
+                     asio::detached);
+    }
+  }
+
+  static asio::awaitable<void> session(std::shared_ptr<Server> self, tcp::socket socket) {
+    auto registered = self->sockets_.insert(self->sockets_.end(), &socket);
+    beast::flat_buffer buffer;
+    std::string head;
+    error_code ec;
+    auto on_error = asio::redirect_error(asio::use_awaitable, ec);
+    while (!self->closed_) {
+      core::Request request;
+      RequestParser parser(request);
+      parser.header_limit(static_cast<std::uint32_t>(self->options_.max_header_bytes));
+      parser.body_limit(self->options_.max_body_bytes);
+      co_await http::async_read(socket, buffer, parser, on_error);
+      if (ec == http::error::body_limit && self->options_.too_large && !self->closed_) {
+        core::Response refused = self->options_.too_large();
+        serialize_head(head, refused, 11, false, false);
+        std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(refused.body)};
+        co_await asio::async_write(socket, out, on_error);
+        break;
+      }
+      if (ec || self->closed_) break;
+      bool keep_alive = parser.keep_alive();
+      core::Response response = co_await self->handler_(request);
+      if (self->closed_) break;
+      serialize_head(head, response, request.version, request.method == "HEAD", keep_alive);
+      std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(response.body)};
+      co_await asio::async_write(socket, out, on_error);
+      if (ec || !keep_alive) break;
+    }
+    self->sockets_.erase(registered);
+    error_code ignored;
+    socket.close(ignored);
+  }
+
+  tcp::acceptor acceptor_;
+  Handler handler_;
+  Options options_;
+  std::uint16_t port_ = 0;
+  bool closed_ = false;
+  std::list<tcp::socket*> sockets_;
+};
+
+}  // namespace
+
+std::shared_ptr<LoopbackServer> LoopbackServer::start(asio::any_io_executor executor,
+                                                      Handler handler, Options options) {
+  auto server = std::make_shared<Server>(std::move(executor), std::move(handler),
+                                         std::move(options));
+  server->run();
+  return server;
+}
+
+}  // namespace gh::net

@@ -1,0 +1,218 @@
+#include "plugins/lambda/function_pool.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "gateway/util/encoding.hpp"
+#include "plugins/lambda/instance.hpp"
+
+namespace gh::plugins::lambda {
+
+using Clock = std::chrono::steady_clock;
+
+// Errors Lambda itself reports for an invocation put errorType first (aws-notes-lambda.md §2).
+std::string function_error_payload(std::string_view type, std::string_view message) {
+  return "{\"errorType\":" + util::json_quote(type) +
+         ",\"errorMessage\":" + util::json_quote(message) + "}";
+}
+
+void Invocation::finish(InvokeResult result) {
+  if (finished) return;
+  finished = true;
+  if (done) {
+    auto callback = std::move(done);
+    done = nullptr;
+    callback(std::move(result));
+  }
+}
+
+FunctionPool::FunctionPool(const PoolEnv& env, std::shared_ptr<const FunctionSpec> spec)
+    : env_(env), spec_(std::move(spec)) {}
+
+FunctionPool::~FunctionPool() { kill_all(); }
+
+std::size_t FunctionPool::live_instances() const {
+  return static_cast<std::size_t>(std::count_if(
+      instances_.begin(), instances_.end(),
+      [](const auto& i) { return i->state() != Instance::State::kDead; }));
+}
+
+void FunctionPool::submit(std::shared_ptr<Invocation> invocation) {
+  if (retired_) {
+    invocation->finish({InvokeResult::Status::kNoSuchFunction, {}, {}, {}, {}});
+    return;
+  }
+  // An invocation may wait only if an instance will be free for it: a ready one, one starting,
+  // or room to start one; past that the queue is bounded by maxQueueLength.
+  std::size_t ready = 0;
+  for (const auto& i : instances_) {
+    if (i->state() == Instance::State::kReady && i->generation() == generation_) ++ready;
+  }
+  bool can_start = live_instances() < spec_->max_instances;
+  if (ready == 0 && !can_start && queue_.size() >= spec_->max_queue) {
+    spdlog::warn("lambda {}: throttled ({} instances busy, {} queued)", spec_->name,
+                 live_instances(), queue_.size());
+    invocation->finish({InvokeResult::Status::kThrottled, {}, {}, {}, {}});
+    return;
+  }
+  queue_.push_back(std::move(invocation));
+  pump();
+}
+
+std::shared_ptr<Invocation> FunctionPool::pop_next() {
+  auto inv = std::move(queue_.front());
+  queue_.pop_front();
+  return inv;
+}
+
+void FunctionPool::pump() {
+  // Hand queued work to instances already waiting in /next.
+  for (auto& instance : instances_) {
+    if (queue_.empty()) break;
+    if (instance->state() == Instance::State::kReady && instance->generation() == generation_) {
+      instance->assign(pop_next());
+    }
+  }
+  if (queue_.empty()) return;
+  // Start as many instances as there are invocations no starting instance will take.
+  std::size_t starting = 0;
+  for (const auto& i : instances_) {
+    if (i->state() == Instance::State::kStarting && i->generation() == generation_) ++starting;
+  }
+  while (starting < queue_.size() && live_instances() < spec_->max_instances) {
+    std::size_t before = instances_.size();
+    spawn_instance();
+    if (instances_.size() == before) break;  // could not start: the queue was answered
+    ++starting;
+  }
+}
+
+void FunctionPool::spawn_instance() {
+  auto instance = std::make_shared<Instance>(*this, next_instance_number_++, generation_);
+  instances_.push_back(instance);
+  if (auto error = instance->start()) {
+    instances_.pop_back();
+    spdlog::error("lambda {}: cannot start an instance: {}", spec_->name, *error);
+    // Every waiting invocation would fail the same way: answer them all now.
+    std::string type = error->rfind("Runtime.InvalidEntrypoint", 0) == 0
+                           ? "Runtime.InvalidEntrypoint"
+                           : "Runtime.ExitError";
+    while (!queue_.empty()) {
+      auto inv = pop_next();
+      std::string payload =
+          function_error_payload(type, "RequestId: " + inv->request.request_id + " Error: " + *error);
+      inv->finish({InvokeResult::Status::kOk, std::move(payload), "Unhandled", type, {}});
+    }
+  }
+}
+
+void FunctionPool::on_ready(Instance& instance) {
+  if (instance.generation() != generation_ || retired_) {
+    instance.stop(retired_ ? "function removed" : "code or config changed");
+    return;
+  }
+  if (!queue_.empty()) instance.assign(pop_next());
+}
+
+void FunctionPool::on_exit(Instance& instance, bool during_init,
+                           const std::optional<std::string>& posted,
+                           const std::string& exit_message) {
+  auto self_ref = std::find_if(instances_.begin(), instances_.end(),
+                               [&](const auto& i) { return i.get() == &instance; });
+  std::shared_ptr<Instance> keep;
+  if (self_ref != instances_.end()) {
+    keep = *self_ref;
+    instances_.erase(self_ref);
+  }
+  if (during_init && !queue_.empty() && instance.generation() == generation_) {
+    // The instance a queued invocation was waiting for never came up. AWS fails the invocation
+    // that caused the cold start; failing the oldest one also keeps a broken function from
+    // restarting forever.
+    auto inv = pop_next();
+    std::string payload;
+    std::string type = "Runtime.ExitError";
+    if (posted && !posted->empty()) {
+      payload = *posted;
+      type = "Runtime.InitError";
+    } else {
+      payload = function_error_payload(
+          "Runtime.ExitError", "RequestId: " + inv->request.request_id + " Error: " + exit_message);
+    }
+    inv->finish({InvokeResult::Status::kOk, std::move(payload), "Unhandled", type, {}});
+  }
+  if (!retired_) {
+    pump();
+    ensure_min_instances();
+  }
+}
+
+void FunctionPool::update(std::shared_ptr<const FunctionSpec> spec) {
+  bool changed = spec->fingerprint() != spec_->fingerprint();
+  spec_ = std::move(spec);
+  retired_ = false;
+  if (changed) recycle("configuration changed");
+  pump();
+  ensure_min_instances();
+}
+
+void FunctionPool::recycle(std::string_view why) {
+  ++generation_;
+  std::size_t n = 0;
+  for (auto& instance : std::vector<std::shared_ptr<Instance>>(instances_)) {
+    if (instance->state() == Instance::State::kDead) continue;
+    ++n;
+    // Idle and starting instances stop now; a busy one finishes its invocation on the code it
+    // started with and is stopped when it asks for the next one.
+    if (instance->state() != Instance::State::kBusy) instance->stop(why);
+  }
+  if (n > 0) spdlog::info("lambda {}: {}; recycling {} instance(s)", spec_->name, why, n);
+  pump();
+  ensure_min_instances();
+}
+
+void FunctionPool::retire() {
+  retired_ = true;
+  while (!queue_.empty()) {
+    pop_next()->finish({InvokeResult::Status::kNoSuchFunction, {}, {}, {}, {}});
+  }
+  for (auto& instance : std::vector<std::shared_ptr<Instance>>(instances_)) {
+    if (instance->state() != Instance::State::kBusy) instance->stop("function removed");
+  }
+}
+
+void FunctionPool::ensure_min_instances() {
+  if (retired_) return;
+  std::size_t current = 0;
+  for (const auto& i : instances_) {
+    if (i->state() != Instance::State::kDead && i->generation() == generation_) ++current;
+  }
+  while (current < spec_->min_instances && live_instances() < spec_->max_instances) {
+    std::size_t before = instances_.size();
+    spawn_instance();
+    if (instances_.size() == before) break;
+    ++current;
+  }
+}
+
+void FunctionPool::reap_idle(Clock::time_point now) {
+  std::size_t keep = spec_->min_instances;
+  std::size_t current = 0;
+  for (const auto& i : instances_) {
+    if (i->state() != Instance::State::kDead && i->generation() == generation_) ++current;
+  }
+  for (auto& instance : std::vector<std::shared_ptr<Instance>>(instances_)) {
+    if (current <= keep) break;
+    if (instance->state() == Instance::State::kReady &&
+        now - instance->idle_since() >= spec_->idle_timeout) {
+      instance->stop("idle");
+      --current;
+    }
+  }
+}
+
+void FunctionPool::kill_all() {
+  for (auto& instance : instances_) instance->stop("shutting down");
+}
+
+}  // namespace gh::plugins::lambda

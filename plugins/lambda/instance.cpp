@@ -1,0 +1,398 @@
+#include "plugins/lambda/instance.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "gateway/util/encoding.hpp"
+#include "gateway/util/ids.hpp"
+#include "gateway/util/time_format.hpp"
+#include "plugins/lambda/invocation_log.hpp"
+#include "plugins/lambda/runtime_env.hpp"
+
+namespace gh::plugins::lambda {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::string_view kPrefix = "/2018-06-01/runtime/";
+// RIE: the largest response a runtime may post (6 MiB + 100 bytes of envelope).
+constexpr std::size_t kMaxResponseBytes = 6291556;
+
+core::Response json_response(int status, std::string body) {
+  core::Response r;
+  r.status = status;
+  r.headers.add("Content-Type", "application/json");
+  r.body = std::move(body);
+  return r;
+}
+
+// RIE's bodies end with a newline (rapi/rendering).
+core::Response accepted() { return json_response(202, "{\"status\":\"OK\"}\n"); }
+
+// Runtime API error bodies as the Runtime Interface Emulator renders them
+// (rapi/rendering: {"errorMessage":…,"errorType":…}). docs/aws-notes-lambda.md §1.
+core::Response runtime_error(int status, std::string_view type, std::string_view message) {
+  std::string body = "{\"errorMessage\":";
+  body += util::json_quote(message);
+  body += ",\"errorType\":";
+  body += util::json_quote(type);
+  body += "}\n";
+  return json_response(status, std::move(body));
+}
+
+core::Response invalid_request_id() {
+  return runtime_error(400, "InvalidRequestID", "Invalid request ID");
+}
+
+core::Response invalid_transition(std::string_view from, std::string_view to) {
+  return runtime_error(403, "InvalidStateTransition",
+                       "State transition from " + std::string(from) + " to " + std::string(to) +
+                           " failed for runtime. Error: State transition is not allowed");
+}
+
+
+
+}  // namespace
+
+Instance::Instance(FunctionPool& pool, std::uint64_t number, std::uint64_t generation)
+    : pool_(pool),
+      number_(number),
+      generation_(generation),
+      wake_(pool.env().executor),
+      timeout_(pool.env().executor) {}
+
+Instance::~Instance() {
+  if (process_.pid > 0 && state_ != State::kDead) kill_group(process_.pid, SIGKILL);
+  if (process_.out_fd >= 0 && !pipes_[0]) ::close(process_.out_fd);
+  if (process_.err_fd >= 0 && !pipes_[1]) ::close(process_.err_fd);
+  if (process_.pidfd >= 0 && !pidfd_) ::close(process_.pidfd);
+}
+
+std::optional<std::string> Instance::start() {
+  const FunctionSpec& spec = pool_.spec();
+  std::weak_ptr<Instance> weak = weak_from_this();
+  net::LoopbackServer::Options options;
+  options.max_body_bytes = kMaxResponseBytes;
+  options.too_large = [weak] {
+    if (auto self = weak.lock(); self && self->state_ == State::kBusy && self->current_) {
+      // This one error has errorMessage first on AWS (observed; aws-notes-lambda.md §2).
+      self->complete({InvokeResult::Status::kOk,
+                      "{\"errorMessage\":\"Response payload size exceeded maximum allowed "
+                      "payload size (6291556 bytes).\",\"errorType\":"
+                      "\"Function.ResponseSizeTooLarge\"}",
+                      "Unhandled", "Function.ResponseSizeTooLarge", {}});
+    }
+    return runtime_error(413, "RequestEntityTooLarge",
+                         "Exceeded maximum allowed payload size (6291556 bytes).");
+  };
+  try {
+    server_ = net::LoopbackServer::start(
+        pool_.env().executor,
+        [weak](core::Request& request) -> asio::awaitable<core::Response> {
+          auto self = weak.lock();
+          if (!self) co_return runtime_error(500, "InternalServerError", "Internal Server Error");
+          co_return co_await self->handle(request);
+        },
+        std::move(options));
+  } catch (const std::exception& e) {
+    return std::string("cannot open the Runtime API endpoint: ") + e.what();
+  }
+
+  log_stream_ = log_stream_name();
+  RuntimeLaunch launch = runtime_launch(spec, pool_.env(), server_->port(), log_stream_,
+                                        pool_.spec().min_instances > 0);
+  if (!launch.error.empty()) {
+    server_->close();
+    return launch.error;
+  }
+  spawned_at_ = Clock::now();
+  auto spawned = spawn(launch.spawn);
+  if (auto* error = std::get_if<std::string>(&spawned)) {
+    server_->close();
+    return "cannot start " + launch.spawn.program + ": " + *error;
+  }
+  process_ = std::get<Spawned>(spawned);
+  pidfd_.emplace(pool_.env().executor, process_.pidfd);
+  pipes_[0].emplace(pool_.env().executor, process_.out_fd);
+  pipes_[1].emplace(pool_.env().executor, process_.err_fd);
+  spdlog::debug("lambda {}: instance {} started (pid {}, runtime API 127.0.0.1:{})", spec.name,
+                number_, process_.pid, server_->port());
+  watch_exit();
+  watch_pipe(0);
+  watch_pipe(1);
+  return std::nullopt;
+}
+
+void Instance::assign(std::shared_ptr<Invocation> invocation) {
+  current_ = std::move(invocation);
+  current_id_ = current_->request.request_id;
+  current_->started = Clock::now();
+  state_ = State::kBusy;
+  std::string start = "START RequestId: " + current_id_ + " Version: $LATEST";
+  emit_line(start);
+  timeout_.expires_after(pool_.spec().timeout);
+  std::weak_ptr<Instance> weak = weak_from_this();
+  std::string id = current_id_;
+  timeout_.async_wait([weak, id](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->state_ != State::kBusy || self->current_id_ != id) return;
+    self->on_timeout();
+  });
+  wake_.cancel();
+}
+
+void Instance::stop(std::string_view why) {
+  if (state_ == State::kDead || process_.pid <= 0) return;
+  if (stop_reason_.empty()) stop_reason_ = std::string(why);
+  kill_group(process_.pid, SIGKILL);
+}
+
+asio::awaitable<core::Response> Instance::handle(core::Request& request) {
+  std::string_view path = request.path;
+  if (path.substr(0, kPrefix.size()) != kPrefix) {
+    co_return runtime_error(404, "InvalidRequest", "Unknown Runtime API path");
+  }
+  path.remove_prefix(kPrefix.size());
+  if (path == "invocation/next" && request.method == "GET") co_return co_await next_invocation();
+  if (path == "init/error" && request.method == "POST") co_return init_error(request);
+  constexpr std::string_view kInvocation = "invocation/";
+  if (path.substr(0, kInvocation.size()) == kInvocation && request.method == "POST") {
+    path.remove_prefix(kInvocation.size());
+    auto slash = path.find('/');
+    if (slash != std::string_view::npos) {
+      std::string_view id = path.substr(0, slash);
+      std::string_view verb = path.substr(slash + 1);
+      if (verb == "response") co_return answer(id, request, false);
+      if (verb == "error") co_return answer(id, request, true);
+    }
+  }
+  co_return runtime_error(404, "InvalidRequest", "Unknown Runtime API path");
+}
+
+asio::awaitable<core::Response> Instance::next_invocation() {
+  auto self = shared_from_this();
+  switch (state_) {
+    case State::kStarting:
+      init_duration_ = Clock::now() - spawned_at_;
+      [[fallthrough]];
+    case State::kResponded:
+      state_ = State::kReady;
+      idle_since_ = Clock::now();
+      pool_.on_ready(*this);  // may assign at once
+      break;
+    case State::kBusy:
+      // Asked again without answering: RIE re-sends the invocation in progress
+      // (aws-notes-lambda.md §1).
+      break;
+    case State::kReady:
+      break;  // a second long-poll on another connection: both wait, the first gets the work
+    case State::kDead:
+      co_return runtime_error(500, "InternalServerError", "Internal Server Error");
+  }
+  while (state_ == State::kReady) {
+    wake_.expires_at(Clock::time_point::max());
+    error_code ec;
+    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (state_ != State::kBusy || !current_) {
+    co_return runtime_error(500, "InternalServerError", "Internal Server Error");
+  }
+  const InvokeRequest& req = current_->request;
+  core::Response r;
+  r.status = 200;
+  r.headers.add("Content-Type", "application/json");
+  r.headers.add("Lambda-Runtime-Aws-Request-Id", req.request_id);
+  auto deadline = std::chrono::system_clock::now() + pool_.spec().timeout;
+  r.headers.add("Lambda-Runtime-Deadline-Ms",
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   deadline.time_since_epoch())
+                                   .count()));
+  r.headers.add("Lambda-Runtime-Invoked-Function-Arn", pool_.spec().arn);
+  if (!req.trace_id.empty()) r.headers.add("Lambda-Runtime-Trace-Id", req.trace_id);
+  if (!req.client_context.empty()) {
+    r.headers.add("Lambda-Runtime-Client-Context", req.client_context);
+  }
+  if (!req.cognito_identity.empty()) {
+    r.headers.add("Lambda-Runtime-Cognito-Identity", req.cognito_identity);
+  }
+  r.body = req.payload;
+  co_return r;
+}
+
+core::Response Instance::answer(std::string_view request_id, core::Request& request,
+                                bool is_error) {
+  if (request_id != current_id_ || current_id_.empty()) return invalid_request_id();
+  if (state_ != State::kBusy || !current_) {
+    return invalid_transition(
+        state_ == State::kResponded ? "RuntimeResponseSentState" : "RuntimeReadyState",
+        is_error ? "InvocationErrorResponse" : "InvocationResponse");
+  }
+  InvokeResult result;
+  result.payload = std::move(request.body);
+  if (is_error) {
+    result.function_error = "Unhandled";
+    result.error_type = std::string(request.headers.get("Lambda-Runtime-Function-Error-Type"));
+    if (result.error_type.empty()) result.error_type = "Unhandled";
+  }
+  complete(std::move(result));
+  return accepted();
+}
+
+core::Response Instance::init_error(core::Request& request) {
+  if (state_ != State::kStarting) {
+    return invalid_transition(state_ == State::kBusy ? "Running" : "Ready", "InitError");
+  }
+  init_failure_ = std::move(request.body);
+  std::string type(request.headers.get("Lambda-Runtime-Function-Error-Type"));
+  spdlog::warn("lambda {}: init error{}{}", pool_.spec().name, type.empty() ? "" : " ", type);
+  return accepted();
+}
+
+void Instance::complete(InvokeResult result) {
+  if (!current_) return;
+  drain_pipe(0);
+  drain_pipe(1);
+  timeout_.cancel();
+  auto elapsed = Clock::now() - current_->started;
+  emit_line("END RequestId: " + current_id_);
+  long peak_kb = process_.pid > 0 ? peak_rss_kb(process_.pid) : 0;
+  std::optional<Clock::duration> init;
+  if (!init_reported_) {
+    init = init_duration_;
+    init_reported_ = true;
+  }
+  emit_line(report_line(current_id_, elapsed, pool_.spec().memory_mb, peak_kb, init));
+  if (current_->request.tail_log) result.log_tail = log_tail(current_->log);
+  auto invocation = std::move(current_);
+  current_.reset();
+  state_ = State::kResponded;
+  invocation->finish(std::move(result));
+}
+
+void Instance::on_timeout() {
+  double seconds =
+      std::chrono::duration<double>(pool_.spec().timeout).count();
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", seconds);
+  std::string message = "Task timed out after " + std::string(text) + " seconds";
+  emit_line(util::iso8601_millis(std::chrono::system_clock::now()) + " " + current_id_ + " " +
+            message);
+  complete({InvokeResult::Status::kOk,
+            function_error_payload("Sandbox.Timedout",
+                                   "RequestId: " + current_id_ + " Error: " + message),
+            "Unhandled", "Sandbox.Timedout", {}});
+  stop("timed out");
+}
+
+void Instance::watch_exit() {
+  std::weak_ptr<Instance> weak = weak_from_this();
+  pidfd_->async_wait(asio::posix::stream_descriptor::wait_read, [weak](error_code ec) {
+    auto self = weak.lock();
+    if (!self || ec == asio::error::operation_aborted) return;
+    self->on_exit();
+  });
+}
+
+void Instance::on_exit() {
+  ExitStatus status = reap(process_.pid);
+  drain_pipe(0);
+  drain_pipe(1);
+  bool during_init = state_ == State::kStarting;
+  std::string described = status.describe();
+  // RLIMIT_DATA makes allocations fail near memorySize; runtimes then abort. A peak resident
+  // size at the limit is AWS's "Runtime.OutOfMemory" (the sandbox's cgroup killed it there).
+  bool out_of_memory =
+      !status.exited && status.max_rss_kb >= static_cast<long>(pool_.spec().memory_mb) * 1024 * 9 / 10;
+  if (state_ == State::kBusy && current_) {
+    std::string type = out_of_memory ? "Runtime.OutOfMemory" : "Runtime.ExitError";
+    std::string message = "RequestId: " + current_id_ + " Error: " + exit_message(status);
+    emit_line(message);
+    complete({InvokeResult::Status::kOk, function_error_payload(type, message), "Unhandled", type,
+              {}});
+  }
+  if (stop_reason_.empty()) {
+    spdlog::log(during_init || status.code != 0 ? spdlog::level::warn : spdlog::level::info,
+                "lambda {}: instance {} exited ({}){}", pool_.spec().name, number_, described,
+                during_init ? " during init" : "");
+  } else {
+    spdlog::debug("lambda {}: instance {} stopped ({}: {})", pool_.spec().name, number_,
+                  stop_reason_, described);
+  }
+  state_ = State::kDead;
+  process_.pid = -1;
+  timeout_.cancel();
+  wake_.cancel();
+  if (server_) server_->close();
+  error_code ignored;
+  for (auto& pipe : pipes_) {
+    if (pipe) pipe->close(ignored);
+  }
+  pidfd_->close(ignored);
+  auto self = shared_from_this();  // the pool drops its reference in on_exit
+  pool_.on_exit(*this, during_init, init_failure_, exit_message(status));
+}
+
+void Instance::watch_pipe(int which) {
+  std::weak_ptr<Instance> weak = weak_from_this();
+  pipes_[which]->async_wait(asio::posix::stream_descriptor::wait_read,
+                            [weak, which](error_code ec) {
+                              auto self = weak.lock();
+                              if (!self || ec || !self->pipes_[which]->is_open()) return;
+                              self->drain_pipe(which);
+                              if (self->pipes_[which]->is_open()) self->watch_pipe(which);
+                            });
+}
+
+// Reads whatever the pipe holds right now, without blocking. Reads happen only here (never
+// through an asynchronous read), so lines keep their order when an answer forces a drain.
+void Instance::drain_pipe(int which) {
+  auto& pipe = pipes_[which];
+  if (!pipe || !pipe->is_open()) return;
+  std::array<char, 8192> buf;
+  for (;;) {
+    ssize_t n = ::read(pipe->native_handle(), buf.data(), buf.size());
+    if (n <= 0) {
+      if (n == 0) {  // the process closed it: flush a last unterminated line
+        if (!partial_[which].empty()) emit_line(std::exchange(partial_[which], {}));
+        error_code ignored;
+        pipe->close(ignored);
+      }
+      return;
+    }
+    std::string& partial = partial_[which];
+    partial.append(buf.data(), static_cast<std::size_t>(n));
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = partial.find('\n', start)) != std::string::npos; start = nl + 1) {
+      std::string_view line(partial.data() + start, nl - start);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      emit_line(line);
+    }
+    partial.erase(0, start);
+    // A runaway line without a newline is cut rather than held forever (CloudWatch caps
+    // events at 256 KB).
+    if (partial.size() > 256 * 1024) emit_line(std::exchange(partial, {}));
+  }
+}
+
+void Instance::emit_line(std::string_view line) {
+  const std::string& fn = pool_.spec().name;
+  if (current_ || state_ == State::kBusy) {
+    spdlog::info("[lambda {} {}] {}", fn, current_id_, line);
+  } else {
+    spdlog::info("[lambda {}] {}", fn, line);
+  }
+  if (current_ && current_->request.tail_log) append_log(current_->log, line);
+}
+
+}  // namespace gh::plugins::lambda

@@ -1,0 +1,89 @@
+#pragma once
+/// Instance: one running copy of a function — a child process and the Runtime API endpoint it
+/// talks to (its own loopback port, so every call is known to come from this instance). It
+/// delivers one invocation at a time through /invocation/next, takes the answer from
+/// /response or /error, enforces the function timeout, writes the function's output to the
+/// gateway log line by line with START/END/REPORT lines, and tells its pool when it is ready or
+/// gone.
+///
+/// Runs on the Lambda service's thread only. Owned by its FunctionPool (shared_ptr, so
+/// coroutines suspended in a long-poll keep it alive until they finish).
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "gateway/core/request.hpp"
+#include "gateway/core/response.hpp"
+#include "gateway/net/loopback_server.hpp"
+#include "plugins/lambda/child_process.hpp"
+#include "plugins/lambda/function_pool.hpp"
+
+namespace gh::plugins::lambda {
+
+class Instance : public std::enable_shared_from_this<Instance> {
+ public:
+  enum class State {
+    kStarting,   // process started, no /next yet (init)
+    kReady,      // waiting in /next, nothing assigned
+    kBusy,       // an invocation was delivered, no answer yet
+    kResponded,  // answered; the runtime has not asked for the next one yet
+    kDead,       // killed or exited
+  };
+
+  Instance(FunctionPool& pool, std::uint64_t number, std::uint64_t generation);
+  ~Instance();
+
+  /// Starts the endpoint and the process. Returns an error text when it could not.
+  std::optional<std::string> start();
+  /// Hands the invocation to the runtime waiting in /next (state must be kReady).
+  void assign(std::shared_ptr<Invocation> invocation);
+  /// Kills the process group; the exit is reported to the pool when the process is gone.
+  void stop(std::string_view why);
+
+  State state() const { return state_; }
+  std::uint64_t generation() const { return generation_; }
+  std::uint64_t number() const { return number_; }
+  std::chrono::steady_clock::time_point idle_since() const { return idle_since_; }
+
+ private:
+  boost::asio::awaitable<core::Response> handle(core::Request& request);
+  boost::asio::awaitable<core::Response> next_invocation();
+  core::Response answer(std::string_view request_id, core::Request& request, bool is_error);
+  core::Response init_error(core::Request& request);
+
+  void watch_exit();
+  void watch_pipe(int which);
+  void drain_pipe(int which);
+  void emit_line(std::string_view line);
+  void complete(InvokeResult result);
+  void on_timeout();
+  void on_exit();
+
+  FunctionPool& pool_;
+  std::uint64_t number_;
+  std::uint64_t generation_;
+  State state_ = State::kStarting;
+  std::string log_stream_;
+  std::shared_ptr<net::LoopbackServer> server_;
+  Spawned process_;
+  std::optional<boost::asio::posix::stream_descriptor> pidfd_;
+  std::optional<boost::asio::posix::stream_descriptor> pipes_[2];
+  std::string partial_[2];
+  boost::asio::steady_timer wake_;     // wakes a /next long-poll
+  boost::asio::steady_timer timeout_;  // the current invocation's deadline
+  std::shared_ptr<Invocation> current_;
+  std::string current_id_;  // request id of current_, kept after it is answered
+  std::chrono::steady_clock::time_point spawned_at_;
+  std::optional<std::chrono::steady_clock::duration> init_duration_;  // until first /next
+  bool init_reported_ = false;  // the first REPORT carries Init Duration
+  std::optional<std::string> init_failure_;  // body posted to /init/error
+  std::string stop_reason_;
+  std::chrono::steady_clock::time_point idle_since_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point ready_since_;
+};
+
+}  // namespace gh::plugins::lambda
