@@ -106,10 +106,12 @@ std::shared_ptr<const FunctionSpec> read_function(const config::Node& key,
   spec->arn = "arn:aws:lambda:" + spec->region + ":" + spec->account_id + ":function:" +
               spec->name;
 
+  bool runtime_known = false;
   if (auto runtime = r.string("runtime", Need::kRequired)) {
     if (auto kind = parse_runtime(*runtime)) {
       spec->runtime = *kind;
       spec->runtime_name = *runtime;
+      runtime_known = true;
     } else {
       diags.error(r.get("runtime").location(), r.get("runtime").path(),
                   "unknown runtime '" + *runtime +
@@ -138,7 +140,7 @@ std::shared_ptr<const FunctionSpec> read_function(const config::Node& key,
     diags.error(code_node.defined() ? code_node.location() : node.location(),
                 code_node.defined() ? code_node.path() : node.path(),
                 "codeUri '" + code_uri + "' is not a directory (looked at " + spec->code_dir + ")");
-  } else if (spec->runtime == RuntimeKind::kProvided) {
+  } else if (runtime_known && spec->runtime == RuntimeKind::kProvided) {
     fs::path bootstrap = fs::path(spec->code_dir) / "bootstrap";
     if (!fs::exists(bootstrap, ec)) {
       diags.error(node.location(), node.path(),
@@ -156,7 +158,7 @@ std::shared_ptr<const FunctionSpec> read_function(const config::Node& key,
       diags.error(r.get("command").location(), r.get("command").path(),
                   "the command to start is at least a program name");
     }
-  } else if (spec->runtime == RuntimeKind::kCommand) {
+  } else if (runtime_known && spec->runtime == RuntimeKind::kCommand) {
     r.require("command");
   }
 

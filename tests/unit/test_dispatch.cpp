@@ -10,21 +10,14 @@
 #include "gateway/pipeline/dispatch.hpp"
 #include "gateway/pipeline/snapshot.hpp"
 #include "plugins/builtin.hpp"
+#include "tests/unit/compile_fixture.hpp"
 
 namespace {
 
 using gh::pipeline::Snapshot;
 
-struct Compiled {
-  gh::core::Services services;
-  gh::core::PluginRegistry plugins;
-  gh::config::Diagnostics diags;
-  std::shared_ptr<const Snapshot> snapshot;
-
-  explicit Compiled(const std::string& yaml) {
-    gh::plugins::register_builtin(plugins);
-    auto config = gh::config::load_config_text(yaml, "dispatch.yaml", plugins.plugin_keys(), diags);
-    if (config) snapshot = Snapshot::compile(std::move(*config), plugins, services, nullptr, diags);
+struct Compiled : gh::testing::Compile {
+  explicit Compiled(const std::string& yaml) : Compile(yaml, nullptr, "dispatch.yaml") {
     INFO(diags.format());
     REQUIRE(snapshot != nullptr);
   }

@@ -282,7 +282,10 @@ Build build(const std::string& yaml, ApiProtocol protocol = ApiProtocol::kRest,
   route.path = std::move(route_path);
   gh::core::Services services;
   gh::config::Node node = root->child("integration");
-  gh::core::IntegrationBuildContext ctx{node, *root, api, stage, route, services};
+  gh::config::Config config;
+  config.root = *root;
+  gh::core::CompileScope scope(config, services);
+  gh::core::IntegrationBuildContext ctx{node, *root, api, stage, route, services, scope};
   auto factory = hp::make_factory();
   CHECK(factory->type() == "http_proxy");
   CHECK(factory->top_level_keys() == std::vector<std::string>{"upstreams"});

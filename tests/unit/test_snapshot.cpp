@@ -16,34 +16,13 @@
 #include "gateway/pipeline/metrics.hpp"
 #include "gateway/pipeline/snapshot.hpp"
 #include "plugins/builtin.hpp"
+#include "tests/unit/compile_fixture.hpp"
 
 namespace {
 
 using gh::pipeline::Snapshot;
-
-struct Compile {
-  gh::core::Services services;
-  gh::core::PluginRegistry plugins;
-  gh::config::Diagnostics diags;
-  std::shared_ptr<const Snapshot> snapshot;
-  bool loaded = false;
-
-  explicit Compile(const std::string& yaml, gh::pipeline::Metrics* metrics = nullptr) {
-    gh::plugins::register_builtin(plugins);
-    auto config = gh::config::load_config_text(yaml, "snap.yaml", plugins.plugin_keys(), diags);
-    loaded = config.has_value();
-    if (config) snapshot = Snapshot::compile(std::move(*config), plugins, services, metrics, diags);
-  }
-};
-
-// The formatted diagnostics of a config that loads but does not compile.
-std::string compile_errors(const std::string& yaml) {
-  Compile c(yaml);
-  INFO(c.diags.format());
-  REQUIRE(c.loaded);  // the loader accepted it: these errors come from compilation
-  CHECK(c.snapshot == nullptr);
-  return c.diags.format();
-}
+using gh::testing::Compile;
+using gh::testing::compile_errors;
 
 // Runs an integration's coroutine to completion on a private io_context (no sockets).
 gh::core::IntegrationResult invoke(const gh::core::Integration& integration,
