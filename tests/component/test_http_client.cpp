@@ -33,7 +33,9 @@
 #include <string>
 #include <thread>
 
+#include "gateway/config/config.hpp"
 #include "gateway/config/yaml_reader.hpp"
+#include "gateway/core/compile_scope.hpp"
 #include "gateway/core/services.hpp"
 #include "gateway/net/http_client.hpp"
 #include "gateway/util/ids.hpp"
@@ -611,8 +613,11 @@ struct Proxy {
     gh::config::Diagnostics diags;
     auto root = gh::config::load_yaml_text(integration_yaml, "t.yaml", diags);
     REQUIRE(root);
+    gh::config::Config config;
+    config.root = *root;
+    gh::core::CompileScope scope(config, services);
     gh::core::IntegrationBuildContext ctx{
-        root->child("integration"), *root, api, stage, route, services};
+        root->child("integration"), *root, api, stage, route, services, scope};
     integration = gh::plugins::http_proxy::make_factory()->create(ctx, diags);
     INFO(diags.format());
     REQUIRE(integration);

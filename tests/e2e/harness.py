@@ -156,11 +156,23 @@ class Gateway:
         self._own_tmp = tmpdir is None
         self.dir = Path(tmpdir) if tmpdir else Path(tempfile.mkdtemp(prefix="gatehouse-e2e-"))
         self.config_path = self.dir / config_name
+        if config_file is not None:
+            self._copy_config_neighbours(Path(config_file))
         self.stdout_path = self.dir / "stdout.log"
         self.stderr_path = self.dir / "stderr.log"
         self.proc: Optional[subprocess.Popen] = None
         self.ports: dict[int, int] = {}
         self.returncode: Optional[int] = None
+
+    def _copy_config_neighbours(self, config_file: Path) -> None:
+        """Copies the directories beside a config file (e.g. config/functions) into the
+        gateway's directory: paths in a config (codeUri, certificates) are relative to the file,
+        and the copy keeps tests that edit code from touching the source tree."""
+        for entry in config_file.resolve().parent.iterdir():
+            target = self.dir / entry.name
+            if entry.is_dir() and not target.exists():
+                shutil.copytree(entry, target,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules"))
 
     # -- lifecycle ------------------------------------------------------------------------------
 

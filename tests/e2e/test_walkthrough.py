@@ -5,6 +5,7 @@ test's free ports) and must succeed; then each documented answer is checked byte
 curl for some requests and http.client for others."""
 
 import json
+import re
 import unittest
 
 from harness import (CONFIG_DIR, SHORT_ID_RE, UUID_RE, Gateway, check_documented_curls, curl,
@@ -34,7 +35,7 @@ class WalkthroughTest(unittest.TestCase):
     def test_validate_accepts_the_config(self):
         out = run_cli("validate", "config/gatehouse.yaml")
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(out.stdout, "config/gatehouse.yaml: OK (2 API(s), 7 route(s))\n")
+        self.assertEqual(out.stdout, "config/gatehouse.yaml: OK (2 API(s), 9 route(s))\n")
         self.assertEqual(out.stderr, "")
 
     def test_every_curl_in_the_header_comment_succeeds(self):
@@ -119,6 +120,48 @@ class WalkthroughTest(unittest.TestCase):
                               f"Host: inventory.execute-api.localhost:{self.gw.api_port}")
         self.assertEqual(body, {"items": [42, 43], "warehouse": "Berlin"})
 
+    def test_node_lambda_behind_the_http_api(self):
+        # GET /hello/{name} -> greet-node (ES module, payload 2.0), a real Node.js process.
+        out = curl("-i", f"{self.api}/hello/ada")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        (r,) = parse_curl_include(out.stdout)
+        self.assertEqual(r.status, 200, out.stdout)
+        self.assertEqual(r.header("Content-Type"), "application/json")
+        body = json.loads(r.body)
+        self.assertEqual(body["message"], "hello, ada")
+        self.assertTrue(body["runtime"].startswith("node v"), body)
+        self.assertRegex(body["requestId"], UUID_RE)
+        self.assertTrue(0 < body["remainingMs"] <= 3000, body)  # timeout defaults to 3 s
+        # The function's own line, tagged with function and request id, then AWS's REPORT line.
+        rid = body["requestId"]
+        self.gw.wait_for_stderr(re.escape(f"[lambda greet-node {rid}] REPORT RequestId: {rid}"))
+        self.assertRegex(self.gw.stderr(),
+                         re.escape(f"[lambda greet-node {rid}] ") + r".*\tINFO\tgreeting ada\n")
+
+    def test_python_lambda_behind_the_rest_api(self):
+        # POST /dev/orders -> greet-python (payload 1.0); module state survives between calls.
+        first = self.curl_json("-d", '{"item":"tea"}', f"{self.api}/inventory/dev/orders")
+        self.assertEqual(first["order"], {"item": "tea"})
+        self.assertEqual(first["stage"], "dev")
+        self.assertRegex(first["requestId"], UUID_RE)
+        second = request(self.gw.api_port, "POST", "/inventory/dev/orders", body='{"item":"milk"}')
+        self.assertEqual(second.status, 201)
+        self.assertRegex(second.header("x-amzn-RequestId"), UUID_RE)
+        self.assertEqual(second.json()["orderNumber"], first["orderNumber"] + 1)
+        bad = request(self.gw.api_port, "POST", "/inventory/dev/orders", body="not json")
+        self.assertEqual(bad.status, 400)
+        self.assertEqual(bad.json(), {"message": "body is not JSON"})
+
+    def test_lambda_invoke_api(self):
+        # What `aws lambda invoke` sends: the event goes to the handler as it is.
+        r = request(self.gw.services_port, "POST", "/2015-03-31/functions/greet-node/invocations",
+                    body='{"pathParameters": {"name": "sdk"}}')
+        self.assertEqual(r.status, 200, r.body)
+        self.assertIsNone(r.header("X-Amz-Function-Error"))
+        result = r.json()
+        self.assertEqual(result["statusCode"], 200)
+        self.assertEqual(json.loads(result["body"])["message"], "hello, sdk")
+
     def test_health_and_metrics(self):
         health = self.curl_json(f"{self.services}/_gatehouse/health")
         self.assertEqual(health["status"], "ok")
@@ -142,7 +185,7 @@ class WalkthroughTest(unittest.TestCase):
         self.assertIn(f'"GET {marker} HTTP/1.1" 200', mine[0])
         self.assertIn('"walkthrough/1"', mine[0])
         # The gateway's own log is on stderr, not mixed into the access log.
-        self.assertIn("serving 2 API(s), 7 route(s)", self.gw.stderr())
+        self.assertIn("serving 2 API(s), 9 route(s)", self.gw.stderr())
         self.assertNotIn("serving", self.gw.stdout())
 
 
