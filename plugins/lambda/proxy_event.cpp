@@ -169,8 +169,16 @@ struct EventHeader {
 char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool iless(std::string_view a, std::string_view b) {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                      [](char x, char y) { return ascii_lower(x) < ascii_lower(y); });
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return ascii_lower(x) < ascii_lower(y);
+  });
+}
+
+// Without surrounding spaces and tabs (HTTP's optional whitespace).
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
 }
 
 // Not in REST events: hop-by-hop and framing (Content-Length is absent [LS-AWS]) plus the headers
@@ -197,62 +205,32 @@ std::string rest_header_name(std::string_view name) {
   return std::string(name);
 }
 
+// The header names of the HTTP/2 HPACK static table (RFC 7541 appendix A) other than those
+// title-cased below.
+// clang-format off
+constexpr std::array<std::string_view, 43> kHpackStaticNames = {
+    "accept-charset", "accept-encoding", "accept-language", "accept-ranges", "accept",
+    "access-control-allow-origin", "age", "allow", "authorization", "cache-control",
+    "content-disposition", "content-encoding", "content-language", "content-location",
+    "content-range", "cookie", "date", "etag", "expect", "expires", "from", "if-match",
+    "if-modified-since", "if-none-match", "if-range", "if-unmodified-since", "last-modified",
+    "link", "location", "max-forwards", "proxy-authenticate", "proxy-authorization", "range",
+    "referer", "refresh", "retry-after", "server", "set-cookie", "strict-transport-security",
+    "transfer-encoding", "vary", "via", "www-authenticate"};
+// clang-format on
+
 // HTTP API payload 1.0 names, as every captured event shows them [REAL]: Content-Length,
-// Content-Type, Host and User-Agent title-cased; the well-known names of the HTTP/2 HPACK static
-// table (RFC 7541 appendix A: accept, accept-encoding, authorization, cache-control, via …)
-// lower-cased even when an HTTP/1.1 client sent "Accept" or "Cache-Control" (curl, Postman,
+// Content-Type, Host and User-Agent title-cased; the well-known names of the HTTP/2 HPACK
+// static table (RFC 7541 appendix A: accept, accept-encoding, authorization, cache-control, via
+// …) lower-cased even when an HTTP/1.1 client sent "Accept" or "Cache-Control" (curl, Postman,
 // Go); every other name as the client sent it ("Postman-Token", "X-Razorpay-Signature").
 std::string http_v1_header_name(std::string_view name) {
   static constexpr std::array<std::string_view, 4> kTitleCased = {"Content-Length", "Content-Type",
                                                                   "Host", "User-Agent"};
-  static constexpr std::array<std::string_view, 43> kHpackStatic = {
-      "accept-charset",
-      "accept-encoding",
-      "accept-language",
-      "accept-ranges",
-      "accept",
-      "access-control-allow-origin",
-      "age",
-      "allow",
-      "authorization",
-      "cache-control",
-      "content-disposition",
-      "content-encoding",
-      "content-language",
-      "content-location",
-      "content-range",
-      "cookie",
-      "date",
-      "etag",
-      "expect",
-      "expires",
-      "from",
-      "if-match",
-      "if-modified-since",
-      "if-none-match",
-      "if-range",
-      "if-unmodified-since",
-      "last-modified",
-      "link",
-      "location",
-      "max-forwards",
-      "proxy-authenticate",
-      "proxy-authorization",
-      "range",
-      "referer",
-      "refresh",
-      "retry-after",
-      "server",
-      "set-cookie",
-      "strict-transport-security",
-      "transfer-encoding",
-      "vary",
-      "via",
-      "www-authenticate"};
   for (std::string_view t : kTitleCased) {
     if (iequals(t, name)) return std::string(t);
   }
-  for (std::string_view h : kHpackStatic) {
+  for (std::string_view h : kHpackStaticNames) {
     if (iequals(h, name)) return std::string(h);
   }
   return std::string(name);
@@ -326,8 +304,9 @@ std::vector<EventHeader> event_headers(const core::RequestContext& ctx, Style st
              req.connection.secure ? "https" : "http");
 
   if (style == Style::kRest) {
-    std::stable_sort(headers.begin(), headers.end(),
-                     [](const EventHeader& a, const EventHeader& b) { return iless(a.name, b.name); });
+    std::stable_sort(
+        headers.begin(), headers.end(),
+        [](const EventHeader& a, const EventHeader& b) { return iless(a.name, b.name); });
   } else {
     std::stable_sort(headers.begin(), headers.end(),
                      [](const EventHeader& a, const EventHeader& b) { return a.name < b.name; });
@@ -381,8 +360,9 @@ std::vector<QueryParam> parse_query(std::string_view query) {
     if (pair.empty()) continue;
     std::size_t eq = pair.find('=');
     std::string name = util::percent_decode(pair.substr(0, eq), true);
-    std::string value =
-        eq == std::string_view::npos ? std::string() : util::percent_decode(pair.substr(eq + 1), true);
+    std::string value = eq == std::string_view::npos
+                            ? std::string()
+                            : util::percent_decode(pair.substr(eq + 1), true);
     auto it = std::find_if(params.begin(), params.end(),
                            [&](const QueryParam& p) { return p.name == name; });
     if (it == params.end()) {
@@ -439,9 +419,10 @@ bool has_stage_variables(const core::RequestContext& ctx) {
 // Body
 
 struct EventBody {
-  std::string_view text;  // the raw body, or `encoded` when base64
-  std::string encoded;
   bool base64 = false;
+  std::string encoded;   // the base64 text when `base64`
+  std::string_view raw;  // the request body otherwise (owned by the request)
+  std::string_view text() const { return base64 ? std::string_view(encoded) : raw; }
 };
 
 // HTTP APIs have no binaryMediaTypes: a body is text only for text/*, application/json,
@@ -452,9 +433,7 @@ bool http_api_text_body(const core::HeaderMap& headers) {
   std::string_view encoding = headers.get("Content-Encoding");
   if (!encoding.empty() && !iequals(encoding, "identity")) return false;
   std::string_view type = headers.get("Content-Type");
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  type = trim_ows(type.substr(0, type.find(';')));
   if (type.size() >= 5 && iequals(type.substr(0, 5), "text/")) return true;
   return iequals(type, "application/json") || iequals(type, "application/xml") ||
          iequals(type, "application/javascript");
@@ -474,9 +453,8 @@ EventBody event_body(const core::RequestContext& ctx, Style style) {
   }
   if (body.base64) {
     body.encoded = util::base64_encode(raw);
-    body.text = body.encoded;
   } else {
-    body.text = raw;
+    body.raw = raw;
   }
   return body;
 }
@@ -484,7 +462,9 @@ EventBody event_body(const core::RequestContext& ctx, Style style) {
 // ---------------------------------------------------------------------------------------------
 // requestContext pieces
 
-std::string_view domain_prefix(std::string_view domain) { return domain.substr(0, domain.find('.')); }
+std::string_view domain_prefix(std::string_view domain) {
+  return domain.substr(0, domain.find('.'));
+}
 
 std::string_view route_key(const core::RequestContext& ctx) {
   return ctx.route ? std::string_view(ctx.route->route_key) : std::string_view();
@@ -507,8 +487,7 @@ std::string_view http_api_protocol(const core::Request& req) {
 }
 
 std::string source_ip(const core::RequestContext& ctx) {
-  return ctx.identity.source_ip.empty() ? ctx.request.connection.source_ip
-                                        : ctx.identity.source_ip;
+  return ctx.identity.source_ip.empty() ? ctx.request.connection.source_ip : ctx.identity.source_ip;
 }
 
 std::string user_agent(const core::RequestContext& ctx) {
@@ -552,37 +531,48 @@ void write_identity(JsonWriter& w, const core::RequestContext& ctx,
 // 2022-12 [REAL]) list keys in that map's iteration order, which is fixed for a given key set.
 // The orders below are those observations (HashMap bucket order at capacity 16 for the 12
 // identity keys, 32 for 13+ keys and for requestContext).
-constexpr std::array<std::string_view, 12> kRestIdentityOrder = {
-    "cognitoIdentityPoolId", "accountId", "cognitoIdentityId",
-    "caller",                "sourceIp",  "principalOrgId",
-    "accessKey",             "cognitoAuthenticationType",
-    "cognitoAuthenticationProvider",
-    "userArn",               "userAgent", "user"};
+constexpr std::array<std::string_view, 12> kRestIdentityOrder = {"cognitoIdentityPoolId",
+                                                                 "accountId",
+                                                                 "cognitoIdentityId",
+                                                                 "caller",
+                                                                 "sourceIp",
+                                                                 "principalOrgId",
+                                                                 "accessKey",
+                                                                 "cognitoAuthenticationType",
+                                                                 "cognitoAuthenticationProvider",
+                                                                 "userArn",
+                                                                 "userAgent",
+                                                                 "user"};
 // With a validated API key the map holds apiKey and apiKeyId too and is resized [REAL 2022-12].
 constexpr std::array<std::string_view, 14> kRestIdentityWithApiKeyOrder = {
-    "cognitoIdentityPoolId", "cognitoIdentityId",
-    "apiKey",                "principalOrgId",
+    "cognitoIdentityPoolId",
+    "cognitoIdentityId",
+    "apiKey",
+    "principalOrgId",
     "cognitoAuthenticationType",
-    "userArn",               "apiKeyId",
-    "userAgent",             "accountId",
-    "caller",                "sourceIp",
-    "accessKey",             "cognitoAuthenticationProvider",
-    "user"};
-// HTTP API payload 1.0: alphabetical, with cognitoAmr [REAL, DOC].
-constexpr std::array<std::string_view, 13> kHttpIdentityOrder = {
-    "accessKey",
+    "userArn",
+    "apiKeyId",
+    "userAgent",
     "accountId",
     "caller",
-    "cognitoAmr",
-    "cognitoAuthenticationProvider",
-    "cognitoAuthenticationType",
-    "cognitoIdentityId",
-    "cognitoIdentityPoolId",
-    "principalOrgId",
     "sourceIp",
-    "user",
-    "userAgent",
-    "userArn"};
+    "accessKey",
+    "cognitoAuthenticationProvider",
+    "user"};
+// HTTP API payload 1.0: alphabetical, with cognitoAmr [REAL, DOC].
+constexpr std::array<std::string_view, 13> kHttpIdentityOrder = {"accessKey",
+                                                                 "accountId",
+                                                                 "caller",
+                                                                 "cognitoAmr",
+                                                                 "cognitoAuthenticationProvider",
+                                                                 "cognitoAuthenticationType",
+                                                                 "cognitoIdentityId",
+                                                                 "cognitoIdentityPoolId",
+                                                                 "principalOrgId",
+                                                                 "sourceIp",
+                                                                 "user",
+                                                                 "userAgent",
+                                                                 "userArn"};
 
 // deploymentId is left out: there are no deployments here, and events before 2024 lacked it.
 void write_rest_request_context(JsonWriter& w, const core::RequestContext& ctx) {
@@ -689,10 +679,10 @@ void write_v2_request_context(JsonWriter& w, const core::RequestContext& ctx) {
 
 void write_v1_body(JsonWriter& w, const EventBody& body) {
   w.key("body");
-  if (body.text.empty()) {
+  if (body.text().empty()) {
     w.null();
   } else {
-    w.str(body.text);
+    w.str(body.text());
   }
   w.key("isBase64Encoded");
   w.boolean(body.base64);
@@ -762,9 +752,7 @@ std::vector<std::string_view> request_cookies(const core::HeaderMap& headers) {
     while (pos <= value.size()) {
       std::size_t semi = value.find(';', pos);
       if (semi == std::string_view::npos) semi = value.size();
-      std::string_view c = value.substr(pos, semi - pos);
-      while (!c.empty() && (c.front() == ' ' || c.front() == '\t')) c.remove_prefix(1);
-      while (!c.empty() && (c.back() == ' ' || c.back() == '\t')) c.remove_suffix(1);
+      std::string_view c = trim_ows(value.substr(pos, semi - pos));
       if (!c.empty()) cookies.push_back(c);
       pos = semi + 1;
     }
@@ -814,7 +802,7 @@ std::string http_v2_event(const core::RequestContext& ctx) {
   }
   write_v2_request_context(w, ctx);
   EventBody body = event_body(ctx, Style::kHttpV2);
-  if (!body.text.empty()) w.field("body", body.text);
+  if (!body.text().empty()) w.field("body", body.text());
   if (!ctx.path_params.empty()) {
     w.key("pathParameters");
     write_path_parameters(w, ctx);
@@ -840,9 +828,10 @@ std::uint64_t fnv1a(std::string_view text, std::uint64_t basis) {
 
 std::string proxy_trace_id(const core::RequestContext& ctx) {
   // A client-supplied trace header is continued, as X-Ray does for API Gateway.
-  if (const std::string* sent = ctx.request.headers.find("X-Amzn-Trace-Id")) return *sent;
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(ctx.request_time.time_since_epoch())
-                  .count();
+  std::string_view sent = trim_ows(ctx.request.headers.get("X-Amzn-Trace-Id"));
+  if (!sent.empty()) return std::string(sent);
+  auto secs =
+      std::chrono::duration_cast<std::chrono::seconds>(ctx.request_time.time_since_epoch()).count();
   std::uint64_t a = fnv1a(ctx.request_id, 14695981039346656037ULL);
   std::uint64_t b = fnv1a(ctx.request_id, 0x84222325cbf29ce4ULL);
   char buf[48];
@@ -856,9 +845,7 @@ std::string proxy_trace_id(const core::RequestContext& ctx) {
 bool matches_binary_media_type(std::string_view header_value,
                                const std::vector<std::string>& binary_media_types) {
   if (binary_media_types.empty()) return false;
-  std::string_view type = header_value.substr(0, header_value.find_first_of(",;"));
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  std::string_view type = trim_ows(header_value.substr(0, header_value.find_first_of(",;")));
   for (const std::string& entry : binary_media_types) {
     if (entry == "*/*") return true;  // the docs: "*/*" makes every payload binary
     if (type.empty()) continue;

@@ -241,8 +241,7 @@ Result v1_response(std::string_view payload, const core::ApiInfo& api,
     if (!rest || matches_binary_media_type(request.headers.get("Accept"), api.binary_media_types)) {
       std::optional<std::string> bytes = util::base64_decode(r.body);
       if (!bytes) {
-        return rest ? core::GatewayError::of(core::ErrorKind::kApiConfigurationError)
-                    : malformed();
+        return rest ? core::GatewayError::of(core::ErrorKind::kApiConfigurationError) : malformed();
       }
       r.body = std::move(*bytes);
     }
