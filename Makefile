@@ -8,10 +8,14 @@ CONFIG      ?= config/gatehouse.yaml
 JOBS        ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
 
-.PHONY: deps build run test test-release test-asan test-tsan bench bench-routes clean
+.PHONY: deps test-deps build run test test-release test-asan test-tsan bench bench-routes clean
 
 deps:
 	@scripts/install-deps.sh
+
+# What the tests need beyond the build: boto3, Node.js and the AWS SDK for JavaScript.
+test-deps: deps
+	@scripts/install-test-deps.sh
 
 $(RELEASE_DIR)/build.ninja:
 	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DGATEHOUSE_WERROR=ON
@@ -26,11 +30,11 @@ build: deps $(RELEASE_DIR)/build.ninja
 run: build
 	$(RELEASE_DIR)/gatehouse serve -c $(CONFIG)
 
-test-release: deps $(RELEASE_DIR)/build.ninja
+test-release: test-deps $(RELEASE_DIR)/build.ninja
 	cmake --build $(RELEASE_DIR) -j$(JOBS)
 	cd $(RELEASE_DIR) && ctest $(CTEST_FLAGS)
 
-test-asan: deps $(ASAN_DIR)/build.ninja
+test-asan: test-deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j$(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_FLAGS)

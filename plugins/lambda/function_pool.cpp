@@ -11,6 +11,11 @@ namespace gh::plugins::lambda {
 
 using Clock = std::chrono::steady_clock;
 
+// How long an instance that has just answered is expected to take to ask for the next
+// invocation (a runtime does so at once). Within it, a new invocation waits for that warm
+// instance rather than starting another: sequential requests stay on one instance.
+constexpr auto kNextGrace = std::chrono::milliseconds(50);
+
 // Errors Lambda itself reports for an invocation put errorType first (aws-notes-lambda.md §2).
 std::string function_error_payload(std::string_view type, std::string_view message) {
   return "{\"errorType\":" + util::json_quote(type) +
@@ -28,7 +33,7 @@ void Invocation::finish(InvokeResult result) {
 }
 
 FunctionPool::FunctionPool(const PoolEnv& env, std::shared_ptr<const FunctionSpec> spec)
-    : env_(env), spec_(std::move(spec)) {}
+    : env_(env), spec_(std::move(spec)), repump_(env_.executor) {}
 
 FunctionPool::~FunctionPool() { kill_all(); }
 
@@ -46,8 +51,13 @@ void FunctionPool::submit(std::shared_ptr<Invocation> invocation) {
   // An invocation may wait only if an instance will be free for it: a ready one, one starting,
   // or room to start one; past that the queue is bounded by maxQueueLength.
   std::size_t ready = 0;
+  auto now = Clock::now();
   for (const auto& i : instances_) {
-    if (i->state() == Instance::State::kReady && i->generation() == generation_) ++ready;
+    if (i->generation() != generation_) continue;
+    if (i->state() == Instance::State::kReady ||
+        (i->state() == Instance::State::kResponded && will_take_work(*i, now))) {
+      ++ready;
+    }
   }
   bool can_start = live_instances() < spec_->max_instances;
   if (ready == 0 && !can_start && queue_.size() >= spec_->max_queue) {
@@ -75,16 +85,42 @@ void FunctionPool::pump() {
     }
   }
   if (queue_.empty()) return;
-  // Start as many instances as there are invocations no starting instance will take.
-  std::size_t starting = 0;
+  // Start as many instances as there are invocations no starting or just-answered instance
+  // will take.
+  auto now = Clock::now();
+  std::size_t coming = 0;
+  std::optional<Clock::time_point> recheck;
   for (const auto& i : instances_) {
-    if (i->state() == Instance::State::kStarting && i->generation() == generation_) ++starting;
+    if (i->generation() != generation_ || !will_take_work(*i, now)) continue;
+    ++coming;
+    if (i->state() == Instance::State::kResponded) {
+      auto due = i->responded_at() + kNextGrace;
+      if (!recheck || due < *recheck) recheck = due;
+    }
   }
-  while (starting < queue_.size() && live_instances() < spec_->max_instances) {
+  while (coming < queue_.size() && live_instances() < spec_->max_instances) {
     std::size_t before = instances_.size();
     spawn_instance();
-    if (instances_.size() == before) break;  // could not start: the queue was answered
-    ++starting;
+    if (instances_.size() == before) return;  // could not start: the queue was answered
+    ++coming;
+  }
+  if (recheck && !queue_.empty()) {
+    // A just-answered instance that does not come back in time no longer holds the queue up.
+    repump_.expires_at(*recheck);
+    repump_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+      if (!ec && alive.lock() && !retired_) pump();
+    });
+  }
+}
+
+bool FunctionPool::will_take_work(const Instance& instance, Clock::time_point now) const {
+  switch (instance.state()) {
+    case Instance::State::kStarting:
+      return true;
+    case Instance::State::kResponded:
+      return now - instance.responded_at() < kNextGrace;
+    default:
+      return false;
   }
 }
 

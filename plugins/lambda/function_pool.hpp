@@ -10,6 +10,7 @@
 /// it kills its instances and answers "no such function").
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -88,6 +89,9 @@ class FunctionPool {
 
  private:
   void pump();
+  /// An instance that will take queued work without a new process: starting, or it has just
+  /// answered and is about to ask for the next invocation.
+  bool will_take_work(const Instance& instance, std::chrono::steady_clock::time_point now) const;
   void spawn_instance();
   std::shared_ptr<Invocation> pop_next();
 
@@ -98,6 +102,8 @@ class FunctionPool {
   bool retired_ = false;
   std::deque<std::shared_ptr<Invocation>> queue_;
   std::vector<std::shared_ptr<Instance>> instances_;
+  boost::asio::steady_timer repump_;      // re-runs pump() when a just-answered one is late
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace gh::plugins::lambda

@@ -190,6 +190,14 @@ asio::awaitable<core::Response> Instance::next_invocation() {
       state_ = State::kReady;
       idle_since_ = Clock::now();
       pool_.on_ready(*this);  // may assign at once
+      // Started ahead of demand (minInstances, or its invocation went to another instance):
+      // its init is not part of any invocation, so no REPORT carries Init Duration, as with
+      // AWS's provisioned concurrency.
+      if (state_ == State::kReady && !init_reported_) {
+        init_reported_ = true;
+        spdlog::info("lambda {}: instance {} warm (Init Duration: {:.2f} ms)", pool_.spec().name,
+                     number_, std::chrono::duration<double, std::milli>(init_duration_.value_or(Clock::duration{})).count());
+      }
       break;
     case State::kBusy:
       // Asked again without answering: RIE re-sends the invocation in progress
@@ -218,7 +226,8 @@ asio::awaitable<core::Response> Instance::next_invocation() {
                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    deadline.time_since_epoch())
                                    .count()));
-  r.headers.add("Lambda-Runtime-Invoked-Function-Arn", pool_.spec().arn);
+  r.headers.add("Lambda-Runtime-Invoked-Function-Arn",
+                req.invoked_arn.empty() ? pool_.spec().arn : req.invoked_arn);
   if (!req.trace_id.empty()) r.headers.add("Lambda-Runtime-Trace-Id", req.trace_id);
   if (!req.client_context.empty()) {
     r.headers.add("Lambda-Runtime-Client-Context", req.client_context);
@@ -266,17 +275,24 @@ void Instance::complete(InvokeResult result) {
   timeout_.cancel();
   auto elapsed = Clock::now() - current_->started;
   emit_line("END RequestId: " + current_id_);
-  long peak_kb = process_.pid > 0 ? peak_rss_kb(process_.pid) : 0;
+  long peak_kb = exit_peak_rss_kb_ >= 0 ? exit_peak_rss_kb_
+                : process_.pid > 0             ? peak_rss_kb(process_.pid)
+                                               : 0;
   std::optional<Clock::duration> init;
   if (!init_reported_) {
     init = init_duration_;
     init_reported_ = true;
   }
-  emit_line(report_line(current_id_, elapsed, pool_.spec().memory_mb, peak_kb, init));
+  std::optional<std::chrono::milliseconds> billed;
+  if (result.error_type == "Sandbox.Timedout") {
+    billed = std::chrono::duration_cast<std::chrono::milliseconds>(pool_.spec().timeout);
+  }
+  emit_line(report_line(current_id_, elapsed, pool_.spec().memory_mb, peak_kb, init, billed));
   if (current_->request.tail_log) result.log_tail = log_tail(current_->log);
   auto invocation = std::move(current_);
   current_.reset();
   state_ = State::kResponded;
+  responded_at_ = Clock::now();
   invocation->finish(std::move(result));
 }
 
@@ -306,6 +322,7 @@ void Instance::watch_exit() {
 
 void Instance::on_exit() {
   ExitStatus status = reap(process_.pid);
+  exit_peak_rss_kb_ = status.max_rss_kb;  // the REPORT of a crashed invocation still has it
   drain_pipe(0);
   drain_pipe(1);
   bool during_init = state_ == State::kStarting;

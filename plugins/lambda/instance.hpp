@@ -48,6 +48,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::uint64_t generation() const { return generation_; }
   std::uint64_t number() const { return number_; }
   std::chrono::steady_clock::time_point idle_since() const { return idle_since_; }
+  /// When the instance last answered (state kResponded until it asks for the next one).
+  std::chrono::steady_clock::time_point responded_at() const { return responded_at_; }
 
  private:
   boost::asio::awaitable<core::Response> handle(core::Request& request);
@@ -80,9 +82,11 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::chrono::steady_clock::time_point spawned_at_;
   std::optional<std::chrono::steady_clock::duration> init_duration_;  // until first /next
   bool init_reported_ = false;  // the first REPORT carries Init Duration
+  long exit_peak_rss_kb_ = -1;  // set once the process is reaped: /proc no longer has it
   std::optional<std::string> init_failure_;  // body posted to /init/error
   std::string stop_reason_;
   std::chrono::steady_clock::time_point idle_since_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point responded_at_;
   std::chrono::steady_clock::time_point ready_since_;
 };
 

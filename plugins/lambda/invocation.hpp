@@ -14,6 +14,7 @@ struct InvokeRequest {
   std::string trace_id;        // Lambda-Runtime-Trace-Id ("Root=1-…;Parent=…;Sampled=0")
   std::string client_context;  // decoded X-Amz-Client-Context JSON ("" = none)
   std::string cognito_identity;  // JSON {"cognitoIdentityId":…} ("" = none)
+  std::string invoked_arn;       // the ARN the caller used, qualifier included ("" = unqualified)
   bool tail_log = false;         // X-Amz-Log-Type: Tail
 };
 

@@ -33,10 +33,13 @@ std::string log_stream_name() {
 
 std::string report_line(std::string_view request_id, std::chrono::steady_clock::duration elapsed,
                         unsigned memory_mb, long peak_rss_kb,
-                        std::optional<std::chrono::steady_clock::duration> init) {
-  // Billed in 1 ms increments, rounded up (AWS, December 2020).
-  auto billed = static_cast<long long>(
-      std::ceil(std::chrono::duration<double, std::milli>(elapsed).count()));
+                        std::optional<std::chrono::steady_clock::duration> init,
+                        std::optional<std::chrono::milliseconds> billed_override) {
+  // Billed in 1 ms increments, rounded up (AWS, December 2020); a timeout bills the timeout
+  // ("Duration: 3004.92 ms  Billed Duration: 3000 ms", aws-notes-lambda.md §5.2).
+  auto billed = billed_override ? static_cast<long long>(billed_override->count())
+                                : static_cast<long long>(std::ceil(
+                                      std::chrono::duration<double, std::milli>(elapsed).count()));
   if (billed < 1) billed = 1;
   long used_mb = (peak_rss_kb + 1023) / 1024;
   // Every field ends with a tab, the last one too (decoded X-Amz-Log-Result captures).

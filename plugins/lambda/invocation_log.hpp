@@ -14,10 +14,12 @@ namespace gh::plugins::lambda {
 std::string log_stream_name();
 
 /// "REPORT RequestId: <id>\tDuration: 1.23 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\t
-/// Max Memory Used: 40 MB[\tInit Duration: 120.50 ms]".
+/// Max Memory Used: 40 MB[\tInit Duration: 120.50 ms]". `billed` overrides the billed
+/// duration (a timed-out invocation bills exactly its timeout).
 std::string report_line(std::string_view request_id, std::chrono::steady_clock::duration elapsed,
                         unsigned memory_mb, long peak_rss_kb,
-                        std::optional<std::chrono::steady_clock::duration> init);
+                        std::optional<std::chrono::steady_clock::duration> init,
+                        std::optional<std::chrono::milliseconds> billed = std::nullopt);
 
 /// Appends a line (and '\n') to an invocation's captured log, keeping at most the last 4 KB.
 void append_log(std::string& log, std::string_view line);

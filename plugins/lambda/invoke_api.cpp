@@ -178,13 +178,18 @@ class InvokeApi final : public core::ServiceApi {
       co_return r;
     }
     invoke.request_id = ctx.request_id;
+    // context.invokedFunctionArn is "the ARN used to invoke the function": with the qualifier
+    // when the caller gave one (name:$LATEST, Qualifier=$LATEST).
+    if (!qualifier.empty()) invoke.invoked_arn = arn + ":" + qualifier;
     std::string trace(req.headers.get("X-Amzn-Trace-Id"));
     invoke.trace_id = trace.empty() ? util::trace_id() + ";Sampled=0" : trace;
     if (type == "Event") {
+      std::string trace_header = invoke.trace_id;
       service_.invoke_async(ref->name, std::move(invoke));
       core::Response r;
       r.status = 202;
       r.headers.add("x-amzn-RequestId", ctx.request_id);
+      r.headers.add("X-Amzn-Trace-Id", trace_header);  // as on a 202 from AWS (notes §3.2)
       co_return r;
     }
     invoke.tail_log = req.headers.get("X-Amz-Log-Type") == "Tail";

@@ -202,6 +202,11 @@ TEST_CASE("REPORT lines, log streams and the 4 KB log tail look like CloudWatch'
   CHECK(lambda::report_line("abc", microseconds(200), 512, 1, std::nullopt) ==
         "REPORT RequestId: abc\tDuration: 0.20 ms\tBilled Duration: 1 ms\tMemory Size: 512 "
         "MB\tMax Memory Used: 1 MB\t");
+  // A timeout bills the timeout, whatever the measured duration.
+  CHECK(lambda::report_line("abc", microseconds(3004920), 128, 31 * 1024, std::nullopt,
+                            milliseconds(3000)) ==
+        "REPORT RequestId: abc\tDuration: 3004.92 ms\tBilled Duration: 3000 ms\tMemory Size: 128 "
+        "MB\tMax Memory Used: 31 MB\t");
   CHECK(std::regex_match(lambda::log_stream_name(),
                          std::regex(R"(\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32})")));
 
