@@ -328,9 +328,13 @@ void Instance::on_exit() {
   bool during_init = state_ == State::kStarting;
   std::string described = status.describe();
   // RLIMIT_DATA makes allocations fail near memorySize; runtimes then abort. A peak resident
-  // size at the limit is AWS's "Runtime.OutOfMemory" (the sandbox's cgroup killed it there).
+  // size at the limit is AWS's "Runtime.OutOfMemory" (the sandbox's cgroup killed it there), and
+  // so is a SIGKILL the gateway did not send (a timeout is answered before the kill): the
+  // kernel's OOM killer, or our Python runtime ending itself on MemoryError as AWS's would be.
   bool out_of_memory =
-      !status.exited && status.max_rss_kb >= static_cast<long>(pool_.spec().memory_mb) * 1024 * 9 / 10;
+      !status.exited &&
+      (status.code == SIGKILL ||
+       status.max_rss_kb >= static_cast<long>(pool_.spec().memory_mb) * 1024 * 9 / 10);
   if (state_ == State::kBusy && current_) {
     std::string type = out_of_memory ? "Runtime.OutOfMemory" : "Runtime.ExitError";
     std::string message = "RequestId: " + current_id_ + " Error: " + exit_message(status);

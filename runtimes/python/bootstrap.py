@@ -23,6 +23,7 @@ import importlib
 import json
 import logging
 import os
+import signal
 import sys
 import time
 import traceback
@@ -467,6 +468,13 @@ def handle_invocation(client, request_handler, headers, body):
         result_body, content_type = marshal_result(result)
     except FaultException as e:
         error_result = make_error(e.msg, e.exception_type, e.trace, invoke_id)
+    except MemoryError:
+        # On AWS the sandbox's memory cgroup kills the runtime (Runtime.OutOfMemory, "signal:
+        # killed"). Here the gateway's RLIMIT_DATA makes Python raise MemoryError first, and the
+        # process may be in no state to go on: end it the way AWS's would end.
+        sys.stderr.write("gatehouse-python-runtime: out of memory ({} MB)\n".format(
+            os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "?")))
+        os.kill(os.getpid(), signal.SIGKILL)
     except Exception:
         error_result = build_fault_result(sys.exc_info(), invoke_id)
 

@@ -19,7 +19,7 @@ import time
 import unittest
 from pathlib import Path
 
-from harness import Gateway, GatewayTestCase, wait_until
+from harness import GatewayTestCase, request, wait_until
 from lambda_support import (HTTP_INTERNAL, NODE_DIR, PYTHON_DIR, REST_INTERNAL, alive, call,
                             copy_fixture, function_processes, function_yaml, in_parallel,
                             invocations, lambda_lines, listeners_yaml, replace_file, report_of,
@@ -171,6 +171,24 @@ class ReplacementTest(GatewayTestCase):
                 rid = invocations(gw, "probe")[-1]
                 report = report_of(gw, "probe", rid)
                 self.assertEqual(report["memory"], "128")
+                # What Lambda reports (the Invoke API shows it): Python is killed as AWS's
+                # memory cgroup kills it; V8 aborts first, which AWS reports as an exit error.
+                r = request(gw.services_port, "POST",
+                            "/2015-03-31/functions/probe/invocations",
+                            body=json.dumps({"queryStringParameters": {"mb": "400"}}), timeout=30)
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled")
+                error = r.json()
+                self.assertEqual(list(error), ["errorType", "errorMessage"])
+                if runtime == "python":
+                    self.assertEqual(error["errorType"], "Runtime.OutOfMemory")
+                    self.assertEqual(error["errorMessage"], "RequestId: "
+                                     + r.header("x-amzn-RequestId")
+                                     + " Error: Runtime exited with error: signal: killed")
+                else:
+                    self.assertIn(error["errorType"], ("Runtime.OutOfMemory", "Runtime.ExitError"))
+                    self.assertRegex(error["errorMessage"], r"Error: Runtime exited with error: "
+                                                            r"signal: (aborted|killed)$")
                 status, after = probe(gw)
                 self.assertEqual(status, 200)
                 gw.stop()
