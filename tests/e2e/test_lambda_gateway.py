@@ -11,9 +11,10 @@ plus the function's log lines in the gateway's log."""
 import base64
 import json
 import re
+import time
 import unittest
 
-from harness import UUID_RE, Gateway, wait_until
+from harness import UUID_RE, Gateway, request, wait_until
 from lambda_support import (HTTP_INTERNAL, HTTP_UNAVAILABLE, LAMBDA_REQUEST_ID, NODE_DIR,
                             PROVIDED_DIR, PYTHON_DIR, REST_INTERNAL, REST_TIMEOUT, call,
                             environ_of,
@@ -425,6 +426,80 @@ class LambdaGatewayTest(unittest.TestCase):
         self.assertIn("prints: first line", texts)
         self.assertTrue(any(re.match(r"^\[WARNING\]\t\S+Z\t" + rid + r"\tprints: a warning", t)
                             for t in texts), texts)
+
+
+NODE_SEMANTICS = {
+    "sync-return": "index.syncReturn",
+    "callback-wait": "index.callbackWait",
+    "unhandled-rejection": "index.unhandledRejection",
+    "uncaught": "index.uncaught",
+    "never-settles": "index.neverSettles",
+}
+
+
+class NodeRuntimeSemanticsTest(unittest.TestCase):
+    """What AWS's nodejs20.x runtime does with handlers that return, call back, reject or throw
+    in unusual ways (the fixtures README lists each), seen through the Invoke API."""
+
+    @classmethod
+    def setUpClass(cls):
+        text = (listeners_yaml() + "functions:\n"
+                + "".join(function_yaml(n, "nodejs", NODE_DIR, h)
+                          for n, h in NODE_SEMANTICS.items())
+                + "apis:\n  - id: web\n    protocol: HTTP\n    routes:\n"
+                + "      \"GET /\": {integration: {type: mock, body: ok}}\n")
+        cls.gw = Gateway(text)
+        cls.addClassCleanup(cls.gw.close)
+        cls.gw.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.stop()
+
+    def invoke(self, fn, event=None):
+        started = time.monotonic()
+        r = request(self.gw.services_port, "POST", f"/2015-03-31/functions/{fn}/invocations",
+                    body=json.dumps(event or {}), timeout=30)
+        return r, time.monotonic() - started
+
+    def test_a_plain_function_returning_a_value_answers_null(self):
+        r, _ = self.invoke("sync-return")
+        self.assertEqual(r.status, 200)
+        self.assertIsNone(r.header("X-Amz-Function-Error"))
+        self.assertEqual(r.body, b"null")
+
+    def test_callback_waits_for_the_event_loop_unless_told_not_to(self):
+        r, elapsed = self.invoke("callback-wait")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json()["statusCode"], 200)
+        self.assertGreaterEqual(elapsed, 1.5)  # the handler's 1.5 s timer ran out first
+        r, elapsed = self.invoke("callback-wait", {"noWait": True})
+        self.assertEqual(r.status, 200)
+        self.assertLess(elapsed, 1.5)
+
+    def test_unhandled_rejection_fails_the_invoke_and_ends_the_process(self):
+        r, _ = self.invoke("unhandled-rejection")
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled")
+        error = r.json()
+        self.assertEqual(error["errorType"], "Runtime.UnhandledPromiseRejection")
+        self.assertEqual(error["errorMessage"], "Error: unhandled boom")
+        self.gw.wait_for_stderr(r"lambda unhandled-rejection: instance 1 exited "
+                                r"\(exit status 128\)")
+
+    def test_an_uncaught_exception_fails_the_invoke_and_ends_the_process(self):
+        r, _ = self.invoke("uncaught")
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled")
+        error = r.json()
+        self.assertEqual(error["errorType"], "Error")
+        self.assertEqual(error["errorMessage"], "uncaught boom")
+        self.gw.wait_for_stderr(r"lambda uncaught: instance 1 exited \(exit status 129\)")
+
+    def test_a_promise_that_never_settles(self):
+        r, _ = self.invoke("never-settles")
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled")
+        error = r.json()
+        self.assertEqual(error["errorType"], "Runtime.NodeJsExit")
+        self.assertIn("Promise that was never settled", error["errorMessage"])
 
 
 def wait_until_no_processes(test, gw, function):
