@@ -8,7 +8,7 @@ CONFIG      ?= config/gatehouse.yaml
 JOBS        ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
 
-.PHONY: deps test-deps build run test test-release test-asan test-tsan bench bench-routes clean
+.PHONY: deps test-deps build run test test-release test-asan test-tsan bench bench-routes bench-lambda clean
 
 deps:
 	@scripts/install-deps.sh
@@ -52,6 +52,9 @@ bench: build
 
 bench-routes: build
 	bench/routes/run.sh
+
+bench-lambda: build
+	bench/lambda/run.sh
 
 clean:
 	rm -rf build
