@@ -139,8 +139,7 @@ void Instance::assign(std::shared_ptr<Invocation> invocation) {
   current_id_ = current_->request.request_id;
   current_->started = Clock::now();
   state_ = State::kBusy;
-  std::string start = "START RequestId: " + current_id_ + " Version: $LATEST";
-  emit_line(start);
+  if (framing_wanted()) emit_line("START RequestId: " + current_id_ + " Version: $LATEST");
   timeout_.expires_after(pool_.spec().timeout);
   std::weak_ptr<Instance> weak = weak_from_this();
   std::string id = current_id_;
@@ -268,16 +267,37 @@ core::Response Instance::init_error(core::Request& request) {
   return accepted();
 }
 
+bool Instance::framing_wanted() const {
+  return spdlog::default_logger_raw()->should_log(spdlog::level::info) ||
+         (current_ && current_->request.tail_log);
+}
+
 void Instance::complete(InvokeResult result) {
   if (!current_) return;
+  timeout_.cancel();
+  // START/END/REPORT nobody reads (level above info, no tail asked) are skipped, and with them
+  // the pipe reads that order them and the /proc read for the memory figure; what the function
+  // printed is still drained by the pipe watchers.
+  if (framing_wanted()) {
+    end_and_report(result);
+  } else {
+    init_reported_ = true;
+  }
+  auto invocation = std::move(current_);
+  current_.reset();
+  state_ = State::kResponded;
+  responded_at_ = Clock::now();
+  invocation->finish(std::move(result));
+}
+
+void Instance::end_and_report(InvokeResult& result) {
+  auto elapsed = Clock::now() - current_->started;
   drain_pipe(0);
   drain_pipe(1);
-  timeout_.cancel();
-  auto elapsed = Clock::now() - current_->started;
   emit_line("END RequestId: " + current_id_);
   long peak_kb = exit_peak_rss_kb_ >= 0 ? exit_peak_rss_kb_
-                : process_.pid > 0             ? peak_rss_kb(process_.pid)
-                                               : 0;
+                 : process_.pid > 0     ? peak_rss_kb(process_.pid)
+                                        : 0;
   std::optional<Clock::duration> init;
   if (!init_reported_) {
     init = init_duration_;
@@ -289,11 +309,6 @@ void Instance::complete(InvokeResult result) {
   }
   emit_line(report_line(current_id_, elapsed, pool_.spec().memory_mb, peak_kb, init, billed));
   if (current_->request.tail_log) result.log_tail = log_tail(current_->log);
-  auto invocation = std::move(current_);
-  current_.reset();
-  state_ = State::kResponded;
-  responded_at_ = Clock::now();
-  invocation->finish(std::move(result));
 }
 
 void Instance::on_timeout() {

@@ -62,6 +62,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void drain_pipe(int which);
   void emit_line(std::string_view line);
   void complete(InvokeResult result);
+  /// START/END/REPORT lines are wanted: info logging is on, or the caller asked for the tail.
+  bool framing_wanted() const;
+  /// Drains the pipes, then writes END and REPORT (and fills the log tail when asked).
+  void end_and_report(InvokeResult& result);
   void on_timeout();
   void on_exit();
 

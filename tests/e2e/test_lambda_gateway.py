@@ -502,6 +502,34 @@ class NodeRuntimeSemanticsTest(unittest.TestCase):
         self.assertIn("Promise that was never settled", error["errorMessage"])
 
 
+class QuietLogTest(unittest.TestCase):
+    """At log level warn the gateway skips START/END/REPORT (nobody reads them), yet the Invoke
+    API's log tail still has them when a caller asks."""
+
+    def test_log_tail_without_info_logging(self):
+        text = (listeners_yaml() + "functions:\n"
+                + function_yaml("prints", "nodejs", NODE_DIR, "index.prints")
+                + "apis:\n  - id: web\n    protocol: HTTP\n    routes:\n"
+                + "      \"GET /p\": {integration: {type: lambda, function: prints}}\n")
+        gw = Gateway(text, args=["--log-level", "warn"], expect_ready_line=False)
+        self.addCleanup(gw.close)
+        gw.start()
+        r = call(gw, "web", "GET", "/p")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body, b"ok")
+        r = request(gw.services_port, "POST", "/2015-03-31/functions/prints/invocations",
+                    body='{"marker": "quiet"}', headers={"X-Amz-Log-Type": "Tail"})
+        self.assertEqual(r.status, 200)
+        rid = r.header("x-amzn-RequestId")
+        tail = base64.b64decode(r.header("X-Amz-Log-Result")).decode()
+        self.assertTrue(tail.startswith(f"START RequestId: {rid} Version: $LATEST\n"), tail)
+        self.assertIn("\tINFO\tprints: marker=quiet\n", tail)
+        self.assertIn(f"END RequestId: {rid}\n", tail)
+        self.assertRegex(tail, r"\nREPORT RequestId: " + rid + r"\tDuration: [\d.]+ ms\t.*\n$")
+        gw.stop()
+        self.assertNotIn("START RequestId", gw.stderr())
+
+
 def wait_until_no_processes(test, gw, function):
     """The killed instance's processes are gone (a fresh one starts on the next request)."""
     wait_until(lambda: not function_processes(gw, function), 15,
