@@ -3,8 +3,9 @@
 #   * boto3 for tests/e2e/test_lambda_invoke_sdk.py: Debian's python3-boto3 (used through
 #     /usr/bin/python3 when the Python running the tests has no boto3 of its own);
 #   * Node.js and npm, only if `node` is missing (Debian 12's nodejs 18 is enough);
-#   * the AWS SDK for JavaScript v3: `npm ci` in tests/e2e/sdk-js, when node_modules is missing
-#     or was installed from another package-lock.json.
+#   * the AWS SDK for JavaScript v3 (tests/e2e/sdk-js) and AWS's Node.js runtime interface
+#     client, aws-lambda-ric (tests/fixtures/lambda/conformance/ric-node): `npm ci` in each,
+#     when node_modules is missing or was installed from another package-lock.json.
 # Fast and silent when everything is in place. Usage: scripts/install-test-deps.sh  (root, or
 # sudo available for the Debian packages; npm runs as the calling user)
 set -euo pipefail
@@ -12,7 +13,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sdk_js="$root/tests/e2e/sdk-js"
 
-packages=(python3-boto3)
+# The native build of aws-lambda-ric (AWS's Node.js runtime interface client, run unmodified by
+# tests/e2e/test_lambda_runtime_api.py) needs a C/C++ toolchain and the autotools.
+packages=(python3-boto3 cmake make g++ autoconf automake libtool)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 
@@ -41,11 +44,22 @@ if [ "$major" -lt 18 ]; then
   exit 1
 fi
 
-# node_modules is current when it was installed from this very lock file.
-stamp="$sdk_js/node_modules/.gatehouse-package-lock.sha256"
-want="$(sha256sum "$sdk_js/package-lock.json" | cut -d' ' -f1)"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "Installing the AWS SDK for JavaScript in tests/e2e/sdk-js (npm ci)"
-  (cd "$sdk_js" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
-  echo "$want" > "$stamp"
-fi
+# npm_ci DIR WHAT [npm options]: `npm ci` in DIR unless its node_modules was installed from this
+# very lock file (a stamp holds the lock file's hash).
+npm_ci() {
+  local dir="$1" what="$2"
+  shift 2
+  local stamp="$dir/node_modules/.gatehouse-package-lock.sha256"
+  local want
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "Installing $what in ${dir#"$root"/} (npm ci)"
+    (cd "$dir" && npm ci "$@" --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$want" > "$stamp"
+  fi
+}
+
+npm_ci "$sdk_js" "the AWS SDK for JavaScript" --ignore-scripts
+# Its install scripts build the native addon (curl and aws-lambda-cpp): a few minutes, once.
+MAKEFLAGS="-j$(nproc)" npm_ci "$root/tests/fixtures/lambda/conformance/ric-node" \
+  "aws-lambda-ric (builds a native addon, a few minutes)"

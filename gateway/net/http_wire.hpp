@@ -20,6 +20,12 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   explicit RequestParser(core::Request& request) : request_(request) {}
 
+  /// Keeps at most `bytes` of the body and discards the rest while still reading it (the
+  /// connection stays usable); body_overflowed() then tells. Unlimited by default; Beast's own
+  /// body_limit() still ends the read with an error.
+  void keep_body_up_to(std::size_t bytes) { keep_ = bytes; }
+  bool body_overflowed() const { return overflowed_; }
+
  private:
   void on_request_impl(boost::beast::http::verb, boost::beast::string_view method, boost::beast::string_view target,
                        int version, boost::system::error_code&) override {
@@ -45,16 +51,26 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     }
   }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, boost::system::error_code&) override {
-    if (length) request_.body.reserve(static_cast<std::size_t>(*length));
+    if (length && *length <= keep_) request_.body.reserve(static_cast<std::size_t>(*length));
   }
   std::size_t on_body_impl(boost::beast::string_view body, boost::system::error_code&) override {
-    request_.body.append(body.data(), body.size());
+    keep(body);
     return body.size();
   }
   void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::system::error_code&) override {}
   std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, boost::system::error_code&) override {
-    request_.body.append(body.data(), body.size());
+    keep(body);
     return body.size();
+  }
+  void keep(boost::beast::string_view body) {
+    if (overflowed_ || request_.body.size() + body.size() > keep_) {
+      if (!overflowed_) {
+        overflowed_ = true;
+        std::string().swap(request_.body);
+      }
+      return;
+    }
+    request_.body.append(body.data(), body.size());
   }
   void on_finish_impl(boost::system::error_code&) override {}
 
@@ -67,6 +83,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   }
 
   core::Request& request_;
+  std::size_t keep_ = static_cast<std::size_t>(-1);
+  bool overflowed_ = false;
   int host_fields_ = 0;
   std::optional<std::string> last_transfer_coding_;
 };

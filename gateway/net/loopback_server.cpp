@@ -75,18 +75,20 @@ class Server final : public LoopbackServer, public std::enable_shared_from_this<
       core::Request request;
       RequestParser parser(request);
       parser.header_limit(static_cast<std::uint32_t>(self->options_.max_header_bytes));
-      parser.body_limit(self->options_.max_body_bytes);
+      parser.body_limit(self->options_.too_large ? self->options_.max_discarded_body_bytes
+                                                 : self->options_.max_body_bytes);
+      parser.keep_body_up_to(self->options_.max_body_bytes);
       co_await http::async_read(socket, buffer, parser, on_error);
-      if (ec == http::error::body_limit && self->options_.too_large && !self->closed_) {
-        core::Response refused = self->options_.too_large();
-        serialize_head(head, refused, 11, false, false);
-        std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(refused.body)};
-        co_await asio::async_write(socket, out, on_error);
-        break;
-      }
       if (ec || self->closed_) break;
       bool keep_alive = parser.keep_alive();
-      core::Response response = co_await self->handler_(request);
+      // Two statements, not one `?:`: GCC 12 miscompiles co_await inside a conditional
+      // expression (the frame's temporaries are destroyed twice).
+      core::Response response;
+      if (parser.body_overflowed()) {
+        response = co_await self->options_.too_large(request);
+      } else {
+        response = co_await self->handler_(request);
+      }
       if (self->closed_) break;
       serialize_head(head, response, request.version, request.method == "HEAD", keep_alive);
       std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(response.body)};

@@ -26,9 +26,13 @@ class LoopbackServer {
 
   struct Options {
     std::size_t max_header_bytes = 64 * 1024;
+    /// Bodies up to this size reach `handler`. A larger one is still read to its end (and
+    /// thrown away) so the peer gets an answer on a usable connection, the way AWS's Runtime
+    /// Interface Emulator reads it, and goes to `too_large` with an empty body.
     std::size_t max_body_bytes = 6 * 1024 * 1024;
-    /// The answer to a request whose body is over max_body_bytes (the connection then closes).
-    std::function<core::Response()> too_large;
+    Handler too_large;
+    /// Past this many body bytes the connection is simply closed.
+    std::size_t max_discarded_body_bytes = std::size_t{1} << 30;
   };
 
   /// Binds 127.0.0.1 on a free port and starts accepting. Throws on bind failure.

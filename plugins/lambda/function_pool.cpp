@@ -116,6 +116,7 @@ void FunctionPool::pump() {
 bool FunctionPool::will_take_work(const Instance& instance, Clock::time_point now) const {
   switch (instance.state()) {
     case Instance::State::kStarting:
+    case Instance::State::kInitError:  // holds the invocation until it exits (then fails it)
       return true;
     case Instance::State::kResponded:
       return now - instance.responded_at() < kNextGrace;

@@ -61,7 +61,26 @@ core::Response invalid_transition(std::string_view from, std::string_view to) {
                            " failed for runtime. Error: State transition is not allowed");
 }
 
+// RIE's router (go-chi): an unknown path is Go's plain "404 page not found", a known path with
+// the wrong method a 405 with no body (aws-notes-lambda.md §1.2).
+core::Response not_found() {
+  core::Response r;
+  r.status = 404;
+  r.headers.add("Content-Type", "text/plain; charset=utf-8");
+  r.body = "404 page not found\n";
+  return r;
+}
 
+core::Response method_not_allowed() {
+  core::Response r;
+  r.status = 405;
+  return r;
+}
+
+core::Response too_large() {
+  return runtime_error(413, "RequestEntityTooLarge",
+                       "Exceeded maximum allowed payload size (6291556 bytes).");
+}
 
 }  // namespace
 
@@ -84,17 +103,10 @@ std::optional<std::string> Instance::start() {
   std::weak_ptr<Instance> weak = weak_from_this();
   net::LoopbackServer::Options options;
   options.max_body_bytes = kMaxResponseBytes;
-  options.too_large = [weak] {
-    if (auto self = weak.lock(); self && self->state_ == State::kBusy && self->current_) {
-      // This one error has errorMessage first on AWS (observed; aws-notes-lambda.md §2).
-      self->complete({InvokeResult::Status::kOk,
-                      "{\"errorMessage\":\"Response payload size exceeded maximum allowed "
-                      "payload size (6291556 bytes).\",\"errorType\":"
-                      "\"Function.ResponseSizeTooLarge\"}",
-                      "Unhandled", "Function.ResponseSizeTooLarge", {}});
-    }
-    return runtime_error(413, "RequestEntityTooLarge",
-                         "Exceeded maximum allowed payload size (6291556 bytes).");
+  options.too_large = [weak](core::Request& request) -> asio::awaitable<core::Response> {
+    auto self = weak.lock();
+    if (!self) co_return runtime_error(500, "InternalServerError", "Internal Server Error");
+    co_return co_await self->handle(request, /*body_too_large=*/true);
   };
   try {
     server_ = net::LoopbackServer::start(
@@ -102,7 +114,7 @@ std::optional<std::string> Instance::start() {
         [weak](core::Request& request) -> asio::awaitable<core::Response> {
           auto self = weak.lock();
           if (!self) co_return runtime_error(500, "InternalServerError", "Internal Server Error");
-          co_return co_await self->handle(request);
+          co_return co_await self->handle(request, /*body_too_large=*/false);
         },
         std::move(options));
   } catch (const std::exception& e) {
@@ -131,21 +143,48 @@ std::optional<std::string> Instance::start() {
   watch_exit();
   watch_pipe(0);
   watch_pipe(1);
+  arm_init_deadline();
   return std::nullopt;
+}
+
+// AWS gives init 10 s, and retries a timed-out init inside the first invocation under the
+// function's timeout; here init simply gets the longer of the two. A runtime that hangs in init
+// (or after posting /init/error) is killed then, and the pool answers its waiting invocation.
+void Instance::arm_init_deadline() {
+  auto limit = std::max<Clock::duration>(std::chrono::seconds(10), pool_.spec().timeout);
+  timeout_.expires_after(limit);
+  std::weak_ptr<Instance> weak = weak_from_this();
+  timeout_.async_wait([weak, limit](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    if (self->state_ != State::kStarting && self->state_ != State::kInitError) return;
+    self->emit_line("INIT_REPORT Init Duration: " +
+                    millis_text(Clock::now() - self->spawned_at_) +
+                    " ms\tPhase: init\tStatus: timeout");
+    spdlog::warn("lambda {}: instance {} did not finish init within {} s; killing it",
+                 self->pool_.spec().name, self->number_,
+                 std::chrono::duration_cast<std::chrono::seconds>(limit).count());
+    self->stop("init timed out");
+  });
 }
 
 void Instance::assign(std::shared_ptr<Invocation> invocation) {
   current_ = std::move(invocation);
   current_id_ = current_->request.request_id;
   current_->started = Clock::now();
+  // Fixed once per invocation: a /next that re-sends the event sends the same headers (RIE).
+  deadline_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     (std::chrono::system_clock::now() + pool_.spec().timeout).time_since_epoch())
+                     .count();
   state_ = State::kBusy;
   if (framing_wanted()) emit_line("START RequestId: " + current_id_ + " Version: $LATEST");
+  // The timeout covers the whole invocation: until the runtime asks for the next one.
   timeout_.expires_after(pool_.spec().timeout);
   std::weak_ptr<Instance> weak = weak_from_this();
   std::string id = current_id_;
   timeout_.async_wait([weak, id](error_code ec) {
     auto self = weak.lock();
-    if (ec || !self || self->state_ != State::kBusy || self->current_id_ != id) return;
+    if (ec || !self || !self->current_ || self->current_id_ != id) return;
     self->on_timeout();
   });
   wake_.cancel();
@@ -157,26 +196,35 @@ void Instance::stop(std::string_view why) {
   kill_group(process_.pid, SIGKILL);
 }
 
-asio::awaitable<core::Response> Instance::handle(core::Request& request) {
+asio::awaitable<core::Response> Instance::handle(core::Request& request, bool body_too_large) {
   std::string_view path = request.path;
-  if (path.substr(0, kPrefix.size()) != kPrefix) {
-    co_return runtime_error(404, "InvalidRequest", "Unknown Runtime API path");
-  }
+  if (path.substr(0, kPrefix.size()) != kPrefix) co_return not_found();
   path.remove_prefix(kPrefix.size());
-  if (path == "invocation/next" && request.method == "GET") co_return co_await next_invocation();
-  if (path == "init/error" && request.method == "POST") co_return init_error(request);
+  bool get = request.method == "GET";
+  bool post = request.method == "POST";
+  if (path == "invocation/next") {
+    if (!get) co_return method_not_allowed();
+    co_return co_await next_invocation();
+  }
+  if (path == "init/error") {
+    if (!post) co_return method_not_allowed();
+    if (body_too_large) co_return too_large();
+    co_return init_error(request);
+  }
   constexpr std::string_view kInvocation = "invocation/";
-  if (path.substr(0, kInvocation.size()) == kInvocation && request.method == "POST") {
+  if (path.substr(0, kInvocation.size()) == kInvocation) {
     path.remove_prefix(kInvocation.size());
     auto slash = path.find('/');
-    if (slash != std::string_view::npos) {
+    if (slash != std::string_view::npos && slash > 0) {
       std::string_view id = path.substr(0, slash);
       std::string_view verb = path.substr(slash + 1);
-      if (verb == "response") co_return answer(id, request, false);
-      if (verb == "error") co_return answer(id, request, true);
+      if (verb == "response" || verb == "error") {
+        if (!post) co_return method_not_allowed();
+        co_return answer(id, request, verb == "error", body_too_large);
+      }
     }
   }
-  co_return runtime_error(404, "InvalidRequest", "Unknown Runtime API path");
+  co_return not_found();
 }
 
 asio::awaitable<core::Response> Instance::next_invocation() {
@@ -184,8 +232,10 @@ asio::awaitable<core::Response> Instance::next_invocation() {
   switch (state_) {
     case State::kStarting:
       init_duration_ = Clock::now() - spawned_at_;
+      timeout_.cancel();  // the init deadline
       [[fallthrough]];
     case State::kResponded:
+      end_invocation(false);  // RIE: an invocation ends when the runtime asks for the next
       state_ = State::kReady;
       idle_since_ = Clock::now();
       pool_.on_ready(*this);  // may assign at once
@@ -194,8 +244,8 @@ asio::awaitable<core::Response> Instance::next_invocation() {
       // AWS's provisioned concurrency.
       if (state_ == State::kReady && !init_reported_) {
         init_reported_ = true;
-        spdlog::info("lambda {}: instance {} warm (Init Duration: {:.2f} ms)", pool_.spec().name,
-                     number_, std::chrono::duration<double, std::milli>(init_duration_.value_or(Clock::duration{})).count());
+        spdlog::info("lambda {}: instance {} warm (Init Duration: {} ms)", pool_.spec().name,
+                     number_, millis_text(init_duration_.value_or(Clock::duration{})));
       }
       break;
     case State::kBusy:
@@ -204,6 +254,8 @@ asio::awaitable<core::Response> Instance::next_invocation() {
       break;
     case State::kReady:
       break;  // a second long-poll on another connection: both wait, the first gets the work
+    case State::kInitError:
+      co_return invalid_transition("InitError", "Ready");
     case State::kDead:
       co_return runtime_error(500, "InternalServerError", "Internal Server Error");
   }
@@ -220,11 +272,7 @@ asio::awaitable<core::Response> Instance::next_invocation() {
   r.status = 200;
   r.headers.add("Content-Type", "application/json");
   r.headers.add("Lambda-Runtime-Aws-Request-Id", req.request_id);
-  auto deadline = std::chrono::system_clock::now() + pool_.spec().timeout;
-  r.headers.add("Lambda-Runtime-Deadline-Ms",
-                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   deadline.time_since_epoch())
-                                   .count()));
+  r.headers.add("Lambda-Runtime-Deadline-Ms", std::to_string(deadline_ms_));
   r.headers.add("Lambda-Runtime-Invoked-Function-Arn",
                 req.invoked_arn.empty() ? pool_.spec().arn : req.invoked_arn);
   if (!req.trace_id.empty()) r.headers.add("Lambda-Runtime-Trace-Id", req.trace_id);
@@ -238,13 +286,21 @@ asio::awaitable<core::Response> Instance::next_invocation() {
   co_return r;
 }
 
+// RIE checks the id first (400), then the state (403): aws-notes-lambda.md §1.2.
 core::Response Instance::answer(std::string_view request_id, core::Request& request,
-                                bool is_error) {
-  if (request_id != current_id_ || current_id_.empty()) return invalid_request_id();
-  if (state_ != State::kBusy || !current_) {
-    return invalid_transition(
-        state_ == State::kResponded ? "RuntimeResponseSentState" : "RuntimeReadyState",
-        is_error ? "InvocationErrorResponse" : "InvocationResponse");
+                                bool is_error, bool body_too_large) {
+  if (current_id_.empty() || request_id != current_id_) return invalid_request_id();
+  if (state_ != State::kBusy) {
+    return invalid_transition("RuntimeResponseSentState",
+                              is_error ? "InvocationErrorResponse" : "InvocationResponse");
+  }
+  if (body_too_large) {
+    // This one error has errorMessage first on AWS (observed; aws-notes-lambda.md §2).
+    respond({InvokeResult::Status::kOk,
+             "{\"errorMessage\":\"Response payload size exceeded maximum allowed payload size "
+             "(6291556 bytes).\",\"errorType\":\"Function.ResponseSizeTooLarge\"}",
+             "Unhandled", "Function.ResponseSizeTooLarge", {}});
+    return too_large();
   }
   InvokeResult result;
   result.payload = std::move(request.body);
@@ -253,14 +309,26 @@ core::Response Instance::answer(std::string_view request_id, core::Request& requ
     result.error_type = std::string(request.headers.get("Lambda-Runtime-Function-Error-Type"));
     if (result.error_type.empty()) result.error_type = "Unhandled";
   }
-  complete(std::move(result));
+  respond(std::move(result));
   return accepted();
 }
 
 core::Response Instance::init_error(core::Request& request) {
-  if (state_ != State::kStarting) {
-    return invalid_transition(state_ == State::kBusy ? "Running" : "Ready", "InitError");
+  switch (state_) {
+    case State::kStarting:
+      break;
+    case State::kInitError:
+      return invalid_transition("InitError", "InitError");
+    case State::kReady:
+      return invalid_transition("Ready", "InitError");
+    case State::kBusy:
+      return invalid_transition("Running", "InitError");
+    case State::kResponded:
+      return invalid_transition("RuntimeResponseSentState", "InitError");
+    case State::kDead:
+      return runtime_error(500, "InternalServerError", "Internal Server Error");
   }
+  state_ = State::kInitError;  // nothing is allowed after it; the runtime is expected to exit
   init_failure_ = std::move(request.body);
   std::string type(request.headers.get("Lambda-Runtime-Function-Error-Type"));
   spdlog::warn("lambda {}: init error{}{}", pool_.spec().name, type.empty() ? "" : " ", type);
@@ -272,25 +340,38 @@ bool Instance::framing_wanted() const {
          (current_ && current_->request.tail_log);
 }
 
-void Instance::complete(InvokeResult result) {
+void Instance::respond(InvokeResult result) {
+  if (!current_ || state_ != State::kBusy) return;
+  state_ = State::kResponded;
+  responded_at_ = Clock::now();
+  if (current_->request.tail_log) {
+    held_ = std::move(result);  // the tail ends with REPORT: answered at end_invocation()
+  } else {
+    current_->finish(std::move(result));
+  }
+}
+
+void Instance::end_invocation(bool timed_out) {
   if (!current_) return;
   timeout_.cancel();
   // START/END/REPORT nobody reads (level above info, no tail asked) are skipped, and with them
   // the pipe reads that order them and the /proc read for the memory figure; what the function
   // printed is still drained by the pipe watchers.
   if (framing_wanted()) {
-    end_and_report(result);
+    write_end_and_report(timed_out);
   } else {
     init_reported_ = true;
   }
   auto invocation = std::move(current_);
   current_.reset();
-  state_ = State::kResponded;
-  responded_at_ = Clock::now();
-  invocation->finish(std::move(result));
+  current_id_.clear();  // from now on the id is stale: 400 InvalidRequestID
+  if (held_) {
+    invocation->finish(std::move(*held_));
+    held_.reset();
+  }
 }
 
-void Instance::end_and_report(InvokeResult& result) {
+void Instance::write_end_and_report(bool timed_out) {
   auto elapsed = Clock::now() - current_->started;
   drain_pipe(0);
   drain_pipe(1);
@@ -304,25 +385,23 @@ void Instance::end_and_report(InvokeResult& result) {
     init_reported_ = true;
   }
   std::optional<std::chrono::milliseconds> billed;
-  if (result.error_type == "Sandbox.Timedout") {
-    billed = std::chrono::duration_cast<std::chrono::milliseconds>(pool_.spec().timeout);
-  }
+  if (timed_out) billed = std::chrono::duration_cast<std::chrono::milliseconds>(pool_.spec().timeout);
   emit_line(report_line(current_id_, elapsed, pool_.spec().memory_mb, peak_kb, init, billed));
-  if (current_->request.tail_log) result.log_tail = log_tail(current_->log);
+  if (held_ && current_->request.tail_log) held_->log_tail = log_tail(current_->log);
 }
 
 void Instance::on_timeout() {
-  double seconds =
-      std::chrono::duration<double>(pool_.spec().timeout).count();
+  double seconds = std::chrono::duration<double>(pool_.spec().timeout).count();
   char text[32];
   std::snprintf(text, sizeof text, "%.2f", seconds);
   std::string message = "Task timed out after " + std::string(text) + " seconds";
   emit_line(util::iso8601_millis(std::chrono::system_clock::now()) + " " + current_id_ + " " +
             message);
-  complete({InvokeResult::Status::kOk,
-            function_error_payload("Sandbox.Timedout",
-                                   "RequestId: " + current_id_ + " Error: " + message),
-            "Unhandled", "Sandbox.Timedout", {}});
+  respond({InvokeResult::Status::kOk,
+           function_error_payload("Sandbox.Timedout",
+                                  "RequestId: " + current_id_ + " Error: " + message),
+           "Unhandled", "Sandbox.Timedout", {}});
+  end_invocation(true);
   stop("timed out");
 }
 
@@ -340,7 +419,7 @@ void Instance::on_exit() {
   exit_peak_rss_kb_ = status.max_rss_kb;  // the REPORT of a crashed invocation still has it
   drain_pipe(0);
   drain_pipe(1);
-  bool during_init = state_ == State::kStarting;
+  bool during_init = state_ == State::kStarting || state_ == State::kInitError;
   std::string described = status.describe();
   // RLIMIT_DATA makes allocations fail near memorySize; runtimes then abort. A peak resident
   // size at the limit is AWS's "Runtime.OutOfMemory" (the sandbox's cgroup killed it there), and
@@ -354,9 +433,10 @@ void Instance::on_exit() {
     std::string type = out_of_memory ? "Runtime.OutOfMemory" : "Runtime.ExitError";
     std::string message = "RequestId: " + current_id_ + " Error: " + exit_message(status);
     emit_line(message);
-    complete({InvokeResult::Status::kOk, function_error_payload(type, message), "Unhandled", type,
-              {}});
+    respond({InvokeResult::Status::kOk, function_error_payload(type, message), "Unhandled", type,
+             {}});
   }
+  end_invocation(false);  // answered before it exited, or just now
   if (stop_reason_.empty()) {
     spdlog::log(during_init || status.code != 0 ? spdlog::level::warn : spdlog::level::info,
                 "lambda {}: instance {} exited ({}){}", pool_.spec().name, number_, described,

@@ -30,7 +30,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
     kStarting,   // process started, no /next yet (init)
     kReady,      // waiting in /next, nothing assigned
     kBusy,       // an invocation was delivered, no answer yet
-    kResponded,  // answered; the runtime has not asked for the next one yet
+    kResponded,  // answered; the invocation lasts until the runtime asks for the next one
+    kInitError,  // posted /init/error: nothing more is allowed, the runtime should exit
     kDead,       // killed or exited
   };
 
@@ -52,20 +53,27 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::chrono::steady_clock::time_point responded_at() const { return responded_at_; }
 
  private:
-  boost::asio::awaitable<core::Response> handle(core::Request& request);
+  /// A Runtime API request; `body_too_large`: its body was over 6 MiB + 100 and was dropped.
+  boost::asio::awaitable<core::Response> handle(core::Request& request, bool body_too_large);
   boost::asio::awaitable<core::Response> next_invocation();
-  core::Response answer(std::string_view request_id, core::Request& request, bool is_error);
+  core::Response answer(std::string_view request_id, core::Request& request, bool is_error,
+                        bool body_too_large);
   core::Response init_error(core::Request& request);
+  void arm_init_deadline();
 
   void watch_exit();
   void watch_pipe(int which);
   void drain_pipe(int which);
   void emit_line(std::string_view line);
-  void complete(InvokeResult result);
+  /// The current invocation's answer (the runtime's, or the platform's error): kBusy →
+  /// kResponded. The caller gets it now, or at end_invocation() when it asked for the log tail.
+  void respond(InvokeResult result);
+  /// The invocation is over (next /next, exit, timeout): END and REPORT, then the id is stale.
+  void end_invocation(bool timed_out);
   /// START/END/REPORT lines are wanted: info logging is on, or the caller asked for the tail.
   bool framing_wanted() const;
-  /// Drains the pipes, then writes END and REPORT (and fills the log tail when asked).
-  void end_and_report(InvokeResult& result);
+  /// Drains the pipes, then writes END and REPORT (and fills the held answer's log tail).
+  void write_end_and_report(bool timed_out);
   void on_timeout();
   void on_exit();
 
@@ -82,7 +90,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   boost::asio::steady_timer wake_;     // wakes a /next long-poll
   boost::asio::steady_timer timeout_;  // the current invocation's deadline
   std::shared_ptr<Invocation> current_;
-  std::string current_id_;  // request id of current_, kept after it is answered
+  std::string current_id_;  // request id of current_, kept until the invocation ends
+  std::int64_t deadline_ms_ = 0;      // Lambda-Runtime-Deadline-Ms of current_
+  std::optional<InvokeResult> held_;  // an answer waiting for REPORT (log tail asked)
   std::chrono::steady_clock::time_point spawned_at_;
   std::optional<std::chrono::steady_clock::duration> init_duration_;  // until first /next
   bool init_reported_ = false;  // the first REPORT carries Init Duration
@@ -91,7 +101,6 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::string stop_reason_;
   std::chrono::steady_clock::time_point idle_since_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point responded_at_;
-  std::chrono::steady_clock::time_point ready_since_;
 };
 
 }  // namespace gh::plugins::lambda

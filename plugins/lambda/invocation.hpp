@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace gh::plugins::lambda {
 
@@ -34,5 +35,10 @@ struct InvokeResult {
 
 /// How a pool answers: called exactly once, on the Lambda service's thread.
 using InvokeCallback = std::function<void(InvokeResult)>;
+
+/// The X-Ray trace header Lambda hands the runtime (Lambda-Runtime-Trace-Id, _X_AMZN_TRACE_ID):
+/// the caller's root when its X-Amzn-Trace-Id has one, else a new root, then a new parent
+/// segment id, as AWS sends it: "Root=1-…;Parent=<16 hex>;Sampled=0".
+std::string runtime_trace_id(std::string_view incoming_header);
 
 }  // namespace gh::plugins::lambda

@@ -11,13 +11,13 @@ namespace gh::plugins::lambda {
 
 namespace {
 constexpr std::size_t kTailBytes = 4096;
+}  // namespace
 
-std::string millis(std::chrono::steady_clock::duration d) {
+std::string millis_text(std::chrono::steady_clock::duration d) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", std::chrono::duration<double, std::milli>(d).count());
   return buf;
 }
-}  // namespace
 
 std::string log_stream_name() {
   std::time_t now = std::time(nullptr);
@@ -44,11 +44,11 @@ std::string report_line(std::string_view request_id, std::chrono::steady_clock::
   long used_mb = (peak_rss_kb + 1023) / 1024;
   // Every field ends with a tab, the last one too (decoded X-Amz-Log-Result captures).
   std::string line = "REPORT RequestId: " + std::string(request_id) + "\t";
-  line += "Duration: " + millis(elapsed) + " ms\t";
+  line += "Duration: " + millis_text(elapsed) + " ms\t";
   line += "Billed Duration: " + std::to_string(billed) + " ms\t";
   line += "Memory Size: " + std::to_string(memory_mb) + " MB\t";
   line += "Max Memory Used: " + std::to_string(used_mb) + " MB\t";
-  if (init) line += "Init Duration: " + millis(*init) + " ms\t";
+  if (init) line += "Init Duration: " + millis_text(*init) + " ms\t";
   return line;
 }
 

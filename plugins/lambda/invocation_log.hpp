@@ -10,6 +10,9 @@
 
 namespace gh::plugins::lambda {
 
+/// A duration as CloudWatch's log lines print it: milliseconds with two decimals ("13.40").
+std::string millis_text(std::chrono::steady_clock::duration d);
+
 /// "2026/11/25/[$LATEST]<32 hex>", as AWS_LAMBDA_LOG_STREAM_NAME.
 std::string log_stream_name();
 

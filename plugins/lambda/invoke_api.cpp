@@ -181,8 +181,7 @@ class InvokeApi final : public core::ServiceApi {
     // context.invokedFunctionArn is "the ARN used to invoke the function": with the qualifier
     // when the caller gave one (name:$LATEST, Qualifier=$LATEST).
     if (!qualifier.empty()) invoke.invoked_arn = arn + ":" + qualifier;
-    std::string trace(req.headers.get("X-Amzn-Trace-Id"));
-    invoke.trace_id = trace.empty() ? util::trace_id() + ";Sampled=0" : trace;
+    invoke.trace_id = runtime_trace_id(req.headers.get("X-Amzn-Trace-Id"));
     if (type == "Event") {
       std::string trace_header = invoke.trace_id;
       service_.invoke_async(ref->name, std::move(invoke));

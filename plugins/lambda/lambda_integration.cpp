@@ -29,23 +29,6 @@ LambdaService& lambda_service(core::Services& services) {
   return service;
 }
 
-/// The X-Ray trace header Lambda hands the runtime: the client's trace if it sent one,
-/// otherwise a new root, with a parent segment id as API Gateway adds.
-std::string lambda_trace_id(const core::Request& request) {
-  std::string incoming(request.headers.get("X-Amzn-Trace-Id"));
-  std::string root;
-  if (incoming.rfind("Root=", 0) == 0) {
-    root = incoming.substr(0, incoming.find(';'));
-  } else {
-    root = util::trace_id();
-  }
-  unsigned char parent[8];
-  util::random_bytes(parent, sizeof parent);
-  return root + ";Parent=" +
-         util::hex_lower(std::string_view(reinterpret_cast<const char*>(parent), 8)) +
-         ";Sampled=0";
-}
-
 class LambdaIntegration final : public core::Integration {
  public:
   LambdaIntegration(LambdaService& service, std::string function, PayloadFormat format,
@@ -56,7 +39,7 @@ class LambdaIntegration final : public core::Integration {
     InvokeRequest request;
     request.payload = build_proxy_event(ctx, format_);
     request.request_id = util::uuid_v4();
-    request.trace_id = lambda_trace_id(ctx.request);
+    request.trace_id = runtime_trace_id(ctx.request.headers.get("X-Amzn-Trace-Id"));
     InvokeResult result = co_await service_.invoke(
         function_, std::move(request), std::chrono::steady_clock::now() + timeout_);
     switch (result.status) {
