@@ -194,6 +194,29 @@ class ReplacementTest(GatewayTestCase):
                 gw.stop()
 
 
+class InitDeadlineTest(GatewayTestCase):
+    def test_a_runtime_that_never_asks_for_work_is_killed_after_init_time(self):
+        # A command that never calls /next: AWS gives init 10 s. The waiting invocation gets
+        # an answer (not a hang), and the next one starts a fresh instance.
+        text = (listeners_yaml() + "functions:\n"
+                + "  hang: {runtime: command, command: [sleep, \"600\"], timeout: 1}\n"
+                + "apis:\n  - id: web\n    protocol: HTTP\n    routes:\n"
+                + "      \"GET /hang\": {integration: {type: lambda, function: hang}}\n")
+        gw = self.start_gateway(text)
+        started = time.monotonic()
+        r = request(gw.services_port, "POST", "/2015-03-31/functions/hang/invocations",
+                    body="{}", timeout=30)
+        elapsed = time.monotonic() - started
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.header("X-Amz-Function-Error"), "Unhandled")
+        self.assertEqual(r.json()["errorType"], "Runtime.ExitError")
+        self.assertGreaterEqual(elapsed, 10.0)
+        self.assertLess(elapsed, 25.0)
+        gw.wait_for_stderr(r"INIT_REPORT Init Duration: 1\d{4}\.\d\d ms\tPhase: init\tStatus: "
+                           r"timeout")
+        gw.wait_for_stderr(r"lambda hang: instance 1 did not finish init within 10 s")
+
+
 class LifetimeTest(GatewayTestCase):
     def test_min_instances_start_with_the_config_and_stay(self):
         gw = self.start_gateway(probe_config("python", minInstances=2, idleTimeout=1,
