@@ -357,11 +357,13 @@ class ResponseParser {
 // the error still reaches Gatehouse (which validates the type anyway).
 const headerValue = (value) => String(value).replace(/[^\t\x20-\x7e\x80-\xff]/g, '?');
 
-// One HTTP/1.1 connection to the Runtime API carrying one request at a time;
-// requests made meanwhile wait in a queue (what an http.Agent with
-// maxSockets: 1 did). It connects on demand, and again after the server
-// closed it. With keepAlive false it sends "Connection: close" and is used
-// for a single request.
+// One HTTP/1.1 connection to the Runtime API. Requests go out in order and
+// their answers come back in order; a keep-alive connection pipelines them
+// (the GET /next that follows a POST /response is written before the 202
+// arrives, which saves a round trip per invocation; the Runtime API answers
+// requests on a connection one after the other, as HTTP/1.1 requires). It
+// connects on demand, and again after the server closed it. With keepAlive
+// false it sends "Connection: close" and is used for a single request.
 //
 // Event loop: the socket is ref'd only while a request is outstanding. An
 // outstanding GET /next -- a long poll, without a timeout -- must keep the
@@ -381,7 +383,7 @@ class RuntimeApiConnection {
       `Connection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`;
     this.socket = null;
     this.queue = [];    // requests not sent yet: {bytes, resolve, reject}
-    this.active = null; // the request sent, whose answer is awaited
+    this.inflight = []; // requests sent, whose answers are awaited, in order
   }
 
   // Resolves to {status, headers, body: Buffer}; rejects on a connection
@@ -410,17 +412,20 @@ class RuntimeApiConnection {
     return bytes;
   }
 
-  // Sends the next queued request if none is outstanding.
+  // Sends the queued requests (one at a time without keep-alive).
   pump() {
-    if (this.active !== null) return;
     if (this.queue.length === 0) {
-      if (this.socket !== null) this.socket.unref(); // idle: see the class comment
+      if (this.inflight.length === 0 && this.socket !== null) this.socket.unref(); // idle
       return;
     }
+    if (this.inflight.length > 0 && !this.keepAlive) return;
     if (this.socket === null) this.connect();
-    this.active = this.queue.shift();
     this.socket.ref();
-    this.socket.write(this.active.bytes); // buffered by net until connected
+    while (this.queue.length > 0 && (this.keepAlive || this.inflight.length === 0)) {
+      const request = this.queue.shift();
+      this.inflight.push(request);
+      this.socket.write(request.bytes); // buffered by net until connected
+    }
   }
 
   connect() {
@@ -461,25 +466,27 @@ class RuntimeApiConnection {
   // still in use (further answers in the same chunk may be read from it).
   deliver(socket, response) {
     if (response.status < 200) return true; // interim (100 Continue): the real one follows
-    const request = this.active;
-    if (request === null) {
+    const request = this.inflight.shift();
+    if (request === undefined) {
       this.fail(socket, protocolError('an answer to no request'));
       return false;
     }
-    this.active = null;
-    if (!this.keepAlive || !response.keepAlive) this.drop(socket);
+    if (!this.keepAlive || !response.keepAlive) {
+      // Requests written after this one will not be answered on this socket.
+      this.fail(socket, socketHangUp());
+    }
     request.resolve(response);
     return this.socket === socket;
   }
 
-  // Ends the connection; the outstanding request fails with `err`, queued
+  // Ends the connection; the outstanding requests fail with `err`, queued
   // ones go out on a new connection. Ignores sockets already dropped.
   fail(socket, err) {
     if (socket !== this.socket) return;
     this.drop(socket);
-    const request = this.active;
-    this.active = null;
-    if (request !== null) request.reject(err);
+    const failed = this.inflight;
+    this.inflight = [];
+    for (const request of failed) request.reject(err);
     this.pump();
   }
 
@@ -573,10 +580,14 @@ class RuntimeApiClient {
           if (res.status < 200 || res.status > 299) {
             process.stderr.write(`gatehouse-node-runtime: POST ${urlPath} -> HTTP ${res.status} ${res.body.toString('utf8')}\n`);
           }
-          callback();
+          if (fresh) callback();
         },
         (err) => runtimeApiGone(`POST ${urlPath}`, err),
       );
+    // On the shared connection the next request (GET /next) is pipelined
+    // behind this one: no need to wait for the 202. A failed POST still ends
+    // the runtime above.
+    if (!fresh) callback();
   }
 }
 
