@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -164,6 +165,22 @@ std::string find_program(const std::string& name) {
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
   return {};
+}
+
+long resident_kb(pid_t pid) {
+  char path[40];
+  std::snprintf(path, sizeof path, "/proc/%d/statm", static_cast<int>(pid));
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[128];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  long size = 0, resident = 0;
+  if (std::sscanf(buf, "%ld %ld", &size, &resident) != 2) return 0;
+  static const long page_kb = ::sysconf(_SC_PAGESIZE) / 1024;
+  return resident * page_kb;
 }
 
 long peak_rss_kb(pid_t pid) {

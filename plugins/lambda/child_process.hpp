@@ -56,5 +56,7 @@ std::string find_program(const std::string& name);
 
 /// Current resident memory high-water mark of a live process (VmHWM), in kB; 0 if unknown.
 long peak_rss_kb(pid_t pid);
+/// Current resident memory of a live process (/proc/<pid>/statm), in kB; 0 if unknown.
+long resident_kb(pid_t pid);
 
 }  // namespace gh::plugins::lambda

@@ -248,6 +248,10 @@ void FunctionPool::reap_idle(Clock::time_point now) {
   }
 }
 
+void FunctionPool::check_memory() {
+  for (auto& instance : instances_) instance->check_memory();
+}
+
 void FunctionPool::kill_all() {
   for (auto& instance : instances_) instance->stop("shutting down");
 }

@@ -70,10 +70,12 @@ class FunctionPool {
   void retire();
   /// Starts instances up to minInstances.
   void ensure_min_instances();
-  /// Stops instances idle for longer than idleTimeout (above minInstances). Called every second.
+  /// Stops instances idle for longer than idleTimeout (above minInstances). Called every 100 ms.
   void reap_idle(std::chrono::steady_clock::time_point now);
   /// Kills every instance (gateway shutdown).
   void kill_all();
+  /// Instance::check_memory() for every instance.
+  void check_memory();
 
   std::size_t live_instances() const;
   std::size_t queued() const { return queue_.size(); }

@@ -196,6 +196,18 @@ void Instance::stop(std::string_view why) {
   kill_group(process_.pid, SIGKILL);
 }
 
+void Instance::check_memory() {
+  if (state_ != State::kBusy && state_ != State::kResponded) return;
+  if (process_.pid <= 0 || out_of_memory_) return;
+  long limit_kb = static_cast<long>(pool_.spec().memory_mb) * 1024;
+  long used_kb = resident_kb(process_.pid);
+  if (used_kb <= limit_kb) return;
+  out_of_memory_ = true;
+  spdlog::warn("lambda {}: instance {} uses {} MB, over its memorySize of {} MB; killing it",
+               pool_.spec().name, number_, used_kb / 1024, pool_.spec().memory_mb);
+  kill_group(process_.pid, SIGKILL);
+}
+
 asio::awaitable<core::Response> Instance::handle(core::Request& request, bool body_too_large) {
   std::string_view path = request.path;
   if (path.substr(0, kPrefix.size()) != kPrefix) co_return not_found();
@@ -426,9 +438,10 @@ void Instance::on_exit() {
   // so is a SIGKILL the gateway did not send (a timeout is answered before the kill): the
   // kernel's OOM killer, or our Python runtime ending itself on MemoryError as AWS's would be.
   bool out_of_memory =
-      !status.exited &&
-      (status.code == SIGKILL ||
-       status.max_rss_kb >= static_cast<long>(pool_.spec().memory_mb) * 1024 * 9 / 10);
+      out_of_memory_ ||
+      (!status.exited &&
+       (status.code == SIGKILL ||
+        status.max_rss_kb >= static_cast<long>(pool_.spec().memory_mb) * 1024 * 9 / 10));
   if (state_ == State::kBusy && current_) {
     std::string type = out_of_memory ? "Runtime.OutOfMemory" : "Runtime.ExitError";
     std::string message = "RequestId: " + current_id_ + " Error: " + exit_message(status);

@@ -44,6 +44,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void assign(std::shared_ptr<Invocation> invocation);
   /// Kills the process group; the exit is reported to the pool when the process is gone.
   void stop(std::string_view why);
+  /// memorySize, as AWS's cgroup enforces it: a busy instance whose resident memory is over it
+  /// is killed, and its invocation fails with Runtime.OutOfMemory. Called every 100 ms.
+  void check_memory();
 
   State state() const { return state_; }
   std::uint64_t generation() const { return generation_; }
@@ -97,6 +100,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::optional<std::chrono::steady_clock::duration> init_duration_;  // until first /next
   bool init_reported_ = false;  // the first REPORT carries Init Duration
   long exit_peak_rss_kb_ = -1;  // set once the process is reaped: /proc no longer has it
+  bool out_of_memory_ = false;  // check_memory() killed it
   std::optional<std::string> init_failure_;  // body posted to /init/error
   std::string stop_reason_;
   std::chrono::steady_clock::time_point idle_since_ = std::chrono::steady_clock::now();

@@ -59,12 +59,18 @@ void LambdaService::ensure_thread() {
   });
 }
 
+// Every 100 ms: memorySize checks (a runaway allocation is caught within a tick, as AWS's
+// cgroup would stop it) and idle reaping.
 void LambdaService::tick() {
-  ticker_.expires_after(std::chrono::seconds(1));
+  ticker_.expires_after(std::chrono::milliseconds(100));
   ticker_.async_wait([this](error_code ec) {
     if (ec || stopped_) return;
     auto now = Clock::now();
-    for (auto& [name, pool] : pools_) pool->reap_idle(now);
+    for (auto& [name, pool] : pools_) {
+      pool->check_memory();
+      pool->reap_idle(now);
+    }
+    for (auto& pool : retired_) pool->check_memory();
     std::erase_if(retired_, [](const auto& p) { return p->live_instances() == 0; });
     tick();
   });

@@ -18,12 +18,19 @@ std::string env_or(const char* name, const char* fallback) {
 
 }  // namespace
 
+std::uint64_t data_limit_bytes(unsigned memory_mb) {
+  return (2ULL * memory_mb + 256) * 1024 * 1024;
+}
+
 RuntimeLaunch runtime_launch(const FunctionSpec& spec, const PoolEnv& env, std::uint16_t port,
                              const std::string& log_stream, bool provisioned) {
   RuntimeLaunch launch;
   SpawnSpec& s = launch.spawn;
   s.cwd = spec.code_dir;
-  s.data_limit_bytes = static_cast<std::uint64_t>(spec.memory_mb) * 1024 * 1024;
+  // memorySize is enforced on resident memory, as AWS's cgroup does (Instance::check_memory).
+  // RLIMIT_DATA counts address space, which runtimes reserve well beyond what they use (a Node
+  // instance at 90 MB resident holds 130 MB of it), so it is only a ceiling against runaways.
+  s.data_limit_bytes = data_limit_bytes(spec.memory_mb);
   std::string runtime_dir;
 
   switch (spec.runtime) {

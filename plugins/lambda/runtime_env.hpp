@@ -17,6 +17,10 @@ struct RuntimeLaunch {
   std::string error;  // non-empty: cannot start (interpreter or bootstrap missing)
 };
 
+/// The RLIMIT_DATA an instance gets: twice memorySize plus 256 MB, a ceiling against runaway
+/// allocation only (memorySize itself is checked on resident memory).
+std::uint64_t data_limit_bytes(unsigned memory_mb);
+
 /// `port` is the instance's Runtime API port; `provisioned` marks a minInstances instance
 /// (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency).
 RuntimeLaunch runtime_launch(const FunctionSpec& spec, const PoolEnv& env, std::uint16_t port,

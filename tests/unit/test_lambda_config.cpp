@@ -164,7 +164,8 @@ TEST_CASE("an instance's environment: AWS's reserved variables win, defaults can
   CHECK(launch.spawn.argv[1] == "--max-semi-space-size=12");
   CHECK(launch.spawn.argv[2] == "--max-old-space-size=231");
   CHECK(launch.spawn.argv[3] == "/rt/node/bootstrap.mjs");
-  CHECK(launch.spawn.data_limit_bytes == 256ULL * 1024 * 1024);
+  // memorySize (256) is checked on resident memory; the address-space limit is only a ceiling.
+  CHECK(launch.spawn.data_limit_bytes == (2ULL * 256 + 256) * 1024 * 1024);
 
   spec.runtime = lambda::RuntimeKind::kProvided;
   spec.runtime_name = "provided.al2023";
