@@ -429,6 +429,7 @@ class LambdaGatewayTest(unittest.TestCase):
 
 
 NODE_SEMANTICS = {
+    "trace-env": "index.traceEnv",
     "sync-return": "index.syncReturn",
     "callback-wait": "index.callbackWait",
     "unhandled-rejection": "index.unhandledRejection",
@@ -461,6 +462,23 @@ class NodeRuntimeSemanticsTest(unittest.TestCase):
         r = request(self.gw.services_port, "POST", f"/2015-03-31/functions/{fn}/invocations",
                     body=json.dumps(event or {}), timeout=30)
         return r, time.monotonic() - started
+
+    def test_each_invocation_sees_its_own_trace_id_everywhere(self):
+        # The bootstrap keeps _X_AMZN_TRACE_ID out of glibc's environment (setenv never frees
+        # a value: a unique id per invocation leaked); JavaScript and child processes still
+        # see the current one.
+        seen = []
+        for root in ("Root=1-5759e988-bd862e3fe1be46a994272793",
+                     "Root=1-5759e988-bd862e3fe1be46a994272794"):
+            r = request(self.gw.services_port, "POST",
+                        "/2015-03-31/functions/trace-env/invocations", body="{}",
+                        headers={"X-Amzn-Trace-Id": root + ";Sampled=1"})
+            self.assertEqual(r.status, 200, r.body)
+            t = r.json()
+            self.assertRegex(t["value"], "^" + re.escape(root) + r";Parent=[0-9a-f]{16};Sampled=0$")
+            self.assertEqual((t["has"], t["listed"], t["child"]), (True, 1, t["value"]))
+            seen.append(t["value"])
+        self.assertNotEqual(seen[0], seen[1])
 
     def test_a_plain_function_returning_a_value_answers_null(self):
         r, _ = self.invoke("sync-return")
