@@ -1,0 +1,57 @@
+#pragma once
+/// SigV4 verification of a received request, in the Authorization header or presigned in the
+/// query string, with AWS's answers for each failure (aws-behaviour.md §3.3, §4). It knows no
+/// policies and no HTTP server: the caller maps the Verdict to its error response. Pure, any
+/// thread; the credential lookup must not block.
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/sigv4/canonical.hpp"
+#include "gateway/sigv4/signing.hpp"
+
+namespace gh::sigv4 {
+
+/// A received request: path and query exactly as they arrived (percent-encoded), every header.
+struct ReceivedRequest {
+  std::string_view method;
+  std::string_view path;
+  std::string_view query;
+  const std::vector<Header>& headers;
+  std::string_view body;
+};
+
+struct VerifyOptions {
+  std::string region;
+  std::string service;  // "execute-api", "s3", "lambda" …
+  UriMode uri_mode = UriMode::kNormalizedDoubleEncoded;
+  std::chrono::system_clock::time_point now;
+  std::chrono::seconds max_skew{300};  // AWS: 5 minutes either way
+};
+
+/// The credentials of an access key id, or nullptr if unknown.
+using CredentialLookup = std::function<const Credentials*(std::string_view access_key_id)>;
+
+struct Verdict {
+  enum class Failure {
+    kNone,
+    kMissingAuthenticationToken,  // no Authorization header, no X-Amz-Algorithm parameter
+    kIncompleteSignature,         // present but unparseable / incomplete
+    kInvalidSignature,            // mismatch, clock skew, wrong scope
+    kUnrecognizedClient,          // unknown access key, bad session token
+  };
+  Failure failure = Failure::kNone;
+  std::string message;                       // AWS's message text for the failure
+  const Credentials* credentials = nullptr;  // the signer's, when verified
+  bool presigned = false;
+
+  bool ok() const { return failure == Failure::kNone; }
+};
+
+Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
+               const CredentialLookup& lookup);
+
+}  // namespace gh::sigv4

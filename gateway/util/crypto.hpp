@@ -1,0 +1,20 @@
+#pragma once
+/// Hashes, MACs and comparisons for signatures (OpenSSL EVP underneath). Pure functions, any
+/// thread, never block.
+
+#include <string>
+#include <string_view>
+
+namespace gh::util {
+
+/// SHA-256 of `data`: 32 raw bytes.
+std::string sha256(std::string_view data);
+/// SHA-256 of `data` as 64 lower-case hex digits.
+std::string sha256_hex(std::string_view data);
+/// HMAC-SHA256(key, data): 32 raw bytes.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+/// Equality whose time depends only on the lengths, not on where the bytes differ (for
+/// signatures and secrets).
+bool constant_time_equals(std::string_view a, std::string_view b) noexcept;
+
+}  // namespace gh::util
