@@ -3,6 +3,7 @@
 #include "plugins/http_proxy/http_proxy_integration.hpp"
 #include "plugins/lambda/lambda_integration.hpp"
 #include "plugins/mock/mock_integration.hpp"
+#include "plugins/sigv4/iam_auth.hpp"
 
 namespace gh::plugins {
 
@@ -10,6 +11,8 @@ void register_builtin(core::PluginRegistry& registry) {
   registry.add(mock::make_factory());
   registry.add(http_proxy::make_factory());
   registry.add(lambda::make_factory());
+  // Middleware, in AWS's phase order (each also declares its phase).
+  registry.add(sigv4::make_factory());
 }
 
 }  // namespace gh::plugins

@@ -40,8 +40,12 @@ Rendering rest_rendering(ErrorKind kind) {
       return {403, "The request signature we calculated does not match the signature you provided.",
               "InvalidSignatureException"};
     case ErrorKind::kUnrecognizedClient:
+      // API Gateway's own table of 403s gives AccessDeniedException for an unknown access key
+      // (AWS Knowledge Center "troubleshoot HTTP 403 errors from API Gateway"; other services
+      // say UnrecognizedClientException), with the lower-case "message" key of its gateway
+      // responses.
       return {403, "The security token included in the request is invalid.",
-              "UnrecognizedClientException"};
+              "AccessDeniedException"};
     case ErrorKind::kExpiredToken:
       return {403, "The security token included in the request is expired",
               "ExpiredTokenException"};

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gateway/config/yaml_reader.hpp"
+#include "gateway/core/compile_scope.hpp"
 #include "gateway/core/gateway_error.hpp"
 #include "gateway/core/request_context.hpp"
 #include "gateway/core/response.hpp"
@@ -47,6 +48,7 @@ struct MiddlewareBuildContext {
   const StageInfo& stage;
   const RouteInfo& route;
   Services& services;
+  CompileScope& scope;  // per-compile state the factory's compile() hook stashed
 };
 
 class MiddlewareFactory {
@@ -58,6 +60,13 @@ class MiddlewareFactory {
   virtual std::vector<std::string> api_keys() const { return {}; }
   virtual std::vector<std::string> stage_keys() const { return {}; }
   virtual std::vector<std::string> route_keys() const { return {}; }
+  /// Called once per snapshot compile, before any create(): parses the plugin's top-level
+  /// sections and its keys on every API, stage and route (so each problem is reported once,
+  /// not once per stage × route), and stashes the result in the scope for create().
+  virtual void compile(CompileScope& scope, config::Diagnostics& diags) const {
+    (void)scope;
+    (void)diags;
+  }
   /// The middleware for this route, or nullptr when the route does not need it. Problems go to
   /// `diags`. Called while compiling a snapshot, on one thread.
   virtual std::shared_ptr<const Middleware> create(const MiddlewareBuildContext& ctx,

@@ -61,6 +61,7 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
   for (const auto& type : plugins.integration_types()) {
     plugins.integration(type)->compile(scope, diags);
   }
+  for (const auto& factory : plugins.middleware()) factory->compile(scope, diags);
 
   for (const auto& api_cfg : cfg.apis) {
     auto api = std::make_unique<CompiledApi>();
@@ -123,8 +124,9 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
           }
         }
         for (const auto& factory : plugins.middleware()) {
-          core::MiddlewareBuildContext ctx{cfg.root,  api_cfg.node, stage_cfg.node, route_cfg.node,
-                                           api->info, stage.info,   route,          services};
+          core::MiddlewareBuildContext ctx{cfg.root,  api_cfg.node, stage_cfg.node,
+                                           route_cfg.node, api->info, stage.info,
+                                           route,          services,  scope};
           if (auto mw = factory->create(ctx, diags)) binding.middleware.push_back(std::move(mw));
         }
         std::stable_sort(binding.middleware.begin(), binding.middleware.end(),

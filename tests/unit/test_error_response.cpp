@@ -56,7 +56,7 @@ TEST_CASE("error response: REST APIs") {
        "InvalidSignatureException"},
       {ErrorKind::kUnrecognizedClient, 403,
        R"({"message":"The security token included in the request is invalid."})",
-       "UnrecognizedClientException"},
+       "AccessDeniedException"},
       {ErrorKind::kExpiredToken, 403,
        R"({"message":"The security token included in the request is expired"})",
        "ExpiredTokenException"},

@@ -1,0 +1,169 @@
+#include "gateway/iam/credential_store.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "gateway/sigv4/signing.hpp"
+#include "gateway/util/crypto.hpp"
+#include "gateway/util/encoding.hpp"
+
+namespace gh::iam {
+
+namespace {
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    auto pos = s.find(sep, start);
+    out.push_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+std::string derived_id(std::string_view prefix, std::string_view arn) {
+  // 21 upper-case characters like AWS's unique ids; stable across restarts.
+  std::string hex = util::hex_lower(util::sha256(arn));
+  std::string id(prefix);
+  for (char c : hex.substr(0, 17)) id += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return id;
+}
+
+}  // namespace
+
+std::optional<PrincipalInfo> principal_from_arn(std::string_view arn, std::string_view user_id) {
+  // arn:partition:service::account:resource
+  auto parts = split(arn, ':');
+  if (parts.size() < 6 || parts[0] != "arn" || (parts[2] != "iam" && parts[2] != "sts") ||
+      parts[4].size() != 12 ||
+      !std::all_of(parts[4].begin(), parts[4].end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  PrincipalInfo p;
+  p.arn = std::string(arn);
+  p.account_id = std::string(parts[4]);
+  std::size_t colon = 0;
+  for (int i = 0; i < 5; ++i) colon = arn.find(':', colon) + 1;
+  std::string_view resource = arn.substr(colon);
+  if (parts[2] == "sts" && resource.substr(0, 14) == "assumed-role/") {
+    auto segs = split(resource, '/');
+    if (segs.size() < 3) return std::nullopt;
+    std::string role_arn = "arn:" + std::string(parts[1]) + ":iam::" + p.account_id + ":role/" +
+                           std::string(segs[1]);
+    p.user_id = user_id.empty() ? derived_id("AROA", role_arn) : std::string(user_id);
+    // Role sessions: caller and user are "<role id>:<session name>".
+    p.caller = p.user_id + ":" + std::string(segs.back());
+    p.user_id = p.caller;
+    return p;
+  }
+  if (parts[2] == "iam" && resource == "root") {
+    p.user_id = user_id.empty() ? p.account_id : std::string(user_id);
+    p.caller = p.user_id;
+    return p;
+  }
+  if (parts[2] == "iam" && resource.substr(0, 5) == "user/") {
+    p.user_name = std::string(resource.substr(resource.rfind('/') + 1));
+    p.user_id = user_id.empty() ? derived_id("AIDA", arn) : std::string(user_id);
+    p.caller = p.user_id;
+    return p;
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<const CredentialStore> CredentialStore::parse(const config::Node& section,
+                                                               config::Diagnostics& diags) {
+  auto store = std::make_shared<CredentialStore>();
+  if (section.is_null()) return store;
+  config::MapReader iam(section, diags);
+  config::Node list = iam.get("credentials");
+  iam.finish();
+  if (list.is_null()) return store;
+  if (!list.is_sequence()) {
+    diags.error(list.location(), list.path(), "iam.credentials is a list of access keys");
+    return store;
+  }
+  for (const auto& item : list.items()) {
+    config::MapReader r(item, diags);
+    if (!r.ok()) continue;
+    auto id = r.string("accessKeyId", config::Need::kRequired);
+    auto secret = r.string("secretAccessKey", config::Need::kRequired);
+    auto token = r.string("sessionToken");
+    auto arn = r.string("arn", config::Need::kRequired);
+    auto user_id = r.string("userId");
+    auto expiration = r.string("expiration");
+    config::Node policies = r.get("policies");
+    SigningIdentity identity;
+    bool ok = id && secret && arn;
+    if (id && (id->size() < 16 || id->size() > 128 ||
+               !std::all_of(id->begin(), id->end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))) {
+      diags.error(r.get("accessKeyId").location(), r.get("accessKeyId").path(),
+                  "an access key id is 16 to 128 letters and digits (AWS's AccessKeyId)");
+      ok = false;
+    }
+    if (secret && secret->empty()) {
+      diags.error(r.get("secretAccessKey").location(), r.get("secretAccessKey").path(),
+                  "the secret access key is empty");
+      ok = false;
+    }
+    if (arn) {
+      if (auto p = principal_from_arn(*arn, user_id.value_or(""))) {
+        identity.principal = std::move(*p);
+      } else {
+        diags.error(r.get("arn").location(), r.get("arn").path(),
+                    "arn names an IAM user (arn:aws:iam::123456789012:user/alice), a role session "
+                    "(arn:aws:sts::123456789012:assumed-role/role/session) or an account root");
+        ok = false;
+      }
+    }
+    if (expiration) {
+      if (auto t = sigv4::parse_amz_date(*expiration)) {
+        identity.expiration = *t;
+      } else {
+        // ISO 8601 extended form as STS prints it ("2026-12-31T23:59:59Z").
+        std::string compact;
+        for (char c : *expiration) {
+          if (c != '-' && c != ':') compact += c;
+        }
+        if (auto t2 = sigv4::parse_amz_date(compact)) {
+          identity.expiration = *t2;
+        } else {
+          diags.error(r.get("expiration").location(), r.get("expiration").path(),
+                      "expiration is a UTC time like 2026-12-31T23:59:59Z");
+          ok = false;
+        }
+      }
+    }
+    if (policies.defined() && !policies.is_null()) {
+      std::vector<config::Node> docs =
+          policies.is_sequence() ? policies.items() : std::vector<config::Node>{policies};
+      for (const auto& doc : docs) {
+        if (auto p = parse_policy(doc, /*resource_policy=*/false, diags)) {
+          identity.policies.push_back(std::move(*p));
+        } else {
+          ok = false;
+        }
+      }
+    }
+    r.finish();
+    if (!ok) continue;
+    identity.credentials.access_key_id = *id;
+    identity.credentials.secret_access_key = *secret;
+    identity.credentials.session_token = token.value_or("");
+    if (store->by_key_.count(*id)) {
+      diags.error(r.get("accessKeyId").location(), r.get("accessKeyId").path(),
+                  "access key id '" + *id + "' is listed twice");
+      continue;
+    }
+    store->by_key_.emplace(*id, std::move(identity));
+  }
+  return store;
+}
+
+const SigningIdentity* CredentialStore::find(std::string_view access_key_id) const {
+  auto it = by_key_.find(std::string(access_key_id));
+  return it == by_key_.end() ? nullptr : &it->second;
+}
+
+}  // namespace gh::iam

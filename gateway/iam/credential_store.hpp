@@ -1,0 +1,59 @@
+#pragma once
+/// The principals that may sign requests: the `iam.credentials` list of the config. Each entry
+/// is an access key (id, secret, optional session token and expiration) with the principal it
+/// belongs to (ARN, account, user id) and the identity policies attached to it. Shared by every
+/// SigV4 verifier (API routes now; the services endpoint's DynamoDB/S3 APIs later).
+///
+/// Built while a config is compiled (one thread); immutable afterwards and read from any thread.
+/// Secrets never leave this object except into the verifier's HMAC.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "gateway/config/yaml_reader.hpp"
+#include "gateway/iam/policy.hpp"
+#include "gateway/sigv4/signing.hpp"
+
+namespace gh::iam {
+
+struct PrincipalInfo {
+  std::string arn;         // arn:aws:iam::123456789012:user/alice, …:assumed-role/r/session
+  std::string account_id;  // from the ARN
+  /// IAM's unique id: `$context.identity.user`; `caller` is the same for users and
+  /// "AROA…:session" for role sessions (as AWS fills them).
+  std::string user_id;
+  std::string caller;
+  std::string user_name;  // aws:username, IAM users only
+};
+
+struct SigningIdentity {
+  sigv4::Credentials credentials;
+  std::optional<std::chrono::system_clock::time_point> expiration;  // temporary credentials
+  PrincipalInfo principal;
+  std::vector<Policy> policies;  // identity policies
+};
+
+class CredentialStore {
+ public:
+  /// Parses `iam:` (`credentials: [...]`). Absent or null: an empty store.
+  static std::shared_ptr<const CredentialStore> parse(const config::Node& iam_section,
+                                                      config::Diagnostics& diags);
+
+  const SigningIdentity* find(std::string_view access_key_id) const;
+  bool empty() const noexcept { return by_key_.empty(); }
+  std::size_t size() const noexcept { return by_key_.size(); }
+
+ private:
+  std::unordered_map<std::string, SigningIdentity> by_key_;
+};
+
+/// The principal fields AWS derives from an ARN; `user_id` when configured, else a stable id
+/// made from the ARN ("AIDA…" for users, "AROA…" for roles).
+std::optional<PrincipalInfo> principal_from_arn(std::string_view arn, std::string_view user_id);
+
+}  // namespace gh::iam
