@@ -54,7 +54,9 @@ int routes(const CliOptions& opts, const core::PluginRegistry& plugins) {
       for (std::size_t i = 0; i < api->routes.size(); ++i) {
         const auto& binding = stage.bindings[i];
         std::string target = binding.integration ? binding.integration->describe() : "-";
-        for (const auto& mw : binding.middleware) target += " [" + mw->describe() + "]";
+        for (const auto& mw : binding.middleware) {
+          if (std::string label = mw->describe(); !label.empty()) target += " [" + label + "]";
+        }
         std::string api_label = api->info.id;
         if (!api->base_path.empty()) api_label += " (" + api->base_path + ")";
         rows.push_back({api_label, std::string(core::to_string(api->info.protocol)),
