@@ -1,5 +1,9 @@
 #include "plugins/builtin.hpp"
 
+#include <filesystem>
+
+#include "plugins/api_key/api_key.hpp"
+#include "plugins/api_key/usage_report.hpp"
 #include "plugins/http_proxy/http_proxy_integration.hpp"
 #include "plugins/lambda/lambda_integration.hpp"
 #include "plugins/mock/mock_integration.hpp"
@@ -14,7 +18,14 @@ void register_builtin(core::PluginRegistry& registry) {
   registry.add(lambda::make_factory());
   // Middleware, in AWS's phase order (each also declares its phase).
   registry.add(sigv4::make_factory());
+  registry.add(api_key::make_factory());
   registry.add(throttle::make_factory());
+}
+
+int usage_command(const config::Config& config, const std::string& plan_id,
+                  const std::string& key_id, const std::string& start, const std::string& end) {
+  std::string dir = std::filesystem::absolute(config.source_file).parent_path().string();
+  return api_key::usage_command(config, dir.empty() ? "." : dir, plan_id, key_id, start, end);
 }
 
 }  // namespace gh::plugins

@@ -14,6 +14,8 @@ std::string usage() {
          "  gatehouse validate [FILE]            check FILE and list every problem (exit 1 if "
          "any)\n"
          "  gatehouse routes [FILE]              print the compiled route table\n"
+         "  gatehouse usage [FILE] [--plan ID] [--key ID] [--start DAY] [--end DAY]\n"
+         "                                       usage per API key and day, as AWS's GetUsage\n"
          "  gatehouse --version | --help\n"
          "\n"
          "Options:\n"
@@ -74,6 +76,13 @@ CliParse parse_cli(int argc, const char* const* argv) {
         return out;
       }
       opts.log_format = *v;
+    } else if (arg == "--plan" || arg == "--key" || arg == "--start" || arg == "--end") {
+      auto v = value(arg);
+      if (!v) return out;
+      if (arg == "--plan") opts.usage_plan = *v;
+      if (arg == "--key") opts.usage_key = *v;
+      if (arg == "--start") opts.usage_start = *v;
+      if (arg == "--end") opts.usage_end = *v;
     } else if (arg == "--threads") {
       auto v = value(arg);
       if (!v) return out;
@@ -95,8 +104,11 @@ CliParse parse_cli(int argc, const char* const* argv) {
         opts.command = CliOptions::Command::kValidate;
       } else if (arg == "routes") {
         opts.command = CliOptions::Command::kRoutes;
+      } else if (arg == "usage") {
+        opts.command = CliOptions::Command::kUsage;
       } else {
-        out.error = "unknown command '" + std::string(arg) + "' (serve, validate or routes)";
+        out.error =
+            "unknown command '" + std::string(arg) + "' (serve, validate, routes or usage)";
         return out;
       }
     } else if (!have_file) {
@@ -106,6 +118,12 @@ CliParse parse_cli(int argc, const char* const* argv) {
       out.error = "unexpected argument '" + std::string(arg) + "'";
       return out;
     }
+  }
+  bool usage_flags = !opts.usage_plan.empty() || !opts.usage_key.empty() ||
+                     !opts.usage_start.empty() || !opts.usage_end.empty();
+  if (usage_flags && opts.command != CliOptions::Command::kUsage) {
+    out.error = "--plan, --key, --start and --end go with the usage command";
+    return out;
   }
   out.options = opts;
   return out;

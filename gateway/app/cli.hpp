@@ -1,5 +1,5 @@
 #pragma once
-/// Command line: `gatehouse serve|validate|routes`, --version, --help. Parsing is pure (tested);
+/// Command line: `gatehouse serve|validate|routes|usage`, --version, --help. Parsing is pure (tested);
 /// run_cli() does the work and returns the exit code.
 
 #include <optional>
@@ -8,12 +8,14 @@
 namespace gh::app {
 
 struct CliOptions {
-  enum class Command { kServe, kValidate, kRoutes, kVersion, kHelp };
+  enum class Command { kServe, kValidate, kRoutes, kUsage, kVersion, kHelp };
   Command command = Command::kServe;
   std::string config = "config/gatehouse.yaml";
   std::optional<std::string> log_level;   // overrides logging.level
   std::optional<std::string> log_format;  // overrides logging.format
   unsigned threads = 0;                   // overrides server.threads when > 0
+  // `usage`: which plan and key, and the days (YYYY-MM-DD); empty = all / the last 7 days.
+  std::string usage_plan, usage_key, usage_start, usage_end;
 };
 
 struct CliParse {

@@ -1,4 +1,4 @@
-// What each command does: serve, validate, routes.
+// What each command does: serve, validate, routes, usage.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -38,6 +38,15 @@ int validate(const CliOptions& opts, const core::PluginRegistry& plugins) {
   std::printf("%s: OK (%zu API(s), %zu route(s))\n", opts.config.c_str(),
               compiled.snapshot->apis().size(), route_count(*compiled.snapshot));
   return 0;
+}
+
+int usage_report(const CliOptions& opts, const core::PluginRegistry& plugins) {
+  core::Services services;
+  auto compiled = server::compile_file(opts.config, plugins, services, nullptr);
+  print_diagnostics(compiled.diagnostics);
+  if (!compiled.snapshot) return 1;
+  return plugins::usage_command(compiled.snapshot->config(), opts.usage_plan, opts.usage_key,
+                                opts.usage_start, opts.usage_end);
 }
 
 int routes(const CliOptions& opts, const core::PluginRegistry& plugins) {
@@ -150,6 +159,8 @@ int run_cli(int argc, const char* const* argv) {
         return validate(opts, plugins);
       case CliOptions::Command::kRoutes:
         return routes(opts, plugins);
+      case CliOptions::Command::kUsage:
+        return usage_report(opts, plugins);
       default:
         return serve(opts, plugins);
     }
