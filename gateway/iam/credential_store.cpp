@@ -47,7 +47,7 @@ std::optional<PrincipalInfo> principal_from_arn(std::string_view arn, std::strin
   std::size_t colon = 0;
   for (int i = 0; i < 5; ++i) colon = arn.find(':', colon) + 1;
   std::string_view resource = arn.substr(colon);
-  if (parts[2] == "sts" && resource.substr(0, 14) == "assumed-role/") {
+  if (parts[2] == "sts" && resource.substr(0, 13) == "assumed-role/") {
     auto segs = split(resource, '/');
     if (segs.size() < 3) return std::nullopt;
     std::string role_arn = "arn:" + std::string(parts[1]) + ":iam::" + p.account_id + ":role/" +

@@ -385,7 +385,9 @@ void parse_conditions(const config::Node& node, Statement& st, config::Diagnosti
   std::vector<std::string> names;
   for (const auto& op : kOperators) names.emplace_back(op.name);
   for (const auto& [op_key, block] : node.entries()) {
-    std::string full = op_key.scalar();
+    // YAML reads a plain `Null` key as null, not as the string: that key can only be the Null
+    // operator (JSON keys are strings).
+    std::string full = op_key.is_null() && op_key.defined() ? "Null" : op_key.scalar();
     Condition proto;
     std::string_view name = full;
     if (starts_with(name, "ForAllValues:")) {

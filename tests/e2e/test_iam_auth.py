@@ -1,21 +1,21 @@
 """AWS_IAM routes (SigV4) and API resource policies, end to end, with real signers.
 
-The built gateway is started from the config below (CONFIG) and driven by three real SigV4
+One built gateway (config_text() below: four APIs, six signers) is driven by three real SigV4
 implementations, none of them Gatehouse's:
   * botocore (`botocore.auth.SigV4Auth` / `SigV4QueryAuth` for presigned URLs), the signer of
     boto3 and the AWS CLI;
   * the AWS SDK for JavaScript v3's `@smithy/signature-v4` with `@aws-crypto/sha256-js`
     (tests/e2e/sdk-js/sign-request.mjs; package.json and its lock file pin both);
   * curl's `--aws-sigv4`.
-Both SDK signers run in child processes that speak one JSON protocol (a list of requests to
-sign in, the signed requests out, with the canonical request and string to sign each signer
-built); the test sends every request itself with http.client, so it can also tamper with one
-after signing. botocore runs as `python3 test_iam_auth.py --botocore-signer` (botocore_signer()
+Both SDK signers run in child processes, one of each for the whole module, that speak one JSON
+protocol (a line with requests to sign in, a line with the signed requests out, each with the
+canonical request and string to sign the signer built); the test sends every request itself with
+http.client, so it can also tamper with one after signing. botocore runs as `python3 test_iam_auth.py --botocore-signer` (botocore_signer()
 below) under an interpreter that has it: the one running the tests if it can import botocore,
 else /usr/bin/python3 (Debian's python3-botocore, via python3-boto3); GATEHOUSE_BOTO3_PYTHON
 overrides the choice. So this file stays standard-library only, as the other e2e tests.
 
-Every failure is checked as AWS answers it (/work/shared/reference/aws-behaviour.md §3.3, §4;
+Every failure is checked as AWS answers it (aws-behaviour.md §3.3, §4;
 config/README.md "IAM authorization (SigV4) and resource policies"): status, exact body and
 x-amzn-ErrorType. Tests that fail because Gatehouse differs from AWS are marked
 @unittest.expectedFailure with a comment naming the bug.
@@ -30,11 +30,11 @@ import importlib.util
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 from pathlib import Path
 from typing import Optional
@@ -69,19 +69,12 @@ def _frozen_botocore_clock(iso: Optional[str]):
             yield
 
 
-def botocore_signer() -> int:
-    """The botocore side of the signing protocol (the JS side is sdk-js/sign-request.mjs):
-    reads {"requests": [spec, ...]} on stdin, prints a JSON array of signed requests."""
-    try:
-        from botocore.auth import SigV4Auth, SigV4QueryAuth
-        from botocore.awsrequest import AWSRequest
-        from botocore.credentials import Credentials
-    except ImportError as exc:
-        print(f"{sys.executable} cannot import botocore ({exc}): run scripts/install-test-deps.sh "
-              "or set GATEHOUSE_BOTO3_PYTHON to a Python that has it", file=sys.stderr)
-        return 3
+def botocore_sign(specs: list[dict]) -> list[dict]:
+    from botocore.auth import SigV4Auth, SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
     out = []
-    for spec in json.load(sys.stdin)["requests"]:
+    for spec in specs:
         c = spec["credentials"]
         credentials = Credentials(c["accessKeyId"], c["secretAccessKey"], c.get("sessionToken"))
         if spec.get("presign"):
@@ -108,7 +101,22 @@ def botocore_signer() -> int:
         if not any(k.lower() == "host" for k in headers):
             headers["Host"] = urlsplit(request.url).netloc  # what botocore signed as host
         out.append({"method": spec["method"], "url": request.url, "headers": headers, **seen})
-    print(json.dumps(out))
+    return out
+
+
+def botocore_signer() -> int:
+    """The botocore side of the signing protocol (the JS side is sdk-js/sign-request.mjs): one
+    line of JSON {"requests": [spec, ...]} in, one line of JSON (the signed requests) out, until
+    the end of stdin."""
+    try:
+        import botocore.auth  # noqa: F401
+    except ImportError as exc:
+        print(f"{sys.executable} cannot import botocore ({exc}): run scripts/install-test-deps.sh "
+              "or set GATEHOUSE_BOTO3_PYTHON to a Python that has it", file=sys.stderr)
+        return 3
+    for line in sys.stdin:
+        if line.strip():
+            print(json.dumps(botocore_sign(json.loads(line)["requests"])), flush=True)
     return 0
 
 
@@ -150,14 +158,17 @@ ALICE = Creds("AKIAIOSFODNN7ALICE01", "alice/K7MDENG+bPxRfiCYEXAMPLEKEY",
               f"arn:aws:iam::{ACCOUNT}:user/alice", user_id="AIDAEXAMPLEALICE12345")
 BOB = Creds("AKIAIOSFODNN7BOB0001", "bob-secret-wJalrXUtnFEMI",
             f"arn:aws:iam::{ACCOUNT}:user/bob", user_id="AIDAEXAMPLEBOB0000001")
-# Temporary credentials of a role session: caller and user are "<role id>:<session name>".
-SESSION = Creds("ASIAIOSFODNN7SESSION", "session/secret+EXAMPLE",
-                f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/ci-run-42",
+# Temporary credentials of an IAM user (GetSessionToken): the user's identity, plus a token.
+SESSION = Creds("ASIAIOSFODNN7SESSION", "session/secret+EXAMPLE", f"arn:aws:iam::{ACCOUNT}:user/ci",
                 token="IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJGMEQCIAsession+token=",
-                user_id="AROAEXAMPLEDEPLOYER1:ci-run-42")
-EXPIRED = Creds("ASIAIOSFODNN7EXPIRED", "expired-secret", 
-                f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/yesterday",
-                token="expired-session-token", user_id="AROAEXAMPLEDEPLOYER1:yesterday")
+                user_id="AIDAEXAMPLECI00000001")
+EXPIRED = Creds("ASIAIOSFODNN7EXPIRED", "expired-secret", f"arn:aws:iam::{ACCOUNT}:user/old",
+                token="expired-session-token", user_id="AIDAEXAMPLEOLD0000001")
+# A role session (AssumeRole): caller and user are "<role id>:<session name>".
+ROLE = Creds("ASIAIOSFODNN7ROLE001", "role/secret+EXAMPLE",
+             f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/ci-run-42",
+             token="FwoGZXIvYXdzEJr//////////role+session+token=",
+             user_id="AROAEXAMPLEDEPLOYER1:ci-run-42")
 CAROL = Creds("AKIAIOSFODNN7CAROL01", "carol-secret", f"arn:aws:iam::{OTHER_ACCOUNT}:user/carol",
               user_id="AIDAEXAMPLECAROL00001")
 DAVE = Creds("AKIAIOSFODNN7DAVE001", "dave-secret", f"arn:aws:iam::{OTHER_ACCOUNT}:user/dave",
@@ -357,16 +368,52 @@ def signer_command(name: str) -> list[str]:
     return [botocore_python(), str(Path(__file__).resolve()), "--botocore-signer"]
 
 
+class SignerProcess:
+    """One signer child process for the whole module (starting botocore or node costs more than
+    signing): a line of JSON per batch of requests in, a line of JSON per batch out."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.proc = subprocess.Popen(signer_command(name), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=signer_environment())
+
+    def sign_all(self, specs: list[dict]) -> list[dict]:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps({"requests": specs}) + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], SIGNER_TIMEOUT)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            self.close()
+            raise AssertionError(f"{self.name} signer gave no answer (exit {self.proc.returncode})"
+                                 f":\n{self.proc.stderr.read() if self.proc.stderr else ''}")
+        signed = json.loads(line)
+        assert len(signed) == len(specs), line
+        return signed
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        for f in (self.proc.stdout, self.proc.stderr):
+            if f:
+                f.close()
+
+
+_SIGNERS: dict[str, SignerProcess] = {}
+
+
 def sign_all(signer: str, specs: list[dict]) -> list[dict]:
-    """Signs every spec with `signer` ("botocore" | "js") in one child process."""
-    p = subprocess.run(signer_command(signer), input=json.dumps({"requests": specs}),
-                       capture_output=True, text=True, timeout=SIGNER_TIMEOUT,
-                       env=signer_environment())
-    if p.returncode != 0:
-        raise AssertionError(f"{signer} signer failed (exit {p.returncode}):\n{p.stderr}")
-    signed = json.loads(p.stdout)
-    assert len(signed) == len(specs), p.stdout
-    return signed
+    """Signs every spec with `signer` ("botocore" | "js")."""
+    if signer not in _SIGNERS or _SIGNERS[signer].proc.poll() is not None:
+        _SIGNERS[signer] = SignerProcess(signer)
+        unittest.addModuleCleanup(_SIGNERS[signer].close)
+    return _SIGNERS[signer].sign_all(specs)
 
 
 def amz_date(t: datetime.datetime) -> str:
@@ -382,12 +429,16 @@ class IamTestCase(unittest.TestCase):
 
     SIGNER = "botocore"
 
+    @property
+    def gw(self) -> Gateway:
+        """The gateway requests go to: the module's, unless a test starts its own."""
+        return getattr(self, "_gw", None) or GW
+
     # -- building and sending -------------------------------------------------------------------
 
-    @staticmethod
-    def url(api: str, path: str) -> str:
+    def url(self, api: str, path: str) -> str:
         """The URL a client uses: the API chosen by its execute-api host name, as on AWS."""
-        return f"http://{api}.execute-api.localhost:{GW.api_port}{path}"
+        return f"http://{api}.execute-api.localhost:{self.gw.api_port}{path}"
 
     def spec(self, method: str, api: str, path: str, creds: Creds = ALICE, *,
              body: Optional[str] = None, headers: Optional[dict] = None, presign: bool = False,
@@ -405,27 +456,25 @@ class IamTestCase(unittest.TestCase):
     def sign(self, method: str, api: str, path: str, creds: Creds = ALICE, **kw) -> dict:
         return sign_all(self.SIGNER, [self.spec(method, api, path, creds, **kw)])[0]
 
-    @staticmethod
-    def send(signed: dict, body: Optional[str | bytes] = None,
+    def send(self, signed: dict, body: Optional[str | bytes] = None,
              headers: Optional[dict] = None) -> Response:
         """Sends a signed request as is (or with `body`/`headers` swapped in after signing)."""
         parts = urlsplit(signed["url"])
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         h = dict(signed["headers"])
         h.update(headers or {})
-        return request(GW.api_port, signed["method"], target, body=body, headers=h)
+        return request(self.gw.api_port, signed["method"], target, body=body, headers=h)
 
     def call(self, method: str, api: str, path: str, creds: Creds = ALICE, **kw) -> Response:
         """Signs and sends (the body signed is the body sent)."""
         signed = self.sign(method, api, path, creds, **kw)
         return self.send(signed, body=kw.get("body"))
 
-    @staticmethod
-    def unsigned(method: str, api: str, path: str, headers: Optional[dict] = None,
+    def unsigned(self, method: str, api: str, path: str, headers: Optional[dict] = None,
                  body: Optional[str] = None) -> Response:
-        h = {"Host": f"{api}.execute-api.localhost:{GW.api_port}"}
+        h = {"Host": f"{api}.execute-api.localhost:{self.gw.api_port}"}
         h.update(headers or {})
-        return request(GW.api_port, method, path, headers=h, body=body)
+        return request(self.gw.api_port, method, path, headers=h, body=body)
 
     # -- assertions -----------------------------------------------------------------------------
 
@@ -487,7 +536,7 @@ EXPIRED_TOKEN = "The security token included in the request is expired"
 # ------------------------------------------------------------- 1. signatures, per SDK signer
 
 
-class _SignatureTests(IamTestCase):
+class _SignatureTests:
     """What a signer produces is accepted, and each way of getting it wrong is answered as AWS
     answers it. Runs once per SDK signer (the subclasses at the end of this section)."""
 
@@ -596,8 +645,8 @@ class _SignatureTests(IamTestCase):
         received = "\n".join(lines[:-1] + [hashlib.sha256(b'{"qty":9}').hexdigest()])
         date_time = {k.lower(): v for k, v in signed["headers"].items()}["x-amz-date"]
         self.assertMismatch(r, received, string_to_sign(received, date_time))
-        self.assertEqual(UPSTREAM.requests and [q for q in UPSTREAM.requests
-                                                if q.body == b'{"qty":9}'], [])
+        self.assertFalse(any(q.body == b'{"qty":9}' for q in UPSTREAM.requests),
+                         "the tampered request reached the integration")
 
     def test_unknown_access_key(self):
         self.assertMessage(self.call("GET", "shop", "/dev/whoami", STRANGER),
@@ -674,11 +723,11 @@ class _SignatureTests(IamTestCase):
         self.assertIsNotNone(r.header("apigw-requestid"))
 
 
-class BotocoreSignatureTest(_SignatureTests):
+class BotocoreSignatureTest(_SignatureTests, IamTestCase):
     SIGNER = "botocore"
 
 
-class JsSdkSignatureTest(_SignatureTests):
+class JsSdkSignatureTest(_SignatureTests, IamTestCase):
     SIGNER = "js"
 
     def test_body_tampered_after_signing_with_content_sha256_header(self):
@@ -898,6 +947,49 @@ class IntegrationIdentityTest(IamTestCase):
             "userId": SESSION.user_id}})
 
 
+def role_session_config() -> str:
+    everything = policy(allow(f"arn:aws:execute-api:{REGION}:{ACCOUNT}:*"))
+    return (listeners_yaml()
+            + f'aws: {{region: {REGION}, accountId: "{ACCOUNT}"}}\n'
+            + "iam:\n  credentials:\n" + credential_yaml(ROLE, everything)
+            + "apis:\n  - id: shop\n    protocol: REST\n    authorizationType: AWS_IAM\n"
+            # A role ARN as Principal names every session of that role.
+            + "    policy: " + policy({"Effect": "Deny", "Action": "execute-api:Invoke",
+                                       "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/deployer"},
+                                       "Resource": arn("shop", "*", "GET", "deployers-not")}) + "\n"
+            + f'    routes:\n      "GET /whoami": {mock(WHOAMI)}\n'
+            + f'      "GET /deployers-not": {mock("never")}\n')
+
+
+class RoleSessionTest(IamTestCase):
+    """Temporary credentials of an assumed-role session, arn:aws:sts::ACCOUNT:assumed-role/
+    ROLE/SESSION -- one of the three ARN forms config/README.md accepts in iam.credentials."""
+
+    # Regression: iam::principal_from_arn (gateway/iam/credential_store.cpp) compared
+    # resource.substr(0, 14) with "assumed-role/" (13 characters), so every role session ARN was
+    # rejected at load time and a config holding one never started.
+    def test_config_with_a_role_session_validates(self):
+        with tempfile.TemporaryDirectory(prefix="gatehouse-iam-role-") as tmp:
+            path = Path(tmp) / "role.yaml"
+            path.write_text(role_session_config())
+            out = run_cli("validate", str(path))
+        self.assertEqual((out.returncode, out.stderr), (0, ""))
+        self.assertEqual(out.stdout, f"{path}: OK (1 API(s), 2 route(s))\n")
+
+    def test_role_session_identity(self):
+        # $context.identity.caller and .user of a role session are "<role id>:<session name>".
+        gw = Gateway(role_session_config())
+        self.addCleanup(gw.close)
+        gw.start()
+        self._gw = gw
+        for presign in (False, True):
+            with self.subTest(presign=presign):
+                self.assertIdentity(self.call("GET", "shop", "/dev/whoami", ROLE,
+                                              presign=presign), ROLE)
+        self.assertDenied(self.call("GET", "shop", "/dev/deployers-not", ROLE), ROLE.arn,
+                          arn("shop", "dev", "GET", "deployers-not"), explicit=True)
+
+
 # ------------------------------------------------------------------------------------ 7. curl
 
 
@@ -908,7 +1000,7 @@ class CurlSigV4Test(IamTestCase):
 
     def curl(self, path: str, creds: Creds = ALICE, *args: str, secret: Optional[str] = None,
              api: str = "shop") -> Response:
-        host = f"{api}.execute-api.localhost:{GW.api_port}"
+        host = f"{api}.execute-api.localhost:{self.gw.api_port}"
         out = curl("-i", "--resolve", f"{host}:127.0.0.1",
                    "--aws-sigv4", f"aws:amz:{REGION}:{SERVICE}",
                    "--user", f"{creds.key}:{secret or creds.secret}", *args,
@@ -936,7 +1028,7 @@ class CurlSigV4Test(IamTestCase):
         m = re.search(r"x-amz-date:(\d{8}T\d{6}Z)\\n", r.body.decode())
         self.assertIsNotNone(m, r.body)
         date_time = m[1]
-        canonical = (f"GET\n/dev/whoami\n\nhost:shop.execute-api.localhost:{GW.api_port}\n"
+        canonical = (f"GET\n/dev/whoami\n\nhost:shop.execute-api.localhost:{self.gw.api_port}\n"
                      f"x-amz-date:{date_time}\n\nhost;x-amz-date\n{EMPTY_SHA256}")
         self.assertMismatch(r, canonical, string_to_sign(canonical, date_time))
 

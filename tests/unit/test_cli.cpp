@@ -131,9 +131,9 @@ TEST_CASE("cli: usage errors") {
     const char* error;
   };
   const Case cases[] = {
-      {{"bogus"}, "unknown command 'bogus' (serve, validate or routes)"},
-      {{"a.yaml"}, "unknown command 'a.yaml' (serve, validate or routes)"},
-      {{"Serve"}, "unknown command 'Serve' (serve, validate or routes)"},
+      {{"bogus"}, "unknown command 'bogus' (serve, validate, routes or usage)"},
+      {{"a.yaml"}, "unknown command 'a.yaml' (serve, validate, routes or usage)"},
+      {{"Serve"}, "unknown command 'Serve' (serve, validate, routes or usage)"},
       {{"--frobnicate"}, "unknown option --frobnicate"},
       {{"serve", "-x"}, "unknown option -x"},
       {{"serve", "-"}, "unknown option -"},
@@ -155,11 +155,26 @@ TEST_CASE("cli: usage errors") {
       {{"validate", "a.yaml", "b.yaml"}, "unexpected argument 'b.yaml'"},
       {{"-c", "a.yaml", "validate", "b.yaml"}, "unexpected argument 'b.yaml'"},
       {{"serve", "serve", "x"}, "unexpected argument 'x'"},
+      {{"routes", "--plan", "basic"}, "--plan, --key, --start and --end go with the usage command"},
+      {{"usage", "--start"}, "--start needs a value"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.error);
     CHECK(error(c.args) == c.error);
   }
+}
+
+TEST_CASE("cli: usage takes a plan, a key and a range of days") {
+  const char* argv[] = {"gatehouse", "usage", "a.yaml", "--plan", "basic", "--key", "k1",
+                        "--start", "2026-12-01", "--end", "2026-12-02"};
+  auto parsed = gh::app::parse_cli(11, argv);
+  REQUIRE(parsed.options);
+  CHECK(parsed.options->command == gh::app::CliOptions::Command::kUsage);
+  CHECK(parsed.options->config == "a.yaml");
+  CHECK(parsed.options->usage_plan == "basic");
+  CHECK(parsed.options->usage_key == "k1");
+  CHECK(parsed.options->usage_start == "2026-12-01");
+  CHECK(parsed.options->usage_end == "2026-12-02");
 }
 
 TEST_CASE("cli: GATEHOUSE_CONFIG is the default config file") {

@@ -108,7 +108,9 @@ apis:
     CHECK(stage.bindings[0].integration->describe() == "mock 200");
     REQUIRE(stage.bindings[1].integration != nullptr);
     CHECK(stage.bindings[1].integration->describe() == "mock 404");
-    CHECK(stage.bindings[0].middleware.empty());
+    // No auth, no API key: only the Throttle phase (every route passes the account bucket).
+    REQUIRE(stage.bindings[0].middleware.size() == 1);
+    CHECK(stage.bindings[0].middleware[0]->phase() == gh::core::Phase::kThrottle);
     CHECK(stage.bindings[0].metrics == &metrics.route("shop", "GET /items"));
     CHECK(stage.bindings[1].metrics == &metrics.route("shop", "ANY /{proxy+}"));
   }

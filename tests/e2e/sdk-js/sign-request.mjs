@@ -2,19 +2,20 @@
 // @aws-crypto/sha256-js), for tests/e2e/test_iam_auth.py. Nothing is sent: the test sends the
 // signed request itself.
 //
-//   node sign-request.mjs < '{"requests": [spec, ...]}'
+//   node sign-request.mjs      (stdin: one line of JSON {"requests": [spec, ...]} per batch)
 //
 // Each spec: {"method", "url" (http://host:port/path?query, path and query exactly as they go
 // on the wire), "headers" (object), "body" (UTF-8 text, optional), "credentials"
 // ({accessKeyId, secretAccessKey, sessionToken?}), "region", "service", "presign" (bool),
 // "expires" (seconds, presign only), "signingDate" (ISO 8601, optional: now by default),
 // "applyChecksum" (bool, optional: the SDK's default, true, adds x-amz-content-sha256)}.
-// Printed on stdout, one JSON array with one object per spec:
+// For each batch, one line is printed on stdout: a JSON array with one object per spec:
 //   {"method", "url" (the wire URL: presigned parameters appended), "headers" (to send as is,
 //    host included), "canonicalRequest", "stringToSign"}  -- the last two as the signer built
 //   them, which is what a verifier's "should have been" message must repeat.
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { createInterface } from 'node:readline';
 
 const URL_RE = /^(https?):\/\/([^/:?#]+)(?::(\d+))?([^?#]*)(?:\?([^#]*))?$/;
 
@@ -92,9 +93,10 @@ async function sign(spec) {
   };
 }
 
-let input = '';
-for await (const chunk of process.stdin) input += chunk;
-const { requests } = JSON.parse(input);
-const out = [];
-for (const spec of requests) out.push(await sign(spec));
-process.stdout.write(JSON.stringify(out));
+// Batches one after the other until stdin ends (the test keeps one process for all its calls).
+for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+  if (line.trim() === '') continue;
+  const out = [];
+  for (const spec of JSON.parse(line).requests) out.push(await sign(spec));
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
