@@ -17,15 +17,18 @@ from __future__ import annotations
 import datetime
 import http.client
 import json
+import shutil
 import signal
+import tempfile
 import threading
 import time
 import unittest
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
-from harness import (SHORT_ID_RE, UUID_RE, Gateway, GatewayTestCase, request, run_cli,
-                     wait_until)
+from harness import (SHORT_ID_RE, UUID_RE, Gateway, GatewayTestCase, Response, request,
+                     run_cli, wait_until)
 
 TOO_MANY = b'{"message":"Too Many Requests"}'
 FORBIDDEN = b'{"message":"Forbidden"}'
@@ -76,7 +79,7 @@ class Run:
 
 
 def hammer(port: int, path: str, *, threads: int = 4, duration: float = 2.0,
-           max_requests: int = 3000, headers: Optional[dict[str, str]] = None,
+           max_requests: int = 6000, headers: Optional[dict[str, str]] = None,
            source_ip: str = "127.0.0.1") -> Run:
     """Sends GET `path` from `threads` keep-alive connections, back to back, for `duration`
     seconds or `max_requests` requests in all, whichever comes first."""
@@ -273,8 +276,7 @@ class TokenBucketExactnessTest(Checks):
                 check(self.gw.get(path))
 
 
-def _response(s: Sample):
-    from harness import Response
+def _response(s: Sample) -> Response:
     return Response(s.status, "", s.headers, s.body)
 
 
@@ -656,29 +658,36 @@ class UsagePlanQuotaTest(Checks):
     def services_get(self, path: str):
         return request(self.gw.services_port, "GET", path)
 
+    def usage_url(self, plan: str = "daily", extra: str = "") -> str:
+        return f"/usageplans/{plan}/usage?startDate={self.today}&endDate={self.today}{extra}"
+
+    @staticmethod
+    def per_key(doc: dict) -> dict:
+        """The per-key map of a GetUsage answer, whichever name it goes by (see
+        test_usage_api_wire_format_is_aws_s)."""
+        return doc["values"] if "values" in doc else doc["items"]
+
     def test_usage_api_on_the_services_listener(self):
-        r = self.services_get(f"/usageplans/daily/usage?startDate={self.today}"
-                              f"&endDate={self.today}")
+        r = self.services_get(self.usage_url())
         self.assertEqual(r.status, 200, r.text)
         self.assertEqual(r.header("Content-Type"), "application/json")
         doc = r.json()
-        self.assertEqual(doc["items"]["q1"], [[3, 0]])
-        self.assertEqual(doc["items"]["q2"], [[3, 0]])
-        self.assertEqual({k: v for k, v in doc.items() if k != "items"},
+        items = self.per_key(doc)
+        self.assertEqual(items["q1"], [[3, 0]])
+        self.assertEqual(items["q2"], [[3, 0]])
+        self.assertEqual({k: v for k, v in doc.items() if k not in ("items", "values")},
                          {"usagePlanId": "daily", "startDate": self.today,
                           "endDate": self.today})
-        # The CLI prints the same document.
+        # The same numbers as the CLI.
         self.wait_saved()
         out = run_cli("usage", str(self.gw.config_path), "--plan", "daily",
                       "--start", self.today, "--end", self.today)
-        self.assertEqual(json.loads(out.stdout), doc)
+        self.assertEqual(json.loads(out.stdout)["items"], items)
         # keyId narrows to one key.
-        r = self.services_get(f"/usageplans/daily/usage?startDate={self.today}"
-                              f"&endDate={self.today}&keyId=q2")
-        self.assertEqual(r.json()["items"], {"q2": [[3, 0]]})
+        r = self.services_get(self.usage_url(extra="&keyId=q2"))
+        self.assertEqual(self.per_key(r.json()), {"q2": [[3, 0]]})
         # Errors as API Gateway's control plane answers them.
-        r = self.services_get(f"/usageplans/nope/usage?startDate={self.today}"
-                              f"&endDate={self.today}")
+        r = self.services_get(self.usage_url("nope"))
         self.assertEqual(r.status, 404, r.text)
         self.assertEqual(r.header("x-amzn-ErrorType"), "NotFoundException")
         self.assertEqual(r.json(), {"message": "Invalid Usage Plan ID specified"})
@@ -690,13 +699,29 @@ class UsagePlanQuotaTest(Checks):
                 self.assertEqual(r.header("x-amzn-ErrorType"), "BadRequestException")
                 self.assertIn("message", r.json())
 
-    def test_boto3_get_usage(self):
+    @unittest.expectedFailure
+    def test_usage_api_wire_format_is_aws_s(self):
+        # BUG: the services listener names the per-key map "items"; on the wire AWS's GetUsage
+        # answers {"usagePlanId", "startDate", "endDate", ["position",] "values": {...}} --
+        # "items" is only the SDKs' member name for it (botocore's apigateway model: Usage.items
+        # has locationName "values"). So SDK clients see no usage at all (test_boto3_get_usage).
+        doc = self.services_get(self.usage_url()).json()
+        self.assertNotIn("items", doc)
+        self.assertEqual(doc["values"]["q1"], [[3, 0]])
+
+    def boto3_client(self):
         import boto3
         import botocore.config
-        client = boto3.client(
+        return boto3.client(
             "apigateway", endpoint_url=f"http://127.0.0.1:{self.gw.services_port}",
             region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
             config=botocore.config.Config(retries={"max_attempts": 1}))
+
+    @unittest.expectedFailure
+    def test_boto3_get_usage(self):
+        # BUG (the one of test_usage_api_wire_format_is_aws_s): botocore reads the per-key map
+        # from "values", so get_usage returns no "items".
+        client = self.boto3_client()
         got = client.get_usage(usagePlanId="daily", startDate=self.today, endDate=self.today)
         self.assertEqual(got["usagePlanId"], "daily")
         self.assertEqual(got["startDate"], self.today)
@@ -706,8 +731,17 @@ class UsagePlanQuotaTest(Checks):
         got = client.get_usage(usagePlanId="daily", startDate=self.today, endDate=self.today,
                                keyId="q1")
         self.assertEqual(got["items"], {"q1": [[3, 0]]})
-        with self.assertRaises(client.exceptions.NotFoundException):
+
+    def test_boto3_get_usage_errors(self):
+        client = self.boto3_client()
+        got = client.get_usage(usagePlanId="daily", startDate=self.today, endDate=self.today)
+        self.assertEqual((got["usagePlanId"], got["startDate"], got["endDate"]),
+                         ("daily", self.today, self.today))
+        with self.assertRaises(client.exceptions.NotFoundException) as caught:
             client.get_usage(usagePlanId="nope", startDate=self.today, endDate=self.today)
+        self.assertEqual(caught.exception.response["Error"]["Message"],
+                         "Invalid Usage Plan ID specified")
+        self.assertEqual(caught.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
 
     @unittest.expectedFailure
     def test_unused_key_reports_the_remaining_quota_it_is_allowed(self):
@@ -716,9 +750,8 @@ class UsagePlanQuotaTest(Checks):
         # limit - offset = 3, and the report then jumps to [1, 2]. GetUsage's pairs are
         # [used, remaining] (aws-behaviour.md §5.3); remaining must be what the key may still
         # use today: 3.
-        r = self.services_get(f"/usageplans/daily/usage?startDate={self.today}"
-                              f"&endDate={self.today}&keyId=q3")
-        self.assertEqual(r.json()["items"], {"q3": [[0, 3]]})
+        r = self.services_get(self.usage_url(extra="&keyId=q3"))
+        self.assertEqual(self.per_key(r.json()), {"q3": [[0, 3]]})
 
 
 # --------------------------------------------------------------------------- validation
@@ -755,11 +788,13 @@ apis:
 """
 
 
-class ValidateTest(GatewayTestCase):
+class ValidateTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="gatehouse-e2e-"))
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
     def test_every_misconfiguration_is_reported_with_its_position(self):
-        gw = Gateway(INVALID)  # only for its temporary directory
-        self.addCleanup(gw.close)
-        path = gw.dir / "bad.yaml"
+        path = self.tmp / "bad.yaml"
         path.write_text(INVALID)
         out = run_cli("validate", str(path))
         self.assertEqual(out.returncode, 1, out.stderr)
@@ -790,12 +825,10 @@ class ValidateTest(GatewayTestCase):
         self.assertEqual(len(lines), len(expected) + 1, out.stderr)
 
     def test_configs_of_these_tests_are_valid(self):
-        gw = Gateway(KEYS)
-        self.addCleanup(gw.close)
         for name, text in (("keys", KEYS), ("quota", QUOTA), ("precedence", PRECEDENCE),
                            ("exact", EXACT)):
             with self.subTest(name):
-                path = gw.dir / f"{name}.yaml"
+                path = self.tmp / f"{name}.yaml"
                 path.write_text(text)
                 out = run_cli("validate", str(path))
                 self.assertEqual(out.returncode, 0, out.stderr)

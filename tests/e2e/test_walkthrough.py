@@ -35,7 +35,7 @@ class WalkthroughTest(unittest.TestCase):
     def test_validate_accepts_the_config(self):
         out = run_cli("validate", "config/gatehouse.yaml")
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(out.stdout, "config/gatehouse.yaml: OK (2 API(s), 9 route(s))\n")
+        self.assertEqual(out.stdout, "config/gatehouse.yaml: OK (2 API(s), 12 route(s))\n")
         self.assertEqual(out.stderr, "")
 
     def test_every_curl_in_the_header_comment_succeeds(self):
@@ -107,6 +107,46 @@ class WalkthroughTest(unittest.TestCase):
         self.assertEqual(r.status, 403)
         self.assertEqual(r.header("x-amzn-ErrorType"), "MissingAuthenticationTokenException")
         self.assertEqual(r.body, b'{"message":"Missing Authentication Token"}')
+
+    def test_iam_route_needs_a_signature(self):
+        url = f"{self.api}/inventory/dev/items/42"
+        out = curl("-i", "-X", "DELETE", url)
+        (r,) = parse_curl_include(out.stdout)
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.header("x-amzn-ErrorType"), "MissingAuthenticationTokenException")
+        signed = self.curl_json("-X", "DELETE", "--user",
+                                "AKIAGATEHOUSEDEMO:gatehouse-demo-secret", "--aws-sigv4",
+                                "aws:amz:us-east-1:execute-api", url)
+        self.assertEqual(signed, {"deleted": "42", "by": "arn:aws:iam::000000000000:user/demo"})
+        out = curl("-i", "-X", "DELETE", "--user", "AKIAGATEHOUSEDEMO:wrong-secret",
+                   "--aws-sigv4", "aws:amz:us-east-1:execute-api", url)
+        (r,) = parse_curl_include(out.stdout)
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.header("x-amzn-ErrorType"), "InvalidSignatureException")
+
+    def test_throttled_route(self):
+        # Burst 2 at 1 request/s: of five requests sent at once, two pass (three if a second
+        # went by, which a loaded machine may take).
+        codes = [request(self.gw.api_port, "GET", "/inventory/dev/limited").status
+                 for _ in range(5)]
+        self.assertIn(codes.count(200), (2, 3), codes)
+        self.assertEqual(codes[:2], [200, 200])
+        self.assertEqual(codes[-1], 429)
+        r = request(self.gw.api_port, "GET", "/inventory/dev/limited")
+        if r.status == 429:
+            self.assertEqual(r.body, b'{"message":"Too Many Requests"}')
+            self.assertEqual(r.header("x-amzn-ErrorType"), "TooManyRequestsException")
+
+    def test_api_key_route(self):
+        r = request(self.gw.api_port, "GET", "/inventory/dev/reports")
+        self.assertEqual(r.status, 403)
+        self.assertEqual(r.body, b'{"message":"Forbidden"}')
+        r = request(self.gw.api_port, "GET", "/inventory/dev/reports",
+                    headers={"x-api-key": "gatehouse-demo-api-key-0001"})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json(), {"report": "daily", "apiKeyId": "demo-key"})
+        out = run_cli("usage", str(self.gw.config_path), "--plan", "demo-plan")
+        self.assertEqual(out.returncode, 0, out.stderr)
 
     def test_http_api_miss(self):
         out = curl("-i", f"{self.api}/nope")
@@ -185,7 +225,7 @@ class WalkthroughTest(unittest.TestCase):
         self.assertIn(f'"GET {marker} HTTP/1.1" 200', mine[0])
         self.assertIn('"walkthrough/1"', mine[0])
         # The gateway's own log is on stderr, not mixed into the access log.
-        self.assertIn("serving 2 API(s), 9 route(s)", self.gw.stderr())
+        self.assertIn("serving 2 API(s), 12 route(s)", self.gw.stderr())
         self.assertNotIn("serving", self.gw.stdout())
 
 

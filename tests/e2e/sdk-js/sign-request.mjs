@@ -20,8 +20,8 @@ import { createInterface } from 'node:readline';
 const URL_RE = /^(https?):\/\/([^/:?#]+)(?::(\d+))?([^?#]*)(?:\?([^#]*))?$/;
 
 // The SDK's own escaping (RFC 3986 unreserved characters kept).
-const escape = (text) =>
-  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const hex = (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+const escape = (text) => encodeURIComponent(text).replace(/[!'()*]/g, hex);
 
 // The query as the SDK's HttpRequest holds it: decoded names and values ('+' is a plus sign, as
 // in SigV4), repeated names as arrays.
