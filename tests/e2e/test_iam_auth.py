@@ -141,10 +141,11 @@ class Creds:
     """One entry of iam.credentials, and what AWS derives from it for $context.identity."""
 
     def __init__(self, key: str, secret: str, arn: str, *, token: Optional[str] = None,
-                 user_id: Optional[str] = None, caller: Optional[str] = None):
+                 user_id: Optional[str] = None):
         self.key, self.secret, self.arn, self.token = key, secret, arn, token
-        self.user_id = user_id
-        self.caller = caller or user_id  # IAM users: caller = user = the user id (AIDA…)
+        # $context.identity.user; caller is the same: the user id (AIDA…) of an IAM user,
+        # "<role id>:<session name>" of a role session.
+        self.user_id = self.caller = user_id
         self.account = arn.split(":")[4]
 
     def signing(self, *, secret: Optional[str] = None, token: Optional[str] = "keep") -> dict:
