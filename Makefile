@@ -8,7 +8,7 @@ CONFIG      ?= config/gatehouse.yaml
 JOBS        ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
 
-.PHONY: deps test-deps build run test test-release test-asan test-tsan bench bench-routes bench-lambda clean
+.PHONY: deps test-deps build run test test-release test-asan test-tsan bench bench-routes bench-lambda bench-auth clean
 
 deps:
 	@scripts/install-deps.sh
@@ -55,6 +55,9 @@ bench-routes: build
 
 bench-lambda: build
 	bench/lambda/run.sh
+
+bench-auth: build
+	bench/auth/run.sh
 
 clean:
 	rm -rf build

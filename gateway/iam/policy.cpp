@@ -562,6 +562,18 @@ std::optional<Policy> parse_policy(const config::Node& given, bool resource_poli
   return policy;
 }
 
+void expand_execute_api_resources(Policy& policy, std::string_view region,
+                                  std::string_view account_id, std::string_view api_id) {
+  constexpr std::string_view kShort = "execute-api:/";
+  for (auto& st : policy.statements) {
+    for (auto& r : st.resources) {
+      if (r.rfind(kShort, 0) != 0) continue;
+      r = "arn:aws:execute-api:" + std::string(region) + ":" + std::string(account_id) + ":" +
+          std::string(api_id) + r.substr(kShort.size() - 1);
+    }
+  }
+}
+
 Decision evaluate(const Policy& policy, const RequestFacts& facts) {
   Decision decision = Decision::kNotApplicable;
   for (const auto& st : policy.statements) {

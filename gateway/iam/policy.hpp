@@ -68,6 +68,12 @@ struct Policy {
 std::optional<Policy> parse_policy(const config::Node& node, bool resource_policy,
                                    config::Diagnostics& diags);
 
+/// API Gateway expands the short resource form of a resource policy, `execute-api:/stage/VERB/path`,
+/// to `arn:aws:execute-api:{region}:{account}:{apiId}/stage/VERB/path` when the policy is saved
+/// (API Gateway developer guide, "resource policy examples"). Done here once at compile time.
+void expand_execute_api_resources(Policy& policy, std::string_view region,
+                                  std::string_view account_id, std::string_view api_id);
+
 /// The policy's verdict for one request: kDeny if any matching statement denies, else kAllow if
 /// any matching statement allows, else kNotApplicable (an implicit deny).
 Decision evaluate(const Policy& policy, const RequestFacts& facts);

@@ -8,6 +8,7 @@
 #include "gateway/core/error_response.hpp"
 #include "gateway/core/integration.hpp"
 #include "gateway/core/middleware.hpp"
+#include "gateway/sigv4/verify.hpp"
 #include "gateway/core/services.hpp"
 #include "gateway/pipeline/response_headers.hpp"
 #include "gateway/util/ids.hpp"
@@ -75,6 +76,22 @@ void Gateway::begin(Exchange& ex, SnapshotHandle& handle) const {
   ctx.request_id = uuid ? util::uuid_v4() : ctx.extended_request_id;
 }
 
+core::GatewayError Gateway::no_route_error(const Exchange& ex) const {
+  // A REST API reads an Authorization header before it looks for the resource: a header that
+  // is not SigV4 answers IncompleteSignatureException even on a miss (aws-behaviour.md §3.3).
+  const core::Request& req = ex.ctx.request;
+  if (ex.dispatch.protocol() == core::ApiProtocol::kRest) {
+    if (const std::string* authorization = req.headers.find("Authorization")) {
+      std::vector<sigv4::Header> headers;
+      for (const auto& f : req.headers) headers.push_back({f.name, f.value});
+      if (auto message = sigv4::incomplete_authorization(*authorization, headers)) {
+        return core::GatewayError::of(core::ErrorKind::kIncompleteSignature, std::move(*message));
+      }
+    }
+  }
+  return core::GatewayError::of(core::ErrorKind::kNoRoute);
+}
+
 core::Response Gateway::error_response(Exchange& ex, core::GatewayError error) const {
   core::ApiProtocol protocol = ex.dispatch.protocol();
   ex.ctx.error_kind = error.kind;
@@ -131,7 +148,7 @@ boost::asio::awaitable<core::Response> Gateway::run(Exchange& ex) const {
 
   core::RequestContext& ctx = ex.ctx;
   const RouteBinding* binding = ex.dispatch.binding();
-  if (!binding) co_return reject(ex, core::GatewayError::of(core::ErrorKind::kNoRoute));
+  if (!binding) co_return reject(ex, no_route_error(ex));
 
   core::Response response;
   try {

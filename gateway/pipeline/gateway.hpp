@@ -77,6 +77,9 @@ class Gateway {
   Metrics& metrics() const noexcept { return metrics_; }
 
  private:
+  /// The answer to a request no route matched (REST: Missing Authentication Token, or an
+  /// IncompleteSignature for a malformed Authorization header).
+  core::GatewayError no_route_error(const Exchange& ex) const;
   core::Response error_response(Exchange& ex, core::GatewayError error) const;
   void decorate(Exchange& ex, core::Response& response) const;
   core::Response services_response(Exchange& ex) const;

@@ -203,6 +203,13 @@ std::string minutes_text(std::chrono::seconds s) {
 
 }  // namespace
 
+std::optional<std::string> incomplete_authorization(std::string_view value,
+                                                    const std::vector<Header>& headers) {
+  Claim claim;
+  if (auto error = parse_authorization(value, headers, claim)) return error->message;
+  return std::nullopt;
+}
+
 Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
                const CredentialLookup& lookup) {
   Claim claim;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,5 +54,11 @@ struct Verdict {
 
 Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
                const CredentialLookup& lookup);
+
+/// AWS's IncompleteSignatureException message for an Authorization header that is not a
+/// complete SigV4 header (e.g. "Bearer x"), or nullopt when it parses. REST APIs check the header
+/// even for a request that matches no route (aws-behaviour.md §3.3).
+std::optional<std::string> incomplete_authorization(std::string_view value,
+                                                    const std::vector<Header>& headers);
 
 }  // namespace gh::sigv4

@@ -99,7 +99,8 @@ std::int64_t QuotaStore::Counter::remaining(std::int64_t day, const Quota& quota
   std::int64_t limit = quota.limit;
   {
     std::lock_guard lock(mutex_);
-    if (first_day_ >= 0 &&
+    // The offset applies to the key's first period; a key not used yet is still in it.
+    if (first_day_ < 0 ||
         period_start(first_day_, quota.period) == period_start(day, quota.period)) {
       limit -= quota.offset;
     }

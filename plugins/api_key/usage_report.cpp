@@ -8,11 +8,11 @@ namespace gh::plugins::api_key {
 
 std::string usage_report(const UsageConfig& config, const UsagePlanDef& plan, QuotaStore& store,
                          std::int64_t start_day, std::int64_t end_day,
-                         std::string_view key_filter) {
+                         std::string_view key_filter, std::string_view items_key) {
   (void)config;
   std::string out = "{\"usagePlanId\":" + util::json_quote(plan.id) +
                     ",\"startDate\":\"" + day_text(start_day) + "\",\"endDate\":\"" +
-                    day_text(end_day) + "\",\"items\":{";
+                    day_text(end_day) + "\"," + util::json_quote(items_key) + ":{";
   bool first_key = true;
   for (const auto& key_id : plan.key_ids) {
     if (!key_filter.empty() && key_filter != key_id) continue;
@@ -82,7 +82,7 @@ int usage_command(const config::Config& config, const std::string& config_dir,
     if (!plan_id.empty() && plan.id != plan_id) continue;
     if (!first) out += ",\n";
     first = false;
-    out += usage_report(*usage, plan, store, start_day, end_day, key_id);
+    out += usage_report(*usage, plan, store, start_day, end_day, key_id, "items");
   }
   if (plan_id.empty()) out += "]";
   std::printf("%s\n", out.c_str());

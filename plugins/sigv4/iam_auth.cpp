@@ -172,7 +172,6 @@ class IamAuthFactory final : public core::MiddlewareFactory {
   void compile(core::CompileScope& scope, config::Diagnostics& diags) const override {
     auto& state = scope.state<IamCompileState>();
     state.store = iam::CredentialStore::parse(scope.root().child("iam"), diags);
-    const config::Node* first_iam_route = nullptr;
     std::vector<config::Node> iam_routes;
     for (const auto& api : scope.config().apis) {
       AuthType api_default = AuthType::kNone;
@@ -184,6 +183,8 @@ class IamAuthFactory final : public core::MiddlewareFactory {
           diags.error(policy.location(), policy.path(),
                       "resource policies exist for REST APIs only (as on AWS)");
         } else if (auto p = iam::parse_policy(policy, /*resource_policy=*/true, diags)) {
+          const auto& aws = scope.config().aws;
+          iam::expand_execute_api_resources(*p, aws.region, aws.account_id, api.id);
           state.resource_policies[api.id] = std::make_shared<const iam::Policy>(std::move(*p));
         }
       }
@@ -195,13 +196,15 @@ class IamAuthFactory final : public core::MiddlewareFactory {
         if (type == AuthType::kAwsIam) iam_routes.push_back(r.defined() ? r : auth);
       }
     }
-    if (!iam_routes.empty() && state.store->empty()) {
+    // (Credentials that are listed but malformed were reported already.)
+    config::Node listed = scope.root().child("iam").child("credentials");
+    bool none_listed = !listed.is_sequence() || listed.items().empty();
+    if (!iam_routes.empty() && state.store->empty() && none_listed) {
       const config::Node& where = iam_routes.front();
       diags.error(where.location(), where.path(),
                   "AWS_IAM needs signers: add iam.credentials (accessKeyId, secretAccessKey, arn, "
                   "policies) to the config");
     }
-    (void)first_iam_route;
   }
 
   std::shared_ptr<const core::Middleware> create(const core::MiddlewareBuildContext& ctx,

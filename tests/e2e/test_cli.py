@@ -100,7 +100,7 @@ class CliTest(unittest.TestCase):
         cases = {
             ("--bogus",): "gatehouse: unknown option --bogus\n",
             ("frobnicate",):
-                "gatehouse: unknown command 'frobnicate' (serve, validate or routes)\n",
+                "gatehouse: unknown command 'frobnicate' (serve, validate, routes or usage)\n",
             ("serve", "--threads", "many"): "gatehouse: --threads must be a number from 0 to 256\n",
             ("serve", "--log-level", "loud"):
                 "gatehouse: --log-level must be trace, debug, info, warn, error or off\n",

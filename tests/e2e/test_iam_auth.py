@@ -781,11 +781,9 @@ class MissingAndMalformedSignatureTest(IamTestCase):
                     "'SignedHeaders' parameter. Authorization header requires existence of "
                     "either a 'X-Amz-Date' or a 'Date' header. Authorization=" + value)
 
-    # BUG: a REST request to a path that is not deployed carrying a non-SigV4 Authorization
-    # header is answered by AWS with IncompleteSignatureException (aws-behaviour.md §3.3, second
-    # row; aws/chalice#828, where the route "was not built"); Gatehouse answers every route miss
-    # with MissingAuthenticationTokenException, whatever the Authorization header.
-    @unittest.expectedFailure
+    # A REST request to a path that is not deployed carrying a non-SigV4 Authorization header is
+    # answered with IncompleteSignatureException (aws-behaviour.md §3.3, second row;
+    # aws/chalice#828, where the route "was not built").
     def test_unknown_route_with_bearer_token(self):
         r = self.unsigned("GET", "shop", "/dev/no-such-route",
                           headers={"Authorization": "Bearer x"})
@@ -881,13 +879,9 @@ class ResourcePolicyTest(IamTestCase):
         self.assertMessage(self.unsigned("GET", "open", "/dev/signed"),
                            "MissingAuthenticationTokenException", MISSING_TOKEN)
 
-    # BUG: API Gateway expands the abbreviated resource form "execute-api:/stage/VERB/path" of
-    # a resource policy to this API's full ARN ("API Gateway resource policy examples": "API
-    # Gateway converts the abbreviated syntax to the full ARN when you save the policy"; the
-    # form config/README.md's own example uses). Gatehouse matches the pattern literally against
-    # arn:aws:execute-api:…, so such a statement never applies: the Allow below is ignored and
-    # the anonymous caller is denied.
-    @unittest.expectedFailure
+    # API Gateway expands the abbreviated resource form "execute-api:/stage/VERB/path" of a
+    # resource policy to this API's full ARN ("API Gateway resource policy examples": "API
+    # Gateway converts the abbreviated syntax to the full ARN when you save the policy").
     def test_abbreviated_resource_form(self):
         self.assertOk(self.unsigned("GET", "open", "/dev/shorthand"), b"shorthand")
 

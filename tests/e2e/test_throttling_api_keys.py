@@ -698,12 +698,10 @@ class UsagePlanQuotaTest(Checks):
                 self.assertEqual(r.header("x-amzn-ErrorType"), "BadRequestException")
                 self.assertIn("message", r.json())
 
-    @unittest.expectedFailure
     def test_usage_api_wire_format_is_aws_s(self):
-        # BUG: the services listener names the per-key map "items"; on the wire AWS's GetUsage
-        # answers {"usagePlanId", "startDate", "endDate", ["position",] "values": {...}} --
-        # "items" is only the SDKs' member name for it (botocore's apigateway model: Usage.items
-        # has locationName "values"). So SDK clients see no usage at all (test_boto3_get_usage).
+        # On the wire AWS's GetUsage answers {"usagePlanId", "startDate", "endDate",
+        # ["position",] "values": {...}} -- "items" is only the SDKs' member name for it
+        # (botocore's apigateway model: Usage.items has locationName "values").
         doc = self.services_get(self.usage_url()).json()
         self.assertNotIn("items", doc)
         self.assertEqual(doc["values"]["q1"], [[3, 0]])
@@ -716,10 +714,8 @@ class UsagePlanQuotaTest(Checks):
             region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
             config=botocore.config.Config(retries={"max_attempts": 1}))
 
-    @unittest.expectedFailure
     def test_boto3_get_usage(self):
-        # BUG (the one of test_usage_api_wire_format_is_aws_s): botocore reads the per-key map
-        # from "values", so get_usage returns no "items".
+        # botocore reads the per-key map from "values" and returns it as "items".
         client = self.boto3_client()
         got = client.get_usage(usagePlanId="daily", startDate=self.today, endDate=self.today)
         self.assertEqual(got["usagePlanId"], "daily")
@@ -742,13 +738,10 @@ class UsagePlanQuotaTest(Checks):
                          "Invalid Usage Plan ID specified")
         self.assertEqual(caught.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
 
-    @unittest.expectedFailure
     def test_unused_key_reports_the_remaining_quota_it_is_allowed(self):
-        # BUG: a key that has not called yet is reported with the full limit remaining ([0, 5])
-        # although the offset applies to its first period: its first request is counted against
-        # limit - offset = 3, and the report then jumps to [1, 2]. GetUsage's pairs are
-        # [used, remaining] (aws-behaviour.md §5.3); remaining must be what the key may still
-        # use today: 3.
+        # A key that has not called yet is still in its first period, where the offset applies:
+        # its first request counts against limit - offset = 3. GetUsage's pairs are
+        # [used, remaining] (aws-behaviour.md §5.3).
         r = self.services_get(self.usage_url(extra="&keyId=q3"))
         self.assertEqual(self.per_key(r.json()), {"q3": [[0, 3]]})
 

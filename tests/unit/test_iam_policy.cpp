@@ -338,3 +338,14 @@ TEST_CASE("principal fields derived from an ARN, as AWS fills $context.identity"
   CHECK_FALSE(gh::iam::principal_from_arn("arn:aws:s3:::bucket", ""));
   CHECK_FALSE(gh::iam::principal_from_arn("alice", ""));
 }
+
+TEST_CASE("the short resource form of resource policies expands to the API's ARN") {
+  auto p = policy(
+      "Statement: [{Effect: Allow, Principal: '*', Action: 'execute-api:Invoke', Resource: "
+      "['execute-api:/*/GET/items/*', 'arn:aws:execute-api:*:*:other/*']}]",
+      /*resource_policy=*/true);
+  gh::iam::expand_execute_api_resources(p, "us-east-1", "123456789012", "shop");
+  CHECK(p.statements[0].resources[0] == "arn:aws:execute-api:us-east-1:123456789012:shop/*/GET/items/*");
+  CHECK(p.statements[0].resources[1] == "arn:aws:execute-api:*:*:other/*");
+  CHECK(gh::iam::evaluate(p, alice()) == Decision::kAllow);
+}
