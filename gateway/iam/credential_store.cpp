@@ -6,6 +6,7 @@
 #include "gateway/sigv4/signing.hpp"
 #include "gateway/util/crypto.hpp"
 #include "gateway/util/encoding.hpp"
+#include "gateway/util/time_format.hpp"
 
 namespace gh::iam {
 
@@ -118,21 +119,15 @@ std::shared_ptr<const CredentialStore> CredentialStore::parse(const config::Node
       }
     }
     if (expiration) {
-      if (auto t = sigv4::parse_amz_date(*expiration)) {
+      // As STS prints it ("2026-12-31T23:59:59Z"), or X-Amz-Date's basic form.
+      auto t = util::parse_iso8601(*expiration);
+      if (!t) t = sigv4::parse_amz_date(*expiration);
+      if (t) {
         identity.expiration = *t;
       } else {
-        // ISO 8601 extended form as STS prints it ("2026-12-31T23:59:59Z").
-        std::string compact;
-        for (char c : *expiration) {
-          if (c != '-' && c != ':') compact += c;
-        }
-        if (auto t2 = sigv4::parse_amz_date(compact)) {
-          identity.expiration = *t2;
-        } else {
-          diags.error(r.get("expiration").location(), r.get("expiration").path(),
-                      "expiration is a UTC time like 2026-12-31T23:59:59Z");
-          ok = false;
-        }
+        diags.error(r.get("expiration").location(), r.get("expiration").path(),
+                    "expiration is a UTC time like 2026-12-31T23:59:59Z");
+        ok = false;
       }
     }
     if (policies.defined() && !policies.is_null()) {

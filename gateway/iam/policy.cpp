@@ -7,6 +7,8 @@
 // ARNs are case-sensitive except in the *IgnoreCase operators; actions are case-insensitive.
 #include "gateway/iam/policy.hpp"
 
+#include "gateway/util/time_format.hpp"
+
 #include <boost/asio/ip/address.hpp>
 #include <algorithm>
 #include <array>
@@ -75,53 +77,18 @@ const OpInfo* find_operator(std::string_view name) {
   return nullptr;
 }
 
-/// Seconds since the epoch from ISO 8601 ("2026-12-02", "2026-12-02T10:00:00Z",
-/// "2026-12-02T10:00:00.5+01:00") or a plain epoch number, as IAM's date operators accept.
+/// Seconds since the epoch from ISO 8601 (util::parse_iso8601) or a plain epoch number, as
+/// IAM's date operators accept both.
 std::optional<double> parse_date(std::string_view s) {
-  if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
-      s.size() != 8) {
+  if (auto t = util::parse_iso8601(s)) {
+    return std::chrono::duration<double>(t->time_since_epoch()).count();
+  }
+  if (!s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+      })) {
     return std::strtod(std::string(s).c_str(), nullptr);
   }
-  std::string text(s);
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
-  double sec = 0;
-  int n = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) {
-    return std::nullopt;
-  }
-  std::size_t pos = 10;
-  double offset = 0;
-  if (pos < text.size() && (text[pos] == 'T' || text[pos] == 't')) {
-    int m = 0;
-    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n", &h, &mi, &m) != 2) return std::nullopt;
-    pos += 1 + static_cast<std::size_t>(m);
-    if (pos < text.size() && text[pos] == ':') {
-      char* end = nullptr;
-      sec = std::strtod(text.c_str() + pos + 1, &end);
-      pos = static_cast<std::size_t>(end - text.c_str());
-    }
-    if (pos < text.size()) {
-      if (text[pos] == 'Z' || text[pos] == 'z') {
-        ++pos;
-      } else if (text[pos] == '+' || text[pos] == '-') {
-        int oh = 0, om = 0;
-        if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-        offset = (text[pos] == '+' ? 1 : -1) * (oh * 3600.0 + om * 60.0);
-        pos += 6;
-      }
-    }
-  }
-  if (pos != text.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-      sec >= 61) {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  return static_cast<double>(timegm(&tm)) + sec - offset;
+  return std::nullopt;
 }
 
 std::optional<double> parse_number(std::string_view s) {

@@ -60,4 +60,52 @@ std::string iso8601_millis(SystemTime t) {
   return buf;
 }
 
+std::optional<SystemTime> parse_iso8601(std::string_view s) {
+  std::string text(s);
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, n = 0;
+  double sec = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) {
+    return std::nullopt;
+  }
+  std::size_t pos = 10;
+  double offset = 0;
+  if (pos < text.size() && (text[pos] == 'T' || text[pos] == 't')) {
+    int m = 0;
+    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5) {
+      return std::nullopt;
+    }
+    pos += 1 + static_cast<std::size_t>(m);
+    if (pos < text.size() && text[pos] == ':') {
+      char* end = nullptr;
+      sec = std::strtod(text.c_str() + pos + 1, &end);
+      if (end == text.c_str() + pos + 1) return std::nullopt;
+      pos = static_cast<std::size_t>(end - text.c_str());
+    }
+    if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+      ++pos;
+    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+      int oh = 0, om = 0;
+      if (pos + 6 != text.size() ||
+          std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) {
+        return std::nullopt;
+      }
+      offset = (text[pos] == '+' ? 1 : -1) * (oh * 3600.0 + om * 60.0);
+      pos += 6;
+    }
+  }
+  if (pos != text.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+      sec < 0 || sec >= 61) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  double seconds = static_cast<double>(timegm(&tm)) + sec - offset;
+  return SystemTime(std::chrono::duration_cast<SystemTime::duration>(
+      std::chrono::duration<double>(seconds)));
+}
+
 }  // namespace gh::util

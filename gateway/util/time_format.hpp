@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ std::string_view http_date_now();
 std::string http_date(SystemTime t);
 /// "2020-03-10T00:03:59.123Z"
 std::string iso8601_millis(SystemTime t);
+/// ISO 8601 extended form as IAM and STS write times: "2026-12-02", "2026-12-02T10:00Z",
+/// "2026-12-02T10:00:00.5Z", "2026-12-02T11:00:00+01:00" (no zone = UTC). nullopt otherwise.
+std::optional<SystemTime> parse_iso8601(std::string_view text);
 /// Milliseconds since the Unix epoch ($context.requestTimeEpoch).
 std::int64_t epoch_millis(SystemTime t);
 
