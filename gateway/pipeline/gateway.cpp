@@ -82,7 +82,7 @@ core::GatewayError Gateway::no_route_error(const Exchange& ex) const {
   const core::Request& req = ex.ctx.request;
   if (ex.dispatch.protocol() == core::ApiProtocol::kRest) {
     if (const std::string* authorization = req.headers.find("Authorization")) {
-      std::vector<sigv4::Header> headers;
+      std::vector<sigv4::HeaderView> headers;
       for (const auto& f : req.headers) headers.push_back({f.name, f.value});
       if (auto message = sigv4::incomplete_authorization(*authorization, headers)) {
         return core::GatewayError::of(core::ErrorKind::kIncompleteSignature, std::move(*message));

@@ -119,26 +119,44 @@ std::string trim_all(std::string_view value) {
   return out;
 }
 
-std::string canonical_headers(const std::vector<Header>& headers,
+std::vector<HeaderView> views(const std::vector<Header>& headers) {
+  std::vector<HeaderView> out;
+  out.reserve(headers.size());
+  for (const Header& h : headers) out.push_back({h.name, h.value});
+  return out;
+}
+
+std::string canonical_headers(std::span<const HeaderView> headers,
                               const std::vector<std::string>& signed_names,
                               std::vector<std::string>* missing) {
   std::string out;
+  out.reserve(256);
   for (const std::string& name : signed_names) {
     bool found = false;
-    std::string joined;
-    for (const Header& h : headers) {
-      if (h.name.size() != name.size() || lower(h.name) != name) continue;
-      if (found) joined += ',';
-      joined += trim_all(h.value);
+    out += name;
+    out += ':';
+    for (const HeaderView& h : headers) {
+      // Names compare case-insensitively (signed names are lower-case): no copy per header.
+      if (h.name.size() != name.size() ||
+          !std::equal(h.name.begin(), h.name.end(), name.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+          })) {
+        continue;
+      }
+      if (found) out += ',';
+      out += trim_all(h.value);
       found = true;
     }
     if (!found && missing) missing->push_back(name);
-    out += name;
-    out += ':';
-    out += joined;
     out += '\n';
   }
   return out;
+}
+
+std::string canonical_headers(const std::vector<Header>& headers,
+                              const std::vector<std::string>& signed_names,
+                              std::vector<std::string>* missing) {
+  return canonical_headers(views(headers), signed_names, missing);
 }
 
 std::string CanonicalRequest::text() const {

@@ -9,6 +9,7 @@
 /// API reuses the same code with UriMode::kS3.
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,15 @@ struct Header {
   std::string name;
   std::string value;
 };
+
+/// A header seen in place (the verifier reads the received request without copying it).
+struct HeaderView {
+  std::string_view name;
+  std::string_view value;
+};
+
+/// Views of `headers` (valid while they live).
+std::vector<HeaderView> views(const std::vector<Header>& headers);
 
 /// SigV4's UriEncode: every byte but the unreserved A-Z a-z 0-9 - _ . ~ as %XX (upper-case
 /// hex); `/` is kept when `keep_slash` (paths), encoded otherwise.
@@ -51,6 +61,9 @@ std::string trim_all(std::string_view value);
 /// Canonical headers for the signed header names (lower-case, sorted, as in SignedHeaders):
 /// "name:value\n" for each, the values of repeated headers joined with ',' in received order.
 /// `missing` receives the signed names no header has.
+std::string canonical_headers(std::span<const HeaderView> headers,
+                              const std::vector<std::string>& signed_names,
+                              std::vector<std::string>* missing = nullptr);
 std::string canonical_headers(const std::vector<Header>& headers,
                               const std::vector<std::string>& signed_names,
                               std::vector<std::string>* missing = nullptr);

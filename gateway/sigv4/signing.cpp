@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <unordered_map>
 
 #include "gateway/util/crypto.hpp"
 #include "gateway/util/encoding.hpp"
@@ -66,6 +67,19 @@ std::string scope(std::string_view date, std::string_view region, std::string_vi
   out += service;
   out += "/aws4_request";
   return out;
+}
+
+std::string cached_signing_key(std::string_view secret, std::string_view date,
+                               std::string_view region, std::string_view service) {
+  thread_local std::unordered_map<std::string, std::string> cache;
+  std::string id;
+  id.reserve(secret.size() + date.size() + region.size() + service.size() + 3);
+  id.append(secret).append(1, '\0').append(date).append(1, '\0').append(region).append(1, '\0').append(service);
+  if (auto it = cache.find(id); it != cache.end()) return it->second;
+  if (cache.size() >= 256) cache.clear();  // bounded: a few credentials, a new day now and then
+  std::string key = signing_key(secret, date, region, service);
+  cache.emplace(std::move(id), key);
+  return key;
 }
 
 std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,

@@ -36,8 +36,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-const std::string* header(const std::vector<Header>& headers, std::string_view name) {
-  for (const Header& h : headers) {
+const std::string_view* header(std::span<const HeaderView> headers, std::string_view name) {
+  for (const HeaderView& h : headers) {
     if (iequals(h.name, name)) return &h.value;
   }
   return nullptr;
@@ -58,6 +58,17 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
     start = amp + 1;
   }
   return std::nullopt;
+}
+
+std::vector<std::string_view> split_views(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t pos = s.find(sep, start);
+    out.push_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
+    if (pos == std::string_view::npos) return out;
+    start = pos + 1;
+  }
 }
 
 std::vector<std::string> split(std::string_view s, char sep) {
@@ -85,13 +96,13 @@ struct Claim {
 // "AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…". The messages are AWS's
 // (IncompleteSignatureException): aws/chalice#828, serverless#3205.
 std::optional<Verdict> parse_authorization(std::string_view value,
-                                           const std::vector<Header>& headers, Claim& claim) {
+                                           std::span<const HeaderView> headers, Claim& claim) {
   std::string_view rest = value;
   std::size_t space = rest.find(' ');
   std::string_view params =
       space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
   bool have_credential = false, have_signature = false, have_signed = false;
-  for (const std::string& raw : split(params, ',')) {
+  for (std::string_view raw : split_views(params, ',')) {
     std::string_view token = trim(raw);
     if (token.empty()) continue;
     std::size_t eq = token.find('=');
@@ -114,8 +125,8 @@ std::optional<Verdict> parse_authorization(std::string_view value,
       have_signature = true;
     }
   }
-  const std::string* amz = header(headers, "X-Amz-Date");
-  const std::string* date = header(headers, "Date");
+  const std::string_view* amz = header(headers, "X-Amz-Date");
+  const std::string_view* date = header(headers, "Date");
   bool algorithm_ok = rest.substr(0, space) == kAlgorithm;
   std::string missing;
   if (!have_credential) missing += "Authorization header requires 'Credential' parameter. ";
@@ -133,7 +144,7 @@ std::optional<Verdict> parse_authorization(std::string_view value,
     auto t = parse_amz_date(trim(*amz));
     if (!t) {
       return fail(Failure::kIncompleteSignature,
-                  "Date must be in ISO-8601 'basic format'. Got '" + *amz +
+                  "Date must be in ISO-8601 'basic format'. Got '" + std::string(*amz) +
                       "'. See http://en.wikipedia.org/wiki/ISO_8601");
     }
     claim.time = *t;
@@ -149,8 +160,8 @@ std::optional<Verdict> parse_authorization(std::string_view value,
     claim.time = *t;
     claim.date_time = amz_date(*t);
   }
-  if (const std::string* token = header(headers, "X-Amz-Security-Token"))
-    claim.session_token = *token;
+  if (const std::string_view* token = header(headers, "X-Amz-Security-Token"))
+    claim.session_token = std::string(*token);
   return std::nullopt;
 }
 
@@ -204,7 +215,7 @@ std::string minutes_text(std::chrono::seconds s) {
 }  // namespace
 
 std::optional<std::string> incomplete_authorization(std::string_view value,
-                                                    const std::vector<Header>& headers) {
+                                                    std::span<const HeaderView> headers) {
   Claim claim;
   if (auto error = parse_authorization(value, headers, claim)) return error->message;
   return std::nullopt;
@@ -214,7 +225,7 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
                const CredentialLookup& lookup) {
   Claim claim;
   bool presigned = false;
-  if (const std::string* authorization = header(request.headers, "Authorization")) {
+  if (const std::string_view* authorization = header(request.headers, "Authorization")) {
     if (auto error = parse_authorization(*authorization, request.headers, claim)) return *error;
   } else if (query_param(request.query, "X-Amz-Algorithm")) {
     presigned = true;
@@ -224,17 +235,17 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
   }
 
   // Credential=AKID/yyyymmdd/region/service/aws4_request
-  std::vector<std::string> parts = split(claim.credential, '/');
+  std::vector<std::string_view> parts = split_views(claim.credential, '/');
   if (parts.size() != 5 || parts[0].empty()) {
     return fail(Failure::kIncompleteSignature,
                 "Credential should be scoped to a valid region, not '" +
-                    (parts.size() > 2 ? parts[2] : std::string()) + "'. ");  // INFERRED
+                    (parts.size() > 2 ? std::string(parts[2]) : std::string()) + "'. ");  // INFERRED
   }
-  const std::string& access_key = parts[0];
+  std::string_view access_key = parts[0];
   if (parts[4] != "aws4_request") {
     return fail(Failure::kInvalidSignature,
                 "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
-                    parts[4] + "'. ");
+                    std::string(parts[4]) + "'. ");
   }
   if (parts[3] != options.service) {
     return fail(Failure::kInvalidSignature,
@@ -242,13 +253,13 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
   }
   if (parts[2] != options.region) {
     return fail(Failure::kInvalidSignature,
-                "Credential should be scoped to a valid region, not '" + parts[2] + "'. ");
+                "Credential should be scoped to a valid region, not '" + std::string(parts[2]) + "'. ");
   }
-  if (parts[1] != claim.date_time.substr(0, 8)) {
+  if (parts[1] != std::string_view(claim.date_time).substr(0, 8)) {
     return fail(Failure::kInvalidSignature,
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
                 "from HTTP: '" +
-                    parts[1] + "' != '" + claim.date_time.substr(0, 8) + "', from '" +
+                    std::string(parts[1]) + "' != '" + claim.date_time.substr(0, 8) + "', from '" +
                     claim.date_time + "'.");
   }
 
@@ -301,9 +312,10 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
   // and wording here for every service — UNVERIFIED for execute-api). UNSIGNED-PAYLOAD and the
   // STREAMING-* forms are signed as stated: the body is then not covered, by the client's
   // choice (S3 decodes and checks streaming chunks itself).
-  std::string body_hash = util::sha256_hex(request.body);
+  std::string body_hash =
+      request.body.empty() ? std::string(kEmptyPayloadHash) : util::sha256_hex(request.body);
   creq.payload_hash = body_hash;
-  if (const std::string* stated = header(request.headers, "X-Amz-Content-Sha256")) {
+  if (const std::string_view* stated = header(request.headers, "X-Amz-Content-Sha256")) {
     std::string_view value = trim(*stated);
     if (value == "UNSIGNED-PAYLOAD" || value.rfind("STREAMING-", 0) == 0) {
       creq.payload_hash = std::string(value);
@@ -318,7 +330,7 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
   std::string sts =
       string_to_sign(claim.date_time, scope(date, options.region, options.service), canonical);
   std::string expected = signature(
-      signing_key(credentials->secret_access_key, date, options.region, options.service), sts);
+      cached_signing_key(credentials->secret_access_key, date, options.region, options.service), sts);
   if (!util::constant_time_equals(expected, claim.signature) && presigned &&
       !claim.session_token.empty()) {
     // A session token may be appended to a presigned URL after signing (aws-c-auth's
@@ -328,7 +340,7 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
     std::string alt_sts = string_to_sign(
         claim.date_time, scope(date, options.region, options.service), without.text());
     std::string alt = signature(
-        signing_key(credentials->secret_access_key, date, options.region, options.service),
+        cached_signing_key(credentials->secret_access_key, date, options.region, options.service),
         alt_sts);
     if (util::constant_time_equals(alt, claim.signature)) expected = alt;
   }

@@ -21,7 +21,7 @@ struct ReceivedRequest {
   std::string_view method;
   std::string_view path;
   std::string_view query;
-  const std::vector<Header>& headers;
+  std::span<const HeaderView> headers;
   std::string_view body;
 };
 
@@ -59,6 +59,6 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
 /// complete SigV4 header (e.g. "Bearer x"), or nullopt when it parses. REST APIs check the header
 /// even for a request that matches no route (aws-behaviour.md §3.3).
 std::optional<std::string> incomplete_authorization(std::string_view value,
-                                                    const std::vector<Header>& headers);
+                                                    std::span<const HeaderView> headers);
 
 }  // namespace gh::sigv4

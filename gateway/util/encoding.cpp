@@ -27,11 +27,11 @@ constexpr auto kB64Table = make_b64_table();
 }  // namespace
 
 std::string hex_lower(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  std::string out(bytes.size() * 2, '\0');
+  char* p = out.data();
   for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xf]);
+    *p++ = kHex[c >> 4];
+    *p++ = kHex[c & 0xf];
   }
   return out;
 }

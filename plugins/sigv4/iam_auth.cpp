@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/container/small_vector.hpp>
 #include <map>
 
 #include "gateway/config/config.hpp"
@@ -60,8 +61,7 @@ class IamAuthMiddleware final : public core::Middleware {
     auto now = std::chrono::system_clock::now();
     const iam::SigningIdentity* signer = nullptr;
     if (iam_) {
-      std::vector<gh::sigv4::Header> headers;
-      headers.reserve(16);
+      boost::container::small_vector<gh::sigv4::HeaderView, 16> headers;
       for (const auto& f : ctx.request.headers) headers.push_back({f.name, f.value});
       gh::sigv4::ReceivedRequest received{ctx.request.method, ctx.request.path, ctx.request.query,
                                           headers, ctx.request.body};

@@ -132,7 +132,8 @@ sv::Verdict verify_text(const std::string& signed_request, const Context& c,
                         sv::UriMode mode = sv::UriMode::kNormalizedDoubleEncoded,
                         std::chrono::system_clock::time_point now = {}) {
   Parsed p = parse_request(signed_request);
-  sv::ReceivedRequest r{p.method, p.path, p.query, p.headers, p.body};
+  auto header_views = sv::views(p.headers);
+  sv::ReceivedRequest r{p.method, p.path, p.query, header_views, p.body};
   sv::VerifyOptions o;
   o.region = c.region;
   o.service = c.service;
