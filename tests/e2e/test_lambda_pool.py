@@ -246,7 +246,7 @@ class LifetimeTest(GatewayTestCase):
         wait_gone([body["pid"]], timeout=10)
         self.assertEqual(function_processes(gw, "probe"), [])
         status, again = probe(gw)  # started again on demand
-        self.assertEqual(status, 200)
+        self.assertEqual(status, 200, (again, gw.stderr()[-4000:]))
         self.assertEqual(again["count"], 1)
 
     def test_instances_stop_with_the_gateway(self):
