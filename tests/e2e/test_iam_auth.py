@@ -942,6 +942,29 @@ class IntegrationIdentityTest(IamTestCase):
             "cognitoIdentity": None, "principalOrgId": None, "userArn": SESSION.arn,
             "userId": SESSION.user_id}})
 
+    def test_access_log_identity(self):
+        # $context.identity.* in the access log: the same values the integration sees.
+        fields = ("accessKey", "accountId", "caller", "user", "userArn", "sourceIp")
+        fmt = "{" + ",".join(f'"{f}":"$context.identity.{f}"' for f in fields) + "}"
+        config = (listeners_yaml()
+                  + "logging:\n  accessLog: {destination: stdout, format: " + json.dumps(fmt)
+                  + "}\n"
+                  + f'aws: {{region: {REGION}, accountId: "{ACCOUNT}"}}\n'
+                  + "iam:\n  credentials:\n"
+                  + credential_yaml(ALICE, policy(allow(f"arn:aws:execute-api:{REGION}:*:*")))
+                  + "apis:\n  - id: shop\n    protocol: REST\n    authorizationType: AWS_IAM\n"
+                  + f'    routes:\n      "GET /whoami": {mock("ok")}\n')
+        gw = Gateway(config)
+        self.addCleanup(gw.close)
+        gw.start()
+        self._gw = gw
+        self.assertOk(self.call("GET", "shop", "/dev/whoami", ALICE))
+        line = wait_until(lambda: next((l for l in gw.stdout().splitlines()
+                                        if ALICE.key in l), None), 10, message="access log line")
+        self.assertEqual(json.loads(line), {
+            "accessKey": ALICE.key, "accountId": ACCOUNT, "caller": ALICE.user_id,
+            "user": ALICE.user_id, "userArn": ALICE.arn, "sourceIp": "127.0.0.1"})
+
 
 def role_session_config() -> str:
     everything = policy(allow(f"arn:aws:execute-api:{REGION}:{ACCOUNT}:*"))
