@@ -42,6 +42,12 @@ struct LimitsConfig {
   std::chrono::milliseconds body_timeout{30000};    // reading the body
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive connection with no request
   std::chrono::milliseconds drain_timeout{10000};   // graceful shutdown: in-flight requests
+  // WebSocket connections (AWS's quotas, aws-behaviour.md §2.5).
+  std::chrono::milliseconds websocket_idle_timeout{600000};       // 10 minutes
+  std::chrono::milliseconds websocket_max_duration{7200000};      // 2 hours
+  std::size_t websocket_max_message_bytes = 128 * 1024;           // 128 KB
+  std::size_t websocket_max_frame_bytes = 32 * 1024;              // 32 KB
+  std::size_t websocket_send_queue_bytes = 1024 * 1024;           // queued for a slow reader
 };
 
 struct ServerConfig {
@@ -73,7 +79,8 @@ struct StageConfig {
 };
 
 struct RouteConfig {
-  std::string route_key;  // as written: "GET /pets/{id}", "$default"
+  std::string route_key;  // as written: "GET /pets/{id}", "$default", "$connect", "sendmessage"
+  bool two_way = false;   // WEBSOCKET: routeResponseSelectionExpression is set
   Node node;              // the route's mapping
   Node integration;       // parsed by the integration's factory
   Location where;
@@ -86,6 +93,7 @@ struct ApiConfig {
   std::string base_path;  // "" or "/segment[/segment…]"
   /// REST APIs: content types (exact, `type/*` or `*/*`) handled as binary (AWS binaryMediaTypes).
   std::vector<std::string> binary_media_types;
+  std::string route_selection_expression;  // WEBSOCKET only
   std::vector<StageConfig> stages;
   std::vector<RouteConfig> routes;
   Node node;  // the API's mapping, for plugin-owned keys

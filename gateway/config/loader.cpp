@@ -48,6 +48,19 @@ void read_limits(const Node& node, LimitsConfig& limits, Diagnostics& diags) {
   limits.body_timeout = millis(r, "bodyTimeoutMillis", 100, limits.body_timeout);
   limits.idle_timeout = millis(r, "idleTimeoutMillis", 100, limits.idle_timeout);
   limits.drain_timeout = millis(r, "drainTimeoutMillis", 0, limits.drain_timeout);
+  limits.websocket_idle_timeout =
+      millis(r, "webSocketIdleTimeoutMillis", 100, limits.websocket_idle_timeout);
+  limits.websocket_max_duration =
+      millis(r, "webSocketMaxDurationMillis", 100, limits.websocket_max_duration);
+  if (auto v = r.integer("webSocketMaxMessageBytes", 128, 16 << 20)) {
+    limits.websocket_max_message_bytes = *v;
+  }
+  if (auto v = r.integer("webSocketMaxFrameBytes", 128, 16 << 20)) {
+    limits.websocket_max_frame_bytes = *v;
+  }
+  if (auto v = r.integer("webSocketSendQueueBytes", 1024, 1LL << 30)) {
+    limits.websocket_send_queue_bytes = *v;
+  }
 }
 
 std::optional<ListenerConfig> read_listener(const Node& node, Diagnostics& diags) {
@@ -166,9 +179,10 @@ void read_stages(const Node& node, ApiConfig& api, const PluginKeys& plugin_keys
     stage.name = key.scalar();
     stage.node = value;
     bool default_stage = stage.name == "$default";
-    if (default_stage && api.protocol == core::ApiProtocol::kRest) {
+    if (default_stage && api.protocol != core::ApiProtocol::kHttp) {
       diags.error(key.location(), key.path(),
-                  "REST APIs have no $default stage; name the stage (e.g. dev, prod)");
+                  std::string(core::to_string(api.protocol)) +
+                      " APIs have no $default stage; name the stage (e.g. dev, prod)");
     } else if (!default_stage && !valid_stage_name(stage.name)) {
       diags.error(key.location(), key.path(),
                   "stage names are 1-128 letters, digits, '-' or '_' (or $default for HTTP APIs)");
@@ -210,16 +224,47 @@ void read_routes(const Node& node, ApiConfig& api, const PluginKeys& plugin_keys
     route.route_key = key.scalar();
     route.node = value;
     route.where = key.location();
-    auto parsed = routing::parse_route_key(route.route_key);
-    if (!parsed.key) {
-      diags.error(key.location(), key.path(), "invalid route key: " + parsed.error);
-    } else if (api.protocol == core::ApiProtocol::kRest && parsed.key->is_default) {
-      diags.error(key.location(), key.path(),
-                  "REST APIs have no $default route; use \"ANY /{proxy+}\"");
+    bool websocket = api.protocol == core::ApiProtocol::kWebSocket;
+    if (websocket) {
+      // WebSocket route keys: $connect, $disconnect, $default, or what the selection
+      // expression yields; custom keys must not start with '$' (AWS).
+      const std::string& k = route.route_key;
+      bool predefined = k == "$connect" || k == "$disconnect" || k == "$default";
+      if (k.empty() || k.size() > 128 || (!predefined && k.front() == '$')) {
+        diags.error(key.location(), key.path(),
+                    "WebSocket route keys are $connect, $disconnect, $default or a custom key "
+                    "(1-128 characters, not starting with '$')");
+      }
+    } else {
+      auto parsed = routing::parse_route_key(route.route_key);
+      if (!parsed.key) {
+        diags.error(key.location(), key.path(), "invalid route key: " + parsed.error);
+      } else if (api.protocol == core::ApiProtocol::kRest && parsed.key->is_default) {
+        diags.error(key.location(), key.path(),
+                    "REST APIs have no $default route; use \"ANY /{proxy+}\"");
+      }
     }
     MapReader r(value, diags);
     allow_all(r, plugin_keys.route);
-    route.integration = r.require("integration");
+    if (websocket) {
+      // A route without an integration is allowed on AWS ($connect then simply accepts).
+      route.integration = r.get("integration");
+      if (auto rr = r.string("routeResponseSelectionExpression")) {
+        if (*rr != "$default") {
+          diags.error(r.get("routeResponseSelectionExpression").location(),
+                      r.get("routeResponseSelectionExpression").path(),
+                      "routeResponseSelectionExpression is $default (the only value AWS "
+                      "supports for proxy integrations)");
+        } else if (route.route_key == "$connect" || route.route_key == "$disconnect") {
+          diags.error(r.get("routeResponseSelectionExpression").location(),
+                      r.get("routeResponseSelectionExpression").path(),
+                      "$connect and $disconnect cannot answer with a message");
+        }
+        route.two_way = true;
+      }
+    } else {
+      route.integration = r.require("integration");
+    }
     api.routes.push_back(std::move(route));
   }
 }
@@ -244,14 +289,26 @@ std::optional<ApiConfig> read_api(const Node& node, const PluginKeys& plugin_key
   if (auto protocol = r.string("protocol")) {
     if (auto p = core::parse_api_protocol(*protocol)) {
       api.protocol = *p;
-      if (*p == core::ApiProtocol::kWebSocket) {
-        diags.error(r.get("protocol").location(), r.get("protocol").path(),
-                    "WEBSOCKET APIs are not available yet; use HTTP or REST");
-      }
     } else {
       diags.error(r.get("protocol").location(), r.get("protocol").path(),
-                  "must be HTTP or REST, got '" + *protocol + "'");
+                  "must be HTTP, REST or WEBSOCKET, got '" + *protocol + "'");
     }
+  }
+  if (api.protocol == core::ApiProtocol::kWebSocket) {
+    if (auto e = r.string("routeSelectionExpression", Need::kRequired)) {
+      api.route_selection_expression = *e;
+      if (e->find("$request.body") == std::string::npos &&
+          e->find("${request.body") == std::string::npos) {
+        diags.error(r.get("routeSelectionExpression").location(),
+                    r.get("routeSelectionExpression").path(),
+                    "a route selection expression reads the message: $request.body.action, "
+                    "${request.body.service}/${request.body.action} …");
+      }
+    }
+  } else if (r.has("routeSelectionExpression")) {
+    diags.error(r.get("routeSelectionExpression").location(),
+                r.get("routeSelectionExpression").path(),
+                "routeSelectionExpression is a WEBSOCKET API setting");
   }
   if (auto base = r.string("basePath")) {
     std::string b = *base;
@@ -278,10 +335,10 @@ std::optional<ApiConfig> read_api(const Node& node, const PluginKeys& plugin_key
   }
   read_stages(r.get("stages"), api, plugin_keys, diags);
   if (api.stages.empty()) {
-    // HTTP APIs get AWS's auto-deployed $default stage; REST APIs need a named stage and get
-    // "dev", the default stage name of the Serverless Framework and serverless-offline.
+    // HTTP APIs get AWS's auto-deployed $default stage; REST and WebSocket APIs need a named
+    // stage and get "dev", the default stage name of the Serverless Framework.
     StageConfig stage;
-    stage.name = api.protocol == core::ApiProtocol::kRest ? "dev" : "$default";
+    stage.name = api.protocol == core::ApiProtocol::kHttp ? "$default" : "dev";
     api.stages.push_back(std::move(stage));
   }
   read_routes(r.get("routes"), api, plugin_keys, diags);

@@ -19,6 +19,8 @@ struct ApiInfo {
   std::string region;
   /// REST: lower-cased binaryMediaTypes ("image/png", "image/*", "*/*"); empty for HTTP APIs.
   std::vector<std::string> binary_media_types;
+  /// WEBSOCKET: how a message picks its route, e.g. "$request.body.action".
+  std::string route_selection_expression;
 };
 
 struct StageInfo {
@@ -39,6 +41,9 @@ struct RouteInfo {
   std::string method;       // "GET", "ANY", or "" for $default
   std::string path;         // "/pets/{id}" (the resource path), "" for $default
   std::string resource_id;  // $context.resourceId: stable short id derived from the route key
+  /// WEBSOCKET: a two-way route (routeResponseSelectionExpression set): the integration's
+  /// answer is sent back to the client.
+  bool two_way = false;
 };
 
 }  // namespace gh::core

@@ -138,7 +138,9 @@ Rendering http_rendering(ErrorKind kind) {
 }
 
 Rendering rendering(ErrorKind kind, ApiProtocol protocol) {
-  return protocol == ApiProtocol::kRest ? rest_rendering(kind) : http_rendering(kind);
+  // WebSocket APIs answer (refused handshakes, error frames) with REST's gateway-response
+  // texts: "Forbidden", "Internal server error" (aws-behaviour.md §2.1, §2.3).
+  return protocol == ApiProtocol::kHttp ? http_rendering(kind) : rest_rendering(kind);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gateway/core/api_info.hpp"
@@ -28,6 +29,22 @@ struct Identity {
   std::string principal_org_id;
   std::string api_key;
   std::string api_key_id;
+};
+
+/// WEBSOCKET APIs: which connection event a context is for ($context.eventType,
+/// connectionId, connectedAt, messageId; aws-behaviour.md §2.2).
+struct WebSocketEvent {
+  enum class Type { kConnect, kMessage, kDisconnect };
+  Type type = Type::kConnect;
+  std::string connection_id;
+  std::int64_t connected_at = 0;  // epoch milliseconds
+  std::string message_id;         // MESSAGE only
+  int disconnect_status_code = 0;  // DISCONNECT only: the close code
+  std::string disconnect_reason;   // DISCONNECT only
+
+  std::string_view type_name() const noexcept {
+    return type == Type::kConnect ? "CONNECT" : type == Type::kMessage ? "MESSAGE" : "DISCONNECT";
+  }
 };
 
 struct PathParam {
@@ -55,6 +72,9 @@ struct RequestContext {
   std::chrono::steady_clock::time_point received;
 
   Identity identity;
+
+  /// Set for the events of WEBSOCKET APIs ($connect, messages, $disconnect).
+  std::optional<WebSocketEvent> websocket;
 
   // Integration outcome, for `$context.integration*` and metrics.
   int integration_status = -1;  // HTTP status the integration answered, -1 when none

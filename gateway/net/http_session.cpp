@@ -17,6 +17,8 @@
 
 #include "gateway/net/connection_registry.hpp"
 #include "gateway/net/deadline_service.hpp"
+#include "gateway/net/session_state.hpp"
+#include "gateway/net/websocket_session.hpp"
 #include "gateway/net/http_wire.hpp"
 #include "gateway/pipeline/gateway.hpp"
 #include "gateway/util/time_format.hpp"
@@ -32,32 +34,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t kReadChunk = 8192;
-
-/// The connection's shared state: its deadline (checked by the DeadlineService) and what the
-/// registry's close requests need. Only touched on the connection's executor.
-class SessionState final : public DeadlineService::Entry {
- public:
-  explicit SessionState(tcp::socket& socket) : socket_(socket) {}
-
-  void expire() override {
-    timed_out = true;
-    close();
-  }
-  void close() {
-    closing = true;
-    error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-  }
-
-  bool idle = false;       // waiting for the next request (no byte of it yet)
-  bool closing = false;    // closed from outside (shutdown, drain deadline, timeout)
-  bool timed_out = false;  // the deadline passed
-  bool linger = false;     // answered without reading the whole request: drain before closing
-
- private:
-  tcp::socket& socket_;
-};
 
 bool quiet_error(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
@@ -159,6 +135,12 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
       }
     }
 
+    if (!refused && gateway.is_websocket_handshake(ex)) {
+      // The connection becomes a WebSocket (or is refused by $connect) and ends with it.
+      co_await serve_websocket(stream, buffer, ex, handle, env, state);
+      co_return;
+    }
+
     core::Response response;
     if (refused) {
       response = gateway.reject(ex, std::move(*refused));
@@ -224,7 +206,11 @@ asio::awaitable<void> run_connection(tcp::socket socket, SessionEnv env) {
   control->executor = executor;
   // Busy connections finish their request and then close (keep-alive is turned off).
   control->close_if_idle = [&state] {
-    if (state.idle) state.close();
+    if (state.going_away) {
+      state.going_away();  // a WebSocket: close frame 1001, then $disconnect
+    } else if (state.idle) {
+      state.close();
+    }
   };
   control->close_now = [&state] { state.close(); };
   auto id = env.registry->add(control);

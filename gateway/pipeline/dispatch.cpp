@@ -72,13 +72,14 @@ Dispatch dispatch(const Snapshot& snapshot, core::RequestContext& ctx) {
   ctx.api = &d.api->info;
 
   bool rest = d.api->info.protocol == core::ApiProtocol::kRest;
+  bool websocket = d.api->info.protocol == core::ApiProtocol::kWebSocket;
   auto [segment, remainder] = first_segment(path.empty() ? std::string_view("/") : path, rest);
   const CompiledStage* named =
       segment.empty() || segment == "$default" ? nullptr : d.api->stage(segment);
   if (named) {
     d.stage = named;
     path = remainder.empty() ? std::string_view("/") : remainder;
-  } else if (!rest && d.api->default_stage) {
+  } else if (!rest && !websocket && d.api->default_stage) {
     d.stage = d.api->default_stage;
     if (path.empty()) path = "/";
   } else {
@@ -86,6 +87,19 @@ Dispatch dispatch(const Snapshot& snapshot, core::RequestContext& ctx) {
   }
   ctx.stage = &d.stage->info;
   ctx.path.assign(path);
+
+  if (websocket) {
+    // wss://host/{stage} is the handshake ($connect); /{stage}/@connections/{id} the
+    // management API (aws-behaviour.md §2.1, §2.4).
+    if (ctx.path == "/") {
+      d.websocket = Dispatch::WebSocket::kConnect;
+      d.route = d.api->ws_route("$connect");
+      if (d.route != routing::RouteTable::npos) ctx.route = &d.api->routes[d.route];
+    } else if (ctx.path.starts_with("/@connections/")) {
+      d.websocket = Dispatch::WebSocket::kManagement;
+    }
+    return d;
+  }
 
   d.route = d.api->table.match(ctx.request.method, ctx.path, &ctx.path_params);
   if (d.route != routing::RouteTable::npos) ctx.route = &d.api->routes[d.route];

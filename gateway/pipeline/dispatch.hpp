@@ -15,7 +15,12 @@
 namespace gh::pipeline {
 
 struct Dispatch {
+  /// WEBSOCKET APIs: what the request is for (the stage root is the handshake; `@connections`
+  /// the management API).
+  enum class WebSocket { kNone, kConnect, kManagement };
+
   const CompiledApi* api = nullptr;
+  WebSocket websocket = WebSocket::kNone;
   const CompiledStage* stage = nullptr;
   std::size_t route = routing::RouteTable::npos;
 

@@ -146,14 +146,28 @@ boost::asio::awaitable<core::Response> Gateway::run(Exchange& ex) const {
     co_return services_response(ex);
   }
 
-  core::RequestContext& ctx = ex.ctx;
+  if (ex.dispatch.websocket == Dispatch::WebSocket::kManagement) {
+    core::Response response = manage_connection(ex);
+    decorate(ex, response);
+    co_return response;
+  }
   const RouteBinding* binding = ex.dispatch.binding();
-  if (!binding) co_return reject(ex, no_route_error(ex));
+  if (!binding || ex.dispatch.websocket == Dispatch::WebSocket::kConnect) {
+    // (A plain request to a WebSocket API's stage, without the upgrade, matches nothing.)
+    co_return reject(ex, no_route_error(ex));
+  }
+  core::Response response = co_await run_route(ex, *binding);
+  decorate(ex, response);
+  co_return response;
+}
 
+boost::asio::awaitable<core::Response> Gateway::run_route(Exchange& ex,
+                                                          const RouteBinding& binding) const {
+  core::RequestContext& ctx = ex.ctx;
   core::Response response;
   try {
     bool answered = false;
-    for (const auto& mw : binding->middleware) {
+    for (const auto& mw : binding.middleware) {
       core::Step step = co_await mw->handle(ctx);
       if (auto* r = std::get_if<core::Response>(&step)) {
         response = std::move(*r);
@@ -166,9 +180,9 @@ boost::asio::awaitable<core::Response> Gateway::run(Exchange& ex) const {
         break;
       }
     }
-    if (!answered) {
+    if (!answered && binding.integration) {
       auto start = std::chrono::steady_clock::now();
-      core::IntegrationResult result = co_await binding->integration->invoke(ctx);
+      core::IntegrationResult result = co_await binding.integration->invoke(ctx);
       ctx.integration_latency = std::chrono::steady_clock::now() - start;
       if (auto* r = std::get_if<core::Response>(&result)) {
         if (ctx.integration_status < 0) ctx.integration_status = r->status;
@@ -178,7 +192,7 @@ boost::asio::awaitable<core::Response> Gateway::run(Exchange& ex) const {
         response = error_response(ex, std::move(std::get<core::GatewayError>(result)));
       }
     }
-    for (auto it = binding->middleware.rbegin(); it != binding->middleware.rend(); ++it) {
+    for (auto it = binding.middleware.rbegin(); it != binding.middleware.rend(); ++it) {
       (*it)->on_response(ctx, response);
     }
   } catch (const std::exception& e) {
@@ -186,7 +200,6 @@ boost::asio::awaitable<core::Response> Gateway::run(Exchange& ex) const {
                   ctx.route ? ctx.route->route_key : "-", e.what());
     response = error_response(ex, core::GatewayError::of(core::ErrorKind::kInternal));
   }
-  decorate(ex, response);
   co_return response;
 }
 

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "gateway/config/config.hpp"
 #include "gateway/core/request_context.hpp"
@@ -50,6 +52,18 @@ struct Exchange {
   const config::LimitsConfig& limits() const { return installed->snapshot->config().server.limits; }
 };
 
+/// What a WebSocket connection keeps from its handshake for the events that follow.
+struct WebSocketSession {
+  std::string connection_id;
+  std::int64_t connected_at_ms = 0;
+  std::string api_id;
+  std::string stage;
+  std::string domain_name;
+  core::ConnectionInfo connection;
+  core::HeaderMap connect_headers;  // what DISCONNECT events show (Host, User-Agent, x-api-key)
+  core::Identity identity;          // as $connect's auth left it
+};
+
 class Gateway {
  public:
   Gateway(core::Services& services, Metrics& metrics);
@@ -72,6 +86,24 @@ class Gateway {
   /// After the response was written, or the client went away: metrics and access log.
   void complete(Exchange& ex) const;
 
+  // WebSocket APIs (pipeline/websocket_events.cpp). Coroutines on the connection's executor.
+
+  /// The request is a WebSocket handshake for a WEBSOCKET API's stage.
+  bool is_websocket_handshake(const Exchange& ex) const;
+  /// Runs $connect (its middleware and integration, if the route exists) and fills `session`.
+  /// A 2xx answer accepts the handshake (its headers join the 101); anything else is sent to
+  /// the client instead, as AWS refuses a handshake.
+  boost::asio::awaitable<core::Response> websocket_connect(Exchange& ex,
+                                                           WebSocketSession& session) const;
+  /// One text message: route selection, the route's integration. Returns the frame to send
+  /// back (a two-way route's answer, or AWS's error frame), if any.
+  boost::asio::awaitable<std::optional<std::string>> websocket_message(
+      SnapshotHandle& handle, const WebSocketSession& session, std::string body) const;
+  /// $disconnect, best-effort, after the connection closed with `code`.
+  boost::asio::awaitable<void> websocket_disconnect(SnapshotHandle& handle,
+                                                    const WebSocketSession& session, int code,
+                                                    std::string reason) const;
+
   /// Draining: health answers 503 so load balancers stop sending traffic.
   void set_draining(bool draining) noexcept { draining_.store(draining); }
   Metrics& metrics() const noexcept { return metrics_; }
@@ -81,6 +113,11 @@ class Gateway {
   /// IncompleteSignature for a malformed Authorization header).
   core::GatewayError no_route_error(const Exchange& ex) const;
   core::Response error_response(Exchange& ex, core::GatewayError error) const;
+  /// The route's phases and integration (or 200 with no body when it has none).
+  boost::asio::awaitable<core::Response> run_route(Exchange& ex,
+                                                   const RouteBinding& binding) const;
+  /// POST/GET/DELETE /{stage}/@connections/{id} (aws-behaviour.md §2.4).
+  core::Response manage_connection(Exchange& ex) const;
   void decorate(Exchange& ex, core::Response& response) const;
   core::Response services_response(Exchange& ex) const;
 

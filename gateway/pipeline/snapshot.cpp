@@ -76,7 +76,28 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
                                          ? routing::RouteTable::SlashMode::kLenient
                                          : routing::RouteTable::SlashMode::kExact);
 
+    api->info.route_selection_expression = api_cfg.route_selection_expression;
+    const bool websocket = api_cfg.protocol == core::ApiProtocol::kWebSocket;
+    if (websocket) {
+      std::string why;
+      api->selection =
+          routing::SelectionExpression::compile(api_cfg.route_selection_expression, why);
+      if (!api->selection && !api_cfg.route_selection_expression.empty()) {
+        config::Node at = api_cfg.node.child("routeSelectionExpression");
+        diags.error(at.location(), at.path(), why);
+      }
+    }
     for (const auto& route_cfg : api_cfg.routes) {
+      if (websocket) {
+        // WebSocket routes are chosen by key (the selection expression's value), not by path.
+        core::RouteInfo info;
+        info.route_key = route_cfg.route_key;
+        info.resource_id = resource_id(info.route_key);
+        info.two_way = route_cfg.two_way;
+        api->ws_routes.emplace(info.route_key, api->routes.size());
+        api->routes.push_back(std::move(info));
+        continue;
+      }
       auto parsed = routing::parse_route_key(route_cfg.route_key);
       if (!parsed.key) continue;  // reported by the loader
       core::RouteInfo info;
@@ -103,12 +124,17 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
       const config::StageConfig& stage_cfg = api_cfg.stages[s];
       std::size_t route_index = 0;
       for (const auto& route_cfg : api_cfg.routes) {
-        if (!routing::parse_route_key(route_cfg.route_key).key) continue;
+        if (!websocket && !routing::parse_route_key(route_cfg.route_key).key) continue;
         const core::RouteInfo& route = api->routes[route_index++];
         RouteBinding binding;
-        config::MapReader integration(route_cfg.integration, diags);
-        auto type = integration.string("type", config::Need::kRequired);
-        integration.allow_all_remaining();
+        // A WebSocket route may have no integration: $connect then accepts, messages get no
+        // answer (as on AWS).
+        std::optional<std::string> type;
+        if (route_cfg.integration.defined()) {
+          config::MapReader integration(route_cfg.integration, diags);
+          type = integration.string("type", config::Need::kRequired);
+          integration.allow_all_remaining();
+        }
         if (type) {
           if (const auto* factory = plugins.integration(*type)) {
             core::IntegrationBuildContext ctx{

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gateway/config/config.hpp"
@@ -17,6 +18,7 @@
 #include "gateway/core/middleware.hpp"
 #include "gateway/core/value_template.hpp"
 #include "gateway/routing/route_table.hpp"
+#include "gateway/routing/selection_expression.hpp"
 
 namespace gh::core {
 class PluginRegistry;
@@ -48,8 +50,17 @@ struct CompiledApi {
   std::vector<CompiledStage> stages;
   const CompiledStage* default_stage = nullptr;  // HTTP APIs: "$default", if declared
   RouteMetrics* unmatched_metrics = nullptr;     // requests that matched no route
+  /// WEBSOCKET APIs: route key ("$connect", "sendmessage" …) → index in `routes`, and the
+  /// compiled routeSelectionExpression.
+  std::unordered_map<std::string, std::size_t> ws_routes;
+  std::optional<routing::SelectionExpression> selection;
 
   const CompiledStage* stage(std::string_view name) const noexcept;
+  /// WEBSOCKET: the index of the route with this key, or RouteTable::npos.
+  std::size_t ws_route(const std::string& key) const noexcept {
+    auto it = ws_routes.find(key);
+    return it == ws_routes.end() ? routing::RouteTable::npos : it->second;
+  }
 };
 
 class Snapshot {

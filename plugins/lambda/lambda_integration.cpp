@@ -67,6 +67,7 @@ class LambdaIntegration final : public core::Integration {
                     result.payload);
       co_return GatewayError::of(ErrorKind::kIntegrationResponseError);
     }
+    if (ctx.websocket) co_return interpret_websocket_result(result.payload);
     auto interpreted = interpret_proxy_result(result.payload, *ctx.api, format_, ctx.request);
     if (auto* error = std::get_if<GatewayError>(&interpreted)) {
       ctx.integration_error = "malformed Lambda proxy response";
@@ -136,7 +137,8 @@ class LambdaFactory final : public core::IntegrationFactory {
     } else {
       ok = false;
     }
-    bool rest = ctx.api.protocol == core::ApiProtocol::kRest;
+    // REST and WebSocket APIs have one event shape each (format 1.0); HTTP APIs choose.
+    bool rest = ctx.api.protocol != core::ApiProtocol::kHttp;
     PayloadFormat format = rest ? PayloadFormat::kV1 : PayloadFormat::kV2;
     if (auto version = r.string("payloadFormatVersion")) {
       config::Node at = r.get("payloadFormatVersion");
@@ -146,12 +148,13 @@ class LambdaFactory final : public core::IntegrationFactory {
         format = PayloadFormat::kV2;
       } else {
         diags.error(at.location(), at.path(),
-                    rest ? "REST APIs send Lambda payload format 1.0 only"
-                         : "payloadFormatVersion is \"1.0\" or \"2.0\"");
+                    rest ? std::string(core::to_string(ctx.api.protocol)) +
+                               " APIs send Lambda payload format 1.0 only"
+                         : std::string("payloadFormatVersion is \"1.0\" or \"2.0\""));
         ok = false;
       }
     }
-    // AWS: 50 ms to 29 s (REST; raisable on request) or 30 s (HTTP APIs).
+    // AWS: 50 ms to 29 s (REST, raisable on request; WebSocket) or 30 s (HTTP APIs).
     std::int64_t max_timeout = rest ? 29000 : 30000;
     auto timeout = r.integer("timeoutInMillis", 50, max_timeout);
     if (r.has("timeoutInMillis") && !timeout) ok = false;

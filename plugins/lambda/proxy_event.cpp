@@ -744,6 +744,75 @@ std::string http_v1_event(const core::RequestContext& ctx) {
   return w.take();
 }
 
+// WebSocket events (aws-behaviour.md §2.2): CONNECT carries the upgrade request's headers and
+// query, MESSAGE the frame's text, DISCONNECT the close code and reason; requestContext keys in
+// the order AWS sends them [aws-lambda-go testdata apigw-websocket-request-*.json].
+void write_websocket_request_context(JsonWriter& w, const core::RequestContext& ctx) {
+  const core::WebSocketEvent& ws = *ctx.websocket;
+  w.key("requestContext");
+  w.begin_object();
+  w.field("routeKey", ctx.route ? std::string_view(ctx.route->route_key) : "$default");
+  if (ws.type == core::WebSocketEvent::Type::kMessage) w.field("messageId", ws.message_id);
+  if (ws.type == core::WebSocketEvent::Type::kDisconnect) {
+    w.key("disconnectStatusCode");
+    w.number(ws.disconnect_status_code);
+    w.field("disconnectReason", ws.disconnect_reason);
+  }
+  w.field("eventType", ws.type_name());
+  w.field("extendedRequestId", ctx.extended_request_id);
+  w.field("requestTime", util::clf_time(ctx.request_time));
+  w.field("messageDirection", "IN");
+  w.field("stage", stage_name(ctx));
+  w.key("connectedAt");
+  w.number(ws.connected_at);
+  w.key("requestTimeEpoch");
+  w.number(util::epoch_millis(ctx.request_time));
+  w.key("identity");
+  w.begin_object();
+  const core::Identity& id = ctx.identity;
+  if (!id.access_key.empty()) {  // AWS_IAM on $connect: the signer, on every event [DOC]
+    w.field("accountId", id.account_id);
+    w.field("accessKey", id.access_key);
+    w.field("caller", id.caller);
+    w.field("user", id.user);
+    w.field("userArn", id.user_arn);
+  }
+  if (!id.api_key.empty()) {
+    w.field("apiKey", id.api_key);
+    w.field("apiKeyId", id.api_key_id);
+  }
+  w.field("userAgent", user_agent(ctx));
+  w.field("sourceIp", source_ip(ctx));
+  w.end_object();
+  // requestId equals extendedRequestId on WebSocket events [OBS].
+  w.field("requestId", ctx.extended_request_id);
+  w.field("domainName", ctx.domain_name);
+  w.field("connectionId", ws.connection_id);
+  w.field("apiId", ctx.api ? std::string_view(ctx.api->id) : "");
+  w.end_object();
+}
+
+std::string websocket_event(const core::RequestContext& ctx) {
+  const core::WebSocketEvent& ws = *ctx.websocket;
+  JsonWriter w;
+  w.begin_object();
+  if (ws.type != core::WebSocketEvent::Type::kMessage) {
+    write_v1_headers(w, event_headers(ctx, Style::kRest));
+  }
+  if (ws.type == core::WebSocketEvent::Type::kConnect) {
+    auto query = parse_query(ctx.request.query);
+    if (!query.empty()) write_v1_query(w, query);
+  }
+  write_websocket_request_context(w, ctx);
+  if (ws.type == core::WebSocketEvent::Type::kMessage) {
+    w.field("body", ctx.request.body);
+  }
+  w.key("isBase64Encoded");
+  w.boolean(false);
+  w.end_object();
+  return w.take();
+}
+
 // Every Cookie header split into its "name=value" pairs, in order [DOC].
 std::vector<std::string_view> request_cookies(const core::HeaderMap& headers) {
   std::vector<std::string_view> cookies;
@@ -862,6 +931,7 @@ bool matches_binary_media_type(std::string_view header_value,
 }
 
 std::string build_proxy_event(const core::RequestContext& ctx, PayloadFormat format) {
+  if (ctx.websocket) return websocket_event(ctx);
   if (format == PayloadFormat::kV2) return http_v2_event(ctx);
   if (ctx.api && ctx.api->protocol == core::ApiProtocol::kRest) return rest_v1_event(ctx);
   return http_v1_event(ctx);

@@ -1,6 +1,7 @@
 #include "plugins/lambda/proxy_result.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <cmath>
@@ -339,6 +340,51 @@ std::variant<core::Response, core::GatewayError> interpret_proxy_result(
     const core::Request& request) {
   if (format == PayloadFormat::kV2) return v2_response(payload);
   return v1_response(payload, api, request);
+}
+
+core::Response interpret_websocket_result(std::string_view payload) {
+  core::Response out;
+  out.status = 200;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(payload, ec);
+  if (ec) {
+    out.body = std::string(payload);
+    return out;
+  }
+  if (v.is_null()) return out;
+  const boost::json::object* obj = v.if_object();
+  const boost::json::value* status = obj ? obj->if_contains("statusCode") : nullptr;
+  if (!status) {
+    out.body = std::string(payload);
+    return out;
+  }
+  if (status->is_int64() && status->as_int64() >= 100 && status->as_int64() <= 599) {
+    out.status = static_cast<int>(status->as_int64());
+  } else if (status->is_string()) {
+    int code = 0;
+    const auto& text = status->as_string();
+    auto [p, err] = std::from_chars(text.data(), text.data() + text.size(), code);
+    if (err == std::errc() && p == text.data() + text.size() && code >= 100 && code <= 599) {
+      out.status = code;
+    } else {
+      out.status = 502;
+    }
+  } else {
+    out.status = 502;
+  }
+  if (const auto* headers = obj->if_contains("headers"); headers && headers->is_object()) {
+    for (const auto& [name, value] : headers->as_object()) {
+      if (value.is_string()) {
+        out.headers.add(std::string(name), std::string(value.as_string()));
+      } else if (!value.is_null()) {
+        out.headers.add(std::string(name), boost::json::serialize(value));
+      }
+    }
+  }
+  if (const auto* body = obj->if_contains("body"); body && !body->is_null()) {
+    out.body = body->is_string() ? std::string(body->as_string()) : boost::json::serialize(*body);
+  }
+  return out;
 }
 
 }  // namespace gh::plugins::lambda

@@ -27,4 +27,10 @@ std::variant<core::Response, core::GatewayError> interpret_proxy_result(
     std::string_view payload, const core::ApiInfo& api, PayloadFormat format,
     const core::Request& request);
 
+/// A WebSocket route's function output (aws-behaviour.md §2.3): {statusCode, headers, body} as
+/// a proxy result ($connect: the status decides the handshake, the headers join the 101; a
+/// two-way route sends `body` back), or any other JSON as a 200 whose body is that JSON
+/// (`null`: no body).
+core::Response interpret_websocket_result(std::string_view payload);
+
 }  // namespace gh::plugins::lambda

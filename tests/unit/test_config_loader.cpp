@@ -641,10 +641,10 @@ apis:
        "cfg.yaml:9:18: error: logging.level: must be one of trace, debug, info, warn, error, "
        "off\n"
        "cfg.yaml:9:32: error: logging.format: must be 'text' or 'json'\n"
-       "cfg.yaml:12:15: error: apis[0].protocol: must be HTTP or REST, got 'http'\n"
+       "cfg.yaml:12:15: error: apis[0].protocol: must be HTTP, REST or WEBSOCKET, got 'http'\n"
        "cfg.yaml:13:15: error: apis[0].basePath: a base path looks like /name or /name/more\n"
-       "cfg.yaml:16:15: error: apis[1].protocol: WEBSOCKET APIs are not available yet; use HTTP "
-       "or REST\n"
+       "cfg.yaml:15:5: error: apis[1].routeSelectionExpression: missing required key "
+       "'routeSelectionExpression'\n"
        "cfg.yaml:17:15: error: apis[1].basePath: a base path looks like /name or /name/more\n"
        "cfg.yaml:20:15: error: apis[2].basePath: a base path looks like /name or /name/more\n");
 }

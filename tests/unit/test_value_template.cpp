@@ -16,7 +16,7 @@ const auto kRequestTime =
 
 struct Fixture {
   gh::core::ApiInfo api{"abc123", "Pets", gh::core::ApiProtocol::kRest, "000000000000",
-                        "us-east-1", {}};
+                        "us-east-1", {}, {}};
   gh::core::StageInfo stage{"dev", {{"env", "prod"}, {"url", "http://x/\"q\""}}};
   gh::core::RouteInfo route{"GET /pets/{id}", "GET", "/pets/{id}", "r3s0id"};
   gh::core::RequestContext ctx;

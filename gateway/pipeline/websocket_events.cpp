@@ -1,0 +1,228 @@
+// The gateway side of WebSocket APIs (aws-behaviour.md §2): the $connect handshake decision,
+// message route selection and its error frames, $disconnect, and the @connections management
+// API. The socket side (Beast frames, queues, limits) is net/websocket_session.cpp.
+#include <spdlog/spdlog.h>
+
+#include "gateway/core/services.hpp"
+#include "gateway/core/websocket_connections.hpp"
+#include "gateway/pipeline/gateway.hpp"
+#include "gateway/util/encoding.hpp"
+#include "gateway/util/ids.hpp"
+#include "gateway/util/time_format.hpp"
+
+namespace gh::pipeline {
+
+namespace {
+
+/// A connection id as AWS shapes them: 16 base64 characters ending in '=' ("R1kmxc2VNjMCFIA=");
+/// the URL-safe alphabet, so the id needs no escaping in an @connections path.
+std::string new_connection_id() { return util::short_request_id(); }
+
+/// AWS's error frame for a message it could not route or run: {"message": "...",
+/// "connectionId":"...", "requestId":"..."} [OBS aws-samples/simple-websockets-chat-app#24].
+std::string error_frame(std::string_view message, const std::string& connection_id,
+                        const std::string& request_id) {
+  return "{\"message\": " + util::json_quote(message) +
+         ", \"connectionId\":" + util::json_quote(connection_id) +
+         ", \"requestId\":" + util::json_quote(request_id) + "}";
+}
+
+}  // namespace
+
+bool Gateway::is_websocket_handshake(const Exchange& ex) const {
+  const core::Request& req = ex.ctx.request;
+  return ex.dispatch.websocket == Dispatch::WebSocket::kConnect && req.method == "GET" &&
+         core::iequals(req.headers.get("Upgrade"), "websocket");
+}
+
+boost::asio::awaitable<core::Response> Gateway::websocket_connect(Exchange& ex,
+                                                                  WebSocketSession& session) const {
+  core::RequestContext& ctx = ex.ctx;
+  session.connection_id = new_connection_id();
+  session.connected_at_ms = util::epoch_millis(ctx.request_time);
+  session.api_id = ctx.api->id;
+  session.stage = ctx.stage->name;
+  session.domain_name = ctx.domain_name;
+  session.connection = ctx.request.connection;
+  for (const auto& f : ctx.request.headers) {
+    if (core::iequals(f.name, "Host") || core::iequals(f.name, "User-Agent") ||
+        core::iequals(f.name, "x-api-key") || core::iequals(f.name, "X-Forwarded-For")) {
+      session.connect_headers.add(f.name, f.value);
+    }
+  }
+  // WebSocket events use the short id for requestId as well (aws-behaviour.md §2.2).
+  ctx.request_id = ctx.extended_request_id;
+  core::WebSocketEvent event;
+  event.type = core::WebSocketEvent::Type::kConnect;
+  event.connection_id = session.connection_id;
+  event.connected_at = session.connected_at_ms;
+  ctx.websocket = std::move(event);
+
+  core::Response response;
+  response.status = 200;  // no $connect route: the connection is simply accepted
+  if (const RouteBinding* binding = ex.dispatch.binding()) {
+    response = co_await run_route(ex, *binding);
+  }
+  session.identity = ctx.identity;
+  co_return response;
+}
+
+boost::asio::awaitable<std::optional<std::string>> Gateway::websocket_message(
+    SnapshotHandle& handle, const WebSocketSession& session, std::string body) const {
+  Exchange ex;
+  ex.installed = &refresh(handle);
+  const Snapshot& snap = *ex.installed->snapshot;
+  const CompiledApi* api = snap.api(session.api_id);
+  const CompiledStage* stage = api ? api->stage(session.stage) : nullptr;
+  if (!api || !stage || api->info.protocol != core::ApiProtocol::kWebSocket) {
+    co_return std::nullopt;  // the API or stage went away in a reload
+  }
+  core::RequestContext& ctx = ex.ctx;
+  ctx.services = &services_;
+  ctx.received = std::chrono::steady_clock::now();
+  ctx.request_time = std::chrono::system_clock::now();
+  ctx.extended_request_id = util::short_request_id();
+  ctx.request_id = ctx.extended_request_id;
+  ctx.request.connection = session.connection;
+  ctx.request.body = std::move(body);
+  ctx.identity = session.identity;
+  ctx.domain_name = session.domain_name;
+  ctx.api = &api->info;
+  ctx.stage = &stage->info;
+  ctx.path = "/";
+  ex.dispatch.api = api;
+  ex.dispatch.stage = stage;
+
+  // Route selection: the expression's value names the route; else $default (also for a body
+  // that is not JSON); no $default: AWS's Forbidden error frame (aws-behaviour.md §2.1).
+  std::size_t route = routing::RouteTable::npos;
+  if (api->selection) {
+    if (auto key = api->selection->evaluate(ctx.request.body)) route = api->ws_route(*key);
+  }
+  if (route == routing::RouteTable::npos) route = api->ws_route("$default");
+  if (route == routing::RouteTable::npos) {
+    ctx.status = 403;
+    ctx.error_message = "Forbidden";
+    complete(ex);
+    co_return error_frame("Forbidden", session.connection_id, ctx.request_id);
+  }
+  ex.dispatch.route = route;
+  ctx.route = &api->routes[route];
+  core::WebSocketEvent event;
+  event.type = core::WebSocketEvent::Type::kMessage;
+  event.connection_id = session.connection_id;
+  event.connected_at = session.connected_at_ms;
+  event.message_id = util::short_request_id();
+  ctx.websocket = std::move(event);
+
+  core::Response response = co_await run_route(ex, stage->bindings[route]);
+  ctx.status = response.status;
+  ctx.response_length = response.body.size();
+  complete(ex);
+  if (ctx.error_kind) {
+    // Integration or throttling failures come back as an error frame, the connection stays.
+    co_return error_frame(ctx.error_message, session.connection_id, ctx.request_id);
+  }
+  if (ctx.route->two_way && !response.body.empty()) co_return std::move(response.body);
+  co_return std::nullopt;
+}
+
+boost::asio::awaitable<void> Gateway::websocket_disconnect(SnapshotHandle& handle,
+                                                           const WebSocketSession& session,
+                                                           int code, std::string reason) const {
+  Exchange ex;
+  ex.installed = &refresh(handle);
+  const Snapshot& snap = *ex.installed->snapshot;
+  const CompiledApi* api = snap.api(session.api_id);
+  const CompiledStage* stage = api ? api->stage(session.stage) : nullptr;
+  if (!api || !stage) co_return;
+  std::size_t route = api->ws_route("$disconnect");
+  if (route == routing::RouteTable::npos) co_return;
+  core::RequestContext& ctx = ex.ctx;
+  ctx.services = &services_;
+  ctx.received = std::chrono::steady_clock::now();
+  ctx.request_time = std::chrono::system_clock::now();
+  ctx.extended_request_id = util::short_request_id();
+  ctx.request_id = ctx.extended_request_id;
+  ctx.request.connection = session.connection;
+  ctx.request.headers = session.connect_headers;
+  ctx.identity = session.identity;
+  ctx.domain_name = session.domain_name;
+  ctx.api = &api->info;
+  ctx.stage = &stage->info;
+  ctx.path = "/";
+  ctx.route = &api->routes[route];
+  ex.dispatch.api = api;
+  ex.dispatch.stage = stage;
+  ex.dispatch.route = route;
+  core::WebSocketEvent event;
+  event.type = core::WebSocketEvent::Type::kDisconnect;
+  event.connection_id = session.connection_id;
+  event.connected_at = session.connected_at_ms;
+  event.disconnect_status_code = code;
+  event.disconnect_reason = std::move(reason);
+  ctx.websocket = std::move(event);
+  core::Response response = co_await run_route(ex, stage->bindings[route]);
+  ctx.status = response.status;
+  complete(ex);
+}
+
+core::Response Gateway::manage_connection(Exchange& ex) const {
+  const core::RequestContext& ctx = ex.ctx;
+  const core::Request& req = ctx.request;
+  core::Response out;
+  out.headers.add("Content-Type", "application/json");
+  out.headers.add("x-amzn-RequestId", ctx.request_id);
+  auto error = [&](int status, std::string_view type, std::string_view message) {
+    out.status = status;
+    out.headers.add("x-amzn-ErrorType", std::string(type));
+    if (!message.empty()) out.body = "{\"message\":" + util::json_quote(message) + "}";
+    return out;
+  };
+  std::string_view rest = std::string_view(ctx.path).substr(std::string_view("/@connections/").size());
+  std::string id = util::percent_decode(rest);
+  if (id.empty() || id.find('/') != std::string::npos ||
+      (req.method != "POST" && req.method != "GET" && req.method != "DELETE")) {
+    return error(403, "ForbiddenException",
+                 "No method found matching route " + ctx.stage->name + "/@connections/" +
+                     std::string(rest) + " for http method " + req.method + ".");
+  }
+  auto* registry = services_.find<core::WebSocketConnections>();
+  auto connection = registry ? registry->find(id) : nullptr;
+  if (!connection || connection->api_id != ctx.api->id || connection->stage != ctx.stage->name) {
+    // 410 with no parseable error body, as AWS answers it (aws-behaviour.md §2.4).
+    return error(410, "GoneException", "");
+  }
+  if (req.method == "POST") {
+    constexpr std::size_t kMaxMessage = 128 * 1024;
+    if (req.body.size() > kMaxMessage) {
+      return error(413, "PayloadTooLargeException", "Message too long");
+    }
+    switch (connection->send(req.body)) {
+      case core::WebSocketConnection::SendResult::kQueued:
+        out.status = 200;
+        return out;
+      case core::WebSocketConnection::SendResult::kGone:
+        return error(410, "GoneException", "");
+      case core::WebSocketConnection::SendResult::kQueueFull:
+        return error(429, "LimitExceededException", "Client side buffer is full");
+    }
+  }
+  if (req.method == "GET") {
+    out.status = 200;
+    auto at = [](std::int64_t ms) {
+      return util::iso8601_millis(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+    };
+    out.body = "{\"connectedAt\":\"" + at(connection->connected_at_ms) +
+               "\",\"identity\":{\"sourceIp\":" + util::json_quote(connection->source_ip) +
+               ",\"userAgent\":" + util::json_quote(connection->user_agent) +
+               "},\"lastActiveAt\":\"" + at(connection->last_active_ms.load()) + "\"}";
+    return out;
+  }
+  connection->close(1000, "");
+  out.status = 204;
+  out.headers.erase("Content-Type");
+  return out;
+}
+
+}  // namespace gh::pipeline

@@ -1,0 +1,413 @@
+"""WebSocket APIs end to end (aws-behaviour.md §2): the built gateway serving a WEBSOCKET API
+whose routes run a real Node.js Lambda function (tests/fixtures/lambda/websocket), driven by
+Python's `websockets` client (Debian python3-websockets) and boto3's apigatewaymanagementapi.
+
+Covered: the handshake ($connect accepts, refuses with the integration's status, negotiates
+Sec-WebSocket-Protocol), route selection (custom keys, nested expressions, $default for unmatched
+and non-JSON messages, AWS's Forbidden frame without $default), two-way routes, error frames,
+the CONNECT / MESSAGE / DISCONNECT events field by field, AWS's limits (binary frames → 1003,
+messages over the limit → 1009, idle timeout → 1001 and $disconnect), the @connections API
+(POST, GET, DELETE, 410 Gone; also through boto3) and a broadcast to 100 clients.
+
+The `websockets` package is Debian's: when the Python running the tests lacks it, the file
+re-runs itself with /usr/bin/python3 (like the boto3 drivers of the other tests)."""
+
+import os
+import sys
+
+try:
+    import websockets  # noqa: F401
+except ImportError:  # a pyenv/venv Python without Debian's packages
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3", *sys.argv])
+    raise
+
+import asyncio
+import json
+import re
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import websockets
+from websockets.exceptions import ConnectionClosed, InvalidStatusCode
+
+from harness import SOURCE_DIR, GatewayTestCase, request, run_cli, wait_until
+from lambda_support import function_yaml, listeners_yaml
+
+HANDLER_DIR = SOURCE_DIR / "tests" / "fixtures" / "lambda" / "websocket"
+ID_RE = re.compile(r"^[A-Za-z0-9_-]{15}=$")
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 30))
+
+
+def handshake_status(url: str) -> int:
+    """101 when the handshake is accepted, else the HTTP status it was refused with."""
+    async def attempt():
+        try:
+            async with websockets.connect(url):
+                return 101
+        except InvalidStatusCode as refused:
+            return refused.status_code
+    return run(attempt())
+
+
+class WebSocketTest(GatewayTestCase):
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="gh-ws-"))
+        self.events_file = self.tmp / "events.jsonl"
+        self.events_file.touch()
+
+    def config(self, routes: str, *, limits: str = "", api_extra: str = "",
+               expression: str = "$request.body.action") -> str:
+        extra = f"  limits: {{{limits}}}\n" if limits else ""
+        return (listeners_yaml(extra)
+                + "functions:\n"
+                + function_yaml("ws", "nodejs", HANDLER_DIR, "index.handler",
+                                environment={"EVENTS_FILE": str(self.events_file)})
+                + "apis:\n  - id: chat\n    protocol: WEBSOCKET\n"
+                + f"    routeSelectionExpression: {json.dumps(expression)}\n"
+                + "    stages: {prod: {}}\n" + api_extra
+                + "    routes:\n" + routes)
+
+    LAMBDA = "{integration: {type: lambda, function: ws}"
+    FULL_ROUTES = (
+        f"      $connect: {LAMBDA}}}\n"
+        f"      $disconnect: {LAMBDA}}}\n"
+        f"      echo: {LAMBDA}, routeResponseSelectionExpression: $default}}\n"
+        f"      quiet: {LAMBDA}}}\n"
+        f"      $default: {LAMBDA}, routeResponseSelectionExpression: $default}}\n")
+
+    def url(self, gw, query: str = "") -> str:
+        return f"ws://127.0.0.1:{gw.api_port}/prod" + (f"?{query}" if query else "")
+
+    def events(self) -> list[dict]:
+        return [json.loads(line) for line in self.events_file.read_text().splitlines() if line]
+
+    def wait_event(self, event_type: str, count: int = 1) -> list[dict]:
+        return wait_until(lambda: (lambda found: found if len(found) >= count else None)(
+            [e for e in self.events() if e["requestContext"]["eventType"] == event_type]), 20,
+            message=f"{count} {event_type} event(s)")
+
+    # ------------------------------------------------------------------- routes and events
+
+    def test_route_selection_two_way_and_events(self):
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+
+        async def session():
+            async with websockets.connect(self.url(gw, "room=blue&room=red"),
+                                          user_agent_header="ws-test/1") as ws:
+                await ws.send(json.dumps({"action": "echo", "n": 1}))
+                echo = json.loads(await ws.recv())
+                await ws.send("plain text, not JSON")
+                default_text = json.loads(await ws.recv())
+                await ws.send(json.dumps({"action": "nobody-listens"}))
+                default_json = json.loads(await ws.recv())
+                await ws.send(json.dumps({"action": "quiet"}))  # one-way: no answer
+                await ws.send(json.dumps({"action": "echo", "n": 2}))
+                after_quiet = json.loads(await ws.recv())
+                await ws.send(json.dumps({"action": "fail"}))
+                failure = json.loads(await ws.recv())
+                return echo, default_text, default_json, after_quiet, failure
+
+        echo, default_text, default_json, after_quiet, failure = run(session())
+        self.assertEqual(echo["route"], "echo")
+        self.assertEqual(echo["echo"], {"action": "echo", "n": 1})
+        connection_id = echo["connectionId"]
+        self.assertRegex(connection_id, ID_RE)
+        self.assertEqual(default_text["route"], "$default")
+        self.assertEqual(default_text["echo"], "plain text, not JSON")
+        self.assertEqual(default_json["route"], "$default")
+        self.assertEqual(after_quiet["echo"], {"action": "echo", "n": 2})
+        # An integration failure: AWS's error frame, and the connection stays open.
+        self.assertEqual(set(failure), {"message", "connectionId", "requestId"})
+        self.assertEqual(failure["message"], "Internal server error")
+        self.assertEqual(failure["connectionId"], connection_id)
+
+        (connect,) = self.wait_event("CONNECT")
+        rc = connect["requestContext"]
+        self.assertEqual(rc["routeKey"], "$connect")
+        self.assertEqual(rc["eventType"], "CONNECT")
+        self.assertEqual(rc["connectionId"], connection_id)
+        self.assertEqual(rc["stage"], "prod")
+        self.assertEqual(rc["apiId"], "chat")
+        self.assertEqual(rc["messageDirection"], "IN")
+        self.assertEqual(rc["requestId"], rc["extendedRequestId"])
+        self.assertEqual(rc["identity"], {"userAgent": "ws-test/1", "sourceIp": "127.0.0.1"})
+        self.assertIsInstance(rc["connectedAt"], int)
+        self.assertEqual(connect["headers"]["Sec-WebSocket-Version"], "13")
+        self.assertEqual(connect["queryStringParameters"], {"room": "red"})
+        self.assertEqual(connect["multiValueQueryStringParameters"], {"room": ["blue", "red"]})
+        self.assertFalse(connect["isBase64Encoded"])
+        self.assertNotIn("body", connect)
+
+        messages = self.wait_event("MESSAGE", 6)
+        first = messages[0]
+        self.assertEqual(set(first), {"requestContext", "body", "isBase64Encoded"})
+        self.assertEqual(first["body"], json.dumps({"action": "echo", "n": 1}))
+        mrc = first["requestContext"]
+        self.assertEqual(mrc["routeKey"], "echo")
+        self.assertEqual(mrc["connectedAt"], rc["connectedAt"])
+        self.assertRegex(mrc["messageId"], ID_RE)
+        self.assertEqual(len({m["requestContext"]["messageId"] for m in messages}), 6)
+        self.assertEqual([m["requestContext"]["routeKey"] for m in messages],
+                         ["echo", "$default", "$default", "quiet", "echo", "$default"])
+
+        (disconnect,) = self.wait_event("DISCONNECT")
+        drc = disconnect["requestContext"]
+        self.assertEqual(drc["routeKey"], "$disconnect")
+        self.assertEqual(drc["disconnectStatusCode"], 1000)
+        self.assertEqual(drc["connectionId"], connection_id)
+        self.assertEqual(disconnect["headers"]["User-Agent"], "ws-test/1")
+
+    def test_nested_selection_expression(self):
+        routes = (f"      chat/join: {self.LAMBDA}, routeResponseSelectionExpression: $default}}\n"
+                  f"      $default: {self.LAMBDA}, routeResponseSelectionExpression: $default}}\n")
+        gw = self.start_gateway(self.config(
+            routes, expression="${request.body.meta.service}/${request.body.meta.action}"))
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as ws:
+                await ws.send(json.dumps({"meta": {"service": "chat", "action": "join"}}))
+                joined = json.loads(await ws.recv())
+                await ws.send(json.dumps({"meta": {"service": "chat"}}))  # "chat/" -> $default
+                partial = json.loads(await ws.recv())
+                return joined, partial
+
+        joined, partial = run(session())
+        self.assertEqual(joined["route"], "chat/join")
+        self.assertEqual(partial["route"], "$default")
+
+    def test_without_default_route_unmatched_messages_get_forbidden(self):
+        gw = self.start_gateway(self.config(
+            f"      echo: {self.LAMBDA}, routeResponseSelectionExpression: $default}}\n"))
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as ws:
+                await ws.send(json.dumps({"action": "unknown"}))
+                forbidden = json.loads(await ws.recv())
+                await ws.send(json.dumps({"action": "echo"}))  # still open
+                return forbidden, json.loads(await ws.recv())
+
+        forbidden, echo = run(session())
+        self.assertEqual(forbidden["message"], "Forbidden")
+        self.assertRegex(forbidden["connectionId"], ID_RE)
+        self.assertEqual(echo["route"], "echo")
+
+    # ------------------------------------------------------------------------- handshake
+
+    def test_connect_refused_with_the_integrations_status(self):
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+        for status in (401, 403, 400):
+            with self.subTest(status=status):
+                self.assertEqual(handshake_status(self.url(gw, f"status={status}")), status)
+        # A function error on $connect fails the handshake with a 5xx (aws-behaviour.md §2.3).
+        self.assertEqual(handshake_status(self.url(gw, "throw=1")), 502)
+        # Nothing was registered, no $disconnect ran.
+        self.assertEqual([e for e in self.events()
+                          if e["requestContext"]["eventType"] == "DISCONNECT"], [])
+
+    def test_subprotocol_from_the_connect_answer(self):
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+
+        async def session():
+            async with websockets.connect(self.url(gw, "protocol=chat.v2"),
+                                          subprotocols=["chat.v2"]) as ws:
+                return ws.subprotocol
+
+        self.assertEqual(run(session()), "chat.v2")
+
+    def test_connect_without_a_connect_route_is_accepted(self):
+        gw = self.start_gateway(self.config(
+            f"      $default: {self.LAMBDA}, routeResponseSelectionExpression: $default}}\n"))
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as ws:
+                await ws.send("hi")
+                return json.loads(await ws.recv())
+
+        self.assertEqual(run(session())["echo"], "hi")
+
+    def test_unknown_stage_is_refused(self):
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+        self.assertEqual(handshake_status(f"ws://127.0.0.1:{gw.api_port}/nostage"), 403)
+
+    # ---------------------------------------------------------------------------- limits
+
+    def test_binary_frames_close_1003(self):
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as ws:
+                await ws.send(b"\x00\x01binary")
+                with self.assertRaises(ConnectionClosed) as closed:
+                    await ws.recv()
+                return closed.exception.rcvd.code
+
+        self.assertEqual(run(session()), 1003)
+        (disconnect,) = self.wait_event("DISCONNECT")
+        self.assertEqual(disconnect["requestContext"]["disconnectStatusCode"], 1003)
+
+    def test_messages_over_the_limit_close_1009(self):
+        gw = self.start_gateway(self.config(self.FULL_ROUTES,
+                                            limits="webSocketMaxMessageBytes: 1024"))
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as ws:
+                await ws.send(json.dumps({"action": "echo", "pad": "x" * 900}))
+                ok = json.loads(await ws.recv())
+                await ws.send(json.dumps({"action": "echo", "pad": "x" * 2000}))
+                with self.assertRaises(ConnectionClosed) as closed:
+                    await ws.recv()
+                return ok, closed.exception.rcvd.code if closed.exception.rcvd else None
+
+        ok, code = run(session())
+        self.assertEqual(ok["route"], "echo")
+        self.assertEqual(code, 1009)
+
+    def test_idle_connections_close_1001_and_disconnect_runs(self):
+        gw = self.start_gateway(self.config(self.FULL_ROUTES,
+                                            limits="webSocketIdleTimeoutMillis: 600"))
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as ws:
+                await ws.send(json.dumps({"action": "echo"}))
+                await ws.recv()
+                with self.assertRaises(ConnectionClosed) as closed:
+                    await ws.recv()  # nothing more: the idle timeout closes it
+                return closed.exception.rcvd.code
+
+        self.assertEqual(run(session()), 1001)
+        (disconnect,) = self.wait_event("DISCONNECT")
+        self.assertEqual(disconnect["requestContext"]["disconnectStatusCode"], 1001)
+
+    # --------------------------------------------------------------------- @connections
+
+    def connections_url(self, gw, connection_id: str) -> str:
+        return f"http://127.0.0.1:{gw.api_port}/prod/@connections/{connection_id}"
+
+    def test_connections_api(self):
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as ws:
+                await ws.send(json.dumps({"action": "echo"}))
+                cid = json.loads(await ws.recv())["connectionId"]
+                loop = asyncio.get_running_loop()
+                post = await loop.run_in_executor(None, lambda: request(
+                    gw.api_port, "POST", f"/prod/@connections/{cid}", body="pushed to you"))
+                pushed = await ws.recv()
+                info = await loop.run_in_executor(None, lambda: request(
+                    gw.api_port, "GET", f"/prod/@connections/{cid}"))
+                delete = await loop.run_in_executor(None, lambda: request(
+                    gw.api_port, "DELETE", f"/prod/@connections/{cid}"))
+                with self.assertRaises(ConnectionClosed) as closed:
+                    await ws.recv()
+                return cid, post, pushed, info, delete, closed.exception.rcvd.code
+
+        cid, post, pushed, info, delete, code = run(session())
+        self.assertEqual(post.status, 200)
+        self.assertEqual(pushed, "pushed to you")
+        self.assertEqual(info.status, 200)
+        body = info.json()
+        self.assertEqual(set(body), {"connectedAt", "identity", "lastActiveAt"})
+        self.assertRegex(body["connectedAt"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertEqual(body["identity"]["sourceIp"], "127.0.0.1")
+        self.assertEqual(delete.status, 204)
+        self.assertEqual(code, 1000)
+        self.wait_event("DISCONNECT")
+        gone = request(gw.api_port, "POST", f"/prod/@connections/{cid}", body="late")
+        self.assertEqual(gone.status, 410)
+        self.assertEqual(gone.header("x-amzn-ErrorType"), "GoneException")
+        self.assertEqual(request(gw.api_port, "GET", f"/prod/@connections/{cid}").status, 410)
+        self.assertEqual(request(gw.api_port, "DELETE", f"/prod/@connections/{cid}").status, 410)
+        self.assertEqual(request(gw.api_port, "POST", "/prod/@connections/nobody",
+                                 body="x").status, 410)
+
+    def test_connections_api_with_boto3(self):
+        import boto3
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+        client = boto3.client("apigatewaymanagementapi",
+                              endpoint_url=f"http://127.0.0.1:{gw.api_port}/prod",
+                              region_name="us-east-1", aws_access_key_id="test",
+                              aws_secret_access_key="test")
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as ws:
+                await ws.send(json.dumps({"action": "echo"}))
+                cid = json.loads(await ws.recv())["connectionId"]
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(None, lambda: client.post_to_connection(
+                    ConnectionId=cid, Data=b"from boto3"))
+                got = await ws.recv()
+                info = await loop.run_in_executor(None, lambda: client.get_connection(
+                    ConnectionId=cid))
+                await loop.run_in_executor(None, lambda: client.delete_connection(
+                    ConnectionId=cid))
+                with self.assertRaises(ConnectionClosed):
+                    await ws.recv()
+                return cid, got, info
+
+        cid, got, info = run(session())
+        self.assertEqual(got, "from boto3")
+        self.assertEqual(info["Identity"]["SourceIp"], "127.0.0.1")
+        self.assertIn("ConnectedAt", info)
+        self.wait_event("DISCONNECT")
+        with self.assertRaises(client.exceptions.GoneException):
+            client.post_to_connection(ConnectionId=cid, Data=b"late")
+
+    def test_broadcast_to_100_clients(self):
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+
+        async def session():
+            clients = [await websockets.connect(self.url(gw)) for _ in range(100)]
+            ids = []
+            for ws in clients:
+                await ws.send(json.dumps({"action": "echo"}))
+                ids.append(json.loads(await ws.recv())["connectionId"])
+            loop = asyncio.get_running_loop()
+            statuses = await asyncio.gather(*[loop.run_in_executor(None, lambda c=c: request(
+                gw.api_port, "POST", f"/prod/@connections/{c}", body="hello everyone").status)
+                for c in ids])
+            received = await asyncio.gather(*[ws.recv() for ws in clients])
+            for ws in clients:
+                await ws.close()
+            return ids, statuses, received
+
+        ids, statuses, received = run(session())
+        self.assertEqual(len(set(ids)), 100)
+        self.assertEqual(statuses, [200] * 100)
+        self.assertEqual(received, ["hello everyone"] * 100)
+        self.wait_event("DISCONNECT", 100)
+
+    # ------------------------------------------------------------------------ validation
+
+    def test_validate_reports_websocket_mistakes(self):
+        bad = (listeners_yaml()
+               + "apis:\n  - id: chat\n    protocol: WEBSOCKET\n"
+               + "    routes:\n"
+               + "      $weird: {integration: {type: mock}}\n"
+               + "      $connect: {integration: {type: mock}, "
+               + "routeResponseSelectionExpression: $default}\n"
+               + "  - id: web\n    protocol: HTTP\n"
+               + "    routeSelectionExpression: $request.body.action\n"
+               + "    routes: {\"GET /\": {integration: {type: mock}}}\n")
+        path = self.tmp / "bad.yaml"
+        path.write_text(bad)
+        out = run_cli("validate", str(path))
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        for message in ("apis[0].routeSelectionExpression: missing required key",
+                        "WebSocket route keys are $connect, $disconnect, $default or a custom key",
+                        "$connect and $disconnect cannot answer with a message",
+                        "apis[1].routeSelectionExpression: routeSelectionExpression is a "
+                        "WEBSOCKET API setting"):
+            self.assertIn(message, out.stderr)
+        self.assertRegex(out.stderr, r"bad\.yaml:\d+:\d+: error:")
+
+
+if __name__ == "__main__":
+    unittest.main()
