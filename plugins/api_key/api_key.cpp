@@ -189,9 +189,15 @@ class ApiKeyFactory final : public core::MiddlewareFactory {
         config::Node req = route.node.child("apiKeyRequired");
         if (!req.defined()) continue;
         auto required = config::read_bool(req, diags);
-        if (required && *required && api.protocol != core::ApiProtocol::kRest) {
+        if (required && *required && api.protocol == core::ApiProtocol::kHttp) {
           diags.error(req.location(), req.path(),
                       "HTTP APIs have no API keys (as on AWS); use a REST API");
+          continue;
+        }
+        if (required && *required && api.protocol == core::ApiProtocol::kWebSocket &&
+            route.route_key != "$connect") {
+          diags.error(req.location(), req.path(),
+                      "WebSocket APIs check API keys on $connect only (as on AWS)");
           continue;
         }
         state.route_required[route.node.path()] = required.value_or(false);

@@ -143,9 +143,10 @@ void parse_plans(const config::Config& config, const config::Node& list, UsageCo
                       "no API with id '" + *api_id + "'");
           continue;
         }
-        if (api->protocol != core::ApiProtocol::kRest) {
+        if (api->protocol == core::ApiProtocol::kHttp) {
           diags.error(sr.get("apiId").location(), sr.get("apiId").path(),
-                      "usage plans apply to REST APIs (HTTP APIs have no API keys, as on AWS)");
+                      "usage plans apply to REST and WebSocket APIs (HTTP APIs have no API "
+                      "keys, as on AWS)");
           continue;
         }
         bool stage_found = false;

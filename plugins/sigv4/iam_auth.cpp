@@ -90,10 +90,17 @@ class IamAuthMiddleware final : public core::Middleware {
     // arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}; the root resource
     // ends in "/" (aws-behaviour.md §4.6). The path is the one requested, stage removed.
     std::string resource = "arn:aws:execute-api:" + api.region + ":" + api.account_id + ":" +
-                           api.id + "/" + ctx.stage->name + "/" + ctx.request.method + "/";
-    std::string_view path = ctx.path;
-    if (!path.empty() && path.front() == '/') path.remove_prefix(1);
-    resource += path;
+                           api.id + "/" + ctx.stage->name + "/";
+    if (api.protocol == core::ApiProtocol::kWebSocket) {
+      // WebSocket routes: .../{stage}/{routeKey} (aws-behaviour.md §4.6).
+      resource += ctx.route ? std::string_view(ctx.route->route_key) : "$connect";
+    } else {
+      resource += ctx.request.method;
+      resource += '/';
+      std::string_view path = ctx.path;
+      if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+      resource += path;
+    }
 
     iam::RequestFacts facts;
     facts.action = "execute-api:Invoke";
@@ -188,10 +195,18 @@ class IamAuthFactory final : public core::MiddlewareFactory {
           state.resource_policies[api.id] = std::make_shared<const iam::Policy>(std::move(*p));
         }
       }
+      const bool websocket = api.protocol == core::ApiProtocol::kWebSocket;
       for (const auto& route : api.routes) {
-        AuthType type = api_default;
+        // WebSocket APIs authorize the connection once, on $connect (aws-behaviour.md §2.3).
+        bool authorizable = !websocket || route.route_key == "$connect";
+        AuthType type = authorizable ? api_default : AuthType::kNone;
         config::Node r = route.node.child("authorizationType");
-        if (r.defined()) type = read_auth_type(r, diags).value_or(api_default);
+        if (r.defined() && !authorizable) {
+          diags.error(r.location(), r.path(),
+                      "WebSocket APIs authorize on $connect only (as on AWS)");
+        } else if (r.defined()) {
+          type = read_auth_type(r, diags).value_or(api_default);
+        }
         state.route_auth[route.node.path()] = type;
         if (type == AuthType::kAwsIam) iam_routes.push_back(r.defined() ? r : auth);
       }

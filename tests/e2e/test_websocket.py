@@ -236,6 +236,52 @@ class WebSocketTest(GatewayTestCase):
         gw = self.start_gateway(self.config(self.FULL_ROUTES))
         self.assertEqual(handshake_status(f"ws://127.0.0.1:{gw.api_port}/nostage"), 403)
 
+    def test_connect_with_aws_iam_presigned_url_and_api_key(self):
+        from botocore.auth import SigV4QueryAuth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        key, secret = "AKIAWEBSOCKETTEST01", "ws-secret"
+        iam = ("iam:\n  credentials:\n"
+               f"    - {{accessKeyId: {key}, secretAccessKey: {secret}, "
+               "arn: 'arn:aws:iam::000000000000:user/ws', policies: [{Statement: [{Effect: Allow, "
+               "Action: 'execute-api:Invoke', Resource: 'arn:aws:execute-api:*:*:chat/prod/$connect'}]}]}\n"
+               "apiKeys: [{id: k1, value: ws-key-0123456789abcdefgh}]\n"
+               "usagePlans: [{id: p1, apiStages: [{apiId: chat, stage: prod}], apiKeys: [k1]}]\n")
+        routes = (f"      $connect: {self.LAMBDA}, authorizationType: AWS_IAM, apiKeyRequired: true}}\n"
+                  f"      $default: {self.LAMBDA}, routeResponseSelectionExpression: $default}}\n")
+        text = self.config(routes).replace("apis:\n", iam + "apis:\n", 1)
+        gw = self.start_gateway(text)
+        base = f"http://127.0.0.1:{gw.api_port}/prod"
+
+        def presigned(secret_key: str) -> str:
+            req = AWSRequest(method="GET", url=base, headers={"Host": f"127.0.0.1:{gw.api_port}"})
+            SigV4QueryAuth(Credentials(key, secret_key), "execute-api", "us-east-1",
+                           expires=60).add_auth(req)
+            return req.url.replace("http://", "ws://", 1)
+
+        async def attempt(url, headers=None):
+            try:
+                async with websockets.connect(url, extra_headers=headers or {}) as ws:
+                    await ws.send("hi")
+                    return json.loads(await ws.recv())
+            except InvalidStatusCode as refused:
+                return refused.status_code
+
+        api_key = {"x-api-key": "ws-key-0123456789abcdefgh"}
+        self.assertEqual(run(attempt(self.url(gw), api_key)), 403)         # unsigned
+        self.assertEqual(run(attempt(presigned("wrong"), api_key)), 403)   # bad signature
+        self.assertEqual(run(attempt(presigned(secret))), 403)             # no API key
+        echo = run(attempt(presigned(secret), api_key))
+        self.assertEqual(echo["echo"], "hi")
+        (connect,) = self.wait_event("CONNECT")
+        identity = connect["requestContext"]["identity"]
+        self.assertEqual(identity["userArn"], "arn:aws:iam::000000000000:user/ws")
+        self.assertEqual(identity["accessKey"], key)
+        self.assertEqual(identity["apiKeyId"], "k1")
+        # Later events carry the identity $connect established.
+        message = self.wait_event("MESSAGE")[0]
+        self.assertEqual(message["requestContext"]["identity"]["userArn"], identity["userArn"])
+
     # ---------------------------------------------------------------------------- limits
 
     def test_binary_frames_close_1003(self):
