@@ -116,8 +116,12 @@ class Gateway {
   /// The route's phases and integration (or 200 with no body when it has none).
   boost::asio::awaitable<core::Response> run_route(Exchange& ex,
                                                    const RouteBinding& binding) const;
-  /// POST/GET/DELETE /{stage}/@connections/{id} (aws-behaviour.md §2.4).
+  /// POST/GET/DELETE /{stage}/@connections/{id} (aws-behaviour.md §2.4), on the API's own
+  /// host/path, or on the services endpoint (nullopt when the path is not one).
   core::Response manage_connection(Exchange& ex) const;
+  std::optional<core::Response> manage_connection_on_services(Exchange& ex) const;
+  core::Response manage_connection(const core::RequestContext& ctx, std::string_view api_id,
+                                   std::string_view stage, std::string_view raw_id) const;
   void decorate(Exchange& ex, core::Response& response) const;
   core::Response services_response(Exchange& ex) const;
 

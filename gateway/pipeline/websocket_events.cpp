@@ -169,6 +169,27 @@ boost::asio::awaitable<void> Gateway::websocket_disconnect(SnapshotHandle& handl
 
 core::Response Gateway::manage_connection(Exchange& ex) const {
   const core::RequestContext& ctx = ex.ctx;
+  std::string_view id = std::string_view(ctx.path).substr(std::string_view("/@connections/").size());
+  return manage_connection(ctx, ctx.api->id, ctx.stage->name, id);
+}
+
+std::optional<core::Response> Gateway::manage_connection_on_services(Exchange& ex) const {
+  // /{stage}/@connections/{id}: what SDK clients send when pointed at the services endpoint
+  // (AWS_ENDPOINT_URL inside functions). The connection id names the API.
+  std::string_view path = ex.ctx.request.path;
+  constexpr std::string_view kMarker = "/@connections/";
+  auto marker = path.find(kMarker);
+  if (path.size() < 2 || marker == std::string_view::npos || marker == 0 ||
+      path.substr(1, marker - 1).find('/') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view stage = path.substr(1, marker - 1);
+  return manage_connection(ex.ctx, {}, stage, path.substr(marker + kMarker.size()));
+}
+
+core::Response Gateway::manage_connection(const core::RequestContext& ctx,
+                                          std::string_view api_id, std::string_view stage,
+                                          std::string_view raw_id) const {
   const core::Request& req = ctx.request;
   core::Response out;
   out.headers.add("Content-Type", "application/json");
@@ -179,17 +200,17 @@ core::Response Gateway::manage_connection(Exchange& ex) const {
     if (!message.empty()) out.body = "{\"message\":" + util::json_quote(message) + "}";
     return out;
   };
-  std::string_view rest = std::string_view(ctx.path).substr(std::string_view("/@connections/").size());
-  std::string id = util::percent_decode(rest);
+  std::string id = util::percent_decode(raw_id);
   if (id.empty() || id.find('/') != std::string::npos ||
       (req.method != "POST" && req.method != "GET" && req.method != "DELETE")) {
     return error(403, "ForbiddenException",
-                 "No method found matching route " + ctx.stage->name + "/@connections/" +
-                     std::string(rest) + " for http method " + req.method + ".");
+                 "No method found matching route " + std::string(stage) + "/@connections/" +
+                     std::string(raw_id) + " for http method " + req.method + ".");
   }
   auto* registry = services_.find<core::WebSocketConnections>();
   auto connection = registry ? registry->find(id) : nullptr;
-  if (!connection || connection->api_id != ctx.api->id || connection->stage != ctx.stage->name) {
+  if (!connection || (!api_id.empty() && connection->api_id != api_id) ||
+      connection->stage != stage) {
     // 410 with no parseable error body, as AWS answers it (aws-behaviour.md §2.4).
     return error(410, "GoneException", "");
   }
@@ -211,7 +232,8 @@ core::Response Gateway::manage_connection(Exchange& ex) const {
   if (req.method == "GET") {
     out.status = 200;
     auto at = [](std::int64_t ms) {
-      return util::iso8601_millis(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+      return util::iso8601_millis(
+          std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
     };
     out.body = "{\"connectedAt\":\"" + at(connection->connected_at_ms) +
                "\",\"identity\":{\"sourceIp\":" + util::json_quote(connection->source_ip) +

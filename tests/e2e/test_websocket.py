@@ -34,7 +34,7 @@ from pathlib import Path
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatusCode
 
-from harness import SOURCE_DIR, GatewayTestCase, request, run_cli, wait_until
+from harness import CONFIG_DIR, SOURCE_DIR, GatewayTestCase, request, run_cli, wait_until
 from lambda_support import function_yaml, listeners_yaml
 
 HANDLER_DIR = SOURCE_DIR / "tests" / "fixtures" / "lambda" / "websocket"
@@ -429,6 +429,52 @@ class WebSocketTest(GatewayTestCase):
         self.assertEqual(statuses, [200] * 100)
         self.assertEqual(received, ["hello everyone"] * 100)
         self.wait_event("DISCONNECT", 100)
+
+    # ------------------------------------------------------------- the example chat
+
+    def test_example_chat_broadcasts_from_a_handler(self):
+        # config/gatehouse.yaml's chat: the function broadcasts through @connections on the
+        # services endpoint (AWS_ENDPOINT_URL), as an SDK client inside a function would.
+        gw = self.start_gateway(config_file=CONFIG_DIR / "gatehouse.yaml")
+        url = f"ws://127.0.0.1:{gw.api_port}/chat/dev"
+
+        async def session():
+            clients = [await websockets.connect(url) for _ in range(3)]
+            await clients[0].send("hello?")  # no action: the $default mock answers
+            hint = await clients[0].recv()
+            await clients[1].send(json.dumps({"action": "sendmessage", "message": "hi all"}))
+            got = [json.loads(await ws.recv()) for ws in clients]
+            await clients[2].close()
+            await clients[0].send(json.dumps({"action": "sendmessage", "message": "two left"}))
+            rest = [json.loads(await ws.recv()) for ws in clients[:2]]
+            for ws in clients[:2]:
+                await ws.close()
+            return hint, got, rest
+
+        hint, got, rest = run(session())
+        self.assertEqual(hint, 'send {"action": "sendmessage", "message": "..."}')
+        self.assertEqual([g["message"] for g in got], ["hi all"] * 3)
+        self.assertEqual(len({g["from"] for g in got}), 1)
+        self.assertEqual([r["message"] for r in rest], ["two left"] * 2)
+
+    def test_connections_api_on_the_services_endpoint(self):
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as ws:
+                await ws.send(json.dumps({"action": "echo"}))
+                cid = json.loads(await ws.recv())["connectionId"]
+                loop = asyncio.get_running_loop()
+                wrong_stage = await loop.run_in_executor(None, lambda: request(
+                    gw.services_port, "POST", f"/dev/@connections/{cid}", body="x"))
+                post = await loop.run_in_executor(None, lambda: request(
+                    gw.services_port, "POST", f"/prod/@connections/{cid}", body="via services"))
+                return wrong_stage, post, await ws.recv()
+
+        wrong_stage, post, got = run(session())
+        self.assertEqual(wrong_stage.status, 410)
+        self.assertEqual(post.status, 200)
+        self.assertEqual(got, "via services")
 
     # ------------------------------------------------------------------------ validation
 
