@@ -99,6 +99,9 @@ TEST_CASE("error response: REST APIs") {
   for (const auto& c : cases) {
     CAPTURE(static_cast<int>(c.kind));
     check_rendering(ApiProtocol::kRest, c);
+    // WebSocket APIs answer with REST's texts ("Forbidden", "Internal server error" in their
+    // error frames; refused handshakes), aws-behaviour.md §2.1, §2.3.
+    check_rendering(ApiProtocol::kWebSocket, c);
   }
 }
 
@@ -149,8 +152,6 @@ TEST_CASE("error response: HTTP APIs") {
   for (const auto& c : cases) {
     CAPTURE(static_cast<int>(c.kind));
     check_rendering(ApiProtocol::kHttp, c);
-    // WebSocket APIs have no REST gateway responses either: same rendering as HTTP APIs.
-    check_rendering(ApiProtocol::kWebSocket, c);
   }
 }
 
