@@ -25,6 +25,7 @@ except ImportError:  # a pyenv/venv Python without Debian's packages
 import asyncio
 import json
 import re
+import signal
 import tempfile
 import unittest
 import urllib.error
@@ -326,6 +327,24 @@ class WebSocketTest(GatewayTestCase):
                 with self.assertRaises(ConnectionClosed) as closed:
                     await ws.recv()  # nothing more: the idle timeout closes it
                 return closed.exception.rcvd.code
+
+        self.assertEqual(run(session()), 1001)
+        (disconnect,) = self.wait_event("DISCONNECT")
+        self.assertEqual(disconnect["requestContext"]["disconnectStatusCode"], 1001)
+
+    def test_shutdown_closes_with_1001_after_disconnect(self):
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as ws:
+                await ws.send(json.dumps({"action": "echo"}))
+                await ws.recv()
+                loop = asyncio.get_running_loop()
+                stopping = loop.run_in_executor(None, lambda: gw.stop(signal.SIGTERM))
+                with self.assertRaises(ConnectionClosed) as closed:
+                    await ws.recv()
+                await stopping
+                return closed.exception.rcvd.code if closed.exception.rcvd else None
 
         self.assertEqual(run(session()), 1001)
         (disconnect,) = self.wait_event("DISCONNECT")
