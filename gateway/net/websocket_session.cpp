@@ -129,6 +129,9 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
   websocket::stream<Stream&> ws(stream);
   ws.read_message_max(limits.websocket_max_message_bytes);
   ws.auto_fragment(false);
+  // Unmasked server frames are written from the message itself; Beast's 4 KB default write
+  // buffer would sit unused in every idle connection.
+  ws.write_buffer_bytes(256);
   ws.set_option(websocket::stream_base::decorator([&verdict](websocket::response_type& res) {
     // $connect's answer headers join the 101: Sec-WebSocket-Protocol negotiation [DOC].
     for (const auto& f : verdict.headers) {
@@ -150,7 +153,10 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
     spdlog::debug("websocket handshake failed: {}", ec.message());
     co_return;
   }
-  (void)buffer;  // a client sends nothing before 101, so nothing was read past the request
+  // A client sends nothing before 101, so nothing was read past the request: give the HTTP
+  // read buffer back (an idle WebSocket should cost little memory).
+  buffer.clear();
+  buffer.shrink_to_fit();
   ex.ctx.status = 101;
   gw.complete(ex);
 
