@@ -29,6 +29,7 @@ server:
     - {{host: 127.0.0.1, port: {port}, serves: apis}}
     - {{host: 127.0.0.1, port: {services}, serves: services}}
 logging: {{level: warn, accessLog: {{destination: "off"}}}}
+throttling: {{rateLimit: 1000000000, burstLimit: 1000000000}}  # past AWS's default 10,000 rps
 apis:
   - id: many
     routes:""")
