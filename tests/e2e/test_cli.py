@@ -151,7 +151,7 @@ class CliTest(unittest.TestCase):
             "did you mean 'maxBodyBytes'?",
             f"{p}:7:9: error: apis[0].id: API ids are lower-case letters, digits and '-' "
             "(a DNS label: they appear in {apiId}.execute-api.localhost)",
-            f"{p}:8:15: error: apis[0].protocol: must be HTTP or REST, got 'SOAP'",
+            f"{p}:8:15: error: apis[0].protocol: must be HTTP, REST or WEBSOCKET, got 'SOAP'",
             f"{p}:11:9: error: apis[0].routes[\"GET /x\"].integration: missing required key "
             "'integration'",
             f"{p}:11:9: error: apis[0].routes[\"GET /x\"].integraton: unknown key 'integraton'; "
