@@ -113,6 +113,11 @@ class Gateway {
   /// IncompleteSignature for a malformed Authorization header).
   core::GatewayError no_route_error(const Exchange& ex) const;
   core::Response error_response(Exchange& ex, core::GatewayError error) const;
+  /// An exchange for a WebSocket event after the handshake (message, $disconnect): ids, times,
+  /// the session's API, stage and identity in the installed config; false when a reload removed
+  /// them.
+  bool begin_websocket_event(Exchange& ex, SnapshotHandle& handle,
+                             const WebSocketSession& session) const;
   /// The route's phases and integration (or 200 with no body when it has none).
   boost::asio::awaitable<core::Response> run_route(Exchange& ex,
                                                    const RouteBinding& binding) const;

@@ -67,15 +67,14 @@ boost::asio::awaitable<core::Response> Gateway::websocket_connect(Exchange& ex,
   co_return response;
 }
 
-boost::asio::awaitable<std::optional<std::string>> Gateway::websocket_message(
-    SnapshotHandle& handle, const WebSocketSession& session, std::string body) const {
-  Exchange ex;
+bool Gateway::begin_websocket_event(Exchange& ex, SnapshotHandle& handle,
+                                    const WebSocketSession& session) const {
   ex.installed = &refresh(handle);
   const Snapshot& snap = *ex.installed->snapshot;
   const CompiledApi* api = snap.api(session.api_id);
   const CompiledStage* stage = api ? api->stage(session.stage) : nullptr;
   if (!api || !stage || api->info.protocol != core::ApiProtocol::kWebSocket) {
-    co_return std::nullopt;  // the API or stage went away in a reload
+    return false;  // the API or stage went away in a reload
   }
   core::RequestContext& ctx = ex.ctx;
   ctx.services = &services_;
@@ -84,7 +83,6 @@ boost::asio::awaitable<std::optional<std::string>> Gateway::websocket_message(
   ctx.extended_request_id = util::short_request_id();
   ctx.request_id = ctx.extended_request_id;
   ctx.request.connection = session.connection;
-  ctx.request.body = std::move(body);
   ctx.identity = session.identity;
   ctx.domain_name = session.domain_name;
   ctx.api = &api->info;
@@ -92,6 +90,17 @@ boost::asio::awaitable<std::optional<std::string>> Gateway::websocket_message(
   ctx.path = "/";
   ex.dispatch.api = api;
   ex.dispatch.stage = stage;
+  return true;
+}
+
+boost::asio::awaitable<std::optional<std::string>> Gateway::websocket_message(
+    SnapshotHandle& handle, const WebSocketSession& session, std::string body) const {
+  Exchange ex;
+  if (!begin_websocket_event(ex, handle, session)) co_return std::nullopt;
+  core::RequestContext& ctx = ex.ctx;
+  const CompiledApi* api = ex.dispatch.api;
+  const CompiledStage* stage = ex.dispatch.stage;
+  ctx.request.body = std::move(body);
 
   // Route selection: the expression's value names the route; else $default (also for a body
   // that is not JSON); no $default: AWS's Forbidden error frame (aws-behaviour.md §2.1).
@@ -131,29 +140,14 @@ boost::asio::awaitable<void> Gateway::websocket_disconnect(SnapshotHandle& handl
                                                            const WebSocketSession& session,
                                                            int code, std::string reason) const {
   Exchange ex;
-  ex.installed = &refresh(handle);
-  const Snapshot& snap = *ex.installed->snapshot;
-  const CompiledApi* api = snap.api(session.api_id);
-  const CompiledStage* stage = api ? api->stage(session.stage) : nullptr;
-  if (!api || !stage) co_return;
+  if (!begin_websocket_event(ex, handle, session)) co_return;
+  const CompiledApi* api = ex.dispatch.api;
+  const CompiledStage* stage = ex.dispatch.stage;
   std::size_t route = api->ws_route("$disconnect");
   if (route == routing::RouteTable::npos) co_return;
   core::RequestContext& ctx = ex.ctx;
-  ctx.services = &services_;
-  ctx.received = std::chrono::steady_clock::now();
-  ctx.request_time = std::chrono::system_clock::now();
-  ctx.extended_request_id = util::short_request_id();
-  ctx.request_id = ctx.extended_request_id;
-  ctx.request.connection = session.connection;
   ctx.request.headers = session.connect_headers;
-  ctx.identity = session.identity;
-  ctx.domain_name = session.domain_name;
-  ctx.api = &api->info;
-  ctx.stage = &stage->info;
-  ctx.path = "/";
   ctx.route = &api->routes[route];
-  ex.dispatch.api = api;
-  ex.dispatch.stage = stage;
   ex.dispatch.route = route;
   core::WebSocketEvent event;
   event.type = core::WebSocketEvent::Type::kDisconnect;
