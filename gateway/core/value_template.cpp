@@ -127,6 +127,23 @@ const std::array kContextVariables = {
     ContextVariable{"identity.principalOrgId", [](const RequestContext& c, std::string& o) { return str(o, c.identity.principal_org_id); }},
     ContextVariable{"identity.apiKey", [](const RequestContext& c, std::string& o) { return str(o, c.identity.api_key); }},
     ContextVariable{"identity.apiKeyId", [](const RequestContext& c, std::string& o) { return str(o, c.identity.api_key_id); }},
+    // WebSocket APIs (aws-behaviour.md §2.2).
+    ContextVariable{"connectionId", [](const RequestContext& c, std::string& o) {
+      return c.websocket && str(o, c.websocket->connection_id);
+    }},
+    ContextVariable{"eventType", [](const RequestContext& c, std::string& o) {
+      if (!c.websocket) return false;
+      o += c.websocket->type_name();
+      return true;
+    }},
+    ContextVariable{"messageId", [](const RequestContext& c, std::string& o) {
+      return c.websocket && str(o, c.websocket->message_id);
+    }},
+    ContextVariable{"connectedAt", [](const RequestContext& c, std::string& o) {
+      if (!c.websocket) return false;
+      append_int(o, c.websocket->connected_at);
+      return true;
+    }},
 };
 
 int find_context_variable(std::string_view name) {

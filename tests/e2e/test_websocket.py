@@ -165,6 +165,32 @@ class WebSocketTest(GatewayTestCase):
         self.assertEqual(drc["connectionId"], connection_id)
         self.assertEqual(disconnect["headers"]["User-Agent"], "ws-test/1")
 
+    def test_access_log_has_the_websocket_context(self):
+        fmt = ('{"eventType":"$context.eventType","routeKey":"$context.routeKey",'
+               '"connectionId":"$context.connectionId","messageId":"$context.messageId",'
+               '"status":"$context.status"}')
+        text = self.config(self.FULL_ROUTES).replace(
+            "functions:\n", "logging:\n  accessLog: {destination: stdout, format: "
+            + json.dumps(fmt) + "}\nfunctions:\n", 1)
+        gw = self.start_gateway(text)
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as ws:
+                await ws.send(json.dumps({"action": "echo"}))
+                return json.loads(await ws.recv())["connectionId"]
+
+        cid = run(session())
+        lines = wait_until(lambda: (lambda ls: ls if len(ls) >= 3 else None)(
+            [json.loads(l) for l in gw.stdout().splitlines() if l.startswith("{")]), 20,
+            message="three access-log lines")
+        self.assertEqual([(l["eventType"], l["routeKey"]) for l in lines[:3]],
+                         [("CONNECT", "$connect"), ("MESSAGE", "echo"),
+                          ("DISCONNECT", "$disconnect")])
+        self.assertEqual({l["connectionId"] for l in lines[:3]}, {cid})
+        self.assertEqual(lines[0]["status"], "101")
+        self.assertRegex(lines[1]["messageId"], ID_RE)
+        self.assertEqual(lines[0]["messageId"], "-")
+
     def test_nested_selection_expression(self):
         routes = (f"      chat/join: {self.LAMBDA}, routeResponseSelectionExpression: $default}}\n"
                   f"      $default: {self.LAMBDA}, routeResponseSelectionExpression: $default}}\n")
