@@ -39,6 +39,7 @@ from harness import CONFIG_DIR, SOURCE_DIR, GatewayTestCase, request, run_cli, w
 from lambda_support import function_yaml, listeners_yaml
 
 HANDLER_DIR = SOURCE_DIR / "tests" / "fixtures" / "lambda" / "websocket"
+SDK_MODULES = SOURCE_DIR / "tests" / "e2e" / "sdk-js" / "node_modules"
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{15}=$")
 
 
@@ -66,10 +67,12 @@ class WebSocketTest(GatewayTestCase):
     def config(self, routes: str, *, limits: str = "", api_extra: str = "",
                expression: str = "$request.body.action") -> str:
         extra = f"  limits: {{{limits}}}\n" if limits else ""
+        # NODE_PATH lends the handler the JS SDK installed for the tests (tests/e2e/sdk-js).
+        environment = {"EVENTS_FILE": str(self.events_file), "NODE_PATH": str(SDK_MODULES)}
         return (listeners_yaml(extra)
                 + "functions:\n"
                 + function_yaml("ws", "nodejs", HANDLER_DIR, "index.handler",
-                                environment={"EVENTS_FILE": str(self.events_file)})
+                                environment=environment)
                 + "apis:\n  - id: chat\n    protocol: WEBSOCKET\n"
                 + f"    routeSelectionExpression: {json.dumps(expression)}\n"
                 + "    stages: {prod: {}}\n" + api_extra
@@ -450,6 +453,28 @@ class WebSocketTest(GatewayTestCase):
         self.wait_event("DISCONNECT")
         with self.assertRaises(client.exceptions.GoneException):
             client.post_to_connection(ConnectionId=cid, Data=b"late")
+
+    def test_js_sdk_management_client_inside_a_handler(self):
+        # @aws-sdk/client-apigatewaymanagementapi, called by the route's own Lambda handler
+        # with endpoint AWS_ENDPOINT_URL/{stage}: GetConnection, then PostToConnection to others.
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+
+        async def session():
+            a, b, c = [await websockets.connect(self.url(gw)) for _ in range(3)]
+            ids = []
+            for ws in (a, b, c):
+                await ws.send(json.dumps({"action": "echo"}))
+                ids.append(json.loads(await ws.recv())["connectionId"])
+            await a.send(json.dumps({"action": "sdk-push", "to": ids[1:], "text": "via the SDK"}))
+            done = json.loads(await a.recv())
+            got = [json.loads(await ws.recv()) for ws in (b, c)]
+            for ws in (a, b, c):
+                await ws.close()
+            return ids, done, got
+
+        ids, done, got = run(session())
+        self.assertEqual(done, {"route": "$default", "sent": 2})
+        self.assertEqual(got, [{"from": ids[0], "text": "via the SDK", "sourceIp": "127.0.0.1"}] * 2)
 
     def test_broadcast_to_100_clients(self):
         gw = self.start_gateway(self.config(self.FULL_ROUTES))
