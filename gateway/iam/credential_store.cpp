@@ -157,7 +157,7 @@ std::shared_ptr<const CredentialStore> CredentialStore::parse(const config::Node
 }
 
 const SigningIdentity* CredentialStore::find(std::string_view access_key_id) const {
-  auto it = by_key_.find(std::string(access_key_id));
+  auto it = by_key_.find(access_key_id);
   return it == by_key_.end() ? nullptr : &it->second;
 }
 

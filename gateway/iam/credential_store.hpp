@@ -8,6 +8,7 @@
 /// Secrets never leave this object except into the verifier's HMAC.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,7 +50,14 @@ class CredentialStore {
   std::size_t size() const noexcept { return by_key_.size(); }
 
  private:
-  std::unordered_map<std::string, SigningIdentity> by_key_;
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  // Transparent lookup: a request's access key id is found without copying it.
+  std::unordered_map<std::string, SigningIdentity, KeyHash, std::equal_to<>> by_key_;
 };
 
 /// The principal fields AWS derives from an ARN; `user_id` when configured, else a stable id

@@ -71,14 +71,29 @@ std::string scope(std::string_view date, std::string_view region, std::string_vi
 
 std::string cached_signing_key(std::string_view secret, std::string_view date,
                                std::string_view region, std::string_view service) {
+  // The last key this thread derived answers most requests without building the map key.
+  struct Last {
+    std::string secret, date, region, service, key;
+  };
+  thread_local Last last;
+  if (!last.key.empty() && last.date == date && last.secret == secret &&
+      last.region == region && last.service == service) {
+    return last.key;
+  }
   thread_local std::unordered_map<std::string, std::string> cache;
   std::string id;
   id.reserve(secret.size() + date.size() + region.size() + service.size() + 3);
   id.append(secret).append(1, '\0').append(date).append(1, '\0').append(region).append(1, '\0').append(service);
-  if (auto it = cache.find(id); it != cache.end()) return it->second;
-  if (cache.size() >= 256) cache.clear();  // bounded: a few credentials, a new day now and then
-  std::string key = signing_key(secret, date, region, service);
-  cache.emplace(std::move(id), key);
+  std::string key;
+  if (auto it = cache.find(id); it != cache.end()) {
+    key = it->second;
+  } else {
+    if (cache.size() >= 256) cache.clear();  // bounded: a few credentials, a new day now and then
+    key = signing_key(secret, date, region, service);
+    cache.emplace(std::move(id), key);
+  }
+  last = Last{std::string(secret), std::string(date), std::string(region), std::string(service),
+              key};
   return key;
 }
 
