@@ -142,13 +142,15 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
     }
     res.set(http::field::server, "Gatehouse");
   }));
-  http::request<http::empty_body> req;
-  req.method_string(ex.ctx.request.method);
-  req.target(ex.ctx.request.target);
-  req.version(11);
-  for (const auto& f : ex.ctx.request.headers) req.insert(f.name, f.value);
-  state.expires_after(limits.header_timeout);
-  co_await ws.async_accept(req, on_error(ec));
+  {
+    http::request<http::empty_body> req;
+    req.method_string(ex.ctx.request.method);
+    req.target(ex.ctx.request.target);
+    req.version(11);
+    for (const auto& f : ex.ctx.request.headers) req.insert(f.name, f.value);
+    state.expires_after(limits.header_timeout);
+    co_await ws.async_accept(req, on_error(ec));
+  }  // the handshake's fields are freed here, not kept for the connection's life
   if (ec) {
     spdlog::debug("websocket handshake failed: {}", ec.message());
     co_return;
@@ -159,6 +161,11 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
   buffer.shrink_to_fit();
   ex.ctx.status = 101;
   gw.complete(ex);
+  // What the connection needs from now on is in `session`; an idle WebSocket should not keep
+  // the handshake request and the $connect answer.
+  const std::string user_agent(ex.ctx.request.headers.get("User-Agent"));
+  ex.ctx.request = core::Request{};
+  verdict = core::Response{};
 
   auto executor = co_await asio::this_coro::executor;
   auto& registry = ex.ctx.services->get_or_create<core::WebSocketConnections>(
@@ -168,7 +175,7 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
   conn->api_id = session.api_id;
   conn->stage = session.stage;
   conn->source_ip = session.connection.source_ip;
-  conn->user_agent = std::string(ex.ctx.request.headers.get("User-Agent"));
+  conn->user_agent = user_agent;
   conn->connected_at_ms = session.connected_at_ms;
   conn->last_active_ms = session.connected_at_ms;
   conn->running_ = true;
@@ -259,6 +266,7 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
     }
     std::string text = beast::buffers_to_string(frames.data());
     frames.consume(frames.size());
+    if (frames.capacity() > 16 * 1024) frames.shrink_to_fit();  // after a large message
     if (close_code != 0) continue;
     std::optional<std::string> reply = co_await gw.websocket_message(handle, session, std::move(text));
     if (reply) conn->push_reply(std::move(*reply));
