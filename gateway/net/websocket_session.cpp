@@ -204,9 +204,13 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
         error_code wec;
         while (!stop) {
           if (conn->queue_.empty()) {
-            wake.expires_at(idle_deadline);
+            // Once closing, only the reader's end (or a send to drop) wakes the writer: the
+            // idle deadline has passed and must not fire again and again.
+            wake.expires_at(close_code != 0 ? asio::steady_timer::time_point::max()
+                                            : idle_deadline);
             co_await wake.async_wait(on_error(wec));
-            if (!wec && !stop && std::chrono::steady_clock::now() >= idle_deadline) {
+            if (!wec && !stop && close_code == 0 &&
+                std::chrono::steady_clock::now() >= idle_deadline) {
               conn->queue_.push_back(Connection::Item{"Going away", true, 1001});
             }
             continue;
