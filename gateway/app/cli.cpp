@@ -107,8 +107,7 @@ CliParse parse_cli(int argc, const char* const* argv) {
       } else if (arg == "usage") {
         opts.command = CliOptions::Command::kUsage;
       } else {
-        out.error =
-            "unknown command '" + std::string(arg) + "' (serve, validate, routes or usage)";
+        out.error = "unknown command '" + std::string(arg) + "' (serve, validate, routes or usage)";
         return out;
       }
     } else if (!have_file) {

@@ -1,6 +1,6 @@
 #pragma once
-/// Command line: `gatehouse serve|validate|routes|usage`, --version, --help. Parsing is pure (tested);
-/// run_cli() does the work and returns the exit code.
+/// Command line: `gatehouse serve|validate|routes|usage`, --version, --help. Parsing is pure
+/// (tested); run_cli() does the work and returns the exit code.
 
 #include <optional>
 #include <string>

@@ -43,11 +43,11 @@ struct LimitsConfig {
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive connection with no request
   std::chrono::milliseconds drain_timeout{10000};   // graceful shutdown: in-flight requests
   // WebSocket connections (AWS's quotas, aws-behaviour.md §2.5).
-  std::chrono::milliseconds websocket_idle_timeout{600000};       // 10 minutes
-  std::chrono::milliseconds websocket_max_duration{7200000};      // 2 hours
-  std::size_t websocket_max_message_bytes = 128 * 1024;           // 128 KB
-  std::size_t websocket_max_frame_bytes = 32 * 1024;              // 32 KB
-  std::size_t websocket_send_queue_bytes = 1024 * 1024;           // queued for a slow reader
+  std::chrono::milliseconds websocket_idle_timeout{600000};   // 10 minutes
+  std::chrono::milliseconds websocket_max_duration{7200000};  // 2 hours
+  std::size_t websocket_max_message_bytes = 128 * 1024;       // 128 KB
+  std::size_t websocket_max_frame_bytes = 32 * 1024;          // 32 KB
+  std::size_t websocket_send_queue_bytes = 1024 * 1024;       // queued for a slow reader
 };
 
 struct ServerConfig {

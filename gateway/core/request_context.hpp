@@ -37,8 +37,8 @@ struct WebSocketEvent {
   enum class Type { kConnect, kMessage, kDisconnect };
   Type type = Type::kConnect;
   std::string connection_id;
-  std::int64_t connected_at = 0;  // epoch milliseconds
-  std::string message_id;         // MESSAGE only
+  std::int64_t connected_at = 0;   // epoch milliseconds
+  std::string message_id;          // MESSAGE only
   int disconnect_status_code = 0;  // DISCONNECT only: the close code
   std::string disconnect_reason;   // DISCONNECT only
 

@@ -28,7 +28,8 @@ std::string derived_id(std::string_view prefix, std::string_view arn) {
   // 21 upper-case characters like AWS's unique ids; stable across restarts.
   std::string hex = util::hex_lower(util::sha256(arn));
   std::string id(prefix);
-  for (char c : hex.substr(0, 17)) id += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : hex.substr(0, 17))
+    id += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return id;
 }
 
@@ -51,8 +52,8 @@ std::optional<PrincipalInfo> principal_from_arn(std::string_view arn, std::strin
   if (parts[2] == "sts" && resource.substr(0, 13) == "assumed-role/") {
     auto segs = split(resource, '/');
     if (segs.size() < 3) return std::nullopt;
-    std::string role_arn = "arn:" + std::string(parts[1]) + ":iam::" + p.account_id + ":role/" +
-                           std::string(segs[1]);
+    std::string role_arn =
+        "arn:" + std::string(parts[1]) + ":iam::" + p.account_id + ":role/" + std::string(segs[1]);
     p.user_id = user_id.empty() ? derived_id("AROA", role_arn) : std::string(user_id);
     // Role sessions: caller and user are "<role id>:<session name>".
     p.caller = p.user_id + ":" + std::string(segs.back());
@@ -74,7 +75,7 @@ std::optional<PrincipalInfo> principal_from_arn(std::string_view arn, std::strin
 }
 
 std::shared_ptr<const CredentialStore> CredentialStore::parse(const config::Node& section,
-                                                               config::Diagnostics& diags) {
+                                                              config::Diagnostics& diags) {
   auto store = std::make_shared<CredentialStore>();
   if (section.is_null()) return store;
   config::MapReader iam(section, diags);
@@ -98,7 +99,8 @@ std::shared_ptr<const CredentialStore> CredentialStore::parse(const config::Node
     SigningIdentity identity;
     bool ok = id && secret && arn;
     if (id && (id->size() < 16 || id->size() > 128 ||
-               !std::all_of(id->begin(), id->end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))) {
+               !std::all_of(id->begin(), id->end(),
+                            [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))) {
       diags.error(r.get("accessKeyId").location(), r.get("accessKeyId").path(),
                   "an access key id is 16 to 128 letters and digits (AWS's AccessKeyId)");
       ok = false;

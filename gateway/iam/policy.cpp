@@ -9,9 +9,9 @@
 
 #include "gateway/util/time_format.hpp"
 
-#include <boost/asio/ip/address.hpp>
 #include <algorithm>
 #include <array>
+#include <boost/asio/ip/address.hpp>
 #include <cctype>
 #include <cstdlib>
 #include <ctime>
@@ -31,7 +31,17 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 
 // --- condition operators ---------------------------------------------------------------------
 
-enum class OpKind { kString, kStringIgnoreCase, kStringLike, kNumeric, kDate, kBool, kIp, kArn, kNull };
+enum class OpKind {
+  kString,
+  kStringIgnoreCase,
+  kStringLike,
+  kNumeric,
+  kDate,
+  kBool,
+  kIp,
+  kArn,
+  kNull
+};
 enum class Cmp { kEq, kLt, kLe, kGt, kGe };
 
 struct OpInfo {
@@ -179,7 +189,8 @@ std::optional<std::string> context_value(std::string_view key, const RequestFact
   if (iequals(key, "aws:userid")) return opt(f.user_id);
   if (iequals(key, "aws:username")) return opt(f.user_name);
   if (iequals(key, "aws:UserAgent")) return opt(f.user_agent);
-  if (iequals(key, "aws:SecureTransport")) return std::string(f.secure_transport ? "true" : "false");
+  if (iequals(key, "aws:SecureTransport"))
+    return std::string(f.secure_transport ? "true" : "false");
   if (iequals(key, "aws:CurrentTime")) return iso8601(f.now);
   if (iequals(key, "aws:EpochTime")) {
     return std::to_string(
@@ -190,7 +201,8 @@ std::optional<std::string> context_value(std::string_view key, const RequestFact
     if (f.principal_arn.find(":assumed-role/") != std::string_view::npos) {
       return std::string("AssumedRole");
     }
-    if (f.principal_arn.size() >= 5 && f.principal_arn.substr(f.principal_arn.size() - 5) == ":root") {
+    if (f.principal_arn.size() >= 5 &&
+        f.principal_arn.substr(f.principal_arn.size() - 5) == ":root") {
       return std::string("Account");
     }
     return std::string("User");
@@ -242,8 +254,9 @@ bool condition_holds(const Condition& c, const RequestFacts& facts) {
     // Absent key: IfExists and negated operators hold; ForAllValues holds vacuously.
     return c.if_exists || op->negated || c.for_all_values;
   }
-  bool any = std::any_of(c.values.begin(), c.values.end(),
-                         [&](const std::string& v) { return value_matches(*op, op->cmp, *actual, v); });
+  bool any = std::any_of(c.values.begin(), c.values.end(), [&](const std::string& v) {
+    return value_matches(*op, op->cmp, *actual, v);
+  });
   return op->negated ? !any : any;
 }
 
@@ -311,15 +324,17 @@ std::optional<Principal> parse_principal(const config::Node& node, config::Diagn
   Principal p;
   if (node.is_scalar()) {
     if (node.scalar() != "*") {
-      diags.error(node.location(), node.path(),
-                  "a Principal is \"*\" or a mapping such as {AWS: \"arn:aws:iam::123456789012:root\"}");
+      diags.error(
+          node.location(), node.path(),
+          "a Principal is \"*\" or a mapping such as {AWS: \"arn:aws:iam::123456789012:root\"}");
       return std::nullopt;
     }
     p.any = true;
     return p;
   }
   if (!node.is_map()) {
-    diags.error(node.location(), node.path(), "a Principal is \"*\" or a mapping, not " + node.kind_name());
+    diags.error(node.location(), node.path(),
+                "a Principal is \"*\" or a mapping, not " + node.kind_name());
     return std::nullopt;
   }
   for (const auto& [key, value] : node.entries()) {
@@ -333,7 +348,8 @@ std::optional<Principal> parse_principal(const config::Node& node, config::Diagn
     for (auto& v : string_or_list(value, diags)) {
       if (v == "*") {
         p.any = true;
-      } else if (!(v.size() == 12 && std::all_of(v.begin(), v.end(), ::isdigit)) && !starts_with(v, "arn:")) {
+      } else if (!(v.size() == 12 && std::all_of(v.begin(), v.end(), ::isdigit)) &&
+                 !starts_with(v, "arn:")) {
         diags.error(value.location(), value.path(),
                     "an AWS principal is an account id (12 digits) or an ARN, not '" + v + "'");
       } else {
@@ -467,7 +483,8 @@ bool glob_match(std::string_view pattern, std::string_view text, bool ignore_cas
   // Iterative wildcard match with single backtrack point: O(n·m) worst case, no recursion.
   std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || (pattern[p] != '*' && eq(pattern[p], text[t])))) {
+    if (p < pattern.size() &&
+        (pattern[p] == '?' || (pattern[p] != '*' && eq(pattern[p], text[t])))) {
       ++p;
       ++t;
     } else if (p < pattern.size() && pattern[p] == '*') {
@@ -496,7 +513,8 @@ std::optional<Policy> parse_policy(const config::Node& given, bool resource_poli
       diags.error(given.location(), given.path(), "the policy string is not a JSON document");
       return std::nullopt;
     }
-    node = config::Node(parsed->yaml(), given.path(), std::make_shared<const std::string>(given.file()));
+    node = config::Node(parsed->yaml(), given.path(),
+                        std::make_shared<const std::string>(given.file()));
   }
   if (!node.is_map()) {
     diags.error(node.location(), node.path(),

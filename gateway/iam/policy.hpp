@@ -42,7 +42,7 @@ struct Condition {
 };
 
 struct Principal {
-  bool any = false;               // "*" or {"AWS": "*"}
+  bool any = false;              // "*" or {"AWS": "*"}
   std::vector<std::string> aws;  // ARNs or 12-digit account ids
 };
 
@@ -68,9 +68,10 @@ struct Policy {
 std::optional<Policy> parse_policy(const config::Node& node, bool resource_policy,
                                    config::Diagnostics& diags);
 
-/// API Gateway expands the short resource form of a resource policy, `execute-api:/stage/VERB/path`,
-/// to `arn:aws:execute-api:{region}:{account}:{apiId}/stage/VERB/path` when the policy is saved
-/// (API Gateway developer guide, "resource policy examples"). Done here once at compile time.
+/// API Gateway expands the short resource form of a resource policy,
+/// `execute-api:/stage/VERB/path`, to
+/// `arn:aws:execute-api:{region}:{account}:{apiId}/stage/VERB/path` when the policy is saved (API
+/// Gateway developer guide, "resource policy examples"). Done here once at compile time.
 void expand_execute_api_resources(Policy& policy, std::string_view region,
                                   std::string_view account_id, std::string_view api_id);
 

@@ -17,9 +17,9 @@
 
 #include "gateway/net/connection_registry.hpp"
 #include "gateway/net/deadline_service.hpp"
+#include "gateway/net/http_wire.hpp"
 #include "gateway/net/session_state.hpp"
 #include "gateway/net/websocket_session.hpp"
-#include "gateway/net/http_wire.hpp"
 #include "gateway/pipeline/gateway.hpp"
 #include "gateway/util/time_format.hpp"
 

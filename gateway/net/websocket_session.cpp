@@ -221,10 +221,9 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
             if (close_code == 0) {
               close_code = item.code;
               state.expires_after(std::chrono::seconds(5));  // a peer that never answers
-              co_await ws.async_close(websocket::close_reason(
-                                          static_cast<websocket::close_code>(item.code),
-                                          item.text),
-                                      on_error(wec));
+              co_await ws.async_close(
+                  websocket::close_reason(static_cast<websocket::close_code>(item.code), item.text),
+                  on_error(wec));
             }
             continue;
           }
@@ -272,7 +271,8 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
     frames.consume(frames.size());
     if (frames.capacity() > 16 * 1024) frames.shrink_to_fit();  // after a large message
     if (close_code != 0) continue;
-    std::optional<std::string> reply = co_await gw.websocket_message(handle, session, std::move(text));
+    std::optional<std::string> reply =
+        co_await gw.websocket_message(handle, session, std::move(text));
     if (reply) conn->push_reply(std::move(*reply));
   }
   if (disconnect_code == 1006 && close_code != 0) disconnect_code = close_code;

@@ -8,9 +8,9 @@
 #include "gateway/core/error_response.hpp"
 #include "gateway/core/integration.hpp"
 #include "gateway/core/middleware.hpp"
-#include "gateway/sigv4/verify.hpp"
 #include "gateway/core/services.hpp"
 #include "gateway/pipeline/response_headers.hpp"
+#include "gateway/sigv4/verify.hpp"
 #include "gateway/util/ids.hpp"
 
 namespace gh::pipeline {

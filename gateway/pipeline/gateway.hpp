@@ -119,8 +119,7 @@ class Gateway {
   bool begin_websocket_event(Exchange& ex, SnapshotHandle& handle,
                              const WebSocketSession& session) const;
   /// The route's phases and integration (or 200 with no body when it has none).
-  boost::asio::awaitable<core::Response> run_route(Exchange& ex,
-                                                   const RouteBinding& binding) const;
+  boost::asio::awaitable<core::Response> run_route(Exchange& ex, const RouteBinding& binding) const;
   /// POST/GET/DELETE /{stage}/@connections/{id} (aws-behaviour.md §2.4), on the API's own
   /// host/path, or on the services endpoint (nullopt when the path is not one).
   core::Response manage_connection(Exchange& ex) const;

@@ -150,9 +150,9 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
           }
         }
         for (const auto& factory : plugins.middleware()) {
-          core::MiddlewareBuildContext ctx{cfg.root,  api_cfg.node, stage_cfg.node,
-                                           route_cfg.node, api->info, stage.info,
-                                           route,          services,  scope};
+          core::MiddlewareBuildContext ctx{cfg.root,       api_cfg.node, stage_cfg.node,
+                                           route_cfg.node, api->info,    stage.info,
+                                           route,          services,     scope};
           if (auto mw = factory->create(ctx, diags)) binding.middleware.push_back(std::move(mw));
         }
         std::stable_sort(binding.middleware.begin(), binding.middleware.end(),

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "gateway/config/config.hpp"
-#include "gateway/core/service_api.hpp"
 #include "gateway/core/api_info.hpp"
 #include "gateway/core/integration.hpp"
 #include "gateway/core/middleware.hpp"
+#include "gateway/core/service_api.hpp"
 #include "gateway/core/value_template.hpp"
 #include "gateway/routing/route_table.hpp"
 #include "gateway/routing/selection_expression.hpp"

@@ -163,7 +163,8 @@ boost::asio::awaitable<void> Gateway::websocket_disconnect(SnapshotHandle& handl
 
 core::Response Gateway::manage_connection(Exchange& ex) const {
   const core::RequestContext& ctx = ex.ctx;
-  std::string_view id = std::string_view(ctx.path).substr(std::string_view("/@connections/").size());
+  std::string_view id =
+      std::string_view(ctx.path).substr(std::string_view("/@connections/").size());
   return manage_connection(ctx, ctx.api->id, ctx.stage->name, id);
 }
 
@@ -181,9 +182,8 @@ std::optional<core::Response> Gateway::manage_connection_on_services(Exchange& e
   return manage_connection(ex.ctx, {}, stage, path.substr(marker + kMarker.size()));
 }
 
-core::Response Gateway::manage_connection(const core::RequestContext& ctx,
-                                          std::string_view api_id, std::string_view stage,
-                                          std::string_view raw_id) const {
+core::Response Gateway::manage_connection(const core::RequestContext& ctx, std::string_view api_id,
+                                          std::string_view stage, std::string_view raw_id) const {
   const core::Request& req = ctx.request;
   core::Response out;
   out.headers.add("Content-Type", "application/json");

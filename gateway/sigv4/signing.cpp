@@ -76,14 +76,20 @@ std::string cached_signing_key(std::string_view secret, std::string_view date,
     std::string secret, date, region, service, key;
   };
   thread_local Last last;
-  if (!last.key.empty() && last.date == date && last.secret == secret &&
-      last.region == region && last.service == service) {
+  if (!last.key.empty() && last.date == date && last.secret == secret && last.region == region &&
+      last.service == service) {
     return last.key;
   }
   thread_local std::unordered_map<std::string, std::string> cache;
   std::string id;
   id.reserve(secret.size() + date.size() + region.size() + service.size() + 3);
-  id.append(secret).append(1, '\0').append(date).append(1, '\0').append(region).append(1, '\0').append(service);
+  id.append(secret)
+      .append(1, '\0')
+      .append(date)
+      .append(1, '\0')
+      .append(region)
+      .append(1, '\0')
+      .append(service);
   std::string key;
   if (auto it = cache.find(id); it != cache.end()) {
     key = it->second;
@@ -92,8 +98,8 @@ std::string cached_signing_key(std::string_view secret, std::string_view date,
     key = signing_key(secret, date, region, service);
     cache.emplace(std::move(id), key);
   }
-  last = Last{std::string(secret), std::string(date), std::string(region), std::string(service),
-              key};
+  last =
+      Last{std::string(secret), std::string(date), std::string(region), std::string(service), key};
   return key;
 }
 

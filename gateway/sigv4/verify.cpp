@@ -239,7 +239,8 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
   if (parts.size() != 5 || parts[0].empty()) {
     return fail(Failure::kIncompleteSignature,
                 "Credential should be scoped to a valid region, not '" +
-                    (parts.size() > 2 ? std::string(parts[2]) : std::string()) + "'. ");  // INFERRED
+                    (parts.size() > 2 ? std::string(parts[2]) : std::string()) +
+                    "'. ");  // INFERRED
   }
   std::string_view access_key = parts[0];
   if (parts[4] != "aws4_request") {
@@ -252,8 +253,8 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
                 "Credential should be scoped to correct service: '" + options.service + "'. ");
   }
   if (parts[2] != options.region) {
-    return fail(Failure::kInvalidSignature,
-                "Credential should be scoped to a valid region, not '" + std::string(parts[2]) + "'. ");
+    return fail(Failure::kInvalidSignature, "Credential should be scoped to a valid region, not '" +
+                                                std::string(parts[2]) + "'. ");
   }
   if (parts[1] != std::string_view(claim.date_time).substr(0, 8)) {
     return fail(Failure::kInvalidSignature,
@@ -330,7 +331,8 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
   std::string sts =
       string_to_sign(claim.date_time, scope(date, options.region, options.service), canonical);
   std::string expected = signature(
-      cached_signing_key(credentials->secret_access_key, date, options.region, options.service), sts);
+      cached_signing_key(credentials->secret_access_key, date, options.region, options.service),
+      sts);
   if (!util::constant_time_equals(expected, claim.signature) && presigned &&
       !claim.session_token.empty()) {
     // A session token may be appended to a presigned URL after signing (aws-c-auth's

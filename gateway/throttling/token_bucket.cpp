@@ -13,9 +13,9 @@ constexpr std::int64_t kMaxInterval = std::int64_t{1} << 50;  // ~13 days: below
 
 TokenBucket::TokenBucket(Limits limits) noexcept
     : limits_(limits),
-      interval_ns_(limits.rate > 0 ? std::clamp<std::int64_t>(
-                                         std::llround(1e9 / limits.rate), 1, kMaxInterval)
-                                   : kMaxInterval),
+      interval_ns_(limits.rate > 0
+                       ? std::clamp<std::int64_t>(std::llround(1e9 / limits.rate), 1, kMaxInterval)
+                       : kMaxInterval),
       tolerance_ns_(limits.burst > 0 ? (limits.burst - 1) * interval_ns_ : -1),
       tat_(std::numeric_limits<std::int64_t>::min() / 4),
       remaining_(limits.burst) {}

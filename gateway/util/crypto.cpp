@@ -44,9 +44,9 @@ void digest2(const void* a, std::size_t a_len, const void* b, std::size_t b_len,
              unsigned char* out) {
   EVP_MD_CTX* ctx = thread_context();
   unsigned int len = 0;
-  if (EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx, a, a_len) != 1 || EVP_DigestUpdate(ctx, b, b_len) != 1 ||
-      EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != kDigest) {
+  if (EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) != 1 || EVP_DigestUpdate(ctx, a, a_len) != 1 ||
+      EVP_DigestUpdate(ctx, b, b_len) != 1 || EVP_DigestFinal_ex(ctx, out, &len) != 1 ||
+      len != kDigest) {
     throw std::runtime_error("SHA-256 failed");
   }
 }

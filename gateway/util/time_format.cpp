@@ -85,16 +85,15 @@ std::optional<SystemTime> parse_iso8601(std::string_view s) {
       ++pos;
     } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
       int oh = 0, om = 0;
-      if (pos + 6 != text.size() ||
-          std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) {
+      if (pos + 6 != text.size() || std::sscanf(text.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) {
         return std::nullopt;
       }
       offset = (text[pos] == '+' ? 1 : -1) * (oh * 3600.0 + om * 60.0);
       pos += 6;
     }
   }
-  if (pos != text.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-      sec < 0 || sec >= 61) {
+  if (pos != text.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec < 0 ||
+      sec >= 61) {
     return std::nullopt;
   }
   std::tm tm{};
@@ -104,8 +103,8 @@ std::optional<SystemTime> parse_iso8601(std::string_view s) {
   tm.tm_hour = h;
   tm.tm_min = mi;
   double seconds = static_cast<double>(timegm(&tm)) + sec - offset;
-  return SystemTime(std::chrono::duration_cast<SystemTime::duration>(
-      std::chrono::duration<double>(seconds)));
+  return SystemTime(
+      std::chrono::duration_cast<SystemTime::duration>(std::chrono::duration<double>(seconds)));
 }
 
 }  // namespace gh::util

@@ -8,9 +8,9 @@
 #include "gateway/config/config.hpp"
 #include "gateway/core/service_api.hpp"
 #include "gateway/core/services.hpp"
-#include "gateway/util/encoding.hpp"
 #include "gateway/throttling/bucket_registry.hpp"
 #include "gateway/throttling/limits_config.hpp"
+#include "gateway/util/encoding.hpp"
 #include "plugins/api_key/quota_store.hpp"
 #include "plugins/api_key/usage_plans.hpp"
 #include "plugins/api_key/usage_report.hpp"
@@ -23,8 +23,8 @@ enum class KeySource { kHeader, kAuthorizer };
 
 struct ApiKeyCompileState {
   std::shared_ptr<const UsageConfig> usage;
-  std::map<std::string, KeySource> api_source;   // by API id
-  std::map<std::string, bool> route_required;    // by route node path
+  std::map<std::string, KeySource> api_source;  // by API id
+  std::map<std::string, bool> route_required;   // by route node path
 };
 
 /// What one route needs to know about one key.
@@ -55,9 +55,8 @@ class ApiKeyMiddleware final : public core::Middleware {
   core::Step check(core::RequestContext& ctx) const {
     // HEADER: x-api-key (case-insensitive name); AUTHORIZER: the usageIdentifierKey an
     // authorizer put in the identity (aws-behaviour.md §5.4).
-    std::string_view value = source_ == KeySource::kHeader
-                                 ? ctx.request.headers.get("x-api-key")
-                                 : std::string_view(ctx.identity.api_key);
+    std::string_view value = source_ == KeySource::kHeader ? ctx.request.headers.get("x-api-key")
+                                                           : std::string_view(ctx.identity.api_key);
     auto it = value.empty() ? by_value_.end() : by_value_.find(std::string(value));
     if (it == by_value_.end() || !it->second.enabled || !it->second.in_plan) {
       return core::GatewayError::of(core::ErrorKind::kInvalidApiKey);
@@ -114,14 +113,16 @@ class UsageApi final : public core::ServiceApi {
         std::string_view pair = q.substr(0, amp);
         auto eq = pair.find('=');
         if (pair.substr(0, eq) == name) {
-          return eq == std::string_view::npos ? "" : util::percent_decode(pair.substr(eq + 1), true);
+          return eq == std::string_view::npos ? ""
+                                              : util::percent_decode(pair.substr(eq + 1), true);
         }
         if (amp == std::string_view::npos) break;
         q.remove_prefix(amp + 1);
       }
       return {};
     };
-    if (r.method != "GET") return error(ctx, 405, "MethodNotAllowedException", "Method not allowed");
+    if (r.method != "GET")
+      return error(ctx, 405, "MethodNotAllowedException", "Method not allowed");
     const UsagePlanDef* plan = usage_->plan_by_id(plan_id);
     if (!plan) return error(ctx, 404, "NotFoundException", "Invalid Usage Plan ID specified");
     auto start = parse_day(param("startDate"));
@@ -131,8 +132,9 @@ class UsageApi final : public core::ServiceApi {
                    "startDate and endDate are required, as YYYY-MM-DD");
     }
     if (*start > *end || *end - *start > 90) {
-      return error(ctx, 400, "BadRequestException",
-                   "The usage data period cannot exceed 90 days, and startDate must not be after endDate");
+      return error(
+          ctx, 400, "BadRequestException",
+          "The usage data period cannot exceed 90 days, and startDate must not be after endDate");
     }
     core::Response out;
     out.status = 200;
@@ -238,7 +240,8 @@ class ApiKeyFactory final : public core::MiddlewareFactory {
           if (plan.throttle) {
             entry.plan_bucket = registry.get("plan/" + plan.id + "/" + key.id, *plan.throttle);
           }
-          if (auto rt = ps.route_throttle.find(ctx.route.route_key); rt != ps.route_throttle.end()) {
+          if (auto rt = ps.route_throttle.find(ctx.route.route_key);
+              rt != ps.route_throttle.end()) {
             entry.route_bucket = registry.get("plan/" + plan.id + "/" + key.id + "/" + ctx.api.id +
                                                   "/" + ctx.stage.name + "/" + ctx.route.route_key,
                                               rt->second);

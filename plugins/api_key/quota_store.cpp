@@ -87,8 +87,8 @@ std::int64_t QuotaStore::Counter::on(std::int64_t day) const {
 std::int64_t QuotaStore::Counter::used_in_period(std::int64_t day, QuotaPeriod period) const {
   std::lock_guard lock(mutex_);
   std::int64_t used = 0;
-  for (auto it = days_.lower_bound(period_start(day, period)); it != days_.end() && it->first <= day;
-       ++it) {
+  for (auto it = days_.lower_bound(period_start(day, period));
+       it != days_.end() && it->first <= day; ++it) {
     used += it->second;
   }
   return used;
@@ -146,7 +146,8 @@ bool QuotaStore::load(const std::string& path, std::string& error) {
       if (!entry.is_object()) continue;
       Counter& c = counter(std::string(plan), std::string(key));
       std::lock_guard lock(c.mutex_);
-      if (const auto* first = entry.as_object().if_contains("firstDay"); first && first->is_string()) {
+      if (const auto* first = entry.as_object().if_contains("firstDay");
+          first && first->is_string()) {
         if (auto d = parse_day(first->as_string())) c.first_day_ = *d;
       }
       if (const auto* days = entry.as_object().if_contains("days"); days && days->is_object()) {

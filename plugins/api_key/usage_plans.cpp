@@ -55,7 +55,8 @@ void parse_keys(const config::Node& list, UsageConfig& out, config::Diagnostics&
       continue;
     }
     if (!ids.insert(*id).second) {
-      diags.error(r.get("id").location(), r.get("id").path(), "API key id '" + *id + "' is used twice");
+      diags.error(r.get("id").location(), r.get("id").path(),
+                  "API key id '" + *id + "' is used twice");
       continue;
     }
     if (!values.insert(*value).second) {
@@ -117,7 +118,8 @@ void parse_plans(const config::Config& config, const config::Node& list, UsageCo
     plan.name = r.string("name").value_or(id.value_or(""));
     r.string("description");
     if (id && !ids.insert(*id).second) {
-      diags.error(r.get("id").location(), r.get("id").path(), "usage plan id '" + *id + "' is used twice");
+      diags.error(r.get("id").location(), r.get("id").path(),
+                  "usage plan id '" + *id + "' is used twice");
       id.reset();
     }
     config::Node throttle = r.get("throttle");
@@ -191,7 +193,8 @@ void parse_plans(const config::Config& config, const config::Node& list, UsageCo
     plan.id = *id;
     for (const auto& k : keys.value_or(std::vector<std::string>{})) {
       if (!out.key_by_id(k)) {
-        diags.error(r.get("apiKeys").location(), r.get("apiKeys").path(), "no API key with id '" + k + "'");
+        diags.error(r.get("apiKeys").location(), r.get("apiKeys").path(),
+                    "no API key with id '" + k + "'");
         continue;
       }
       bool clash = false;

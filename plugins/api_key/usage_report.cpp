@@ -7,12 +7,12 @@
 namespace gh::plugins::api_key {
 
 std::string usage_report(const UsageConfig& config, const UsagePlanDef& plan, QuotaStore& store,
-                         std::int64_t start_day, std::int64_t end_day,
-                         std::string_view key_filter, std::string_view items_key) {
+                         std::int64_t start_day, std::int64_t end_day, std::string_view key_filter,
+                         std::string_view items_key) {
   (void)config;
-  std::string out = "{\"usagePlanId\":" + util::json_quote(plan.id) +
-                    ",\"startDate\":\"" + day_text(start_day) + "\",\"endDate\":\"" +
-                    day_text(end_day) + "\"," + util::json_quote(items_key) + ":{";
+  std::string out = "{\"usagePlanId\":" + util::json_quote(plan.id) + ",\"startDate\":\"" +
+                    day_text(start_day) + "\",\"endDate\":\"" + day_text(end_day) + "\"," +
+                    util::json_quote(items_key) + ":{";
   bool first_key = true;
   for (const auto& key_id : plan.key_ids) {
     if (!key_filter.empty() && key_filter != key_id) continue;
@@ -33,8 +33,8 @@ std::string usage_report(const UsageConfig& config, const UsagePlanDef& plan, Qu
 }
 
 int usage_command(const config::Config& config, const std::string& config_dir,
-                  const std::string& plan_id, const std::string& key_id,
-                  const std::string& start, const std::string& end) {
+                  const std::string& plan_id, const std::string& key_id, const std::string& start,
+                  const std::string& end) {
   config::Diagnostics diags;
   auto usage = parse_usage_config(config, config_dir, diags);
   if (diags.has_errors()) {

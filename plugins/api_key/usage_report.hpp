@@ -17,13 +17,13 @@
 namespace gh::plugins::api_key {
 
 std::string usage_report(const UsageConfig& config, const UsagePlanDef& plan, QuotaStore& store,
-                         std::int64_t start_day, std::int64_t end_day,
-                         std::string_view key_filter, std::string_view items_key = "values");
+                         std::int64_t start_day, std::int64_t end_day, std::string_view key_filter,
+                         std::string_view items_key = "values");
 
 /// `gatehouse usage`: reads the config's state file and prints usage for every plan (or
 /// `plan_id`) from `start` to `end` (YYYY-MM-DD; default the last 7 days). Returns the exit code.
 int usage_command(const config::Config& config, const std::string& config_dir,
-                  const std::string& plan_id, const std::string& key_id,
-                  const std::string& start, const std::string& end);
+                  const std::string& plan_id, const std::string& key_id, const std::string& start,
+                  const std::string& end);
 
 }  // namespace gh::plugins::api_key

@@ -40,8 +40,8 @@ class LambdaIntegration final : public core::Integration {
     request.payload = build_proxy_event(ctx, format_);
     request.request_id = util::uuid_v4();
     request.trace_id = runtime_trace_id(ctx.request.headers.get("X-Amzn-Trace-Id"));
-    InvokeResult result = co_await service_.invoke(
-        function_, std::move(request), std::chrono::steady_clock::now() + timeout_);
+    InvokeResult result = co_await service_.invoke(function_, std::move(request),
+                                                   std::chrono::steady_clock::now() + timeout_);
     switch (result.status) {
       case InvokeResult::Status::kTimedOutWaiting:
         ctx.integration_error = "timeout";
@@ -63,8 +63,7 @@ class LambdaIntegration final : public core::Integration {
     if (!result.function_error.empty()) {
       // A function error (handler threw, timed out, crashed): REST 502, HTTP API 500.
       ctx.integration_error = result.error_type;
-      spdlog::debug("request {}: lambda {} failed: {}", ctx.request_id, function_,
-                    result.payload);
+      spdlog::debug("request {}: lambda {} failed: {}", ctx.request_id, function_, result.payload);
       co_return GatewayError::of(ErrorKind::kIntegrationResponseError);
     }
     if (ctx.websocket) co_return interpret_websocket_result(result.payload);
@@ -160,8 +159,9 @@ class LambdaFactory final : public core::IntegrationFactory {
     if (r.has("timeoutInMillis") && !timeout) ok = false;
     r.finish();
     if (!ok) return nullptr;
-    return std::make_shared<LambdaIntegration>(lambda_service(ctx.services), function, format,
-                                               std::chrono::milliseconds(timeout.value_or(max_timeout)));
+    return std::make_shared<LambdaIntegration>(
+        lambda_service(ctx.services), function, format,
+        std::chrono::milliseconds(timeout.value_or(max_timeout)));
   }
 };
 

@@ -14,7 +14,8 @@
 ///         policies:
 ///           - Version: "2012-10-17"
 ///             Statement:
-///               - {Effect: Allow, Action: execute-api:Invoke, Resource: "arn:aws:execute-api:*:*:*"}
+///               - {Effect: Allow, Action: execute-api:Invoke, Resource:
+///               "arn:aws:execute-api:*:*:*"}
 ///   apis:
 ///     - id: orders
 ///       protocol: REST

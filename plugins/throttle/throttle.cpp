@@ -128,14 +128,15 @@ class ThrottleFactory final : public core::MiddlewareFactory {
           } else {
             for (const auto& [key, value] : settings.entries()) {
               std::string text = key.scalar();
-              std::optional<std::string> normal =
-                  text == "$default" ? std::optional<std::string>("$default")
-                                     : throttling::throttle_route_key(text);
+              std::optional<std::string> normal = text == "$default"
+                                                      ? std::optional<std::string>("$default")
+                                                      : throttling::throttle_route_key(text);
               auto it = normal ? routes.find(*normal) : routes.end();
               if (it == routes.end()) {
-                std::string msg = "routeSettings names \"" + text + "\", not a route of API '" +
-                                  api.id + "'";
-                if (auto s = config::did_you_mean(text, names)) msg += "; did you mean '" + *s + "'?";
+                std::string msg =
+                    "routeSettings names \"" + text + "\", not a route of API '" + api.id + "'";
+                if (auto s = config::did_you_mean(text, names))
+                  msg += "; did you mean '" + *s + "'?";
                 diags.error(key.location(), value.path(), msg);
                 continue;
               }
@@ -174,9 +175,8 @@ class ThrottleFactory final : public core::MiddlewareFactory {
     }
     std::shared_ptr<throttling::ClientIpLimiter> per_ip;
     if (state.per_client_ip) per_ip = registry.client_ip_limiter(*state.per_client_ip);
-    return std::make_shared<ThrottleMiddleware>(std::move(route),
-                                                registry.get("account", state.account),
-                                                std::move(per_ip));
+    return std::make_shared<ThrottleMiddleware>(
+        std::move(route), registry.get("account", state.account), std::move(per_ip));
   }
 };
 

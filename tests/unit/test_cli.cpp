@@ -165,8 +165,8 @@ TEST_CASE("cli: usage errors") {
 }
 
 TEST_CASE("cli: usage takes a plan, a key and a range of days") {
-  const char* argv[] = {"gatehouse", "usage", "a.yaml", "--plan", "basic", "--key", "k1",
-                        "--start", "2026-12-01", "--end", "2026-12-02"};
+  const char* argv[] = {"gatehouse", "usage",   "a.yaml",     "--plan", "basic",     "--key",
+                        "k1",        "--start", "2026-12-01", "--end",  "2026-12-02"};
   auto parsed = gh::app::parse_cli(11, argv);
   REQUIRE(parsed.options);
   CHECK(parsed.options->command == gh::app::CliOptions::Command::kUsage);

@@ -100,13 +100,17 @@ TEST_CASE("statements: actions, resources, their negations, and deny wins") {
        Decision::kNotApplicable},
       {"{Effect: Allow, NotAction: 's3:*', Resource: '*'}", Decision::kAllow},
       {"{Effect: Allow, NotAction: 'execute-api:*', Resource: '*'}", Decision::kNotApplicable},
-      {"{Effect: Allow, Action: 'execute-api:Invoke', NotResource: 'arn:aws:execute-api:*:*:shop/*/POST/*'}",
+      {"{Effect: Allow, Action: 'execute-api:Invoke', NotResource: "
+       "'arn:aws:execute-api:*:*:shop/*/POST/*'}",
        Decision::kAllow},
-      {"{Effect: Allow, Action: 'execute-api:Invoke', NotResource: 'arn:aws:execute-api:*:*:shop/*'}",
+      {"{Effect: Allow, Action: 'execute-api:Invoke', NotResource: "
+       "'arn:aws:execute-api:*:*:shop/*'}",
        Decision::kNotApplicable},
-      {"{Effect: Allow, Action: 'execute-api:Invoke', Resource: 'arn:aws:execute-api:us-east-1:*:shop/dev/GET/items/*'}",
+      {"{Effect: Allow, Action: 'execute-api:Invoke', Resource: "
+       "'arn:aws:execute-api:us-east-1:*:shop/dev/GET/items/*'}",
        Decision::kAllow},
-      {"{Effect: Allow, Action: 'execute-api:Invoke', Resource: 'arn:aws:execute-api:eu-west-1:*:shop/*'}",
+      {"{Effect: Allow, Action: 'execute-api:Invoke', Resource: "
+       "'arn:aws:execute-api:eu-west-1:*:shop/*'}",
        Decision::kNotApplicable},
       {"{Effect: Deny, Action: 'execute-api:Invoke', Resource: '*'}", Decision::kDeny},
       {"{Effect: Deny, Action: 'execute-api:Invoke', Resource: 'arn:aws:execute-api:*:*:other/*'}",
@@ -147,7 +151,8 @@ TEST_CASE("conditions: every operator family, IfExists, negation on absent keys,
       {"{IpAddress: {aws:SourceIp: '::1/128'}}", false, false},
       {"{StringEquals: {aws:PrincipalArn: 'arn:aws:iam::123456789012:user/alice'}}", false, true},
       {"{StringEquals: {aws:PrincipalArn: 'arn:aws:iam::123456789012:user/ALICE'}}", false, false},
-      {"{StringEqualsIgnoreCase: {aws:PrincipalArn: 'ARN:AWS:IAM::123456789012:USER/ALICE'}}", false, true},
+      {"{StringEqualsIgnoreCase: {aws:PrincipalArn: 'ARN:AWS:IAM::123456789012:USER/ALICE'}}",
+       false, true},
       {"{StringNotEquals: {aws:username: bob}}", false, true},
       {"{StringNotEqualsIgnoreCase: {aws:username: ALICE}}", false, false},
       {"{StringLike: {aws:PrincipalArn: 'arn:aws:iam::*:user/a*'}}", false, true},
@@ -190,7 +195,8 @@ TEST_CASE("conditions: every operator family, IfExists, negation on absent keys,
       // Several keys and several operators: all must hold.
       {"{StringEquals: {aws:username: alice, aws:PrincipalAccount: '123456789012'}}", false, true},
       {"{StringEquals: {aws:username: alice, aws:PrincipalAccount: '999999999999'}}", false, false},
-      {"{StringEquals: {aws:username: alice}, IpAddress: {aws:SourceIp: 10.0.0.0/8}}", false, false},
+      {"{StringEquals: {aws:username: alice}, IpAddress: {aws:SourceIp: 10.0.0.0/8}}", false,
+       false},
   };
   for (const auto& c : cases) {
     std::string condition = c.condition;
@@ -227,8 +233,10 @@ TEST_CASE("principals in resource policies") {
       {"{AWS: '123456789012'}", "", false},
       {"{AWS: 'arn:aws:iam::123456789012:root'}", "arn:aws:iam::123456789012:user/alice", true},
       {"{AWS: 'arn:aws:iam::999999999999:root'}", "arn:aws:iam::123456789012:user/alice", false},
-      {"{AWS: 'arn:aws:iam::123456789012:user/alice'}", "arn:aws:iam::123456789012:user/alice", true},
-      {"{AWS: ['arn:aws:iam::123456789012:user/bob']}", "arn:aws:iam::123456789012:user/alice", false},
+      {"{AWS: 'arn:aws:iam::123456789012:user/alice'}", "arn:aws:iam::123456789012:user/alice",
+       true},
+      {"{AWS: ['arn:aws:iam::123456789012:user/bob']}", "arn:aws:iam::123456789012:user/alice",
+       false},
       {"{AWS: 'arn:aws:iam::123456789012:role/deployer'}",
        "arn:aws:sts::123456789012:assumed-role/deployer/ci-run-7", true},
       {"{AWS: 'arn:aws:iam::123456789012:role/other'}",
@@ -282,16 +290,19 @@ TEST_CASE("policy diagnostics name the problem and where it is") {
        "Effect is \"Allow\" or \"Deny\""},
       {"Statement: [{Effect: Allow, Action: '*', NotAction: 's3:*', Resource: '*'}]", false,
        "exactly one of Action and NotAction"},
-      {"Statement: [{Effect: Allow, Action: '*'}]", false, "exactly one of Resource and NotResource"},
+      {"Statement: [{Effect: Allow, Action: '*'}]", false,
+       "exactly one of Resource and NotResource"},
       {"Statement: [{Effect: Allow, Action: 'Invoke', Resource: '*'}]", false,
        "an action is \"service:Action\""},
       {"Statement: [{Effect: Allow, Principal: '*', Action: '*', Resource: '*'}]", false,
        "an identity policy has no Principal"},
       {"Statement: [{Effect: Allow, Action: '*', Resource: '*'}]", true,
        "exactly one of Principal and NotPrincipal"},
-      {"Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: '*', Resource: '*'}]",
+      {"Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: '*', "
+       "Resource: '*'}]",
        true, "only AWS principals"},
-      {"Statement: [{Effect: Allow, Action: '*', Resource: '*', Condition: {StringEqual: {aws:username: a}}}]",
+      {"Statement: [{Effect: Allow, Action: '*', Resource: '*', Condition: {StringEqual: "
+       "{aws:username: a}}}]",
        false, "unknown condition operator 'StringEqual'; did you mean 'StringEquals'?"},
       {"Statement: [{Effect: Allow, Action: '*', Resource: '*', Sids: x}]", false, "Sids"},
       {"Version: '2011-01-01'\nStatement: [{Effect: Allow, Action: '*', Resource: '*'}]", false,
@@ -345,7 +356,8 @@ TEST_CASE("the short resource form of resource policies expands to the API's ARN
       "['execute-api:/*/GET/items/*', 'arn:aws:execute-api:*:*:other/*']}]",
       /*resource_policy=*/true);
   gh::iam::expand_execute_api_resources(p, "us-east-1", "123456789012", "shop");
-  CHECK(p.statements[0].resources[0] == "arn:aws:execute-api:us-east-1:123456789012:shop/*/GET/items/*");
+  CHECK(p.statements[0].resources[0] ==
+        "arn:aws:execute-api:us-east-1:123456789012:shop/*/GET/items/*");
   CHECK(p.statements[0].resources[1] == "arn:aws:execute-api:*:*:other/*");
   CHECK(gh::iam::evaluate(p, alice()) == Decision::kAllow);
 }

@@ -66,7 +66,8 @@ std::string member(const std::string& event, std::initializer_list<const char*> 
 }
 
 struct Fixture {
-  gh::core::ApiInfo api{"a1b2c3d4e5", "Pets", ApiProtocol::kRest, "123456789012", "us-east-1", {}, {}};
+  gh::core::ApiInfo api{"a1b2c3d4e5", "Pets", ApiProtocol::kRest, "123456789012", "us-east-1",
+                        {},           {}};
   gh::core::StageInfo stage{"dev", {}};
   gh::core::RouteInfo route{"ANY /pets/{proxy+}", "ANY", "/pets/{proxy+}", "r3s0id"};
   gh::core::RequestContext ctx;

@@ -44,8 +44,8 @@ struct Row {
 
 void run(ApiProtocol protocol, PayloadFormat format, const std::vector<Row>& rows) {
   for (const Row& row : rows) {
-    gh::core::ApiInfo api{"a1b2c3d4e5",   "Pets",      protocol,
-                          "123456789012", "us-east-1", row.binary_types, {}};
+    gh::core::ApiInfo api{"a1b2c3d4e5", "Pets",           protocol, "123456789012",
+                          "us-east-1",  row.binary_types, {}};
     gh::core::Request request;
     request.method = "GET";
     if (!row.accept.empty()) request.headers.add("Accept", row.accept);

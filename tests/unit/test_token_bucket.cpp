@@ -92,8 +92,9 @@ TEST_CASE("per-client-IP limiter: each client has its own bucket; idle ones are 
   // Many distinct clients: the limiter keeps serving (memory is bounded by forgetting buckets
   // that have refilled).
   for (int i = 0; i < 200'000; ++i) {
-    REQUIRE(limiter.try_acquire("192.168." + std::to_string(i / 256) + "." + std::to_string(i % 256),
-                                kStart + 10 * kSecond + i));
+    REQUIRE(
+        limiter.try_acquire("192.168." + std::to_string(i / 256) + "." + std::to_string(i % 256),
+                            kStart + 10 * kSecond + i));
   }
 }
 

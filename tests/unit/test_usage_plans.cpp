@@ -131,8 +131,8 @@ TEST_CASE("usage config diagnostics") {
   };
   const Case cases[] = {
       {"\"alice-key-0123456789abcdef\"", "short", "20 to 128 characters"},
-      {"{id: k2, value: \"bob-key-0123456789abcdef\"}", "{id: k1, value: \"bob-key-0123456789abcdef\"}",
-       "API key id 'k1' is used twice"},
+      {"{id: k2, value: \"bob-key-0123456789abcdef\"}",
+       "{id: k1, value: \"bob-key-0123456789abcdef\"}", "API key id 'k1' is used twice"},
       {"[{apiId: shop, stage: dev}]", "[{apiId: nope, stage: dev}]", "no API with id 'nope'"},
       {"[{apiId: shop, stage: dev}]", "[{apiId: shop, stage: qa}]", "has no stage 'qa'"},
       {"[{apiId: shop, stage: dev}]",
@@ -141,7 +141,9 @@ TEST_CASE("usage config diagnostics") {
       {"apiKeys: [k1]", "apiKeys: [k9]", "no API key with id 'k9'"},
       {"apiKeys: [k1]", "apiKeys: [k1]\n    quota: {limit: 10, period: YEAR}",
        "period is DAY, WEEK or MONTH"},
-      {"apiKeys: [k1]", "apiKeys: [k1]\n  - id: second\n    apiStages: [{apiId: shop, stage: dev}]\n    apiKeys: [k1]",
+      {"apiKeys: [k1]",
+       "apiKeys: [k1]\n  - id: second\n    apiStages: [{apiId: shop, stage: dev}]\n    apiKeys: "
+       "[k1]",
        "already in usage plan 'basic'"},
       {"protocol: REST", "protocol: HTTP", "HTTP APIs have no API keys"},
       {"apiKeyRequired: true", "apiKeyRequired: true\n        authorizationType: CUSTOM",

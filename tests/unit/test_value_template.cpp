@@ -15,8 +15,8 @@ const auto kRequestTime =
     std::chrono::system_clock::time_point(std::chrono::milliseconds(1583798639123LL));
 
 struct Fixture {
-  gh::core::ApiInfo api{"abc123", "Pets", gh::core::ApiProtocol::kRest, "000000000000",
-                        "us-east-1", {}, {}};
+  gh::core::ApiInfo api{"abc123", "Pets", gh::core::ApiProtocol::kRest, "000000000000", "us-east-1",
+                        {},       {}};
   gh::core::StageInfo stage{"dev", {{"env", "prod"}, {"url", "http://x/\"q\""}}};
   gh::core::RouteInfo route{"GET /pets/{id}", "GET", "/pets/{id}", "r3s0id"};
   gh::core::RequestContext ctx;
