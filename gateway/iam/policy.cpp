@@ -168,15 +168,6 @@ bool ip_in(std::string_view ip_text, std::string_view cidr) {
   return true;
 }
 
-std::string iso8601(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 /// The value of a condition key in this request, or nullopt when the request has none.
 std::optional<std::string> context_value(std::string_view key, const RequestFacts& f) {
   auto opt = [](std::string_view v) -> std::optional<std::string> {
@@ -191,7 +182,7 @@ std::optional<std::string> context_value(std::string_view key, const RequestFact
   if (iequals(key, "aws:UserAgent")) return opt(f.user_agent);
   if (iequals(key, "aws:SecureTransport"))
     return std::string(f.secure_transport ? "true" : "false");
-  if (iequals(key, "aws:CurrentTime")) return iso8601(f.now);
+  if (iequals(key, "aws:CurrentTime")) return util::iso8601_millis(f.now);
   if (iequals(key, "aws:EpochTime")) {
     return std::to_string(
         std::chrono::duration_cast<std::chrono::seconds>(f.now.time_since_epoch()).count());
