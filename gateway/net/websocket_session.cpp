@@ -16,6 +16,7 @@
 
 #include "gateway/core/services.hpp"
 #include "gateway/core/websocket_connections.hpp"
+#include "gateway/net/frame_meter.hpp"
 #include "gateway/net/http_wire.hpp"
 #include "gateway/util/time_format.hpp"
 
@@ -126,7 +127,8 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
     co_return;
   }
 
-  websocket::stream<Stream&> ws(stream);
+  // The meter sees the frame headers Beast hides, for AWS's 32 KB frame limit.
+  websocket::stream<FrameMeter<Stream>> ws(stream, limits.websocket_max_frame_bytes);
   ws.read_message_max(limits.websocket_max_message_bytes);
   ws.auto_fragment(false);
   // Unmasked server frames are written from the message itself; Beast's 4 KB default write
@@ -244,6 +246,7 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
   beast::flat_buffer frames;
   std::string disconnect_reason;
   int disconnect_code = 1006;
+  std::uint64_t messages_read = 0;
   for (;;) {
     state.expires_never();  // idle and duration are the writer's; the socket has no deadline
     co_await ws.async_read(frames, on_error(ec));
@@ -261,6 +264,14 @@ asio::awaitable<void> serve(Stream& stream, beast::flat_buffer& buffer, pipeline
     }
     conn->last_active_ms = now_ms();
     idle_deadline = deadline();
+    const std::uint64_t index = messages_read++;
+    auto oversized = ws.next_layer().scanner().oversized_message();
+    if (oversized && index >= *oversized) {
+      // A frame over the limit (32 KB by default): AWS closes with 1009 (aws-behaviour.md §2.5).
+      frames.consume(frames.size());
+      conn->push(Connection::Item{"Frame too big", true, 1009});
+      continue;
+    }
     if (ws.got_binary()) {
       // AWS does not take binary frames: the connection is closed with 1003.
       frames.consume(frames.size());

@@ -345,6 +345,34 @@ class WebSocketTest(GatewayTestCase):
         self.assertEqual(ok["route"], "echo")
         self.assertEqual(code, 1009)
 
+    def test_frames_over_32_kb_close_1009_but_fragmented_messages_pass(self):
+        # AWS's limits: 32 KB per frame, 128 KB per message (aws-behaviour.md §2.5). The same
+        # 40 KB message passes in 16 KB fragments and closes the connection as one frame; a
+        # good message sent just before the big frame is still routed.
+        gw = self.start_gateway(self.config(self.FULL_ROUTES))
+        body = json.dumps({"action": "echo", "pad": "x" * 40000})
+        fragments = [body[i:i + 16384] for i in range(0, len(body), 16384)]
+
+        async def session():
+            async with websockets.connect(self.url(gw), max_size=None) as ws:
+                await ws.send(fragments)
+                ok = json.loads(await ws.recv())
+                await ws.send(json.dumps({"action": "quiet", "n": 1}))
+                await ws.send(body)
+                with self.assertRaises(ConnectionClosed) as closed:
+                    while True:
+                        await ws.recv()
+                return ok, closed.exception.rcvd.code if closed.exception.rcvd else None
+
+        ok, code = run(session())
+        self.assertEqual(ok["route"], "echo")
+        self.assertEqual(code, 1009)
+        (disconnect,) = self.wait_event("DISCONNECT")
+        self.assertEqual(disconnect["requestContext"]["disconnectStatusCode"], 1009)
+        routes = [e["requestContext"]["routeKey"] for e in self.events()
+                  if e["requestContext"]["eventType"] == "MESSAGE"]
+        self.assertEqual(routes, ["echo", "quiet"])  # the oversized frame reached no route
+
     def test_idle_connections_close_1001_and_disconnect_runs(self):
         gw = self.start_gateway(self.config(self.FULL_ROUTES,
                                             limits="webSocketIdleTimeoutMillis: 600"))
