@@ -63,8 +63,14 @@ class HttpProxyIntegration final : public core::Integration {
   boost::asio::awaitable<core::IntegrationResult> invoke(core::RequestContext& ctx) const override {
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
     net::OutboundRequest request;
-    // AWS integrationHttpMethod: ANY passes the client's method through.
-    request.method = method_ == "ANY" ? ctx.request.method : method_;
+    // AWS integrationHttpMethod: ANY passes the client's method through. WebSocket events have
+    // none (a message is not a request; $connect's GET is the upgrade's): they are POSTed, the
+    // message as the body, unless httpMethod names another method.
+    if (method_ != "ANY") {
+      request.method = method_;
+    } else {
+      request.method = ctx.websocket ? std::string("POST") : ctx.request.method;
+    }
     request.target = render_target(target_, ctx);
     request.headers = build_upstream_headers(ctx, authority_);
     request.body = ctx.request.body;

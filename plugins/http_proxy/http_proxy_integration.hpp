@@ -14,7 +14,8 @@
 ///     uri: "http://127.0.0.1:8080/pets/{proxy}"   # a full URI, or:
 ///     # upstream: backend                         # a named upstream plus an optional path
 ///     # path: /pets/{proxy}
-///     httpMethod: ANY                              # ANY = the client's method
+///     httpMethod: ANY                              # ANY = the client's method (POST on
+///                                                  # WebSocket routes: the message is the body)
 ///     timeoutInMillis: 29000                       # default 29000 (REST) / 30000 (HTTP API)
 ///
 /// `{name}` in uri/path is a path parameter of the route; `${stageVariables.name}` is replaced

@@ -395,6 +395,10 @@ core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
   for (const auto& f : in_headers) {
     const std::string& name = f.name;
     if (in(kNeverForwarded, name)) continue;
+    // A WebSocket handshake's own fields describe the client's socket, not the backend call.
+    if (ctx.websocket && name.size() >= 14 && core::iequals(name.substr(0, 14), "Sec-WebSocket-")) {
+      continue;
+    }
     if (std::any_of(nominated.begin(), nominated.end(),
                     [&](std::string_view n) { return core::iequals(n, name); })) {
       continue;

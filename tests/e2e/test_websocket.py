@@ -35,7 +35,8 @@ from pathlib import Path
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatusCode
 
-from harness import CONFIG_DIR, SOURCE_DIR, GatewayTestCase, request, run_cli, wait_until
+from harness import (CONFIG_DIR, SOURCE_DIR, EchoUpstream, GatewayTestCase, request, run_cli,
+                     wait_until)
 from lambda_support import function_yaml, listeners_yaml
 
 HANDLER_DIR = SOURCE_DIR / "tests" / "fixtures" / "lambda" / "websocket"
@@ -313,6 +314,49 @@ class WebSocketTest(GatewayTestCase):
         self.assertEqual(message["requestContext"]["identity"]["userArn"], identity["userArn"])
 
     # ---------------------------------------------------------------------------- limits
+
+    def test_mock_and_http_proxy_integrations(self):
+        # Routes need not be Lambda: a mock answers from config ($context and stage variables
+        # filled in), an http_proxy route POSTs the message to its backend, and $connect's
+        # http_proxy call gets the handshake's headers but not its Sec-WebSocket-* fields.
+        upstream = EchoUpstream().start()
+        self.addCleanup(upstream.stop)
+        backend = f"http://127.0.0.1:{upstream.port}"
+        routes = (
+            f"      $connect: {{integration: {{type: http_proxy, uri: '{backend}/connect'}}}}\n"
+            "      mock: {integration: {type: mock, body: '{\"conn\": \"$context.connectionId\", "
+            "\"route\": \"$context.routeKey\", \"v\": \"$stageVariables.v\"}'}, "
+            "routeResponseSelectionExpression: $default}\n"
+            f"      put: {{integration: {{type: http_proxy, uri: '{backend}/put', httpMethod: PUT}}}}\n"
+            f"      $default: {{integration: {{type: http_proxy, uri: '{backend}/messages'}}, "
+            "routeResponseSelectionExpression: $default}\n")
+        config = self.config(routes).replace("stages: {prod: {}}",
+                                             "stages: {prod: {stageVariables: {v: blue}}}")
+        gw = self.start_gateway(config)
+
+        async def session():
+            async with websockets.connect(self.url(gw), extra_headers={"X-Team": "a"}) as ws:
+                await ws.send(json.dumps({"action": "mock"}))
+                mocked = json.loads(await ws.recv())
+                await ws.send(json.dumps({"action": "put", "n": 1}))  # one-way: no reply
+                await ws.send("plain text")
+                proxied = json.loads(await ws.recv())
+                return mocked, proxied
+
+        mocked, proxied = run(session())
+        self.assertEqual(mocked["route"], "mock")
+        self.assertEqual(mocked["v"], "blue")
+        self.assertRegex(mocked["conn"], ID_RE)
+        self.assertEqual((proxied["method"], proxied["path"], proxied["body"]),
+                         ("POST", "/messages", "plain text"))
+        connect, put, message = upstream.requests
+        self.assertEqual((connect.method, connect.path), ("POST", "/connect"))
+        names = {k.lower() for k, _ in connect.headers}
+        self.assertIn("x-team", names)
+        self.assertFalse({n for n in names if n.startswith("sec-websocket-")}, names)
+        self.assertNotIn("upgrade", names)
+        self.assertEqual((put.method, put.path, json.loads(put.body)),
+                         ("PUT", "/put", {"action": "put", "n": 1}))
 
     def test_binary_frames_close_1003(self):
         gw = self.start_gateway(self.config(self.FULL_ROUTES))
