@@ -38,3 +38,38 @@ PY
 rss_kib() { ps -o rss= -p "$1" | tr -d ' '; }
 
 median() { python3 -c 'import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+
+# ensure_serverless_offline: serverless 3 + serverless-offline 13, exactly as pinned by
+# bench/lambda/package-lock.json, installed with `npm ci` into bench/lambda/node_modules on
+# first use (or when the lock changed). bench/lambda and bench/websocket both run it from there.
+ensure_serverless_offline() {
+  local dir
+  dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/lambda" && pwd)
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "needs Node.js 18+ and npm on PATH" >&2; return 1
+  fi
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "installing serverless + serverless-offline (npm ci in bench/lambda) ..." >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
+  fi
+}
+
+# sls_offline DIR HOME ARGS... &: runs `serverless offline ARGS` for the serverless.yml in DIR,
+# in the background only: it execs, so $! is serverless's own pid (to kill and to measure);
+# offline, quiet and without credentials: no telemetry, no notifications, a throw-away HOME,
+# dummy AWS keys; warnings and errors still reach its output. Node 20.19+ lets require() load
+# ES modules; serverless v3 predates that, so it is turned off where Node has the flag (as
+# serverless v3 users on Node 20 are told to).
+sls_offline() {
+  local dir=$1 home=$2 node_flags="" sls
+  shift 2
+  sls="$(cd "$(dirname "${BASH_SOURCE[0]}")/lambda" && pwd)/node_modules/serverless/bin/serverless.js"
+  if node --no-experimental-require-module -e 0 2>/dev/null; then
+    node_flags="--no-experimental-require-module"
+  fi
+  exec env -C "$dir" HOME="$home" CI=1 SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+    SLS_DEPRECATION_DISABLE='*' SLS_LOG_LEVEL=warning AWS_ACCESS_KEY_ID=bench \
+    AWS_SECRET_ACCESS_KEY=bench NODE_OPTIONS="$node_flags" \
+    node "$sls" offline --noSponsor "$@"
+}

@@ -43,9 +43,6 @@ source "$here/../lib.sh"
 "$root/scripts/install-deps.sh" wrk >/dev/null
 bin=${GATEHOUSE_BIN:-$root/build/release/gatehouse}
 [ -x "$bin" ] || { echo "build first: make build" >&2; exit 1; }
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "needs Node.js 18+ and npm on PATH" >&2; exit 1
-fi
 ROUNDS=${ROUNDS:-3}
 WRK_SECONDS=${WRK_SECONDS:-5}
 CONNECTIONS=${CONNECTIONS:-1 8 32}
@@ -54,12 +51,7 @@ WRK_TIMEOUT=${WRK_TIMEOUT:-5}
 workers=$(nproc)
 GH_CONCURRENCY=${GH_CONCURRENCY:-$((2 * workers))}
 
-# serverless + serverless-offline, exactly as pinned, on first use (or when the lock changed).
-if [ ! -f "$here/node_modules/.package-lock.json" ] ||
-   [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
-  echo "installing serverless + serverless-offline (npm ci in bench/lambda) ..." >&2
-  (cd "$here" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
-fi
+ensure_serverless_offline
 
 tmp=$(mktemp -d)
 pids=()
@@ -159,12 +151,6 @@ first_request gh "$start" "${url[gh]}" || { cat "$tmp/gh.err" >&2; exit 1; }
 warm_requests gh "${url[gh]}"
 
 # --- serverless-offline, one process per mode, started one after the other ---
-node_flags=""
-# Node 20.19+ lets require() load ES modules; serverless v3 predates that, so turn it off (as
-# serverless v3 users on Node 20 are told to; this version also starts without it here).
-if node --no-experimental-require-module -e 0 2>/dev/null; then
-  node_flags="--no-experimental-require-module"
-fi
 mkdir -p "$tmp/home"
 for mode in $SLS_MODES; do
   case $mode in
@@ -176,14 +162,9 @@ for mode in $SLS_MODES; do
   side=sls_$mode; sides+=("$side")
   url[$side]="http://127.0.0.1:$port/hello"
   start=$EPOCHREALTIME
-  # Offline, quiet and without credentials: no telemetry, no notifications, a throw-away HOME,
-  # dummy AWS keys; warnings and errors still reach its log.
-  env -C "$here" HOME="$tmp/home" CI=1 SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
-    SLS_DEPRECATION_DISABLE='*' SLS_LOG_LEVEL=warning AWS_ACCESS_KEY_ID=bench \
-    AWS_SECRET_ACCESS_KEY=bench NODE_OPTIONS="$node_flags" \
-    node node_modules/serverless/bin/serverless.js offline --host 127.0.0.1 --httpPort "$port" \
+  sls_offline "$here" "$tmp/home" --host 127.0.0.1 --httpPort "$port" \
     --lambdaPort "$lambda_port" --noPrependStageInUrl --terminateIdleLambdaTime 3600 \
-    --noSponsor "${extra[@]}" >"$tmp/$side.log" 2>&1 &
+    "${extra[@]}" >"$tmp/$side.log" 2>&1 &
   pid[$side]=$!; pids+=("${pid[$side]}")
   first_request "$side" "$start" "${url[$side]}" || { cat "$tmp/$side.log" >&2; exit 1; }
   warm_requests "$side" "${url[$side]}"
