@@ -16,6 +16,7 @@
 
 #include "gateway/config/config.hpp"
 #include "gateway/core/service_api.hpp"
+#include "gateway/core/service_authorizer.hpp"
 
 namespace gh::core {
 
@@ -44,6 +45,13 @@ class CompileScope {
   void add_service_api(std::shared_ptr<const ServiceApi> api) {
     service_apis_.push_back(std::move(api));
   }
+  /// Guards the AWS service APIs with IAM (`iam.enforce`); at most one plugin publishes it.
+  void set_service_authorizer(std::shared_ptr<const ServiceAuthorizer> authorizer) {
+    service_authorizer_ = std::move(authorizer);
+  }
+  std::shared_ptr<const ServiceAuthorizer> take_service_authorizer() {
+    return std::move(service_authorizer_);
+  }
   /// Runs (on the control thread) when the compiled snapshot is installed.
   void on_install(std::function<void()> hook) { install_hooks_.push_back(std::move(hook)); }
 
@@ -57,6 +65,7 @@ class CompileScope {
   Services& services_;
   std::unordered_map<std::type_index, std::shared_ptr<void>> state_;
   std::vector<std::shared_ptr<const ServiceApi>> service_apis_;
+  std::shared_ptr<const ServiceAuthorizer> service_authorizer_;
   std::vector<std::function<void()>> install_hooks_;
 };
 

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include <map>
+
+#include "gateway/iam/role_sessions.hpp"
 #include "gateway/sigv4/signing.hpp"
 #include "gateway/util/crypto.hpp"
 #include "gateway/util/encoding.hpp"
@@ -74,13 +77,41 @@ std::optional<PrincipalInfo> principal_from_arn(std::string_view arn, std::strin
   return std::nullopt;
 }
 
+namespace {
+
+/// A `policies:` value (one document or a list) into `out`; false if one is invalid.
+bool read_policies(const config::Node& policies, std::vector<Policy>& out,
+                   config::Diagnostics& diags) {
+  if (!policies.defined() || policies.is_null()) return true;
+  bool ok = true;
+  std::vector<config::Node> docs =
+      policies.is_sequence() ? policies.items() : std::vector<config::Node>{policies};
+  for (const auto& doc : docs) {
+    if (auto p = parse_policy(doc, /*resource_policy=*/false, diags)) {
+      out.push_back(std::move(*p));
+    } else {
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+}  // namespace
+
 std::shared_ptr<const CredentialStore> CredentialStore::parse(const config::Node& section,
+                                                              const config::Node& functions,
                                                               config::Diagnostics& diags) {
   auto store = std::make_shared<CredentialStore>();
-  if (section.is_null()) return store;
-  config::MapReader iam(section, diags);
-  config::Node list = iam.get("credentials");
-  iam.finish();
+  config::Node list;
+  config::Node roles;
+  if (!section.is_null()) {
+    config::MapReader iam(section, diags);
+    list = iam.get("credentials");
+    roles = iam.get("roles");
+    store->enforce_ = iam.boolean("enforce").value_or(false);
+    iam.finish();
+  }
+  store->add_role_sessions(roles, functions, diags);
   if (list.is_null()) return store;
   if (!list.is_sequence()) {
     diags.error(list.location(), list.path(), "iam.credentials is a list of access keys");
@@ -132,17 +163,7 @@ std::shared_ptr<const CredentialStore> CredentialStore::parse(const config::Node
         ok = false;
       }
     }
-    if (policies.defined() && !policies.is_null()) {
-      std::vector<config::Node> docs =
-          policies.is_sequence() ? policies.items() : std::vector<config::Node>{policies};
-      for (const auto& doc : docs) {
-        if (auto p = parse_policy(doc, /*resource_policy=*/false, diags)) {
-          identity.policies.push_back(std::move(*p));
-        } else {
-          ok = false;
-        }
-      }
-    }
+    if (!read_policies(policies, identity.policies, diags)) ok = false;
     r.finish();
     if (!ok) continue;
     identity.credentials.access_key_id = *id;
@@ -156,6 +177,54 @@ std::shared_ptr<const CredentialStore> CredentialStore::parse(const config::Node
     store->by_key_.emplace(*id, std::move(identity));
   }
   return store;
+}
+
+void CredentialStore::add_role_sessions(const config::Node& roles, const config::Node& functions,
+                                        config::Diagnostics& diags) {
+  // iam.roles: [{arn, policies}]: the execution roles functions may name.
+  std::map<std::string, std::vector<Policy>, std::less<>> by_arn;
+  if (roles.defined() && !roles.is_null()) {
+    if (!roles.is_sequence()) {
+      diags.error(roles.location(), roles.path(), "iam.roles is a list of roles (arn, policies)");
+    } else {
+      for (const auto& item : roles.items()) {
+        config::MapReader r(item, diags);
+        if (!r.ok()) continue;
+        auto arn = r.string("arn", config::Need::kRequired);
+        std::vector<Policy> policies;
+        bool ok = read_policies(r.get("policies"), policies, diags);
+        if (arn && assumed_role_arn(*arn, "x").empty()) {
+          diags.error(r.get("arn").location(), r.get("arn").path(),
+                      "a role's arn is arn:aws:iam::123456789012:role/name");
+          ok = false;
+        }
+        r.finish();
+        if (ok && arn) by_arn[*arn] = std::move(policies);
+      }
+    }
+  }
+  // functions.<name>.role: the function signs as arn:aws:sts::…:assumed-role/<role>/<name>.
+  if (!functions.is_map()) return;
+  for (const auto& [key, fn] : functions.entries()) {
+    const std::string name = key.scalar();
+    config::Node role = fn.child("role");
+    if (!role.defined() || !role.is_scalar()) continue;  // the Lambda plugin reports bad values
+    std::string arn = role.scalar();
+    auto it = by_arn.find(arn);
+    if (it == by_arn.end()) {
+      diags.error(role.location(), role.path(),
+                  "no iam.roles entry has the arn '" + arn + "' (list the role with its policies)");
+      continue;
+    }
+    SigningIdentity identity;
+    identity.credentials = role_session_credentials(arn, name);
+    auto principal = principal_from_arn(assumed_role_arn(arn, name), "");
+    if (!principal) continue;
+    identity.principal = std::move(*principal);
+    identity.policies = it->second;
+    std::string access_key = identity.credentials.access_key_id;
+    by_key_.emplace(std::move(access_key), std::move(identity));
+  }
 }
 
 const SigningIdentity* CredentialStore::find(std::string_view access_key_id) const {

@@ -41,15 +41,23 @@ struct SigningIdentity {
 
 class CredentialStore {
  public:
-  /// Parses `iam:` (`credentials: [...]`). Absent or null: an empty store.
+  /// Parses `iam:` (`credentials: [...]`, `roles: [...]`, `enforce`). Absent or null: an empty
+  /// store. `functions` is the config's `functions:` section: a function with a `role:` (one of
+  /// `iam.roles`) signs as its role session (role_sessions.hpp) with the role's policies.
   static std::shared_ptr<const CredentialStore> parse(const config::Node& iam_section,
+                                                      const config::Node& functions,
                                                       config::Diagnostics& diags);
 
   const SigningIdentity* find(std::string_view access_key_id) const;
   bool empty() const noexcept { return by_key_.empty(); }
   std::size_t size() const noexcept { return by_key_.size(); }
+  /// `iam.enforce`: the AWS service APIs (@connections) require SigV4 and an allowing policy.
+  bool enforce() const noexcept { return enforce_; }
 
  private:
+  void add_role_sessions(const config::Node& roles, const config::Node& functions,
+                         config::Diagnostics& diags);
+
   struct KeyHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept {
@@ -58,6 +66,7 @@ class CredentialStore {
   };
   // Transparent lookup: a request's access key id is found without copying it.
   std::unordered_map<std::string, SigningIdentity, KeyHash, std::equal_to<>> by_key_;
+  bool enforce_ = false;
 };
 
 /// The principal fields AWS derives from an ARN; `user_id` when configured, else a stable id

@@ -3,8 +3,8 @@
 /// session: $connect decides (refused: the integration's status instead of 101), then frames
 /// until either side closes — messages to their routes one at a time, a bounded send queue fed
 /// by two-way routes and @connections (any thread), AWS's limits (idle 10 min, 2 h, 128 KB
-/// messages and 32 KB frames → 1009, binary frames → 1003), and $disconnect once at the end. The connection is
-/// registered in core::WebSocketConnections while it is open.
+/// messages and 32 KB frames → 1009, binary frames → 1003), and $disconnect once at the end. The
+/// connection is registered in core::WebSocketConnections while it is open.
 ///
 /// Runs on the connection's executor, inside the HTTP session's coroutine, and returns when the
 /// connection is over.

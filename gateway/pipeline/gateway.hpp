@@ -124,8 +124,9 @@ class Gateway {
   /// host/path, or on the services endpoint (nullopt when the path is not one).
   core::Response manage_connection(Exchange& ex) const;
   std::optional<core::Response> manage_connection_on_services(Exchange& ex) const;
-  core::Response manage_connection(const core::RequestContext& ctx, std::string_view api_id,
-                                   std::string_view stage, std::string_view raw_id) const;
+  /// With `iam.enforce`, SigV4 and execute-api:ManageConnections are checked first.
+  core::Response manage_connection(Exchange& ex, std::string_view api_id, std::string_view stage,
+                                   std::string_view raw_id) const;
   void decorate(Exchange& ex, core::Response& response) const;
   core::Response services_response(Exchange& ex) const;
 

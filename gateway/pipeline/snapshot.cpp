@@ -178,6 +178,7 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
 
   if (diags.has_errors()) return nullptr;
   snap->service_apis_ = scope.take_service_apis();
+  snap->service_authorizer_ = scope.take_service_authorizer();
   snap->install_hooks_ = scope.take_install_hooks();
   return snap;
 }

@@ -79,6 +79,10 @@ class Snapshot {
   const std::vector<std::shared_ptr<const core::ServiceApi>>& service_apis() const noexcept {
     return service_apis_;
   }
+  /// The IAM check of the service APIs (`iam.enforce`), or null when they are open.
+  const core::ServiceAuthorizer* service_authorizer() const noexcept {
+    return service_authorizer_.get();
+  }
   /// Runs the plugins' install hooks (start warm Lambda instances …). Called by the gateway
   /// when this snapshot becomes the installed one; once.
   void activate() const;
@@ -99,6 +103,7 @@ class Snapshot {
   bool access_log_json_ = false;
   RouteMetrics* unknown_api_metrics_ = nullptr;
   std::vector<std::shared_ptr<const core::ServiceApi>> service_apis_;
+  std::shared_ptr<const core::ServiceAuthorizer> service_authorizer_;
   std::vector<std::function<void()>> install_hooks_;
 };
 

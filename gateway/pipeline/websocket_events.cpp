@@ -3,6 +3,8 @@
 // API. The socket side (Beast frames, queues, limits) is net/websocket_session.cpp.
 #include <spdlog/spdlog.h>
 
+#include "gateway/core/error_response.hpp"
+#include "gateway/core/service_authorizer.hpp"
 #include "gateway/core/services.hpp"
 #include "gateway/core/websocket_connections.hpp"
 #include "gateway/pipeline/gateway.hpp"
@@ -165,7 +167,7 @@ core::Response Gateway::manage_connection(Exchange& ex) const {
   const core::RequestContext& ctx = ex.ctx;
   std::string_view id =
       std::string_view(ctx.path).substr(std::string_view("/@connections/").size());
-  return manage_connection(ctx, ctx.api->id, ctx.stage->name, id);
+  return manage_connection(ex, ctx.api->id, ctx.stage->name, id);
 }
 
 std::optional<core::Response> Gateway::manage_connection_on_services(Exchange& ex) const {
@@ -179,11 +181,12 @@ std::optional<core::Response> Gateway::manage_connection_on_services(Exchange& e
     return std::nullopt;
   }
   std::string_view stage = path.substr(1, marker - 1);
-  return manage_connection(ex.ctx, {}, stage, path.substr(marker + kMarker.size()));
+  return manage_connection(ex, {}, stage, path.substr(marker + kMarker.size()));
 }
 
-core::Response Gateway::manage_connection(const core::RequestContext& ctx, std::string_view api_id,
+core::Response Gateway::manage_connection(Exchange& ex, std::string_view api_id,
                                           std::string_view stage, std::string_view raw_id) const {
+  core::RequestContext& ctx = ex.ctx;
   const core::Request& req = ctx.request;
   core::Response out;
   out.headers.add("Content-Type", "application/json");
@@ -203,8 +206,33 @@ core::Response Gateway::manage_connection(const core::RequestContext& ctx, std::
   }
   auto* registry = services_.find<core::WebSocketConnections>();
   auto connection = registry ? registry->find(id) : nullptr;
-  if (!connection || (!api_id.empty() && connection->api_id != api_id) ||
-      connection->stage != stage) {
+  if (connection &&
+      ((!api_id.empty() && connection->api_id != api_id) || connection->stage != stage)) {
+    connection = nullptr;
+  }
+  if (const core::ServiceAuthorizer* authorizer = ex.installed->snapshot->service_authorizer()) {
+    // execute-api:ManageConnections on .../{apiId}/{stage}/{METHOD}/@connections/{id}
+    // (aws-behaviour.md §4.6; a policy's ".../POST/@connections/*" covers it). On the services
+    // endpoint the connection names the API; a gone one is only checked for its signature.
+    const auto& aws = ex.installed->snapshot->config().aws;
+    std::string api = !api_id.empty() ? std::string(api_id)
+                      : connection    ? connection->api_id
+                                      : std::string("*");
+    core::ServiceAccess access{"execute-api", "execute-api:ManageConnections",
+                               "arn:aws:execute-api:" + aws.region + ":" + aws.account_id + ":" +
+                                   api + "/" + std::string(stage) + "/" + req.method +
+                                   "/@connections/" + id};
+    if (auto refused = authorizer->check(ctx, access)) {
+      if (connection || refused->kind != core::ErrorKind::kAccessDenied) {
+        ctx.error_kind = refused->kind;
+        ctx.error_message = refused->message;
+        core::Response denied = core::render_error(*refused, core::ApiProtocol::kRest);
+        denied.headers.set("x-amzn-RequestId", ctx.request_id);
+        return denied;
+      }
+    }
+  }
+  if (!connection) {
     // 410 with no parseable error body, as AWS answers it (aws-behaviour.md §2.4).
     return error(410, "GoneException", "");
   }

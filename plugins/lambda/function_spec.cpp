@@ -4,6 +4,7 @@
 #include <set>
 
 #include "gateway/config/yaml_reader.hpp"
+#include "gateway/iam/role_sessions.hpp"
 
 namespace gh::plugins::lambda {
 
@@ -89,8 +90,7 @@ void read_environment(const config::Node& node, FunctionSpec& spec, config::Diag
   }
 }
 
-std::shared_ptr<const FunctionSpec> read_function(const config::Node& key,
-                                                  const config::Node& node,
+std::shared_ptr<const FunctionSpec> read_function(const config::Node& key, const config::Node& node,
                                                   core::CompileScope& scope,
                                                   config::Diagnostics& diags) {
   auto spec = std::make_shared<FunctionSpec>();
@@ -103,8 +103,7 @@ std::shared_ptr<const FunctionSpec> read_function(const config::Node& key,
   if (!r.ok()) return nullptr;
   spec->region = scope.config().aws.region;
   spec->account_id = scope.config().aws.account_id;
-  spec->arn = "arn:aws:lambda:" + spec->region + ":" + spec->account_id + ":function:" +
-              spec->name;
+  spec->arn = "arn:aws:lambda:" + spec->region + ":" + spec->account_id + ":function:" + spec->name;
 
   bool runtime_known = false;
   if (auto runtime = r.string("runtime", Need::kRequired)) {
@@ -173,8 +172,8 @@ std::shared_ptr<const FunctionSpec> read_function(const config::Node& key,
     if (spec->min_instances > spec->max_instances) {
       diags.error(r.get("minInstances").location(), r.get("minInstances").path(),
                   "minInstances (" + std::to_string(spec->min_instances) +
-                      ") is more than reservedConcurrency (" +
-                      std::to_string(spec->max_instances) + ")");
+                      ") is more than reservedConcurrency (" + std::to_string(spec->max_instances) +
+                      ")");
     }
   }
   if (auto i = r.integer("idleTimeout", 1, 86400)) spec->idle_timeout = std::chrono::seconds(*i);
@@ -182,6 +181,16 @@ std::shared_ptr<const FunctionSpec> read_function(const config::Node& key,
     spec->max_queue = static_cast<std::size_t>(*q);
   }
   if (auto w = r.boolean("watch")) spec->watch = *w;
+  if (auto role = r.string("role")) {
+    // The execution role: the function gets its session's credentials (iam/role_sessions.hpp);
+    // the sigv4 plugin checks that iam.roles lists it.
+    if (iam::assumed_role_arn(*role, spec->name).empty()) {
+      diags.error(r.get("role").location(), r.get("role").path(),
+                  "role is an IAM role's ARN, e.g. arn:aws:iam::123456789012:role/chat");
+    } else {
+      spec->role = *role;
+    }
+  }
   r.finish();
   return spec;
 }
@@ -208,6 +217,7 @@ std::string FunctionSpec::fingerprint() const {
   add(std::to_string(memory_mb));
   add(region);
   add(account_id);
+  add(role);
   return f;
 }
 

@@ -48,7 +48,8 @@ struct FunctionSpec {
   bool watch = true;
   std::string region;
   std::string account_id;
-  std::string arn;  // arn:aws:lambda:{region}:{account}:function:{name}
+  std::string arn;   // arn:aws:lambda:{region}:{account}:function:{name}
+  std::string role;  // execution role ARN ("" = none: the gateway's own credentials, or "test")
 
   /// Everything that needs new instances when it changes.
   std::string fingerprint() const;

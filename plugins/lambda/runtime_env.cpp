@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "gateway/iam/role_sessions.hpp"
+
 namespace gh::plugins::lambda {
 
 namespace fs = std::filesystem;
@@ -130,8 +132,18 @@ RuntimeLaunch runtime_launch(const FunctionSpec& spec, const PoolEnv& env, std::
     if (name == "python") name = "python3.11";
     e.push_back("AWS_EXECUTION_ENV=AWS_Lambda_" + name);
   }
-  // The execution role's credentials: the gateway's own when it has some (so a function can
-  // reach real AWS), else the placeholder LocalStack and DynamoDB Local accept.
+  if (!spec.role.empty()) {
+    // The execution role's session credentials, which the gateway accepts as that role's
+    // session (iam/role_sessions.hpp).
+    sigv4::Credentials c = iam::role_session_credentials(spec.role, spec.name);
+    e.push_back("AWS_ACCESS_KEY_ID=" + c.access_key_id);
+    e.push_back("AWS_ACCESS_KEY=" + c.access_key_id);
+    e.push_back("AWS_SECRET_ACCESS_KEY=" + c.secret_access_key);
+    e.push_back("AWS_SESSION_TOKEN=" + c.session_token);
+    return launch;
+  }
+  // Without a role: the gateway's own credentials when it has some (so a function can reach
+  // real AWS), else the placeholder LocalStack and DynamoDB Local accept.
   std::string key = env_or("AWS_ACCESS_KEY_ID", "test");
   e.push_back("AWS_ACCESS_KEY_ID=" + key);
   e.push_back("AWS_ACCESS_KEY=" + key);

@@ -2,20 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/container/small_vector.hpp>
 #include <map>
 
 #include "gateway/config/config.hpp"
 #include "gateway/core/compile_scope.hpp"
 #include "gateway/iam/credential_store.hpp"
 #include "gateway/iam/policy.hpp"
-#include "gateway/sigv4/verify.hpp"
+#include "plugins/sigv4/authorize.hpp"
+#include "plugins/sigv4/service_authorizer.hpp"
 
 namespace gh::plugins::sigv4 {
 
 namespace {
-
-using gh::sigv4::Verdict;
 
 enum class AuthType { kNone, kAwsIam };
 
@@ -58,35 +56,6 @@ class IamAuthMiddleware final : public core::Middleware {
  private:
   core::Step check(core::RequestContext& ctx) const {
     const core::ApiInfo& api = *ctx.api;
-    auto now = std::chrono::system_clock::now();
-    const iam::SigningIdentity* signer = nullptr;
-    if (iam_) {
-      boost::container::small_vector<gh::sigv4::HeaderView, 16> headers;
-      for (const auto& f : ctx.request.headers) headers.push_back({f.name, f.value});
-      gh::sigv4::ReceivedRequest received{ctx.request.method, ctx.request.path, ctx.request.query,
-                                          headers, ctx.request.body};
-      gh::sigv4::VerifyOptions options;
-      options.region = api.region;
-      options.service = "execute-api";
-      options.now = now;
-      Verdict verdict = gh::sigv4::verify(
-          received, options, [this](std::string_view key) -> const gh::sigv4::Credentials* {
-            const iam::SigningIdentity* id = store_->find(key);
-            return id ? &id->credentials : nullptr;
-          });
-      if (!verdict.ok()) return failure(verdict, api);
-      signer = store_->find(verdict.credentials->access_key_id);
-      if (signer->expiration && now >= *signer->expiration) {
-        return core::GatewayError::of(core::ErrorKind::kExpiredToken);
-      }
-      core::Identity& id = ctx.identity;
-      id.access_key = signer->credentials.access_key_id;
-      id.account_id = signer->principal.account_id;
-      id.caller = signer->principal.caller;
-      id.user = signer->principal.user_id;
-      id.user_arn = signer->principal.arn;
-    }
-
     // arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}; the root resource
     // ends in "/" (aws-behaviour.md §4.6). The path is the one requested, stage removed.
     std::string resource = "arn:aws:execute-api:" + api.region + ":" + api.account_id + ":" +
@@ -101,67 +70,24 @@ class IamAuthMiddleware final : public core::Middleware {
       if (!path.empty() && path.front() == '/') path.remove_prefix(1);
       resource += path;
     }
-
-    iam::RequestFacts facts;
-    facts.action = "execute-api:Invoke";
-    facts.resource = resource;
-    if (signer) {
-      facts.principal_arn = signer->principal.arn;
-      facts.principal_account = signer->principal.account_id;
-      facts.user_id = signer->principal.user_id;
-      facts.user_name = signer->principal.user_name;
+    AccessCheck check;
+    check.verify_signature = iam_;
+    check.region = api.region;
+    check.service = "execute-api";
+    check.action = "execute-api:Invoke";
+    check.resource = resource;
+    check.resource_policy = resource_policy_.get();
+    check.resource_account = api.account_id;
+    AccessResult result = authorize(*store_, ctx, check, std::chrono::system_clock::now());
+    if (result.signer) fill_identity(ctx.identity, *result.signer);
+    if (!result.error) return core::Next{};
+    // HTTP and WebSocket APIs answer a denial with {"message":"Forbidden"} (their only 403
+    // body); REST APIs with AWS's "User: … is not authorized …" text.
+    if (result.error->kind == core::ErrorKind::kAccessDenied &&
+        api.protocol != core::ApiProtocol::kRest) {
+      result.error->message.clear();
     }
-    facts.source_ip = ctx.request.connection.source_ip;
-    facts.user_agent = ctx.request.headers.get("User-Agent");
-    facts.secure_transport = ctx.request.connection.secure;
-    facts.now = now;
-
-    using iam::Decision;
-    Decision identity = signer ? iam::evaluate(signer->policies, facts) : Decision::kNotApplicable;
-    Decision resource_side =
-        resource_policy_ ? iam::evaluate(*resource_policy_, facts) : Decision::kNotApplicable;
-    bool explicit_deny = identity == Decision::kDeny || resource_side == Decision::kDeny;
-    bool allowed = false;
-    if (!explicit_deny) {
-      if (!signer) {
-        // Resource policy alone: it must allow the anonymous caller explicitly.
-        allowed = resource_side == Decision::kAllow;
-      } else if (!resource_policy_) {
-        allowed = identity == Decision::kAllow;
-      } else if (signer->principal.account_id == api.account_id) {
-        // Same account: either side's Allow suffices (aws-behaviour.md §4.7, table A).
-        allowed = identity == Decision::kAllow || resource_side == Decision::kAllow;
-      } else {
-        // Cross-account: both must allow (table B).
-        allowed = identity == Decision::kAllow && resource_side == Decision::kAllow;
-      }
-    }
-    if (allowed) return core::Next{};
-    std::string message;
-    if (api.protocol == core::ApiProtocol::kRest) {
-      message = "User: " + (signer ? signer->principal.arn : std::string("anonymous")) +
-                " is not authorized to perform: execute-api:Invoke on resource: " + resource;
-      if (explicit_deny) message += " with an explicit deny";
-    }
-    // HTTP APIs answer a denial with {"message":"Forbidden"} (their only 403 body).
-    return core::GatewayError::of(core::ErrorKind::kAccessDenied, std::move(message));
-  }
-
-  static core::GatewayError failure(const Verdict& verdict, const core::ApiInfo& api) {
-    using F = Verdict::Failure;
-    switch (verdict.failure) {
-      case F::kMissingAuthenticationToken:
-        return core::GatewayError::of(core::ErrorKind::kMissingAuthenticationToken);
-      case F::kIncompleteSignature:
-        return core::GatewayError::of(core::ErrorKind::kIncompleteSignature, verdict.message);
-      case F::kInvalidSignature:
-        return core::GatewayError::of(core::ErrorKind::kInvalidSignature, verdict.message);
-      case F::kUnrecognizedClient:
-      case F::kNone:
-        break;
-    }
-    (void)api;
-    return core::GatewayError::of(core::ErrorKind::kUnrecognizedClient, verdict.message);
+    return std::move(*result.error);
   }
 
   bool iam_;
@@ -178,7 +104,11 @@ class IamAuthFactory final : public core::MiddlewareFactory {
 
   void compile(core::CompileScope& scope, config::Diagnostics& diags) const override {
     auto& state = scope.state<IamCompileState>();
-    state.store = iam::CredentialStore::parse(scope.root().child("iam"), diags);
+    state.store = iam::CredentialStore::parse(scope.root().child("iam"),
+                                              scope.root().child("functions"), diags);
+    if (state.store->enforce()) {
+      scope.set_service_authorizer(make_service_authorizer(state.store, scope.config().aws.region));
+    }
     std::vector<config::Node> iam_routes;
     for (const auto& api : scope.config().apis) {
       AuthType api_default = AuthType::kNone;

@@ -66,14 +66,14 @@ class WebSocketTest(GatewayTestCase):
         self.events_file.touch()
 
     def config(self, routes: str, *, limits: str = "", api_extra: str = "",
-               expression: str = "$request.body.action") -> str:
+               expression: str = "$request.body.action", **function_settings) -> str:
         extra = f"  limits: {{{limits}}}\n" if limits else ""
         # NODE_PATH lends the handler the JS SDK installed for the tests (tests/e2e/sdk-js).
         environment = {"EVENTS_FILE": str(self.events_file), "NODE_PATH": str(SDK_MODULES)}
         return (listeners_yaml(extra)
                 + "functions:\n"
                 + function_yaml("ws", "nodejs", HANDLER_DIR, "index.handler",
-                                environment=environment)
+                                environment=environment, **function_settings)
                 + "apis:\n  - id: chat\n    protocol: WEBSOCKET\n"
                 + f"    routeSelectionExpression: {json.dumps(expression)}\n"
                 + "    stages: {prod: {}}\n" + api_extra
@@ -548,6 +548,116 @@ class WebSocketTest(GatewayTestCase):
         self.assertEqual(done, {"route": "$default", "sent": 2})
         self.assertEqual(got, [{"from": ids[0], "text": "via the SDK", "sourceIp": "127.0.0.1"}] * 2)
 
+    ENFORCED_IAM = """iam:
+  enforce: true
+  credentials:
+    - accessKeyId: AKIAWSADMIN0000001
+      secretAccessKey: admin-secret
+      arn: arn:aws:iam::000000000000:user/admin
+      policies: [{Version: "2012-10-17", Statement: [{Effect: Allow,
+        Action: "execute-api:ManageConnections", Resource: "arn:aws:execute-api:*:*:chat/prod/*"}]}]
+    - accessKeyId: AKIAWSREADER000001
+      secretAccessKey: reader-secret
+      arn: arn:aws:iam::000000000000:user/reader
+      policies: [{Version: "2012-10-17", Statement: [{Effect: Allow,
+        Action: "execute-api:ManageConnections",
+        Resource: "arn:aws:execute-api:*:*:chat/prod/GET/@connections/*"}]}]
+  roles:
+    - arn: arn:aws:iam::000000000000:role/chat-handler
+      policies: [{Version: "2012-10-17", Statement: [{Effect: Allow,
+        Action: "execute-api:*", Resource: "*"}]}]
+"""
+
+    def test_connections_api_with_iam_enforced(self):
+        # iam.enforce: the @connections API wants SigV4 (service execute-api) and
+        # execute-api:ManageConnections on .../{stage}/{METHOD}/@connections/{id}, as AWS does;
+        # a function with a role signs with its role session's credentials.
+        import boto3
+        from botocore.exceptions import ClientError
+        gw = self.start_gateway(self.config(self.FULL_ROUTES,
+                                            role="arn:aws:iam::000000000000:role/chat-handler")
+                                + self.ENFORCED_IAM)
+
+        def client(key, secret, port=None):
+            return boto3.client("apigatewaymanagementapi",
+                                endpoint_url=f"http://127.0.0.1:{port or gw.api_port}/prod",
+                                region_name="us-east-1", aws_access_key_id=key,
+                                aws_secret_access_key=secret)
+        admin = client("AKIAWSADMIN0000001", "admin-secret")
+        reader = client("AKIAWSREADER000001", "reader-secret")
+        forger = client("AKIAWSADMIN0000001", "not-the-secret")
+        services = client("AKIAWSADMIN0000001", "admin-secret", gw.services_port)
+
+        def error_of(call):
+            with self.assertRaises(ClientError) as raised:
+                call()
+            return raised.exception.response
+
+        async def session():
+            a, b, c = [await websockets.connect(self.url(gw)) for _ in range(3)]
+            ids = []
+            for ws in (a, b, c):
+                await ws.send(json.dumps({"action": "echo"}))
+                ids.append(json.loads(await ws.recv())["connectionId"])
+            loop = asyncio.get_running_loop()
+            call = lambda fn: loop.run_in_executor(None, fn)  # noqa: E731
+            out = {"ids": ids}
+            out["unsigned"] = await call(lambda: request(
+                gw.api_port, "POST", f"/prod/@connections/{ids[1]}", body=b"no signature"))
+            await call(lambda: admin.post_to_connection(ConnectionId=ids[1], Data=b"signed"))
+            out["b_got"] = await b.recv()
+            await call(lambda: services.post_to_connection(ConnectionId=ids[2], Data=b"services"))
+            out["c_got"] = await c.recv()
+            out["reader_get"] = await call(lambda: reader.get_connection(ConnectionId=ids[1]))
+            out["reader_post"] = await call(lambda: error_of(
+                lambda: reader.post_to_connection(ConnectionId=ids[1], Data=b"denied")))
+            out["forged"] = await call(lambda: error_of(
+                lambda: forger.post_to_connection(ConnectionId=ids[1], Data=b"forged")))
+            out["gone"] = await call(lambda: error_of(
+                lambda: admin.post_to_connection(ConnectionId="AAAAAAAAAAAAAAA=", Data=b"x")))
+            # The handler's own SDK client signs with its role session's credentials.
+            await a.send(json.dumps({"action": "sdk-push", "to": ids[1:], "text": "role"}))
+            out["pushed"] = json.loads(await a.recv())
+            out["pushed_got"] = [json.loads(await ws.recv()) for ws in (b, c)]
+            for ws in (a, b, c):
+                await ws.close()
+            return out
+
+        out = run(session())
+        ids = out["ids"]
+        self.assertEqual(out["unsigned"].status, 403)
+        self.assertEqual(out["unsigned"].header("x-amzn-ErrorType"),
+                         "MissingAuthenticationTokenException")
+        self.assertEqual((out["b_got"], out["c_got"]), ("signed", "services"))
+        self.assertEqual(out["reader_get"]["Identity"]["SourceIp"], "127.0.0.1")
+        denied = out["reader_post"]
+        self.assertEqual(denied["ResponseMetadata"]["HTTPStatusCode"], 403)
+        self.assertEqual(denied["Error"]["Code"], "AccessDeniedException")
+        self.assertEqual(
+            denied["Error"]["Message"],
+            "User: arn:aws:iam::000000000000:user/reader is not authorized to perform: "
+            "execute-api:ManageConnections on resource: "
+            f"arn:aws:execute-api:us-east-1:000000000000:chat/prod/POST/@connections/{ids[1]}")
+        self.assertEqual(out["forged"]["Error"]["Code"], "InvalidSignatureException")
+        self.assertEqual(out["gone"]["ResponseMetadata"]["HTTPStatusCode"], 410)
+        self.assertEqual(out["pushed"], {"route": "$default", "sent": 2})
+        self.assertEqual([m["text"] for m in out["pushed_got"]], ["role", "role"])
+
+    def test_enforced_iam_refuses_a_function_without_a_role(self):
+        # The same push from a function with no role: its placeholder keys sign nothing the
+        # gateway knows, so the SDK call fails and the client gets the error frame.
+        gw = self.start_gateway(self.config(self.FULL_ROUTES) + self.ENFORCED_IAM)
+
+        async def session():
+            async with websockets.connect(self.url(gw)) as a, websockets.connect(self.url(gw)) as b:
+                await b.send(json.dumps({"action": "echo"}))
+                target = json.loads(await b.recv())["connectionId"]
+                await a.send(json.dumps({"action": "sdk-push", "to": [target], "text": "x"}))
+                return json.loads(await a.recv())
+
+        frame = run(session())
+        self.assertEqual(frame["message"], "Internal server error")
+
     def test_broadcast_to_100_clients(self):
         gw = self.start_gateway(self.config(self.FULL_ROUTES))
 
@@ -641,6 +751,17 @@ class WebSocketTest(GatewayTestCase):
                         "WEBSOCKET API setting"):
             self.assertIn(message, out.stderr)
         self.assertRegex(out.stderr, r"bad\.yaml:\d+:\d+: error:")
+
+    def test_validate_reports_role_mistakes(self):
+        config = self.config(self.FULL_ROUTES, role="arn:aws:iam::000000000000:role/unlisted")
+        path = self.tmp / "roles.yaml"
+        path.write_text(config + "iam:\n  roles:\n    - {arn: 'arn:aws:iam::000000000000:user/x'}\n")
+        out = run_cli("validate", str(path))
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        self.assertIn("functions.ws.role: no iam.roles entry has the arn "
+                      "'arn:aws:iam::000000000000:role/unlisted'", out.stderr)
+        self.assertIn("iam.roles[0].arn: a role's arn is arn:aws:iam::123456789012:role/name",
+                      out.stderr)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,34 @@
+#pragma once
+/// ServiceAuthorizer: the IAM check of the AWS service APIs Gatehouse serves (the @connections
+/// API now; the services endpoint's other APIs can ask it the same way). AWS always requires a
+/// SigV4 signature and an identity policy allowing the action there; Gatehouse does when
+/// `iam.enforce: true`, when the sigv4 plugin publishes one through the CompileScope. Without
+/// one, the service APIs are open, as local tools expect by default.
+///
+/// Immutable, owned by the snapshot, called from any thread.
+
+#include <optional>
+#include <string>
+
+#include "gateway/core/gateway_error.hpp"
+#include "gateway/core/request_context.hpp"
+
+namespace gh::core {
+
+/// What a request to a service API asks to do, in IAM's terms.
+struct ServiceAccess {
+  std::string service;   // the SigV4 scope's service: "execute-api", "lambda", …
+  std::string action;    // "execute-api:ManageConnections"
+  std::string resource;  // the ARN acted on
+};
+
+class ServiceAuthorizer {
+ public:
+  virtual ~ServiceAuthorizer() = default;
+  /// nullopt when the signed caller may do `access`; else why not (the caller renders it in its
+  /// service's error format). Fills ctx.identity with the signer.
+  virtual std::optional<GatewayError> check(RequestContext& ctx,
+                                            const ServiceAccess& access) const = 0;
+};
+
+}  // namespace gh::core

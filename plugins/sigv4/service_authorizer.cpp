@@ -1,0 +1,38 @@
+#include "plugins/sigv4/service_authorizer.hpp"
+
+#include "plugins/sigv4/authorize.hpp"
+
+namespace gh::plugins::sigv4 {
+
+namespace {
+
+class EnforcingAuthorizer final : public core::ServiceAuthorizer {
+ public:
+  EnforcingAuthorizer(std::shared_ptr<const iam::CredentialStore> store, std::string region)
+      : store_(std::move(store)), region_(std::move(region)) {}
+
+  std::optional<core::GatewayError> check(core::RequestContext& ctx,
+                                          const core::ServiceAccess& access) const override {
+    AccessCheck check;
+    check.region = region_;
+    check.service = access.service;
+    check.action = access.action;
+    check.resource = access.resource;
+    AccessResult result = authorize(*store_, ctx, check, std::chrono::system_clock::now());
+    if (result.signer) fill_identity(ctx.identity, *result.signer);
+    return std::move(result.error);
+  }
+
+ private:
+  std::shared_ptr<const iam::CredentialStore> store_;
+  std::string region_;
+};
+
+}  // namespace
+
+std::shared_ptr<const core::ServiceAuthorizer> make_service_authorizer(
+    std::shared_ptr<const iam::CredentialStore> store, std::string region) {
+  return std::make_shared<EnforcingAuthorizer>(std::move(store), std::move(region));
+}
+
+}  // namespace gh::plugins::sigv4
