@@ -8,7 +8,7 @@ CONFIG      ?= config/gatehouse.yaml
 JOBS        ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
 
-.PHONY: deps test-deps build run test test-release test-asan test-tsan bench bench-routes bench-lambda bench-auth clean
+.PHONY: deps test-deps build run test test-release test-asan test-tsan bench bench-routes bench-lambda bench-auth bench-websocket clean
 
 deps:
 	@scripts/install-deps.sh
@@ -58,6 +58,9 @@ bench-lambda: build
 
 bench-auth: build
 	bench/auth/run.sh
+
+bench-websocket: build
+	bench/websocket/run.sh
 
 clean:
 	rm -rf build
