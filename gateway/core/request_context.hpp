@@ -15,6 +15,8 @@
 
 namespace gh::core {
 
+class ServiceAuthorizer;
+
 class Services;
 
 /// Who is calling: `$context.identity.*`. Empty strings are AWS's nulls. Auth phases fill it.
@@ -91,6 +93,9 @@ struct RequestContext {
 
   /// Long-lived shared services (never null while a request runs).
   Services* services = nullptr;
+  /// `iam.enforce`: the IAM check a service API runs before acting (services endpoint only;
+  /// null when the service APIs are open).
+  const ServiceAuthorizer* service_authorizer = nullptr;
 
   /// Value of path parameter `name` (raw), or nullptr.
   const std::string* path_param(std::string_view name) const noexcept {

@@ -1,9 +1,9 @@
 #pragma once
 /// ServiceAuthorizer: the IAM check of the AWS service APIs Gatehouse serves (the @connections
-/// API now; the services endpoint's other APIs can ask it the same way). AWS always requires a
-/// SigV4 signature and an identity policy allowing the action there; Gatehouse does when
-/// `iam.enforce: true`, when the sigv4 plugin publishes one through the CompileScope. Without
-/// one, the service APIs are open, as local tools expect by default.
+/// API, the Lambda Invoke API; a service API finds it in RequestContext::service_authorizer). AWS
+/// always requires a SigV4 signature and an identity policy allowing the action there; Gatehouse
+/// does when `iam.enforce: true`, when the sigv4 plugin publishes one through the CompileScope.
+/// Without one, the service APIs are open, as local tools expect by default.
 ///
 /// Immutable, owned by the snapshot, called from any thread.
 

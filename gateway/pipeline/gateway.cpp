@@ -128,6 +128,7 @@ void Gateway::decorate(Exchange& ex, core::Response& response) const {
 boost::asio::awaitable<core::Response> Gateway::run(Exchange& ex) const {
   if (ex.role == config::ListenerRole::kServices) {
     if (auto managed = manage_connection_on_services(ex)) co_return std::move(*managed);
+    ex.ctx.service_authorizer = ex.installed->snapshot->service_authorizer();
     for (const auto& api : ex.installed->snapshot->service_apis()) {
       if (!api->claims(ex.ctx.request)) continue;
       try {

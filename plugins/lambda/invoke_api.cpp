@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <optional>
 
+#include "gateway/core/error_response.hpp"
+#include "gateway/core/service_authorizer.hpp"
 #include "gateway/util/encoding.hpp"
 #include "gateway/util/ids.hpp"
 #include "plugins/lambda/lambda_service.hpp"
@@ -33,6 +35,30 @@ core::Response user_error(const core::RequestContext& ctx, int status, std::stri
                           std::string_view message) {
   return service_error(ctx, status, type,
                        "{\"Type\":\"User\",\"message\":" + util::json_quote(message) + "}");
+}
+
+/// An IAM refusal as Lambda words it: AccessDeniedException in Lambda's {"Type":"User",…} body
+/// with IAM's reason, the signature errors as the AWS front door sends them.
+core::Response refusal(const core::RequestContext& ctx, const core::GatewayError& error) {
+  core::Response r = core::render_error(error, core::ApiProtocol::kRest);
+  r.headers.set("x-amzn-RequestId", ctx.request_id);
+  if (error.kind == core::ErrorKind::kUnrecognizedClient) {
+    // API Gateway calls an unknown key AccessDenied; the other services, Lambda among them,
+    // UnrecognizedClientException.
+    r.headers.set("x-amzn-ErrorType", "UnrecognizedClientException");
+    r.body = "{\"message\":\"The security token included in the request is invalid.\"}";
+  }
+  if (error.kind == core::ErrorKind::kAccessDenied && !error.message.empty()) {
+    std::string message = error.message;
+    constexpr std::string_view kExplicit = " with an explicit deny";
+    if (message.ends_with(kExplicit)) {
+      message += " in an identity-based policy";
+    } else {
+      message += " because no identity-based policy allows the lambda:InvokeFunction action";
+    }
+    r.body = "{\"Type\":\"User\",\"message\":" + util::json_quote(message) + "}";
+  }
+  return r;
 }
 
 /// FunctionName as the Invoke API accepts it: name, name:qualifier, the full ARN
@@ -123,8 +149,17 @@ class InvokeApi final : public core::ServiceApi {
                            "specified qualifier.");
     }
     if (qualifier.empty()) qualifier = ref->qualifier;
-    std::string arn = "arn:aws:lambda:" + aws_.region + ":" + aws_.account_id + ":function:" +
-                      ref->name;
+    std::string arn =
+        "arn:aws:lambda:" + aws_.region + ":" + aws_.account_id + ":function:" + ref->name;
+    if (ctx.service_authorizer) {
+      // iam.enforce: lambda:InvokeFunction on the function's ARN (with its qualifier), checked
+      // before the function is looked up, as AWS does.
+      core::ServiceAccess access{"lambda", "lambda:InvokeFunction",
+                                 qualifier.empty() ? arn : arn + ":" + qualifier};
+      if (auto refused = ctx.service_authorizer->check(ctx, access)) {
+        co_return refusal(ctx, *refused);
+      }
+    }
     // Only $LATEST exists locally: there are no published versions or aliases.
     if (!functions_.find(ref->name) || (!qualifier.empty() && qualifier != "$LATEST")) {
       std::string shown = qualifier.empty() ? arn : arn + ":" + qualifier;
@@ -158,7 +193,8 @@ class InvokeApi final : public core::ServiceApi {
       if (ec) {
         co_return user_error(ctx, 400, "InvalidRequestContentException",
                              "Could not parse request body into json: Could not parse payload "
-                             "into json: " + ec.message());
+                             "into json: " +
+                                 ec.message());
       }
     }
     if (std::string cc(req.headers.get("X-Amz-Client-Context")); !cc.empty()) {

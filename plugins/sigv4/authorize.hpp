@@ -3,7 +3,7 @@
 /// configured signers (iam::CredentialStore), then evaluate the signer's identity policies and
 /// an optional resource policy with AWS's combination rules (aws-behaviour.md §4.7). Used by
 /// AWS_IAM routes (iam_auth.cpp, action execute-api:Invoke) and by the AWS service APIs when
-/// `iam.enforce` is on (service_authorizer.cpp: execute-api:ManageConnections on @connections).
+/// `iam.enforce` is on (service_authorizer.cpp: @connections, Lambda Invoke).
 
 #include <chrono>
 #include <optional>
