@@ -4,6 +4,7 @@
 
 #include "plugins/api_key/api_key.hpp"
 #include "plugins/api_key/usage_report.hpp"
+#include "plugins/dynamodb/dynamodb_plugin.hpp"
 #include "plugins/http_proxy/http_proxy_integration.hpp"
 #include "plugins/lambda/lambda_integration.hpp"
 #include "plugins/mock/mock_integration.hpp"
@@ -16,6 +17,7 @@ void register_builtin(core::PluginRegistry& registry) {
   registry.add(mock::make_factory());
   registry.add(http_proxy::make_factory());
   registry.add(lambda::make_factory());
+  registry.add(dynamodb::make_factory());
   // Middleware, in AWS's phase order (each also declares its phase).
   registry.add(sigv4::make_factory());
   registry.add(api_key::make_factory());

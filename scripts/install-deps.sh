@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ make cmake ninja-build ccache pkg-config
-  libboost1.81-dev libyaml-cpp-dev libssl-dev libspdlog-dev doctest-dev
+  libboost1.81-dev libyaml-cpp-dev libssl-dev libspdlog-dev doctest-dev libsqlite3-dev
   curl openssl python3 ca-certificates
   "$@"
 )

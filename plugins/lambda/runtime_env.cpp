@@ -104,6 +104,9 @@ RuntimeLaunch runtime_launch(const FunctionSpec& spec, const PoolEnv& env, std::
     // SDKs in the function (AWS SDK for JavaScript v3, boto3 ≥ 1.28) then call this gateway's
     // services endpoint, as LocalStack arranges for its functions.
     e.push_back("AWS_ENDPOINT_URL=" + env.endpoint_url);
+    // The service-specific form, which wins over the general one in the SDKs: the embedded
+    // DynamoDB store is on the same endpoint.
+    e.push_back("AWS_ENDPOINT_URL_DYNAMODB=" + env.endpoint_url);
   }
   for (const auto& [k, v] : spec.environment) {
     // The function's own variables replace unreserved defaults of the same name.

@@ -1,0 +1,34 @@
+#pragma once
+/// DynamoDB's errors as its JSON 1.0 protocol sends them: HTTP status, `__type` (a Coral shape
+/// id; the SDKs keep what follows '#') and `message`. The prefixes are the ones DynamoDB uses
+/// (validation errors come from Coral's validator, the service's own from its model namespace;
+/// dynalite and DynamoDB Local answer the same).
+
+#include <string>
+#include <utility>
+
+namespace gh::plugins::dynamodb {
+
+struct DynamoError {
+  int status = 400;
+  std::string type;  // full __type
+  std::string message;
+
+  static DynamoError validation(std::string message) {
+    return {400, "com.amazon.coral.validate#ValidationException", std::move(message)};
+  }
+  static DynamoError serialization(std::string message) {
+    return {400, "com.amazon.coral.service#SerializationException", std::move(message)};
+  }
+  static DynamoError not_found(std::string message = "Requested resource not found") {
+    return {400, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", std::move(message)};
+  }
+  static DynamoError in_use(std::string message) {
+    return {400, "com.amazonaws.dynamodb.v20120810#ResourceInUseException", std::move(message)};
+  }
+  static DynamoError internal(std::string message) {
+    return {500, "com.amazonaws.dynamodb.v20120810#InternalServerError", std::move(message)};
+  }
+};
+
+}  // namespace gh::plugins::dynamodb

@@ -1,0 +1,258 @@
+#include "plugins/dynamodb/store.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <filesystem>
+
+namespace gh::plugins::dynamodb {
+
+namespace {
+
+/// A prepared statement, finalised when it goes out of scope.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const noexcept { return rc_ == SQLITE_OK; }
+  Statement& text(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& blob(int i, std::string_view v) {
+    // A zero-length blob, not NULL, for tables without a range key.
+    sqlite3_bind_blob(stmt_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& integer(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  /// SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(stmt_); }
+  std::string column_text(int i) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
+             : std::string();
+  }
+  std::int64_t column_int(int i) { return sqlite3_column_int64(stmt_, i); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_ERROR;
+};
+
+}  // namespace
+
+Store::Store(std::string path) : path_(std::move(path)) {}
+
+Store::~Store() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+DynamoError Store::sqlite_error(std::string_view what) const {
+  std::string detail = db_ ? sqlite3_errmsg(db_) : "cannot open the database";
+  spdlog::error("dynamodb store {}: {} failed: {}", path_, what, detail);
+  return DynamoError::internal("Internal server error (the store could not " + std::string(what) +
+                               ": " + detail + ")");
+}
+
+std::optional<DynamoError> Store::exec_locked(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "unknown error";
+    sqlite3_free(message);
+    spdlog::error("dynamodb store {}: {}", path_, text);
+    return DynamoError::internal("Internal server error (" + text + ")");
+  }
+  return std::nullopt;
+}
+
+std::optional<DynamoError> Store::open_locked() {
+  if (db_) return std::nullopt;
+  if (path_ != ":memory:") {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
+  }
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path_.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string detail = db ? sqlite3_errmsg(db) : "out of memory";
+    if (db) sqlite3_close_v2(db);
+    spdlog::error("dynamodb store {}: cannot open: {}", path_, detail);
+    return DynamoError::internal("Internal server error (cannot open the store " + path_ + ": " +
+                                 detail + ")");
+  }
+  db_ = db;
+  sqlite3_busy_timeout(db_, 5000);
+  // WAL + NORMAL: a commit is in the log before the call returns, so killing the process loses
+  // nothing committed (only a power loss may lose the last transactions).
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                          "CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, "
+                          "schema TEXT NOT NULL)",
+                          "CREATE TABLE IF NOT EXISTS items (tbl TEXT NOT NULL, hk BLOB NOT NULL, "
+                          "rk BLOB NOT NULL, size INTEGER NOT NULL, item TEXT NOT NULL, "
+                          "PRIMARY KEY (tbl, hk, rk)) WITHOUT ROWID"}) {
+    if (auto e = exec_locked(sql)) {
+      sqlite3_close_v2(db_);
+      db_ = nullptr;
+      return e;
+    }
+  }
+  Statement s(db_, "SELECT name, schema FROM tables");
+  if (!s.ok()) return sqlite_error("read its tables");
+  while (s.step() == SQLITE_ROW) {
+    std::string name = s.column_text(0);
+    boost::system::error_code ec;
+    auto doc = boost::json::parse(s.column_text(1), ec);
+    std::optional<TableSchema> schema;
+    if (!ec && doc.is_object()) schema = TableSchema::from_json(doc.get_object());
+    if (!schema) {
+      spdlog::error("dynamodb store {}: table {} has an unreadable definition; skipped", path_,
+                    name);
+      continue;
+    }
+    tables_.emplace(name, std::move(*schema));
+  }
+  spdlog::info("dynamodb store {}: {} table(s)", path_, tables_.size());
+  return std::nullopt;
+}
+
+std::optional<DynamoError> Store::create_table(const TableSchema& schema) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return e;
+  if (tables_.count(schema.name)) {
+    return DynamoError::in_use("Table already exists: " + schema.name);
+  }
+  Statement s(db_, "INSERT INTO tables (name, schema) VALUES (?, ?)");
+  if (!s.ok() || s.text(1, schema.name).text(2, boost::json::serialize(schema.to_json())).step() !=
+                     SQLITE_DONE) {
+    return sqlite_error("create the table");
+  }
+  tables_.emplace(schema.name, schema);
+  return std::nullopt;
+}
+
+std::variant<TableSchema, DynamoError> Store::table(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return *e;
+  auto it = tables_.find(name);
+  if (it == tables_.end()) return DynamoError::not_found();
+  return it->second;
+}
+
+std::variant<std::vector<std::string>, DynamoError> Store::table_names(std::string_view after,
+                                                                       std::size_t limit,
+                                                                       bool& more) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return *e;
+  std::vector<std::string> names;
+  more = false;
+  for (auto it = after.empty() ? tables_.begin() : tables_.upper_bound(after); it != tables_.end();
+       ++it) {
+    if (names.size() == limit) {
+      more = true;
+      break;
+    }
+    names.push_back(it->first);
+  }
+  return names;
+}
+
+std::variant<TableSchema, DynamoError> Store::delete_table(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return *e;
+  auto it = tables_.find(name);
+  if (it == tables_.end()) return DynamoError::not_found();
+  if (auto e = exec_locked("BEGIN IMMEDIATE")) return *e;
+  Statement items(db_, "DELETE FROM items WHERE tbl = ?");
+  Statement table(db_, "DELETE FROM tables WHERE name = ?");
+  if (!items.ok() || !table.ok() || items.text(1, name).step() != SQLITE_DONE ||
+      table.text(1, name).step() != SQLITE_DONE) {
+    DynamoError e = sqlite_error("delete the table");
+    exec_locked("ROLLBACK");
+    return e;
+  }
+  if (auto e = exec_locked("COMMIT")) return *e;
+  TableSchema schema = std::move(it->second);
+  tables_.erase(it);
+  return schema;
+}
+
+std::variant<Store::Stats, DynamoError> Store::stats(std::string_view table) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return *e;
+  Statement s(db_, "SELECT count(*), coalesce(sum(size), 0) FROM items WHERE tbl = ?");
+  if (!s.ok() || s.text(1, table).step() != SQLITE_ROW) return sqlite_error("count the items");
+  return Stats{s.column_int(0), s.column_int(1)};
+}
+
+std::optional<std::string> Store::get_locked(std::string_view table, const Key& key,
+                                             std::optional<DynamoError>& error) {
+  Statement s(db_, "SELECT item FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
+  if (!s.ok()) {
+    error = sqlite_error("read the item");
+    return std::nullopt;
+  }
+  s.text(1, table).blob(2, key.hash).blob(3, key.range);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return s.column_text(0);
+  if (rc != SQLITE_DONE) error = sqlite_error("read the item");
+  return std::nullopt;
+}
+
+std::variant<std::optional<std::string>, DynamoError> Store::get(std::string_view table,
+                                                                 const Key& key) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return *e;
+  std::optional<DynamoError> error;
+  auto item = get_locked(table, key, error);
+  if (error) return *error;
+  return item;
+}
+
+std::variant<std::optional<std::string>, DynamoError> Store::put(std::string_view table,
+                                                                 const Key& key,
+                                                                 std::string_view item,
+                                                                 std::size_t size) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return *e;
+  std::optional<DynamoError> error;
+  auto old = get_locked(table, key, error);
+  if (error) return *error;
+  Statement s(db_, "INSERT OR REPLACE INTO items (tbl, hk, rk, size, item) VALUES (?, ?, ?, ?, ?)");
+  if (!s.ok() || s.text(1, table)
+                         .blob(2, key.hash)
+                         .blob(3, key.range)
+                         .integer(4, static_cast<std::int64_t>(size))
+                         .text(5, item)
+                         .step() != SQLITE_DONE) {
+    return sqlite_error("write the item");
+  }
+  return old;
+}
+
+std::variant<std::optional<std::string>, DynamoError> Store::remove(std::string_view table,
+                                                                    const Key& key) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return *e;
+  std::optional<DynamoError> error;
+  auto old = get_locked(table, key, error);
+  if (error) return *error;
+  if (!old) return old;
+  Statement s(db_, "DELETE FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
+  if (!s.ok() || s.text(1, table).blob(2, key.hash).blob(3, key.range).step() != SQLITE_DONE) {
+    return sqlite_error("delete the item");
+  }
+  return old;
+}
+
+}  // namespace gh::plugins::dynamodb

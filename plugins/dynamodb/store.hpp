@@ -1,0 +1,85 @@
+#pragma once
+/// The embedded DynamoDB store: tables and items in one SQLite database (WAL journal,
+/// synchronous=NORMAL: a committed write survives the gateway being killed; `:memory:` for
+/// tests). Items are stored as their normalised DynamoDB JSON text under their table name and
+/// the order-preserving bytes of their hash and range keys (attribute_value.hpp), in a
+/// WITHOUT ROWID table whose primary key (table, hash, range) orders a partition's items by
+/// range key as DynamoDB does.
+///
+/// A long-lived core::Services object: it outlives config reloads. Thread-safe: every call takes
+/// the store's mutex around its SQLite statements (one connection; point reads and writes take
+/// microseconds). The database is opened on first use, never while a config is only validated.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "plugins/dynamodb/errors.hpp"
+#include "plugins/dynamodb/table_schema.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace gh::plugins::dynamodb {
+
+class Store {
+ public:
+  /// `path`: the database file (its directory is created), or ":memory:".
+  explicit Store(std::string path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const noexcept { return path_; }
+
+  // --- tables ---------------------------------------------------------------------------
+  /// ResourceInUseException if it exists.
+  std::optional<DynamoError> create_table(const TableSchema& schema);
+  /// The table's schema, or nullopt.
+  std::variant<TableSchema, DynamoError> table(std::string_view name);
+  /// Names in order, starting after `after` (exclusive), at most `limit`; `more` says whether
+  /// names remain.
+  std::variant<std::vector<std::string>, DynamoError> table_names(std::string_view after,
+                                                                  std::size_t limit, bool& more);
+  /// Removes the table and its items (ResourceNotFoundException if absent); returns its schema.
+  std::variant<TableSchema, DynamoError> delete_table(std::string_view name);
+  struct Stats {
+    std::int64_t items = 0;
+    std::int64_t bytes = 0;
+  };
+  std::variant<Stats, DynamoError> stats(std::string_view table);
+
+  // --- items ------------------------------------------------------------------------------
+  struct Key {
+    std::string hash;   // key_bytes() of the hash key
+    std::string range;  // of the range key, "" without one
+  };
+  /// The stored item's JSON text, or nullopt.
+  std::variant<std::optional<std::string>, DynamoError> get(std::string_view table, const Key& key);
+  /// Writes the item; returns the item it replaced, if any.
+  std::variant<std::optional<std::string>, DynamoError> put(std::string_view table, const Key& key,
+                                                            std::string_view item,
+                                                            std::size_t size);
+  /// Deletes the item; returns it, if it existed.
+  std::variant<std::optional<std::string>, DynamoError> remove(std::string_view table,
+                                                               const Key& key);
+
+ private:
+  std::optional<DynamoError> open_locked();
+  std::optional<DynamoError> exec_locked(const char* sql);
+  DynamoError sqlite_error(std::string_view what) const;
+  std::optional<std::string> get_locked(std::string_view table, const Key& key,
+                                        std::optional<DynamoError>& error);
+
+  std::string path_;
+  std::mutex mutex_;
+  sqlite3* db_ = nullptr;
+  std::map<std::string, TableSchema, std::less<>> tables_;  // cached from the tables table
+};
+
+}  // namespace gh::plugins::dynamodb

@@ -1,0 +1,290 @@
+#include "plugins/dynamodb/table_schema.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+
+#include "gateway/util/ids.hpp"
+
+namespace gh::plugins::dynamodb {
+
+namespace json = boost::json;
+
+namespace {
+
+DynamoError constraint(std::string_view value, std::string_view member, std::string_view rule) {
+  return DynamoError::validation(
+      "1 validation error detected: Value " + std::string(value) + " at '" + std::string(member) +
+      "' failed to satisfy constraint: Member must " + std::string(rule));
+}
+
+DynamoError invalid(std::string_view what) {
+  return DynamoError::validation("One or more parameter values were invalid: " + std::string(what));
+}
+
+const json::value* member(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it == o.end() || it->value().is_null() ? nullptr : &it->value();
+}
+
+std::string quoted(const json::value& v) {
+  if (v.is_string()) return "'" + std::string(v.get_string()) + "'";
+  return json::serialize(v);
+}
+
+}  // namespace
+
+std::optional<DynamoError> check_table_name(const json::value* name, std::string_view member_name) {
+  if (!name) return constraint("null", member_name, "not be null");
+  if (!name->is_string()) {
+    return DynamoError::serialization("Unexpected value type in payload");
+  }
+  std::string_view text = name->get_string();
+  if (text.size() < 3) {
+    return constraint(quoted(*name), member_name, "have length greater than or equal to 3");
+  }
+  if (text.size() > 255) {
+    return constraint(quoted(*name), member_name, "have length less than or equal to 255");
+  }
+  for (char c : text) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-';
+    if (!ok) {
+      return constraint(quoted(*name), member_name,
+                        "satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+    }
+  }
+  return std::nullopt;
+}
+
+std::variant<TableSchema, DynamoError> parse_create_table(const json::object& request) {
+  TableSchema t;
+  if (auto e = check_table_name(member(request, "TableName"))) return *e;
+  t.name = std::string(member(request, "TableName")->get_string());
+
+  const json::value* defs = member(request, "AttributeDefinitions");
+  const json::value* keys = member(request, "KeySchema");
+  if (!defs) return constraint("null", "attributeDefinitions", "not be null");
+  if (!keys) return constraint("null", "keySchema", "not be null");
+  if (!defs->is_array() || !keys->is_array()) {
+    return DynamoError::serialization("Unexpected value type in payload");
+  }
+  if (keys->get_array().empty()) {
+    return constraint("[]", "keySchema", "have length greater than or equal to 1");
+  }
+  if (keys->get_array().size() > 2) {
+    return constraint(json::serialize(*keys), "keySchema", "have length less than or equal to 2");
+  }
+
+  // AttributeDefinitions: name → type.
+  std::vector<KeyAttribute> defined;
+  for (const auto& d : defs->get_array()) {
+    if (!d.is_object()) return DynamoError::serialization("Unexpected value type in payload");
+    const json::value* name = member(d.get_object(), "AttributeName");
+    const json::value* type = member(d.get_object(), "AttributeType");
+    if (!name || !name->is_string()) {
+      return constraint("null", "attributeDefinitions.member.attributeName", "not be null");
+    }
+    auto scalar = type && type->is_string()
+                      ? parse_scalar_type(std::string_view(type->get_string()))
+                      : std::nullopt;
+    if (!scalar) {
+      return constraint(type ? quoted(*type) : "null", "attributeDefinitions.member.attributeType",
+                        "satisfy enum value set: [B, N, S]");
+    }
+    for (const auto& other : defined) {
+      if (other.name == std::string_view(name->get_string())) {
+        return invalid("Duplicate AttributeName in AttributeDefinitions: " + other.name);
+      }
+    }
+    defined.push_back({std::string(name->get_string()), *scalar});
+  }
+
+  // KeySchema: HASH first, then an optional RANGE, each defined above.
+  std::vector<std::pair<std::string, std::string>> elements;  // name, KeyType
+  for (const auto& k : keys->get_array()) {
+    if (!k.is_object()) return DynamoError::serialization("Unexpected value type in payload");
+    const json::value* name = member(k.get_object(), "AttributeName");
+    const json::value* type = member(k.get_object(), "KeyType");
+    if (!name || !name->is_string()) {
+      return constraint("null", "keySchema.member.attributeName", "not be null");
+    }
+    if (!type || !type->is_string() ||
+        (type->get_string() != "HASH" && type->get_string() != "RANGE")) {
+      return constraint(type ? quoted(*type) : "null", "keySchema.member.keyType",
+                        "satisfy enum value set: [HASH, RANGE]");
+    }
+    elements.emplace_back(std::string(name->get_string()), std::string(type->get_string()));
+  }
+  if (elements[0].second != "HASH") {
+    return DynamoError::validation(
+        "Invalid KeySchema: The first KeySchemaElement is not a HASH key "
+        "type");
+  }
+  if (elements.size() == 2 && elements[1].second != "RANGE") {
+    return DynamoError::validation(
+        "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+  }
+  if (elements.size() == 2 && elements[0].first == elements[1].first) {
+    return DynamoError::validation(
+        "Both the Hash Key and the Range Key element in the KeySchema have the same name");
+  }
+  auto find_def = [&](const std::string& name) -> const KeyAttribute* {
+    for (const auto& d : defined) {
+      if (d.name == name) return &d;
+    }
+    return nullptr;
+  };
+  for (const auto& [name, type] : elements) {
+    if (!find_def(name)) {
+      std::string names;
+      for (const auto& d : defined) names += (names.empty() ? "" : ", ") + d.name;
+      std::string key_names;
+      for (const auto& e : elements) key_names += (key_names.empty() ? "" : ", ") + e.first;
+      return invalid("Some index key attributes are not defined in AttributeDefinitions. Keys: [" +
+                     key_names + "], AttributeDefinitions: [" + names + "]");
+    }
+  }
+
+  if (member(request, "LocalSecondaryIndexes") || member(request, "GlobalSecondaryIndexes")) {
+    return invalid(
+        "secondary indexes (LocalSecondaryIndexes, GlobalSecondaryIndexes) are not available in "
+        "this version of Gatehouse");
+  }
+  if (defined.size() != elements.size()) {
+    return invalid(
+        "Number of attributes in KeySchema does not exactly match number of attributes defined "
+        "in AttributeDefinitions");
+  }
+  t.hash = *find_def(elements[0].first);
+  if (elements.size() == 2) t.range = *find_def(elements[1].first);
+
+  // BillingMode and ProvisionedThroughput.
+  const json::value* billing = member(request, "BillingMode");
+  const json::value* throughput = member(request, "ProvisionedThroughput");
+  if (billing) {
+    if (!billing->is_string() ||
+        (billing->get_string() != "PROVISIONED" && billing->get_string() != "PAY_PER_REQUEST")) {
+      return constraint(quoted(*billing), "billingMode",
+                        "satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]");
+    }
+    t.billing_mode_given = true;
+    t.pay_per_request = billing->get_string() == "PAY_PER_REQUEST";
+  }
+  if (t.pay_per_request) {
+    if (throughput) {
+      return invalid(
+          "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is "
+          "PAY_PER_REQUEST");
+    }
+  } else {
+    if (!throughput || !throughput->is_object()) {
+      return invalid(
+          "ReadCapacityUnits and WriteCapacityUnits must both be specified when "
+          "BillingMode is PROVISIONED");
+    }
+    const json::value* read = member(throughput->get_object(), "ReadCapacityUnits");
+    const json::value* write = member(throughput->get_object(), "WriteCapacityUnits");
+    if (!read || !write) {
+      return constraint("null",
+                        !read ? "provisionedThroughput.readCapacityUnits"
+                              : "provisionedThroughput.writeCapacityUnits",
+                        "not be null");
+    }
+    if (!read->is_int64() || !write->is_int64()) {
+      return DynamoError::serialization("Unexpected value type in payload");
+    }
+    if (read->get_int64() < 1 || write->get_int64() < 1) {
+      return constraint(std::to_string(std::min(read->get_int64(), write->get_int64())),
+                        read->get_int64() < 1 ? "provisionedThroughput.readCapacityUnits"
+                                              : "provisionedThroughput.writeCapacityUnits",
+                        "have value greater than or equal to 1");
+    }
+    t.read_capacity = read->get_int64();
+    t.write_capacity = write->get_int64();
+  }
+
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  t.created =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) /
+      1000.0;
+  t.table_id = util::uuid_v4();
+  return t;
+}
+
+json::object TableSchema::to_json() const {
+  json::object o;
+  o["name"] = name;
+  o["hash"] = json::object{{"name", hash.name}, {"type", type_name(hash.type)}};
+  if (range) o["range"] = json::object{{"name", range->name}, {"type", type_name(range->type)}};
+  o["payPerRequest"] = pay_per_request;
+  o["billingModeGiven"] = billing_mode_given;
+  o["read"] = read_capacity;
+  o["write"] = write_capacity;
+  o["created"] = created;
+  o["id"] = table_id;
+  return o;
+}
+
+std::optional<TableSchema> TableSchema::from_json(const json::object& o) {
+  try {
+    TableSchema t;
+    t.name = std::string(o.at("name").as_string());
+    auto key = [](const json::value& v) -> std::optional<KeyAttribute> {
+      auto type = parse_scalar_type(std::string_view(v.at("type").as_string()));
+      if (!type) return std::nullopt;
+      return KeyAttribute{std::string(v.at("name").as_string()), *type};
+    };
+    auto h = key(o.at("hash"));
+    if (!h) return std::nullopt;
+    t.hash = *h;
+    if (auto it = o.find("range"); it != o.end()) {
+      t.range = key(it->value());
+      if (!t.range) return std::nullopt;
+    }
+    t.pay_per_request = o.at("payPerRequest").as_bool();
+    t.billing_mode_given = o.at("billingModeGiven").as_bool();
+    t.read_capacity = o.at("read").as_int64();
+    t.write_capacity = o.at("write").as_int64();
+    t.created = o.at("created").is_double() ? o.at("created").as_double()
+                                            : static_cast<double>(o.at("created").as_int64());
+    t.table_id = std::string(o.at("id").as_string());
+    return t;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+json::object TableSchema::description(std::string_view arn, std::string_view status,
+                                      std::int64_t item_count, std::int64_t size_bytes) const {
+  json::array defs;
+  json::array keys;
+  auto add = [&](const KeyAttribute& k, std::string_view key_type) {
+    defs.push_back(json::object{{"AttributeName", k.name}, {"AttributeType", type_name(k.type)}});
+    keys.push_back(json::object{{"AttributeName", k.name}, {"KeyType", key_type}});
+  };
+  add(hash, "HASH");
+  if (range) add(*range, "RANGE");
+  json::object d;
+  d["AttributeDefinitions"] = std::move(defs);
+  d["TableName"] = name;
+  d["KeySchema"] = std::move(keys);
+  d["TableStatus"] = status;
+  d["CreationDateTime"] = created;
+  d["ProvisionedThroughput"] = json::object{{"NumberOfDecreasesToday", 0},
+                                            {"ReadCapacityUnits", read_capacity},
+                                            {"WriteCapacityUnits", write_capacity}};
+  d["TableSizeBytes"] = size_bytes;
+  d["ItemCount"] = item_count;
+  d["TableArn"] = arn;
+  d["TableId"] = table_id;
+  if (billing_mode_given) {
+    json::object summary{{"BillingMode", pay_per_request ? "PAY_PER_REQUEST" : "PROVISIONED"}};
+    if (pay_per_request) summary["LastUpdateToPayPerRequestDateTime"] = created;
+    d["BillingModeSummary"] = std::move(summary);
+  }
+  d["DeletionProtectionEnabled"] = false;
+  return d;
+}
+
+}  // namespace gh::plugins::dynamodb

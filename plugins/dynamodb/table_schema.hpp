@@ -1,0 +1,50 @@
+#pragma once
+/// A DynamoDB table's definition: what CreateTable accepted (name, key schema, attribute
+/// definitions, billing mode and throughput) plus what DynamoDB assigns (id, creation time).
+/// Parsed from a CreateTable request with DynamoDB's validation messages, persisted as JSON
+/// beside the items, and rendered as the TableDescription of Create/Describe/DeleteTable.
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "plugins/dynamodb/attribute_value.hpp"
+#include "plugins/dynamodb/errors.hpp"
+
+namespace gh::plugins::dynamodb {
+
+struct KeyAttribute {
+  std::string name;
+  ScalarType type = ScalarType::kString;
+};
+
+struct TableSchema {
+  std::string name;
+  KeyAttribute hash;
+  std::optional<KeyAttribute> range;
+  bool pay_per_request = false;
+  bool billing_mode_given = false;  // BillingModeSummary is shown only when it was set
+  std::int64_t read_capacity = 0;
+  std::int64_t write_capacity = 0;
+  double created = 0;  // epoch seconds, with milliseconds
+  std::string table_id;
+
+  /// The persisted form (also what from_json() reads back).
+  boost::json::object to_json() const;
+  static std::optional<TableSchema> from_json(const boost::json::object& o);
+
+  /// TableDescription as DynamoDB answers it.
+  boost::json::object description(std::string_view arn, std::string_view status,
+                                  std::int64_t item_count, std::int64_t size_bytes) const;
+};
+
+/// Validates a CreateTable request as DynamoDB does (first problem found, DynamoDB's text).
+std::variant<TableSchema, DynamoError> parse_create_table(const boost::json::object& request);
+
+/// DynamoDB's table-name rule (3–255 of [a-zA-Z0-9_.-]); the error names `member` ("tableName").
+std::optional<DynamoError> check_table_name(const boost::json::value* name,
+                                            std::string_view member = "tableName");
+
+}  // namespace gh::plugins::dynamodb

@@ -1,0 +1,451 @@
+"""The embedded DynamoDB store and its API on the services listener, end to end: the built
+gateway driven by boto3 (Debian's python3-boto3), the AWS SDK for JavaScript v3's clients
+(tests/e2e/sdk-js/dynamodb.mjs) and raw HTTP for the wire details.
+
+Covered so far (the first slice of the DynamoDB issue): CreateTable / DescribeTable /
+ListTables (paged) / DeleteTable with DynamoDB's validation; PutItem / GetItem / DeleteItem with
+every AttributeValue type, number normalisation, ReturnValues ALL_OLD, ReturnConsumedCapacity,
+key and value validation, the 400 KB item limit; the wire (x-amz-crc32, error shapes); data
+surviving a restart and a kill -9 during a write load; iam.enforce; a Lambda function reaching
+the store through AWS_ENDPOINT_URL_DYNAMODB.
+
+Like test_websocket.py, the file re-runs itself with /usr/bin/python3 when the Python running the
+tests lacks boto3."""
+
+import os
+import sys
+
+try:
+    import boto3  # noqa: F401
+except ImportError:  # a pyenv/venv Python without Debian's packages
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3", *sys.argv])
+    raise
+
+import base64
+import json
+import subprocess
+import threading
+import unittest
+import zlib
+from pathlib import Path
+
+import boto3
+import botocore.config
+from botocore.exceptions import ClientError
+
+from harness import SOURCE_DIR, GatewayTestCase, request, wait_until
+from lambda_support import function_yaml, listeners_yaml
+
+SDK_JS_DIR = SOURCE_DIR / "tests" / "e2e" / "sdk-js"
+HANDLER_DIR = SOURCE_DIR / "tests" / "fixtures" / "lambda" / "dynamodb"
+
+CONFIG = listeners_yaml() + """\
+dynamodb: {dataDir: data}
+apis:
+  - id: web
+    protocol: HTTP
+    routes: {"GET /": {integration: {type: mock}}}
+"""
+
+
+def client(gw, key="test", secret="test"):
+    return boto3.client(
+        "dynamodb", endpoint_url=f"http://127.0.0.1:{gw.services_port}", region_name="us-east-1",
+        aws_access_key_id=key, aws_secret_access_key=secret,
+        config=botocore.config.Config(retries={"total_max_attempts": 1}))
+
+
+def create_pets(ddb, name="pets", range_type="N"):
+    return ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                   {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": range_type}],
+        BillingMode="PAY_PER_REQUEST")
+
+
+class DynamoDbTest(GatewayTestCase):
+    def error(self, call, **kw):
+        with self.assertRaises(ClientError) as raised:
+            call(**kw)
+        r = raised.exception.response
+        return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
+
+    # ------------------------------------------------------------------------------ tables
+
+    def test_table_lifecycle(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        created = create_pets(ddb)["TableDescription"]
+        self.assertEqual(created["TableStatus"], "CREATING")
+        ddb.get_waiter("table_exists").wait(TableName="pets",
+                                            WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+        table = ddb.describe_table(TableName="pets")["Table"]
+        self.assertEqual(table["TableStatus"], "ACTIVE")
+        self.assertEqual(table["KeySchema"], [{"AttributeName": "pk", "KeyType": "HASH"},
+                                              {"AttributeName": "sk", "KeyType": "RANGE"}])
+        self.assertEqual(table["TableArn"], "arn:aws:dynamodb:us-east-1:000000000000:table/pets")
+        self.assertEqual(table["BillingModeSummary"]["BillingMode"], "PAY_PER_REQUEST")
+        self.assertEqual((table["ItemCount"], table["TableSizeBytes"]), (0, 0))
+        self.assertRegex(table["TableId"], r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-")
+
+        self.assertEqual(self.error(create_pets, ddb=ddb),
+                         ("ResourceInUseException", "Table already exists: pets", 400))
+        for name in ("cats", "dogs", "eels"):
+            ddb.create_table(TableName=name,
+                             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                             ProvisionedThroughput={"ReadCapacityUnits": 5,
+                                                    "WriteCapacityUnits": 5})
+        first = ddb.list_tables(Limit=2)
+        self.assertEqual((first["TableNames"], first["LastEvaluatedTableName"]),
+                         (["cats", "dogs"], "dogs"))
+        rest = ddb.list_tables(ExclusiveStartTableName="dogs")
+        self.assertEqual(rest["TableNames"], ["eels", "pets"])
+        self.assertNotIn("LastEvaluatedTableName", rest)
+        paged = [n for page in ddb.get_paginator("list_tables").paginate(
+            PaginationConfig={"PageSize": 1}) for n in page["TableNames"]]
+        self.assertEqual(paged, ["cats", "dogs", "eels", "pets"])
+        cats = ddb.describe_table(TableName="cats")["Table"]
+        self.assertEqual(cats["ProvisionedThroughput"]["ReadCapacityUnits"], 5)
+        self.assertNotIn("BillingModeSummary", cats)
+
+        self.assertEqual(ddb.delete_table(TableName="pets")["TableDescription"]["TableStatus"],
+                         "DELETING")
+        self.assertEqual(self.error(ddb.describe_table, TableName="pets"),
+                         ("ResourceNotFoundException",
+                          "Requested resource not found: Table: pets not found", 400))
+        self.assertEqual(self.error(ddb.delete_table, TableName="pets")[0],
+                         "ResourceNotFoundException")
+
+    def test_create_table_validation(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        key = [{"AttributeName": "id", "KeyType": "HASH"}]
+        attrs = [{"AttributeName": "id", "AttributeType": "S"}]
+        cases = [
+            (dict(TableName="ab", KeySchema=key, AttributeDefinitions=attrs,
+                  BillingMode="PAY_PER_REQUEST"),
+             "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy "
+             "constraint: Member must have length greater than or equal to 3"),
+            (dict(TableName="bad name", KeySchema=key, AttributeDefinitions=attrs,
+                  BillingMode="PAY_PER_REQUEST"),
+             "1 validation error detected: Value 'bad name' at 'tableName' failed to satisfy "
+             "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
+            (dict(TableName="t1", KeySchema=key, BillingMode="PAY_PER_REQUEST",
+                  AttributeDefinitions=attrs + [{"AttributeName": "x", "AttributeType": "S"}]),
+             None),  # the name is too short: checked first
+            (dict(TableName="table", KeySchema=key, BillingMode="PAY_PER_REQUEST",
+                  AttributeDefinitions=attrs + [{"AttributeName": "x", "AttributeType": "S"}]),
+             "One or more parameter values were invalid: Number of attributes in KeySchema does "
+             "not exactly match number of attributes defined in AttributeDefinitions"),
+            (dict(TableName="table", KeySchema=key, BillingMode="PAY_PER_REQUEST",
+                  AttributeDefinitions=[{"AttributeName": "other", "AttributeType": "S"}]),
+             "One or more parameter values were invalid: Some index key attributes are not "
+             "defined in AttributeDefinitions. Keys: [id], AttributeDefinitions: [other]"),
+            (dict(TableName="table", KeySchema=[{"AttributeName": "id", "KeyType": "RANGE"}],
+                  AttributeDefinitions=attrs, BillingMode="PAY_PER_REQUEST"),
+             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"),
+            (dict(TableName="table", KeySchema=key, AttributeDefinitions=attrs),
+             "One or more parameter values were invalid: ReadCapacityUnits and "
+             "WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"),
+            (dict(TableName="table", KeySchema=key, AttributeDefinitions=attrs,
+                  BillingMode="PAY_PER_REQUEST",
+                  ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}),
+             "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+             "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"),
+        ]
+        for params, message in cases:
+            if message is None:
+                continue
+            with self.subTest(params=params):
+                self.assertEqual(self.error(ddb.create_table, **params),
+                                 ("ValidationException", message, 400))
+        self.assertEqual(ddb.list_tables()["TableNames"], [])
+
+    # ------------------------------------------------------------------------------- items
+
+    def test_items(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        create_pets(ddb)
+        item = {
+            "pk": {"S": "cat#1"}, "sk": {"N": "001.50"},
+            "name": {"S": "Tom"}, "empty": {"S": ""}, "age": {"N": "-0.0"},
+            "big": {"N": "12345678901234567890123456789012345678"},
+            "tiny": {"N": "1E-130"}, "photo": {"B": b"\x00\x01\xff"},
+            "indoor": {"BOOL": True}, "owner": {"NULL": True},
+            "toys": {"L": [{"S": "ball"}, {"N": "2"}, {"M": {"deep": {"L": []}}}]},
+            "vet": {"M": {"name": {"S": "Dr. No"}, "visits": {"NS": ["3", "1.0"]}}},
+            "tags": {"SS": ["a", "b"]}, "chips": {"BS": [b"\x01", b"\x02"]},
+        }
+        out = ddb.put_item(TableName="pets", Item=item, ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(out["ConsumedCapacity"], {"TableName": "pets", "CapacityUnits": 1.0})
+        self.assertNotIn("Attributes", out)
+        got = ddb.get_item(TableName="pets", Key={"pk": {"S": "cat#1"}, "sk": {"N": "1.5"}},
+                           ConsistentRead=True, ReturnConsumedCapacity="TOTAL")
+        # DynamoDB writes numbers back in plain notation, never with an exponent.
+        expected = dict(item, sk={"N": "1.5"}, age={"N": "0"}, tiny={"N": "0." + "0" * 129 + "1"},
+                        vet={"M": {"name": {"S": "Dr. No"}, "visits": {"NS": ["3", "1"]}}})
+        self.assertEqual(got["Item"], expected)
+        self.assertEqual(got["ConsumedCapacity"]["CapacityUnits"], 1.0)
+        eventually = ddb.get_item(TableName="pets",
+                                  Key={"pk": {"S": "cat#1"}, "sk": {"N": "1.50"}},
+                                  ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(eventually["ConsumedCapacity"]["CapacityUnits"], 0.5)
+
+        old = ddb.put_item(TableName="pets", ReturnValues="ALL_OLD",
+                           Item={"pk": {"S": "cat#1"}, "sk": {"N": "1.5"}, "v": {"N": "2"}})
+        self.assertEqual(old["Attributes"], expected)
+        self.assertNotIn("Item", ddb.get_item(TableName="pets",
+                                              Key={"pk": {"S": "dog"}, "sk": {"N": "1"}}))
+        self.assertEqual(ddb.describe_table(TableName="pets")["Table"]["ItemCount"], 1)
+        removed = ddb.delete_item(TableName="pets", ReturnValues="ALL_OLD",
+                                  Key={"pk": {"S": "cat#1"}, "sk": {"N": "1.5"}})
+        self.assertEqual(removed["Attributes"]["v"], {"N": "2"})
+        self.assertNotIn("Attributes", ddb.delete_item(
+            TableName="pets", ReturnValues="ALL_OLD",
+            Key={"pk": {"S": "cat#1"}, "sk": {"N": "1.5"}}))
+        self.assertEqual(ddb.describe_table(TableName="pets")["Table"]["ItemCount"], 0)
+
+    def test_item_validation(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        create_pets(ddb)
+        key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+        invalid = "One or more parameter values were invalid: "
+        cases = [
+            ({"pk": {"S": "a"}}, invalid + "Missing the key sk in the item"),
+            ({"pk": {"S": "a"}, "sk": {"S": "1"}},
+             invalid + "Type mismatch for key sk expected: N actual: S"),
+            ({"pk": {"S": ""}, "sk": {"N": "1"}},
+             "One or more parameter values are not valid. The AttributeValue for a key attribute "
+             "cannot contain an empty string value. Key: pk"),
+            (dict(key, x={"NULL": False}),
+             invalid + "Null attribute value types must have the value of true"),
+            (dict(key, x={"SS": []}), invalid + "An string set  may not be empty"),
+            (dict(key, x={"SS": ["a", "a"]}),
+             invalid + "Input collection [a, a] contains duplicates."),
+            (dict(key, x={"NS": ["1", "1.0"]}),
+             invalid + "Input collection [1, 1.0] contains duplicates."),
+            (dict(key, x={"N": "abc"}), "The parameter cannot be converted to a numeric value: abc"),
+            (dict(key, x={"N": "1" * 39}),
+             "Attempting to store more than 38 significant digits in a Number"),
+            (dict(key, x={"N": "1E+126"}),
+             "Number overflow. Attempting to store a number with magnitude larger than supported "
+             "range"),
+            (dict(key, x={"S": "a", "N": "1"}),
+             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
+             "the supported datatypes"),
+            (dict(key, x={"S": "x" * (400 * 1024)}),
+             "Item size has exceeded the maximum allowed size"),
+        ]
+        for item, message in cases:
+            with self.subTest(message=message):
+                self.assertEqual(self.error(ddb.put_item, TableName="pets", Item=item),
+                                 ("ValidationException", message, 400))
+        for bad_key in ({"pk": {"S": "a"}}, dict(key, extra={"S": "x"}),
+                        {"pk": {"S": "a"}, "sk": {"S": "1"}}):
+            with self.subTest(key=bad_key):
+                self.assertEqual(self.error(ddb.get_item, TableName="pets", Key=bad_key),
+                                 ("ValidationException",
+                                  "The provided key element does not match the schema", 400))
+        self.assertEqual(self.error(ddb.put_item, TableName="nope", Item=key),
+                         ("ResourceNotFoundException", "Requested resource not found", 400))
+        self.assertEqual(
+            self.error(ddb.put_item, TableName="pets", Item=key,
+                       ConditionExpression="attribute_not_exists(pk)"),
+            ("ValidationException", invalid + "ConditionExpression is not available in this "
+             "version of Gatehouse", 400))
+        self.assertEqual(ddb.describe_table(TableName="pets")["Table"]["ItemCount"], 0)
+        # 32 levels of lists are allowed (64 JSON levels on the wire), 33 are not.
+        def nested(levels):
+            value = {"S": "core"}
+            for _ in range(levels):
+                value = {"L": [value]}
+            return value
+        ddb.put_item(TableName="pets", Item=dict(key, deep=nested(32)))
+        self.assertEqual(ddb.get_item(TableName="pets", Key=key)["Item"]["deep"], nested(32))
+        self.assertEqual(self.error(ddb.put_item, TableName="pets", Item=dict(key, deep=nested(33))),
+                         ("ValidationException", "Nesting Levels have exceeded supported limits",
+                          400))
+        ddb.delete_item(TableName="pets", Key=key)
+        # Numbers are ordered as numbers in keys: "1.0" and "1" are the same key.
+        ddb.put_item(TableName="pets", Item={"pk": {"S": "n"}, "sk": {"N": "1.0"}})
+        self.assertIn("Item", ddb.get_item(TableName="pets",
+                                           Key={"pk": {"S": "n"}, "sk": {"N": "1"}}))
+
+    def test_binary_and_number_keys(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        create_pets(ddb, "blobs", range_type="B")
+        ddb.put_item(TableName="blobs", Item={"pk": {"S": "k"}, "sk": {"B": b"\x00\xff"}})
+        self.assertEqual(ddb.get_item(TableName="blobs", Key={"pk": {"S": "k"},
+                                                               "sk": {"B": b"\x00\xff"}})["Item"],
+                         {"pk": {"S": "k"}, "sk": {"B": b"\x00\xff"}})
+        self.assertEqual(self.error(ddb.put_item, TableName="blobs",
+                                    Item={"pk": {"S": "k"}, "sk": {"B": b""}})[1],
+                         "One or more parameter values are not valid. The AttributeValue for a "
+                         "key attribute cannot contain an empty binary value. Key: sk")
+
+    # -------------------------------------------------------------------------------- wire
+
+    def test_wire(self):
+        gw = self.start_gateway(CONFIG)
+
+        def call(target, body):
+            return request(gw.services_port, "POST", "/", body=body, headers={
+                "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.0"})
+
+        r = call("DynamoDB_20120810.ListTables", "{}")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(json.loads(r.body), {"TableNames": []})
+        self.assertEqual(r.header("Content-Type"), "application/x-amz-json-1.0")
+        self.assertEqual(int(r.header("x-amz-crc32")), zlib.crc32(r.body))
+        self.assertRegex(r.header("x-amzn-RequestId"), r"^[A-Z0-9]{52}$")
+        r = call("DynamoDB_20120810.Frobnicate", "{}")
+        self.assertEqual((r.status, json.loads(r.body)),
+                         (400, {"__type": "com.amazon.coral.service#UnknownOperationException"}))
+        r = call("DynamoDB_20120810.ListTables", "{not json")
+        self.assertEqual(r.status, 400)
+        self.assertEqual(json.loads(r.body)["__type"],
+                         "com.amazon.coral.service#SerializationException")
+        r = call("DynamoDB_20120810.DescribeTable", "{}")
+        self.assertEqual(json.loads(r.body), {
+            "__type": "com.amazon.coral.validate#ValidationException",
+            "message": "1 validation error detected: Value null at 'tableName' failed to "
+                       "satisfy constraint: Member must not be null"})
+        self.assertEqual(int(r.header("x-amz-crc32")), zlib.crc32(r.body))
+
+    def test_js_sdk_clients(self):
+        gw = self.start_gateway(CONFIG)
+        out = subprocess.run(["node", str(SDK_JS_DIR / "dynamodb.mjs"),
+                              f"http://127.0.0.1:{gw.services_port}"],
+                             capture_output=True, text=True, timeout=60, cwd=str(SDK_JS_DIR))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        result = json.loads(out.stdout)
+        self.assertEqual(result["createdStatus"], "CREATING")
+        self.assertEqual(result["replaced"], {
+            "customer": "ada", "n": 1, "total": 12.5, "items": ["tea", "cake"],
+            "tags": ["new", "vip"], "address": {"city": "London", "zip": None}, "paid": True})
+        self.assertEqual(result["got"], {"customer": "ada", "n": 1, "total": 13})
+        self.assertIsNone(result["missing"])
+        self.assertEqual(result["itemCount"], 1)
+        self.assertEqual(result["deleted"], {"customer": "ada", "n": 1, "total": 13})
+        self.assertEqual(result["error"], {"name": "ResourceNotFoundException",
+                                           "message": "Requested resource not found",
+                                           "status": 400})
+
+    # ------------------------------------------------------------------------- durability
+
+    def test_data_survives_a_restart(self):
+        gw = self.start_gateway(CONFIG)
+        create_pets(client(gw))
+        client(gw).put_item(TableName="pets", Item={"pk": {"S": "a"}, "sk": {"N": "1"},
+                                                     "v": {"S": "kept"}})
+        gw.stop()
+        gw.start()
+        ddb = client(gw)
+        self.assertEqual(ddb.list_tables()["TableNames"], ["pets"])
+        self.assertEqual(ddb.get_item(TableName="pets", Key={"pk": {"S": "a"},
+                                                             "sk": {"N": "1"}})["Item"]["v"],
+                         {"S": "kept"})
+        self.assertTrue((gw.dir / "data" / "dynamodb.sqlite3").exists())
+
+    def test_kill_9_during_writes_loses_no_acknowledged_write(self):
+        gw = self.start_gateway(CONFIG)
+        create_pets(client(gw))
+        acknowledged = []
+        stop = threading.Event()
+
+        def writer(worker):
+            ddb = client(gw)
+            n = 0
+            while not stop.is_set():
+                item = {"pk": {"S": f"w{worker}"}, "sk": {"N": str(n)},
+                        "payload": {"S": "x" * 2000}, "n": {"N": str(n)}}
+                try:
+                    ddb.put_item(TableName="pets", Item=item)
+                except Exception:  # the gateway died mid-request: not acknowledged
+                    return
+                acknowledged.append((worker, n))
+                n += 1
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+        for t in threads:
+            t.start()
+        wait_until(lambda: len(acknowledged) >= 300, 30, message="300 acknowledged writes")
+        gw.kill()
+        stop.set()
+        for t in threads:
+            t.join(30)
+        gw.start()
+        ddb = client(gw)
+        for worker, n in acknowledged:
+            item = ddb.get_item(TableName="pets", ConsistentRead=True,
+                                Key={"pk": {"S": f"w{worker}"}, "sk": {"N": str(n)}}).get("Item")
+            self.assertIsNotNone(item, f"acknowledged write w{worker}/{n} lost")
+            self.assertEqual(item["payload"]["S"], "x" * 2000)
+        count = ddb.describe_table(TableName="pets")["Table"]["ItemCount"]
+        # At most one unacknowledged write per writer may also have landed.
+        self.assertLessEqual(count - len(acknowledged), len(threads))
+
+    # -------------------------------------------------------------------------------- IAM
+
+    def test_iam_enforced(self):
+        config = CONFIG + """\
+iam:
+  enforce: true
+  credentials:
+    - accessKeyId: AKIADYNAMOWRITER01
+      secretAccessKey: writer-secret
+      arn: arn:aws:iam::000000000000:user/writer
+      policies: [{Version: "2012-10-17", Statement: [{Effect: Allow, Action: "dynamodb:*",
+        Resource: "arn:aws:dynamodb:us-east-1:000000000000:table/pets"}]}]
+"""
+        gw = self.start_gateway(config)
+        writer = client(gw, "AKIADYNAMOWRITER01", "writer-secret")
+        create_pets(writer)
+        writer.put_item(TableName="pets", Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
+        self.assertEqual(self.error(writer.list_tables), (
+            "AccessDeniedException",
+            "User: arn:aws:iam::000000000000:user/writer is not authorized to perform: "
+            "dynamodb:ListTables on resource: * because no identity-based policy allows the "
+            "dynamodb:ListTables action", 400))
+        self.assertEqual(self.error(client(gw, "AKIADYNAMOWRITER01", "wrong").describe_table,
+                                    TableName="pets")[:1], ("InvalidSignatureException",))
+        self.assertEqual(self.error(client(gw).describe_table, TableName="pets"), (
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.", 400))
+        r = request(gw.services_port, "POST", "/", body="{}", headers={
+            "X-Amz-Target": "DynamoDB_20120810.ListTables"})
+        self.assertEqual((r.status, json.loads(r.body)), (400, {
+            "__type": "com.amazon.coral.service#MissingAuthenticationTokenException",
+            "message": "Request is missing Authentication Token"}))
+
+    # ----------------------------------------------------------------------------- Lambda
+
+    def test_a_function_reaches_the_store_with_its_sdk(self):
+        # The function's SDK finds the store through AWS_ENDPOINT_URL_DYNAMODB, with no
+        # endpoint in its code (NODE_PATH lends it the SDK installed for the tests).
+        config = (listeners_yaml() + "dynamodb: {inMemory: true}\nfunctions:\n"
+                  + function_yaml("counter", "nodejs", HANDLER_DIR, "index.handler",
+                                  environment={"NODE_PATH": str(SDK_JS_DIR / "node_modules")},
+                                  timeout=20)
+                  + "apis:\n  - id: web\n    protocol: HTTP\n    routes:\n"
+                  + "      \"POST /count\": {integration: {type: lambda, function: counter}}\n")
+        gw = self.start_gateway(config)
+        create_pets(client(gw), "counts", range_type="S")
+        for expected in (1, 2):
+            r = request(gw.api_port, "POST", "/count", body="{}")
+            self.assertEqual(r.status, 200, r.body)
+            self.assertEqual(json.loads(r.body), {"count": expected})
+        item = client(gw).get_item(TableName="counts",
+                                   Key={"pk": {"S": "hits"}, "sk": {"S": "all"}})["Item"]
+        self.assertEqual(item["count"], {"N": "2"})
+
+
+if __name__ == "__main__":
+    unittest.main()
