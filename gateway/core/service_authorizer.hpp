@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "gateway/core/gateway_error.hpp"
 #include "gateway/core/request_context.hpp"
@@ -21,6 +22,22 @@ struct ServiceAccess {
   std::string action;    // "execute-api:ManageConnections"
   std::string resource;  // the ARN acted on
 };
+
+/// How AWS services other than API Gateway word an IAM denial: the authorizer's "User: … is not
+/// authorized to perform: {action} on resource: {arn}[ with an explicit deny]" plus the reason
+/// ("… because no identity-based policy allows the {action} action", "… with an explicit deny
+/// in an identity-based policy").
+inline std::string service_denial_message(std::string message, std::string_view action) {
+  constexpr std::string_view kExplicit = " with an explicit deny";
+  if (message.ends_with(kExplicit)) {
+    message += " in an identity-based policy";
+  } else {
+    message += " because no identity-based policy allows the ";
+    message += action;
+    message += " action";
+  }
+  return message;
+}
 
 class ServiceAuthorizer {
  public:

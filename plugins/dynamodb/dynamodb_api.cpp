@@ -6,6 +6,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
+#include <limits>
+#include <map>
+#include <set>
 
 #include "gateway/core/service_authorizer.hpp"
 #include "gateway/util/ids.hpp"
@@ -177,41 +180,50 @@ class DynamoDbApi final : public core::ServiceApi {
   std::optional<DynamoError> authorize(core::RequestContext& ctx, std::string_view operation,
                                        const json::object& request) const {
     if (!ctx.service_authorizer) return std::nullopt;
-    const json::value* table = member(request, "TableName");
-    std::string resource = table && table->is_string()
-                               ? table_arn(std::string_view(table->get_string()))
-                               : std::string("*");
+    // The table the call names; tagging names it by ARN; a batch is checked per table.
+    std::string resource = "*";
+    if (const json::value* table = member(request, "TableName"); table && table->is_string()) {
+      resource = table_arn(std::string_view(table->get_string()));
+    } else if (const json::value* arn = member(request, "ResourceArn"); arn && arn->is_string()) {
+      resource = std::string(arn->get_string());
+    } else if (const json::value* items = member(request, "RequestItems");
+               items && items->is_object() && !items->get_object().empty()) {
+      for (const auto& [name, ignored] : items->get_object()) {
+        core::ServiceAccess each{"dynamodb", "dynamodb:" + std::string(operation), table_arn(name)};
+        if (auto refused = ctx.service_authorizer->check(ctx, each)) {
+          return refusal(*refused, operation);
+        }
+      }
+      return std::nullopt;
+    }
     core::ServiceAccess access{"dynamodb", "dynamodb:" + std::string(operation), resource};
     auto refused = ctx.service_authorizer->check(ctx, access);
     if (!refused) return std::nullopt;
-    // DynamoDB answers every client error with 400, auth failures included.
+    return refusal(*refused, operation);
+  }
+
+  /// An IAM refusal as DynamoDB words it: every client error is a 400, auth failures included.
+  static DynamoError refusal(const core::GatewayError& error, std::string_view operation) {
     using core::ErrorKind;
     auto coral = [](std::string_view type, std::string message) {
       return DynamoError{400, "com.amazon.coral.service#" + std::string(type), std::move(message)};
     };
-    switch (refused->kind) {
+    switch (error.kind) {
       case ErrorKind::kMissingAuthenticationToken:
         return coral("MissingAuthenticationTokenException",
                      "Request is missing Authentication Token");
       case ErrorKind::kIncompleteSignature:
-        return coral("IncompleteSignatureException", refused->message);
+        return coral("IncompleteSignatureException", error.message);
       case ErrorKind::kInvalidSignature:
-        return coral("InvalidSignatureException", refused->message);
+        return coral("InvalidSignatureException", error.message);
       case ErrorKind::kExpiredToken:
         return coral("ExpiredTokenException",
                      "The security token included in the request is "
                      "expired");
-      case ErrorKind::kAccessDenied: {
-        std::string message = refused->message;
-        if (message.ends_with(" with an explicit deny")) {
-          message += " in an identity-based policy";
-        } else {
-          message +=
-              " because no identity-based policy allows the dynamodb:" + std::string(operation) +
-              " action";
-        }
-        return coral("AccessDeniedException", std::move(message));
-      }
+      case ErrorKind::kAccessDenied:
+        return coral(
+            "AccessDeniedException",
+            core::service_denial_message(error.message, "dynamodb:" + std::string(operation)));
       default:
         return coral("UnrecognizedClientException",
                      "The security token included in the request is invalid.");
@@ -229,6 +241,12 @@ class DynamoDbApi final : public core::ServiceApi {
         {"PutItem", &DynamoDbApi::put_item},
         {"GetItem", &DynamoDbApi::get_item},
         {"DeleteItem", &DynamoDbApi::delete_item},
+        {"Scan", &DynamoDbApi::scan},
+        {"BatchWriteItem", &DynamoDbApi::batch_write_item},
+        {"BatchGetItem", &DynamoDbApi::batch_get_item},
+        {"TagResource", &DynamoDbApi::tag_resource},
+        {"UntagResource", &DynamoDbApi::untag_resource},
+        {"ListTagsOfResource", &DynamoDbApi::list_tags},
     };
     for (const auto& [name, handler] : kOperations) {
       if (name != operation) continue;
@@ -427,6 +445,380 @@ class DynamoDbApi final : public core::ServiceApi {
     std::size_t size = removed ? item_size(parse_stored(*removed).get_object()) : 0;
     add_consumed(out, request, schema, write_units(size));
     return out;
+  }
+
+  // --- scans, batches, tags ----------------------------------------------------------------
+
+  /// The key attributes of an item, as LastEvaluatedKey shows them.
+  static json::object key_of(const TableSchema& t, const json::object& item) {
+    json::object key;
+    if (auto it = item.find(t.hash.name); it != item.end()) key[t.hash.name] = it->value();
+    if (t.range) {
+      if (auto it = item.find(t.range->name); it != item.end()) key[t.range->name] = it->value();
+    }
+    return key;
+  }
+
+  /// ExclusiveStartKey: a valid key of the table.
+  static std::variant<std::optional<Store::Key>, DynamoError> start_key(const json::object& request,
+                                                                        const TableSchema& t) {
+    const json::value* start = member(request, "ExclusiveStartKey");
+    if (!start) return std::optional<Store::Key>();
+    json::value copy = *start;
+    if (normalize_item(copy)) {
+      return DynamoError::validation(
+          "The provided starting key is invalid: The provided key "
+          "element does not match the schema");
+    }
+    auto key = extract_key(t, copy.get_object(), false);
+    if (auto* e = std::get_if<DynamoError>(&key)) {
+      return DynamoError::validation("The provided starting key is invalid: " + e->message);
+    }
+    return std::optional<Store::Key>(std::get<Store::Key>(key));
+  }
+
+  Result scan(const json::object& request) const {
+    if (auto e = refuse_unsupported(
+            request, {"FilterExpression", "ProjectionExpression", "ScanFilter", "AttributesToGet",
+                      "ConditionalOperator", "ExpressionAttributeNames",
+                      "ExpressionAttributeValues", "IndexName"})) {
+      return *e;
+    }
+    auto t = existing_table(request, false);
+    if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+    const TableSchema& schema = std::get<TableSchema>(t);
+    std::size_t limit = std::numeric_limits<std::size_t>::max();
+    if (const json::value* l = member(request, "Limit")) {
+      if (!l->is_int64() || l->get_int64() < 1) {
+        return DynamoError::validation(
+            "1 validation error detected: Value '" + json::serialize(*l) +
+            "' at 'limit' failed to satisfy constraint: Member must have value greater than or "
+            "equal to 1");
+      }
+      limit = static_cast<std::size_t>(l->get_int64());
+    }
+    bool count_only = false;
+    if (const json::value* select = member(request, "Select")) {
+      std::string_view v = select->is_string() ? std::string_view(select->get_string()) : "";
+      if (v == "COUNT") {
+        count_only = true;
+      } else if (v != "ALL_ATTRIBUTES") {
+        return DynamoError::validation(
+            v == "SPECIFIC_ATTRIBUTES"
+                ? "1 validation error detected: Select SPECIFIC_ATTRIBUTES needs a "
+                  "ProjectionExpression, which is not available in this version of Gatehouse"
+            : v == "ALL_PROJECTED_ATTRIBUTES"
+                ? "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+                : "1 validation error detected: Value '" + std::string(v) +
+                      "' at 'select' failed to satisfy constraint: Member must satisfy enum value "
+                      "set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, "
+                      "ALL_PROJECTED_ATTRIBUTES]");
+      }
+    }
+    // Parallel scans: the items of segment s of n are those whose hash key falls in it.
+    const json::value* segment = member(request, "Segment");
+    const json::value* total = member(request, "TotalSegments");
+    if (segment && !total) {
+      return DynamoError::validation(
+          "The TotalSegments parameter is required but was not "
+          "present in the request when Segment parameter is present");
+    }
+    if (total && !segment) {
+      return DynamoError::validation(
+          "The Segment parameter is required but was not present in "
+          "the request when parameter TotalSegments is present");
+    }
+    std::function<bool(const Store::Key&)> accept;
+    if (segment) {
+      if (!segment->is_int64() || !total->is_int64() || total->get_int64() < 1 ||
+          total->get_int64() > 1000000 || segment->get_int64() < 0) {
+        return DynamoError::validation(
+            "1 validation error detected: Segment and TotalSegments are integers, TotalSegments "
+            "between 1 and 1000000 and Segment at least 0");
+      }
+      if (segment->get_int64() >= total->get_int64()) {
+        return DynamoError::validation(
+            "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+            "Segment: " +
+            std::to_string(segment->get_int64()) +
+            " is not less than TotalSegments: " + std::to_string(total->get_int64()));
+      }
+      auto n = static_cast<std::uint64_t>(total->get_int64());
+      auto s = static_cast<std::uint64_t>(segment->get_int64());
+      accept = [n, s](const Store::Key& key) {
+        boost::crc_32_type crc;
+        crc.process_bytes(key.hash.data(), key.hash.size());
+        return crc.checksum() % n == s;
+      };
+    }
+    auto after = start_key(request, schema);
+    if (auto* e = std::get_if<DynamoError>(&after)) return *e;
+    constexpr std::size_t kPageBytes = 1024 * 1024;
+    auto page = store_.scan(schema.name, std::get<std::optional<Store::Key>>(after), limit,
+                            kPageBytes, accept);
+    if (auto* e = std::get_if<DynamoError>(&page)) return *e;
+    Store::Page& p = std::get<Store::Page>(page);
+    json::array items;
+    std::size_t bytes = 0;
+    for (auto& row : p.rows) {
+      bytes += row.size;
+      if (!count_only) items.push_back(parse_stored(row.item));
+    }
+    json::object out;
+    if (!count_only) out["Items"] = std::move(items);
+    out["Count"] = p.rows.size();
+    out["ScannedCount"] = p.rows.size();
+    // A page cut by Limit or by the 1 MB cap says where to go on.
+    if (!p.rows.empty() && (p.more || p.rows.size() == limit)) {
+      out["LastEvaluatedKey"] = key_of(schema, parse_stored(p.rows.back().item).get_object());
+    }
+    const json::value* consistent = member(request, "ConsistentRead");
+    add_consumed(out, request, schema,
+                 read_units(bytes, consistent && consistent->is_bool() && consistent->get_bool()));
+    return out;
+  }
+
+  /// RequestItems of a batch: table name → its requests, with DynamoDB's checks of the map.
+  static std::optional<DynamoError> check_request_items(const json::value* items) {
+    if (!items) return null_member("requestItems");
+    if (!items->is_object()) return DynamoError::serialization("Unexpected value type in payload");
+    if (items->get_object().empty()) {
+      return DynamoError::validation(
+          "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy "
+          "constraint: Member must have length greater than or equal to 1");
+    }
+    for (const auto& [name, ignored] : items->get_object()) {
+      json::value n(name);
+      if (auto e = check_table_name(&n, "requestItems.key")) return e;
+    }
+    return std::nullopt;
+  }
+
+  Result batch_write_item(const json::object& request) const {
+    const json::value* items = member(request, "RequestItems");
+    if (auto e = check_request_items(items)) return *e;
+    std::vector<Store::Write> writes;
+    std::map<std::string, double> units;  // per table
+    std::size_t count = 0;
+    for (const auto& [name, list] : items->get_object()) {
+      if (!list.is_array()) return DynamoError::serialization("Unexpected value type in payload");
+      count += list.get_array().size();
+      if (count > 25) {
+        return DynamoError::validation("Too many items requested for the BatchWriteItem call");
+      }
+    }
+    for (const auto& [name, list] : items->get_object()) {
+      auto t = store_.table(name);
+      if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+      const TableSchema& schema = std::get<TableSchema>(t);
+      std::set<std::pair<std::string, std::string>> seen;
+      for (const auto& request_value : list.get_array()) {
+        if (!request_value.is_object()) {
+          return DynamoError::serialization("Unexpected value type in payload");
+        }
+        const json::object& wr = request_value.get_object();
+        const json::value* put = member(wr, "PutRequest");
+        const json::value* del = member(wr, "DeleteRequest");
+        if ((put != nullptr) == (del != nullptr)) {
+          // UNVERIFIED wording: DynamoDB refuses a WriteRequest with neither or both.
+          return DynamoError::validation(
+              "One or more parameter values were invalid: a WriteRequest has exactly one of "
+              "PutRequest and DeleteRequest");
+        }
+        Store::Write w;
+        w.table = std::string(name);
+        const json::value* body =
+            put ? member(put->get_object(), "Item") : member(del->get_object(), "Key");
+        if (!body) return null_member(put ? "item" : "key");
+        json::value value = *body;
+        if (auto e = normalize_item(value)) return *e;
+        auto key = extract_key(schema, value.get_object(), put != nullptr);
+        if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+        w.key = std::get<Store::Key>(key);
+        if (!seen.emplace(w.key.hash, w.key.range).second) {
+          return DynamoError::validation("Provided list of item keys contains duplicates");
+        }
+        if (put) {
+          w.size = item_size(value.get_object());
+          if (w.size > kMaxItemBytes) {
+            return DynamoError::validation("Item size has exceeded the maximum allowed size");
+          }
+          w.item = json::serialize(value);
+        }
+        units[w.table] += write_units(w.size);
+        writes.push_back(std::move(w));
+      }
+    }
+    if (auto e = store_.write_batch(writes)) return *e;
+    json::object out{{"UnprocessedItems", json::object{}}};
+    add_batch_consumed(out, request, units);
+    return out;
+  }
+
+  Result batch_get_item(const json::object& request) const {
+    const json::value* items = member(request, "RequestItems");
+    if (auto e = check_request_items(items)) return *e;
+    std::size_t count = 0;
+    for (const auto& [name, spec] : items->get_object()) {
+      if (!spec.is_object()) return DynamoError::serialization("Unexpected value type in payload");
+      if (auto e = refuse_unsupported(spec.get_object(), {"ProjectionExpression", "AttributesToGet",
+                                                          "ExpressionAttributeNames"})) {
+        return *e;
+      }
+      const json::value* keys = member(spec.get_object(), "Keys");
+      if (!keys) return null_member("requestItems." + std::string(name) + ".member.keys");
+      if (!keys->is_array()) return DynamoError::serialization("Unexpected value type in payload");
+      count += keys->get_array().size();
+      if (count > 100) {
+        return DynamoError::validation("Too many items requested for the BatchGetItem call");
+      }
+    }
+    constexpr std::size_t kResponseBytes = 16 * 1024 * 1024;
+    std::size_t bytes = 0;
+    json::object responses;
+    json::object unprocessed;
+    std::map<std::string, double> units;
+    for (const auto& [name, spec] : items->get_object()) {
+      auto t = store_.table(name);
+      if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+      const TableSchema& schema = std::get<TableSchema>(t);
+      const json::value* consistent = member(spec.get_object(), "ConsistentRead");
+      bool strong = consistent && consistent->is_bool() && consistent->get_bool();
+      std::vector<std::pair<Store::Key, const json::value*>> keys;
+      std::set<std::pair<std::string, std::string>> seen;
+      for (const auto& k : member(spec.get_object(), "Keys")->get_array()) {
+        json::value copy = k;
+        if (auto e = normalize_item(copy)) return *e;
+        auto key = extract_key(schema, copy.get_object(), false);
+        if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+        const Store::Key& sk = std::get<Store::Key>(key);
+        if (!seen.emplace(sk.hash, sk.range).second) {
+          return DynamoError::validation("Provided list of item keys contains duplicates");
+        }
+        keys.emplace_back(sk, &k);
+      }
+      json::array found;
+      json::array left;
+      for (const auto& [key, original] : keys) {
+        if (bytes >= kResponseBytes) {  // the rest comes back as UnprocessedKeys
+          left.push_back(*original);
+          continue;
+        }
+        auto item = store_.get(schema.name, key);
+        if (auto* e = std::get_if<DynamoError>(&item)) return *e;
+        if (const auto& text = std::get<std::optional<std::string>>(item)) {
+          json::value v = parse_stored(*text);
+          std::size_t size = item_size(v.get_object());
+          bytes += size;
+          units[schema.name] += read_units(size, strong);
+          found.push_back(std::move(v));
+        } else {
+          units[schema.name] += read_units(0, strong);
+        }
+      }
+      responses[name] = std::move(found);
+      if (!left.empty()) {
+        json::object rest = spec.get_object();
+        rest["Keys"] = std::move(left);
+        unprocessed[name] = std::move(rest);
+      }
+    }
+    json::object out{{"Responses", std::move(responses)},
+                     {"UnprocessedKeys", std::move(unprocessed)}};
+    add_batch_consumed(out, request, units);
+    return out;
+  }
+
+  static void add_batch_consumed(json::object& out, const json::object& request,
+                                 const std::map<std::string, double>& units) {
+    const json::value* r = member(request, "ReturnConsumedCapacity");
+    if (!r || !r->is_string() || r->get_string() == "NONE") return;
+    json::array list;
+    for (const auto& [table, u] : units) {
+      json::object c{{"TableName", table}, {"CapacityUnits", u}};
+      if (r->get_string() == "INDEXES") c["Table"] = json::object{{"CapacityUnits", u}};
+      list.push_back(std::move(c));
+    }
+    out["ConsumedCapacity"] = std::move(list);
+  }
+
+  /// The table a ResourceArn names (this account and region's tables only).
+  std::variant<TableSchema, DynamoError> tagged_table(const json::object& request) const {
+    const json::value* arn = member(request, "ResourceArn");
+    if (!arn) return null_member("resourceArn");
+    if (!arn->is_string()) return DynamoError::serialization("Unexpected value type in payload");
+    std::string_view text = arn->get_string();
+    std::string prefix = table_arn("");
+    auto not_found = DynamoError::not_found(
+        "Requested resource not found: ResourcArn: " + std::string(text) + " not found");
+    if (!text.starts_with(prefix)) {
+      if (!text.starts_with("arn:")) {
+        return DynamoError::validation("Invalid TableArn: Invalid ResourceArn provided as input " +
+                                       std::string(text));
+      }
+      return not_found;
+    }
+    auto t = store_.table(text.substr(prefix.size()));
+    if (std::holds_alternative<DynamoError>(t)) return not_found;
+    return t;
+  }
+
+  Result tag_resource(const json::object& request) const {
+    auto t = tagged_table(request);
+    if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+    TableSchema schema = std::get<TableSchema>(t);
+    const json::value* tags = member(request, "Tags");
+    if (!tags) return null_member("tags");
+    if (!tags->is_array()) return DynamoError::serialization("Unexpected value type in payload");
+    std::map<std::string, std::string> all(schema.tags.begin(), schema.tags.end());
+    for (const auto& tag : tags->get_array()) {
+      const json::value* key = tag.is_object() ? member(tag.get_object(), "Key") : nullptr;
+      const json::value* value = tag.is_object() ? member(tag.get_object(), "Value") : nullptr;
+      if (!key || !value || !key->is_string() || !value->is_string()) {
+        return null_member(!key ? "tags.member.key" : "tags.member.value");
+      }
+      if (key->get_string().empty() || key->get_string().size() > 128 ||
+          value->get_string().size() > 256) {
+        return DynamoError::validation(
+            "One or more parameter values were invalid: A tag key is "
+            "1 to 128 characters and a tag value 0 to 256");
+      }
+      all[std::string(key->get_string())] = std::string(value->get_string());
+    }
+    if (all.size() > 50) {
+      return DynamoError::validation(
+          "One or more parameter values were invalid: Too many tags: "
+          "a table has at most 50");
+    }
+    schema.tags.assign(all.begin(), all.end());
+    if (auto e = store_.update_table(schema)) return *e;
+    return json::object{};
+  }
+
+  Result untag_resource(const json::object& request) const {
+    auto t = tagged_table(request);
+    if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+    TableSchema schema = std::get<TableSchema>(t);
+    const json::value* keys = member(request, "TagKeys");
+    if (!keys) return null_member("tagKeys");
+    if (!keys->is_array()) return DynamoError::serialization("Unexpected value type in payload");
+    std::map<std::string, std::string> all(schema.tags.begin(), schema.tags.end());
+    for (const auto& k : keys->get_array()) {
+      if (k.is_string()) all.erase(std::string(k.get_string()));
+    }
+    schema.tags.assign(all.begin(), all.end());
+    if (auto e = store_.update_table(schema)) return *e;
+    return json::object{};
+  }
+
+  Result list_tags(const json::object& request) const {
+    auto t = tagged_table(request);
+    if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+    json::array tags;
+    for (const auto& [k, v] : std::get<TableSchema>(t).tags) {
+      tags.push_back(json::object{{"Key", k}, {"Value", v}});
+    }
+    return json::object{{"Tags", std::move(tags)}};
   }
 
   Store& store_;

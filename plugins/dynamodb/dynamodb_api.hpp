@@ -5,7 +5,9 @@
 /// (x-amz-crc32 included, which the SDKs check).
 ///
 /// Operations so far: CreateTable, DescribeTable, ListTables, DeleteTable, PutItem, GetItem,
-/// DeleteItem (ReturnValues ALL_OLD, ReturnConsumedCapacity). With `iam.enforce`, every call
+/// DeleteItem (ReturnValues ALL_OLD, ReturnConsumedCapacity), Scan (pages, segments, COUNT),
+/// BatchWriteItem (one transaction), BatchGetItem, TagResource, UntagResource,
+/// ListTagsOfResource. With `iam.enforce`, every call
 /// needs SigV4 (service dynamodb) and `dynamodb:<Operation>` on the table's ARN.
 
 #include <memory>

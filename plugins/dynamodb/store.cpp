@@ -38,6 +38,16 @@ class Statement {
   }
   /// SQLITE_ROW, SQLITE_DONE or an error code.
   int step() { return sqlite3_step(stmt_); }
+  /// Ready to bind and step again.
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::string column_blob(int i) {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
+             : std::string();
+  }
   std::string column_text(int i) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
@@ -253,6 +263,86 @@ std::variant<std::optional<std::string>, DynamoError> Store::remove(std::string_
     return sqlite_error("delete the item");
   }
   return old;
+}
+
+std::variant<Store::Page, DynamoError> Store::scan(std::string_view table,
+                                                   const std::optional<Key>& after,
+                                                   std::size_t limit, std::size_t max_bytes,
+                                                   const std::function<bool(const Key&)>& accept) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return *e;
+  Statement s(db_, after ? "SELECT hk, rk, size, item FROM items WHERE tbl = ? AND "
+                           "(hk, rk) > (?, ?) ORDER BY hk, rk"
+                         : "SELECT hk, rk, size, item FROM items WHERE tbl = ? ORDER BY hk, rk");
+  if (!s.ok()) return sqlite_error("scan the table");
+  s.text(1, table);
+  if (after) s.blob(2, after->hash).blob(3, after->range);
+  Page page;
+  std::size_t bytes = 0;
+  for (;;) {
+    int rc = s.step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return sqlite_error("scan the table");
+    Key key{s.column_blob(0), s.column_blob(1)};
+    if (accept && !accept(key)) continue;
+    if (page.rows.size() == limit || bytes >= max_bytes) {
+      page.more = true;
+      break;
+    }
+    Row row{std::move(key), s.column_text(3), static_cast<std::size_t>(s.column_int(2))};
+    bytes += row.size;
+    page.rows.push_back(std::move(row));
+  }
+  return page;
+}
+
+std::optional<DynamoError> Store::write_batch(const std::vector<Write>& writes) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return e;
+  if (auto e = exec_locked("BEGIN IMMEDIATE")) return e;
+  Statement put(db_,
+                "INSERT OR REPLACE INTO items (tbl, hk, rk, size, item) VALUES (?, ?, ?, ?, ?)");
+  Statement del(db_, "DELETE FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
+  bool ok = put.ok() && del.ok();
+  for (const Write& w : writes) {
+    if (!ok) break;
+    if (!tables_.count(w.table)) {
+      exec_locked("ROLLBACK");
+      return DynamoError::not_found();
+    }
+    if (w.item) {
+      ok = put.text(1, w.table)
+               .blob(2, w.key.hash)
+               .blob(3, w.key.range)
+               .integer(4, static_cast<std::int64_t>(w.size))
+               .text(5, *w.item)
+               .step() == SQLITE_DONE;
+      put.reset();
+    } else {
+      ok = del.text(1, w.table).blob(2, w.key.hash).blob(3, w.key.range).step() == SQLITE_DONE;
+      del.reset();
+    }
+  }
+  if (!ok) {
+    DynamoError e = sqlite_error("write the batch");
+    exec_locked("ROLLBACK");
+    return e;
+  }
+  return exec_locked("COMMIT");
+}
+
+std::optional<DynamoError> Store::update_table(const TableSchema& schema) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return e;
+  auto it = tables_.find(schema.name);
+  if (it == tables_.end()) return DynamoError::not_found();
+  Statement s(db_, "UPDATE tables SET schema = ? WHERE name = ?");
+  if (!s.ok() || s.text(1, boost::json::serialize(schema.to_json())).text(2, schema.name).step() !=
+                     SQLITE_DONE) {
+    return sqlite_error("update the table");
+  }
+  it->second = schema;
+  return std::nullopt;
 }
 
 }  // namespace gh::plugins::dynamodb

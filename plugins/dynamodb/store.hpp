@@ -11,6 +11,7 @@
 /// microseconds). The database is opened on first use, never while a config is only validated.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -68,6 +69,37 @@ class Store {
   /// Deletes the item; returns it, if it existed.
   std::variant<std::optional<std::string>, DynamoError> remove(std::string_view table,
                                                                const Key& key);
+
+  /// One item as a page read returns it.
+  struct Row {
+    Key key;
+    std::string item;  // JSON text
+    std::size_t size = 0;
+  };
+  struct Page {
+    std::vector<Row> rows;
+    bool more = false;  // rows remain after the last one returned
+  };
+  /// Items of `table` in key order after `after` (exclusive; nullopt: from the first), for a
+  /// Scan page: at most `limit` rows for which `accept(key)` holds, stopping after the row
+  /// whose sizes reach `max_bytes` (DynamoDB's 1 MB page includes the item that crosses it).
+  std::variant<Page, DynamoError> scan(std::string_view table, const std::optional<Key>& after,
+                                       std::size_t limit, std::size_t max_bytes,
+                                       const std::function<bool(const Key&)>& accept);
+
+  /// A put (item set) or a delete (item unset) for write_batch().
+  struct Write {
+    std::string table;
+    Key key;
+    std::optional<std::string> item;
+    std::size_t size = 0;
+  };
+  /// Applies every write in one transaction: all of them or none.
+  std::optional<DynamoError> write_batch(const std::vector<Write>& writes);
+
+  /// Replaces a table's stored definition (tags, TTL settings); ResourceNotFoundException if
+  /// the table is gone.
+  std::optional<DynamoError> update_table(const TableSchema& schema);
 
  private:
   std::optional<DynamoError> open_locked();

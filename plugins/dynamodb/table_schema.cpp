@@ -223,6 +223,11 @@ json::object TableSchema::to_json() const {
   o["write"] = write_capacity;
   o["created"] = created;
   o["id"] = table_id;
+  if (!tags.empty()) {
+    json::object t;
+    for (const auto& [k, v] : tags) t[k] = v;
+    o["tags"] = std::move(t);
+  }
   return o;
 }
 
@@ -249,6 +254,11 @@ std::optional<TableSchema> TableSchema::from_json(const json::object& o) {
     t.created = o.at("created").is_double() ? o.at("created").as_double()
                                             : static_cast<double>(o.at("created").as_int64());
     t.table_id = std::string(o.at("id").as_string());
+    if (auto it = o.find("tags"); it != o.end()) {
+      for (const auto& [k, v] : it->value().as_object()) {
+        t.tags.emplace_back(std::string(k), std::string(v.as_string()));
+      }
+    }
     return t;
   } catch (const std::exception&) {
     return std::nullopt;

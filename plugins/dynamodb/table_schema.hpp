@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "plugins/dynamodb/attribute_value.hpp"
 #include "plugins/dynamodb/errors.hpp"
@@ -30,6 +32,7 @@ struct TableSchema {
   std::int64_t write_capacity = 0;
   double created = 0;  // epoch seconds, with milliseconds
   std::string table_id;
+  std::vector<std::pair<std::string, std::string>> tags;  // TagResource, in key order
 
   /// The persisted form (also what from_json() reads back).
   boost::json::object to_json() const;

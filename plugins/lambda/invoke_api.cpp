@@ -49,14 +49,10 @@ core::Response refusal(const core::RequestContext& ctx, const core::GatewayError
     r.body = "{\"message\":\"The security token included in the request is invalid.\"}";
   }
   if (error.kind == core::ErrorKind::kAccessDenied && !error.message.empty()) {
-    std::string message = error.message;
-    constexpr std::string_view kExplicit = " with an explicit deny";
-    if (message.ends_with(kExplicit)) {
-      message += " in an identity-based policy";
-    } else {
-      message += " because no identity-based policy allows the lambda:InvokeFunction action";
-    }
-    r.body = "{\"Type\":\"User\",\"message\":" + util::json_quote(message) + "}";
+    r.body =
+        "{\"Type\":\"User\",\"message\":" +
+        util::json_quote(core::service_denial_message(error.message, "lambda:InvokeFunction")) +
+        "}";
   }
   return r;
 }

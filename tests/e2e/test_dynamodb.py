@@ -4,7 +4,8 @@ gateway driven by boto3 (Debian's python3-boto3), the AWS SDK for JavaScript v3'
 
 Covered so far (the first slice of the DynamoDB issue): CreateTable / DescribeTable /
 ListTables (paged) / DeleteTable with DynamoDB's validation; PutItem / GetItem / DeleteItem with
-every AttributeValue type, number normalisation, ReturnValues ALL_OLD, ReturnConsumedCapacity,
+every AttributeValue type; Scan (Limit, ExclusiveStartKey, 1 MB pages, Select COUNT, parallel
+segments); BatchWriteItem / BatchGetItem; TagResource / UntagResource / ListTagsOfResource; number normalisation, ReturnValues ALL_OLD, ReturnConsumedCapacity,
 key and value validation, the 400 KB item limit; the wire (x-amz-crc32, error shapes); data
 surviving a restart and a kill -9 during a write load; iam.enforce; a Lambda function reaching
 the store through AWS_ENDPOINT_URL_DYNAMODB.
@@ -289,6 +290,133 @@ class DynamoDbTest(GatewayTestCase):
                                     Item={"pk": {"S": "k"}, "sk": {"B": b""}})[1],
                          "One or more parameter values are not valid. The AttributeValue for a "
                          "key attribute cannot contain an empty binary value. Key: sk")
+
+    # ------------------------------------------------------------------ scans and batches
+
+    def test_scan_pages_and_segments(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        create_pets(ddb)
+        for p in range(10):
+            ddb.batch_write_item(RequestItems={"pets": [
+                {"PutRequest": {"Item": {"pk": {"S": f"p{p}"}, "sk": {"N": str(s)},
+                                         "blob": {"S": "x" * 1000}}}} for s in range(5)]})
+        all_items = ddb.scan(TableName="pets")
+        self.assertEqual((all_items["Count"], all_items["ScannedCount"]), (50, 50))
+        self.assertNotIn("LastEvaluatedKey", all_items)
+        # Within a partition, items come in range-key order (numbers by value).
+        p0 = [i["sk"]["N"] for i in all_items["Items"] if i["pk"]["S"] == "p0"]
+        self.assertEqual(p0, ["0", "1", "2", "3", "4"])
+
+        seen, start, pages = [], None, 0
+        while True:
+            kw = {"ExclusiveStartKey": start} if start else {}
+            page = ddb.scan(TableName="pets", Limit=7, **kw)
+            pages += 1
+            seen += [(i["pk"]["S"], i["sk"]["N"]) for i in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+            self.assertEqual(set(start), {"pk", "sk"})
+        self.assertEqual(len(seen), 50)
+        self.assertEqual(len(set(seen)), 50)
+        self.assertEqual(pages, 8)  # 7 full pages and one of 1
+        counted = ddb.scan(TableName="pets", Select="COUNT")
+        self.assertEqual(counted["Count"], 50)
+        self.assertNotIn("Items", counted)
+
+        segments = [ddb.scan(TableName="pets", Segment=s, TotalSegments=3)["Items"]
+                    for s in range(3)]
+        keys = [(i["pk"]["S"], i["sk"]["N"]) for seg in segments for i in seg]
+        self.assertEqual(sorted(keys), sorted(seen))
+        for seg in segments:  # a partition is never split across segments
+            partitions = {i["pk"]["S"] for i in seg}
+            for other in segments:
+                if other is not seg:
+                    self.assertFalse(partitions & {i["pk"]["S"] for i in other})
+        self.assertEqual(self.error(ddb.scan, TableName="pets", Segment=3, TotalSegments=3)[1],
+                         "The Segment parameter is zero-based and must be less than parameter "
+                         "TotalSegments: Segment: 3 is not less than TotalSegments: 3")
+
+        # A 1 MB page: 1,100 items of ~1 KB do not fit in one.
+        create_pets(ddb, "big")
+        for chunk in range(44):
+            ddb.batch_write_item(RequestItems={"big": [
+                {"PutRequest": {"Item": {"pk": {"S": f"b{chunk}-{i}"}, "sk": {"N": "0"},
+                                         "blob": {"S": "y" * 1000}}}} for i in range(25)]})
+        first = ddb.scan(TableName="big")
+        self.assertIn("LastEvaluatedKey", first)
+        self.assertLess(first["Count"], 1100)
+        self.assertGreater(first["Count"], 1000)
+        rest = ddb.scan(TableName="big", ExclusiveStartKey=first["LastEvaluatedKey"])
+        self.assertEqual(first["Count"] + rest["Count"], 1100)
+
+    def test_batch_write_and_get(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        create_pets(ddb)
+        create_pets(ddb, "toys", range_type="S")
+        out = ddb.batch_write_item(ReturnConsumedCapacity="TOTAL", RequestItems={
+            "pets": [{"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"N": "1"}}}},
+                     {"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"N": "2"}}}}],
+            "toys": [{"PutRequest": {"Item": {"pk": {"S": "ball"}, "sk": {"S": "red"}}}}]})
+        self.assertEqual(out["UnprocessedItems"], {})
+        self.assertEqual(sorted((c["TableName"], c["CapacityUnits"])
+                                for c in out["ConsumedCapacity"]),
+                         [("pets", 2.0), ("toys", 1.0)])
+        got = ddb.batch_get_item(RequestItems={
+            "pets": {"Keys": [{"pk": {"S": "a"}, "sk": {"N": "1"}},
+                              {"pk": {"S": "zzz"}, "sk": {"N": "1"}}], "ConsistentRead": True},
+            "toys": {"Keys": [{"pk": {"S": "ball"}, "sk": {"S": "red"}}]}})
+        self.assertEqual(got["Responses"]["pets"], [{"pk": {"S": "a"}, "sk": {"N": "1"}}])
+        self.assertEqual(got["Responses"]["toys"], [{"pk": {"S": "ball"}, "sk": {"S": "red"}}])
+        self.assertEqual(got["UnprocessedKeys"], {})
+        ddb.batch_write_item(RequestItems={"pets": [
+            {"DeleteRequest": {"Key": {"pk": {"S": "a"}, "sk": {"N": "1"}}}}]})
+        self.assertEqual(ddb.scan(TableName="pets")["Count"], 1)
+
+        dup = [{"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"N": "1"}}}},
+               {"DeleteRequest": {"Key": {"pk": {"S": "a"}, "sk": {"N": "1.0"}}}}]
+        self.assertEqual(self.error(ddb.batch_write_item, RequestItems={"pets": dup}),
+                         ("ValidationException",
+                          "Provided list of item keys contains duplicates", 400))
+        many = [{"PutRequest": {"Item": {"pk": {"S": f"k{i}"}, "sk": {"N": "1"}}}}
+                for i in range(26)]
+        self.assertEqual(self.error(ddb.batch_write_item, RequestItems={"pets": many})[1],
+                         "Too many items requested for the BatchWriteItem call")
+        # All or nothing: a bad request anywhere writes nothing.
+        bad = [{"PutRequest": {"Item": {"pk": {"S": "new"}, "sk": {"N": "1"}}}},
+               {"PutRequest": {"Item": {"pk": {"S": "new2"}}}}]
+        self.assertEqual(self.error(ddb.batch_write_item, RequestItems={"pets": bad})[1],
+                         "One or more parameter values were invalid: Missing the key sk in the "
+                         "item")
+        self.assertEqual(self.error(ddb.batch_write_item, RequestItems={"nope": many[:1]})[0],
+                         "ResourceNotFoundException")
+        self.assertEqual(ddb.scan(TableName="pets")["Count"], 1)
+        keys = [{"pk": {"S": f"k{i}"}, "sk": {"N": "1"}} for i in range(101)]
+        self.assertEqual(self.error(ddb.batch_get_item, RequestItems={"pets": {"Keys": keys}})[1],
+                         "Too many items requested for the BatchGetItem call")
+
+    def test_tags(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        arn = create_pets(ddb)["TableDescription"]["TableArn"]
+        ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "pets"},
+                                                {"Key": "env", "Value": "dev"}])
+        ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "env", "Value": "test"}])
+        self.assertEqual(ddb.list_tags_of_resource(ResourceArn=arn)["Tags"],
+                         [{"Key": "env", "Value": "test"}, {"Key": "team", "Value": "pets"}])
+        ddb.untag_resource(ResourceArn=arn, TagKeys=["team", "absent"])
+        self.assertEqual(ddb.list_tags_of_resource(ResourceArn=arn)["Tags"],
+                         [{"Key": "env", "Value": "test"}])
+        gone = arn.replace(":table/pets", ":table/gone")
+        self.assertEqual(self.error(ddb.list_tags_of_resource, ResourceArn=gone),
+                         ("ResourceNotFoundException",
+                          f"Requested resource not found: ResourcArn: {gone} not found", 400))
+        gw.stop()
+        gw.start()
+        self.assertEqual(client(gw).list_tags_of_resource(ResourceArn=arn)["Tags"],
+                         [{"Key": "env", "Value": "test"}])
 
     # -------------------------------------------------------------------------------- wire
 
