@@ -296,6 +296,49 @@ std::variant<Store::Page, DynamoError> Store::scan(std::string_view table,
   return page;
 }
 
+std::variant<Store::Page, DynamoError> Store::query(std::string_view table,
+                                                    std::string_view hash,
+                                                    const RangeCondition& range, bool forward,
+                                                    const std::optional<std::string>& after,
+                                                    std::size_t limit, std::size_t max_bytes) {
+  std::lock_guard lock(mutex_);
+  if (auto e = open_locked()) return *e;
+  std::string sql = "SELECT hk, rk, size, item FROM items WHERE tbl = ? AND hk = ?";
+  if (range.low) sql += range.low_inclusive ? " AND rk >= ?" : " AND rk > ?";
+  if (range.high) sql += range.high_inclusive ? " AND rk <= ?" : " AND rk < ?";
+  if (range.prefix) sql += " AND substr(rk, 1, ?) = ?";
+  if (after) sql += forward ? " AND rk > ?" : " AND rk < ?";
+  sql += forward ? " ORDER BY rk ASC" : " ORDER BY rk DESC";
+  Statement s(db_, sql.c_str());
+  if (!s.ok()) return sqlite_error("query the table");
+  int i = 0;
+  s.text(++i, table);
+  s.blob(++i, hash);
+  if (range.low) s.blob(++i, *range.low);
+  if (range.high) s.blob(++i, *range.high);
+  if (range.prefix) {
+    s.integer(++i, static_cast<std::int64_t>(range.prefix->size()));
+    s.blob(++i, *range.prefix);
+  }
+  if (after) s.blob(++i, *after);
+  Page page;
+  std::size_t bytes = 0;
+  for (;;) {
+    int rc = s.step();
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return sqlite_error("query the table");
+    if (page.rows.size() == limit || bytes >= max_bytes) {
+      page.more = true;
+      break;
+    }
+    Row row{Key{s.column_blob(0), s.column_blob(1)}, s.column_text(3),
+            static_cast<std::size_t>(s.column_int(2))};
+    bytes += row.size;
+    page.rows.push_back(std::move(row));
+  }
+  return page;
+}
+
 std::optional<DynamoError> Store::write_batch(const std::vector<Write>& writes) {
   std::lock_guard lock(mutex_);
   if (auto e = open_locked()) return e;
