@@ -4,11 +4,10 @@
 /// NoSQL tools speak, answered from the embedded Store with DynamoDB's shapes and errors
 /// (x-amz-crc32 included, which the SDKs check).
 ///
-/// Operations so far: CreateTable, DescribeTable, ListTables, DeleteTable, PutItem, GetItem,
-/// DeleteItem (ReturnValues ALL_OLD, ReturnConsumedCapacity), Scan (pages, segments, COUNT),
-/// BatchWriteItem (one transaction), BatchGetItem, TagResource, UntagResource,
-/// ListTagsOfResource. With `iam.enforce`, every call
-/// needs SigV4 (service dynamodb) and `dynamodb:<Operation>` on the table's ARN.
+/// The operations themselves are in operations.hpp (tables, items and batches, Query and
+/// Scan); this file is the protocol: the target header, JSON bodies (32 levels of nesting),
+/// x-amz-crc32, DynamoDB's error bodies, and with `iam.enforce`, SigV4 (service dynamodb) and
+/// `dynamodb:<Operation>` on the table's ARN (each table's, for batches).
 
 #include <memory>
 

@@ -4,15 +4,21 @@
 /// (validation errors come from Coral's validator, the service's own from its model namespace;
 /// dynalite and DynamoDB Local answer the same).
 
+#include <boost/json/object.hpp>
 #include <string>
 #include <utility>
 
 namespace gh::plugins::dynamodb {
 
 struct DynamoError {
+  DynamoError() = default;
+  DynamoError(int status_code, std::string type_id, std::string text)
+      : status(status_code), type(std::move(type_id)), message(std::move(text)) {}
+
   int status = 400;
   std::string type;  // full __type
   std::string message;
+  boost::json::object fields;  // further members of the error body (e.g. "Item")
 
   static DynamoError validation(std::string message) {
     return {400, "com.amazon.coral.validate#ValidationException", std::move(message)};
@@ -25,6 +31,10 @@ struct DynamoError {
   }
   static DynamoError in_use(std::string message) {
     return {400, "com.amazonaws.dynamodb.v20120810#ResourceInUseException", std::move(message)};
+  }
+  static DynamoError conditional_check_failed() {
+    return {400, "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+            "The conditional request failed"};
   }
   static DynamoError internal(std::string message) {
     return {500, "com.amazonaws.dynamodb.v20120810#InternalServerError", std::move(message)};

@@ -233,34 +233,44 @@ std::variant<std::optional<std::string>, DynamoError> Store::put(std::string_vie
                                                                  const Key& key,
                                                                  std::string_view item,
                                                                  std::size_t size) {
-  std::lock_guard lock(mutex_);
-  if (auto e = open_locked()) return *e;
-  std::optional<DynamoError> error;
-  auto old = get_locked(table, key, error);
-  if (error) return *error;
-  Statement s(db_, "INSERT OR REPLACE INTO items (tbl, hk, rk, size, item) VALUES (?, ?, ?, ?, ?)");
-  if (!s.ok() || s.text(1, table)
-                         .blob(2, key.hash)
-                         .blob(3, key.range)
-                         .integer(4, static_cast<std::int64_t>(size))
-                         .text(5, item)
-                         .step() != SQLITE_DONE) {
-    return sqlite_error("write the item");
-  }
-  return old;
+  Change change{Change::Action::kPut, std::string(item), size};
+  return mutate(table, key, [&](const std::optional<std::string>&) { return change; });
 }
 
 std::variant<std::optional<std::string>, DynamoError> Store::remove(std::string_view table,
                                                                     const Key& key) {
+  return mutate(table, key, [](const std::optional<std::string>&) {
+    return Change{Change::Action::kDelete, {}, 0};
+  });
+}
+
+std::variant<std::optional<std::string>, DynamoError> Store::mutate(std::string_view table,
+                                                                    const Key& key,
+                                                                    const Decide& decide) {
   std::lock_guard lock(mutex_);
   if (auto e = open_locked()) return *e;
   std::optional<DynamoError> error;
   auto old = get_locked(table, key, error);
   if (error) return *error;
-  if (!old) return old;
-  Statement s(db_, "DELETE FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
-  if (!s.ok() || s.text(1, table).blob(2, key.hash).blob(3, key.range).step() != SQLITE_DONE) {
-    return sqlite_error("delete the item");
+  auto decision = decide(old);
+  if (auto* e = std::get_if<DynamoError>(&decision)) return *e;
+  const Change& change = std::get<Change>(decision);
+  if (change.action == Change::Action::kPut) {
+    Statement s(db_,
+                "INSERT OR REPLACE INTO items (tbl, hk, rk, size, item) VALUES (?, ?, ?, ?, ?)");
+    if (!s.ok() || s.text(1, table)
+                           .blob(2, key.hash)
+                           .blob(3, key.range)
+                           .integer(4, static_cast<std::int64_t>(change.size))
+                           .text(5, change.item)
+                           .step() != SQLITE_DONE) {
+      return sqlite_error("write the item");
+    }
+  } else if (change.action == Change::Action::kDelete && old) {
+    Statement s(db_, "DELETE FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
+    if (!s.ok() || s.text(1, table).blob(2, key.hash).blob(3, key.range).step() != SQLITE_DONE) {
+      return sqlite_error("delete the item");
+    }
   }
   return old;
 }
@@ -296,8 +306,7 @@ std::variant<Store::Page, DynamoError> Store::scan(std::string_view table,
   return page;
 }
 
-std::variant<Store::Page, DynamoError> Store::query(std::string_view table,
-                                                    std::string_view hash,
+std::variant<Store::Page, DynamoError> Store::query(std::string_view table, std::string_view hash,
                                                     const RangeCondition& range, bool forward,
                                                     const std::optional<std::string>& after,
                                                     std::size_t limit, std::size_t max_bytes) {

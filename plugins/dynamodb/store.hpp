@@ -70,6 +70,21 @@ class Store {
   std::variant<std::optional<std::string>, DynamoError> remove(std::string_view table,
                                                                const Key& key);
 
+  /// What a conditional write decides, having seen the stored item.
+  struct Change {
+    enum class Action { kKeep, kPut, kDelete } action = Action::kKeep;
+    std::string item;  // kPut: the new item's JSON text
+    std::size_t size = 0;
+  };
+  using Decide =
+      std::function<std::variant<Change, DynamoError>(const std::optional<std::string>& old)>;
+  /// Reads the item and applies what `decide` makes of it, under the store's lock, so no other
+  /// write comes in between (ConditionExpression, UpdateItem). Returns the item as it was, or
+  /// decide's error (nothing written).
+  std::variant<std::optional<std::string>, DynamoError> mutate(std::string_view table,
+                                                               const Key& key,
+                                                               const Decide& decide);
+
   /// One item as a page read returns it.
   struct Row {
     Key key;
@@ -86,6 +101,23 @@ class Store {
   std::variant<Page, DynamoError> scan(std::string_view table, const std::optional<Key>& after,
                                        std::size_t limit, std::size_t max_bytes,
                                        const std::function<bool(const Key&)>& accept);
+
+  /// The sort-key part of a Query's key condition, on key bytes: lower and upper bounds and/or
+  /// a prefix (begins_with on S and B keys).
+  struct RangeCondition {
+    std::optional<std::string> low;
+    bool low_inclusive = true;
+    std::optional<std::string> high;
+    bool high_inclusive = true;
+    std::optional<std::string> prefix;
+  };
+  /// The items of one partition whose range key satisfies `range`, in range-key order
+  /// (descending unless `forward`), after `after` (the range key bytes of the last item of the
+  /// previous page), with the same page rules as scan().
+  std::variant<Page, DynamoError> query(std::string_view table, std::string_view hash,
+                                        const RangeCondition& range, bool forward,
+                                        const std::optional<std::string>& after, std::size_t limit,
+                                        std::size_t max_bytes);
 
   /// A put (item set) or a delete (item unset) for write_batch().
   struct Write {

@@ -4,8 +4,9 @@ gateway driven by boto3 (Debian's python3-boto3), the AWS SDK for JavaScript v3'
 
 Covered so far (the first slice of the DynamoDB issue): CreateTable / DescribeTable /
 ListTables (paged) / DeleteTable with DynamoDB's validation; PutItem / GetItem / DeleteItem with
-every AttributeValue type; Scan (Limit, ExclusiveStartKey, 1 MB pages, Select COUNT, parallel
-segments); BatchWriteItem / BatchGetItem; TagResource / UntagResource / ListTagsOfResource; number normalisation, ReturnValues ALL_OLD, ReturnConsumedCapacity,
+every AttributeValue type; UpdateItem; condition, update, projection, filter and key condition
+expressions; Query (directions, pages, filters); Scan (Limit, ExclusiveStartKey, 1 MB pages,
+Select COUNT, parallel segments, filters); BatchWriteItem / BatchGetItem; TagResource / UntagResource / ListTagsOfResource; number normalisation, ReturnValues ALL_OLD, ReturnConsumedCapacity,
 key and value validation, the 400 KB item limit; the wire (x-amz-crc32, error shapes); data
 surviving a restart and a kill -9 during a write load; iam.enforce; a Lambda function reaching
 the store through AWS_ENDPOINT_URL_DYNAMODB.
@@ -255,11 +256,6 @@ class DynamoDbTest(GatewayTestCase):
                                   "The provided key element does not match the schema", 400))
         self.assertEqual(self.error(ddb.put_item, TableName="nope", Item=key),
                          ("ResourceNotFoundException", "Requested resource not found", 400))
-        self.assertEqual(
-            self.error(ddb.put_item, TableName="pets", Item=key,
-                       ConditionExpression="attribute_not_exists(pk)"),
-            ("ValidationException", invalid + "ConditionExpression is not available in this "
-             "version of Gatehouse", 400))
         self.assertEqual(ddb.describe_table(TableName="pets")["Table"]["ItemCount"], 0)
         # 32 levels of lists are allowed (64 JSON levels on the wire), 33 are not.
         def nested(levels):
@@ -418,6 +414,195 @@ class DynamoDbTest(GatewayTestCase):
         self.assertEqual(client(gw).list_tags_of_resource(ResourceArn=arn)["Tags"],
                          [{"Key": "env", "Value": "test"}])
 
+    # ------------------------------------------------------------------------- expressions
+
+    def test_conditional_writes(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        create_pets(ddb)
+        key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+        ddb.put_item(TableName="pets", Item=dict(key, n={"N": "1"}),
+                     ConditionExpression="attribute_not_exists(pk)")
+        code, message, status = self.error(
+            ddb.put_item, TableName="pets", Item=dict(key, n={"N": "2"}),
+            ConditionExpression="attribute_not_exists(pk)")
+        self.assertEqual((code, message, status),
+                         ("ConditionalCheckFailedException", "The conditional request failed",
+                          400))
+        with self.assertRaises(ClientError) as raised:
+            ddb.delete_item(TableName="pets", Key=key, ConditionExpression="#n > :v",
+                            ExpressionAttributeNames={"#n": "n"},
+                            ExpressionAttributeValues={":v": {"N": "5"}},
+                            ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        self.assertEqual(raised.exception.response["Item"], dict(key, n={"N": "1"}))
+        ddb.delete_item(TableName="pets", Key=key, ConditionExpression="#n = :v",
+                        ExpressionAttributeNames={"#n": "n"},
+                        ExpressionAttributeValues={":v": {"N": "1.0"}})
+        self.assertNotIn("Item", ddb.get_item(TableName="pets", Key=key))
+        self.assertEqual(self.error(ddb.put_item, TableName="pets", Item=key,
+                                    ConditionExpression="size(name) > :v")[:1],
+                         ("ValidationException",))
+        self.assertEqual(
+            self.error(ddb.put_item, TableName="pets", Item=key,
+                       ConditionExpression="attribute_exists(pk)",
+                       ExpressionAttributeValues={":unused": {"S": "x"}})[1],
+            "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}")
+        self.assertTrue(
+            self.error(ddb.put_item, TableName="pets", Item=key, Expected={})[1].startswith(
+                "One or more parameter values were invalid: the legacy parameter Expected"))
+
+    def test_update_item(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        create_pets(ddb)
+        key = {"pk": {"S": "u"}, "sk": {"N": "1"}}
+        # UpdateItem creates the item when it is missing.
+        created = ddb.update_item(
+            TableName="pets", Key=key, ReturnValues="ALL_NEW",
+            UpdateExpression="SET visits = :one, tags = :tags, profile = :p ADD score :five",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":tags": {"SS": ["a"]},
+                                       ":five": {"N": "5"},
+                                       ":p": {"M": {"name": {"S": "Ada"}, "langs": {"L": []}}}})
+        self.assertEqual(created["Attributes"], dict(
+            key, visits={"N": "1"}, tags={"SS": ["a"]}, score={"N": "5"},
+            profile={"M": {"name": {"S": "Ada"}, "langs": {"L": []}}}))
+        updated = ddb.update_item(
+            TableName="pets", Key=key, ReturnValues="UPDATED_NEW",
+            UpdateExpression="SET visits = visits + :one, profile.langs = list_append("
+                             "profile.langs, :l), nick = if_not_exists(nick, :nick) "
+                             "ADD tags :more REMOVE score",
+            ConditionExpression="visits < :ten",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":ten": {"N": "10"},
+                                       ":l": {"L": [{"S": "C++"}]}, ":nick": {"S": "ada"},
+                                       ":more": {"SS": ["b"]}})
+        self.assertEqual(updated["Attributes"], {
+            "visits": {"N": "2"}, "profile": {"M": {"langs": {"L": [{"S": "C++"}]}}},
+            "nick": {"S": "ada"}, "tags": {"SS": ["a", "b"]}})
+        old = ddb.update_item(TableName="pets", Key=key, ReturnValues="UPDATED_OLD",
+                              UpdateExpression="DELETE tags :a SET visits = visits - :one",
+                              ExpressionAttributeValues={":a": {"SS": ["a"]},
+                                                         ":one": {"N": "0.5"}})
+        self.assertEqual(old["Attributes"], {"tags": {"SS": ["a", "b"]}, "visits": {"N": "2"}})
+        item = ddb.get_item(TableName="pets", Key=key, ConsistentRead=True)["Item"]
+        self.assertEqual((item["visits"], item["tags"]), ({"N": "1.5"}, {"SS": ["b"]}))
+        self.assertNotIn("score", item)
+
+        self.assertEqual(self.error(ddb.update_item, TableName="pets", Key=key,
+                                    UpdateExpression="SET pk = :v",
+                                    ExpressionAttributeValues={":v": {"S": "x"}})[1],
+                         "One or more parameter values were invalid: Cannot update attribute pk. "
+                         "This attribute is part of the key")
+        self.assertEqual(self.error(ddb.update_item, TableName="pets", Key=key,
+                                    UpdateExpression="SET absent = absent + :one",
+                                    ExpressionAttributeValues={":one": {"N": "1"}})[1],
+                         "The provided expression refers to an attribute that does not exist in "
+                         "the item")
+        self.assertEqual(self.error(ddb.update_item, TableName="pets", Key=key,
+                                    UpdateExpression="SET visits = :v",
+                                    ConditionExpression="visits > :ten",
+                                    ExpressionAttributeValues={":v": {"N": "0"},
+                                                               ":ten": {"N": "10"}})[0],
+                         "ConditionalCheckFailedException")
+        self.assertEqual(self.error(ddb.update_item, TableName="pets", Key=key,
+                                    UpdateExpression="SET name = :v",
+                                    ExpressionAttributeValues={":v": {"S": "x"}})[1],
+                         "Invalid UpdateExpression: Attribute name is a reserved keyword; "
+                         "reserved keyword: name")
+        # Nothing above changed the item.
+        self.assertEqual(ddb.get_item(TableName="pets", Key=key, ConsistentRead=True)["Item"],
+                         item)
+
+    def test_query(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        create_pets(ddb)
+        create_pets(ddb, "names", range_type="S")
+        for n in [-5, 0, 1, 2, 10, 11, 100]:
+            ddb.put_item(TableName="pets", Item={"pk": {"S": "p"}, "sk": {"N": str(n)},
+                                                 "odd": {"BOOL": n % 2 == 1}, "x": {"N": "1"}})
+        ddb.put_item(TableName="pets", Item={"pk": {"S": "other"}, "sk": {"N": "1"}})
+        for name in ["anna", "ann", "bob", "annie", "b"]:
+            ddb.put_item(TableName="names", Item={"pk": {"S": "n"}, "sk": {"S": name}})
+
+        def q(expr, **kw):
+            out = ddb.query(TableName="pets", KeyConditionExpression=expr, **kw)
+            return [i["sk"]["N"] for i in out.get("Items", [])], out
+
+        values = {":p": {"S": "p"}}
+        self.assertEqual(q("pk = :p", ExpressionAttributeValues=values)[0],
+                         ["-5", "0", "1", "2", "10", "11", "100"])
+        self.assertEqual(q("pk = :p", ExpressionAttributeValues=values,
+                           ScanIndexForward=False)[0],
+                         ["100", "11", "10", "2", "1", "0", "-5"])
+        self.assertEqual(q("pk = :p AND sk BETWEEN :a AND :b",
+                           ExpressionAttributeValues=dict(values, **{":a": {"N": "0"},
+                                                                     ":b": {"N": "10"}}))[0],
+                         ["0", "1", "2", "10"])
+        self.assertEqual(q("pk = :p AND sk > :a",
+                           ExpressionAttributeValues=dict(values, **{":a": {"N": "2"}}))[0],
+                         ["10", "11", "100"])
+        self.assertEqual(q(":a >= sk AND pk = :p",
+                           ExpressionAttributeValues=dict(values, **{":a": {"N": "1"}}))[0],
+                         ["-5", "0", "1"])
+        items, out = q("pk = :p", ExpressionAttributeValues=dict(values, **{":t": {"BOOL": True}}),
+                       FilterExpression="odd = :t", ProjectionExpression="sk")
+        self.assertEqual(items, ["-5", "1", "11"])
+        self.assertEqual((out["Count"], out["ScannedCount"]), (3, 7))
+        self.assertEqual(out["Items"][0], {"sk": {"N": "-5"}})
+        self.assertEqual(q("pk = :p", ExpressionAttributeValues=values, Select="COUNT")[1]["Count"],
+                         7)
+        # Pages: Limit counts items read, before the filter.
+        seen, start = [], None
+        while True:
+            kw = {"ExclusiveStartKey": start} if start else {}
+            items, out = q("pk = :p", ExpressionAttributeValues=values, Limit=3,
+                           ScanIndexForward=False, **kw)
+            seen += items
+            start = out.get("LastEvaluatedKey")
+            if not start:
+                break
+        self.assertEqual(seen, ["100", "11", "10", "2", "1", "0", "-5"])
+        names = ddb.query(TableName="names", KeyConditionExpression="pk = :n AND begins_with(sk, :a)",
+                          ExpressionAttributeValues={":n": {"S": "n"}, ":a": {"S": "ann"}})
+        self.assertEqual([i["sk"]["S"] for i in names["Items"]], ["ann", "anna", "annie"])
+        self.assertEqual(self.error(ddb.query, TableName="pets", KeyConditionExpression="sk = :a",
+                                    ExpressionAttributeValues={":a": {"N": "1"}})[1],
+                         "Query condition missed key schema element: pk")
+        self.assertEqual(self.error(ddb.query, TableName="pets", KeyConditionExpression="pk = :p",
+                                    FilterExpression="sk > :a",
+                                    ExpressionAttributeValues=dict(values,
+                                                                   **{":a": {"N": "1"}}))[1],
+                         "Filter Expression can only contain non-primary key attributes: Primary "
+                         "key attribute: sk")
+        self.assertEqual(self.error(ddb.query, TableName="pets", KeyConditionExpression="pk = :p",
+                                    ExpressionAttributeValues={":p": {"N": "1"}})[1],
+                         "One or more parameter values were invalid: Condition parameter type "
+                         "does not match schema type")
+
+    def test_projections_and_filters_on_reads(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        create_pets(ddb)
+        item = {"pk": {"S": "a"}, "sk": {"N": "1"}, "name": {"S": "Tom"},
+                "tags": {"L": [{"S": "x"}, {"S": "y"}, {"S": "z"}]},
+                "vet": {"M": {"name": {"S": "No"}, "city": {"S": "Rome"}}}}
+        ddb.put_item(TableName="pets", Item=item)
+        ddb.put_item(TableName="pets", Item={"pk": {"S": "b"}, "sk": {"N": "2"}})
+        key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+        got = ddb.get_item(TableName="pets", Key=key,
+                           ProjectionExpression="#n, tags[2], vet.city",
+                           ExpressionAttributeNames={"#n": "name"})["Item"]
+        self.assertEqual(got, {"name": {"S": "Tom"}, "tags": {"L": [{"S": "z"}]},
+                               "vet": {"M": {"city": {"S": "Rome"}}}})
+        scanned = ddb.scan(TableName="pets", FilterExpression="attribute_exists(tags)",
+                           ProjectionExpression="pk")
+        self.assertEqual((scanned["Items"], scanned["Count"], scanned["ScannedCount"]),
+                         ([{"pk": {"S": "a"}}], 1, 2))
+        batch = ddb.batch_get_item(RequestItems={"pets": {
+            "Keys": [key], "ProjectionExpression": "vet.#n",
+            "ExpressionAttributeNames": {"#n": "name"}}})
+        self.assertEqual(batch["Responses"]["pets"], [{"vet": {"M": {"name": {"S": "No"}}}}])
+
     # -------------------------------------------------------------------------------- wire
 
     def test_wire(self):
@@ -461,6 +646,9 @@ class DynamoDbTest(GatewayTestCase):
         self.assertEqual(result["got"], {"customer": "ada", "n": 1, "total": 13})
         self.assertIsNone(result["missing"])
         self.assertEqual(result["itemCount"], 1)
+        self.assertEqual(result["updated"], {"customer": "ada", "n": 2, "status": "open",
+                                             "visits": 1})
+        self.assertEqual(result["queried"], [2, 1])
         self.assertEqual(result["deleted"], {"customer": "ada", "n": 1, "total": 13})
         self.assertEqual(result["error"], {"name": "ResourceNotFoundException",
                                            "message": "Requested resource not found",

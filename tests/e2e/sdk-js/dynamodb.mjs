@@ -4,7 +4,7 @@
 // values) and prints one JSON object of what the SDK handed back. Dummy credentials, no retries.
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, waitUntilTableExists }
   from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand }
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand }
   from '@aws-sdk/lib-dynamodb';
 
 const endpoint = process.argv[2];
@@ -43,6 +43,17 @@ out.replaced = { ...replaced.Attributes, tags: [...replaced.Attributes.tags].sor
 out.got = (await doc.send(new GetCommand({ TableName: 'orders', Key: { customer: 'ada', n: 1 } }))).Item;
 out.missing = (await doc.send(new GetCommand({ TableName: 'orders', Key: { customer: 'bob', n: 1 } }))).Item ?? null;
 out.itemCount = (await client.send(new DescribeTableCommand({ TableName: 'orders' }))).Table.ItemCount;
+out.updated = (await doc.send(new UpdateCommand({
+  TableName: 'orders', Key: { customer: 'ada', n: 2 },
+  UpdateExpression: 'SET #s = :s ADD visits :one',
+  ExpressionAttributeNames: { '#s': 'status' },
+  ExpressionAttributeValues: { ':s': 'open', ':one': 1 },
+  ReturnValues: 'ALL_NEW',
+}))).Attributes;
+out.queried = (await doc.send(new QueryCommand({
+  TableName: 'orders', KeyConditionExpression: 'customer = :c AND n >= :n',
+  ExpressionAttributeValues: { ':c': 'ada', ':n': 1 }, ScanIndexForward: false,
+}))).Items.map((i) => i.n);
 out.deleted = (await doc.send(new DeleteCommand({
   TableName: 'orders', Key: { customer: 'ada', n: 1 }, ReturnValues: 'ALL_OLD',
 }))).Attributes;

@@ -1,0 +1,387 @@
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <set>
+
+#include "plugins/dynamodb/operations.hpp"
+
+// Single items (PutItem, GetItem, DeleteItem, UpdateItem) and batches (BatchWriteItem,
+// BatchGetItem). Conditional writes decide inside Store::mutate(), so the item a condition
+// saw is the item that gets replaced.
+namespace gh::plugins::dynamodb::ops {
+
+namespace {
+
+/// ReturnValues: which of them an operation accepts, as DynamoDB words the refusals.
+enum class ReturnValues { kNone, kAllOld, kUpdatedOld, kAllNew, kUpdatedNew };
+
+std::variant<ReturnValues, DynamoError> return_values(const json::object& request, bool update) {
+  const json::value* r = member(request, "ReturnValues");
+  if (!r) return ReturnValues::kNone;
+  if (!r->is_string()) return wrong_type();
+  std::string_view v = r->get_string();
+  ReturnValues out;
+  if (v == "NONE") {
+    out = ReturnValues::kNone;
+  } else if (v == "ALL_OLD") {
+    out = ReturnValues::kAllOld;
+  } else if (v == "UPDATED_OLD") {
+    out = ReturnValues::kUpdatedOld;
+  } else if (v == "ALL_NEW") {
+    out = ReturnValues::kAllNew;
+  } else if (v == "UPDATED_NEW") {
+    out = ReturnValues::kUpdatedNew;
+  } else {
+    return DynamoError::validation(
+        "1 validation error detected: Value '" + std::string(v) +
+        "' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: "
+        "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]");
+  }
+  if (!update && out != ReturnValues::kNone && out != ReturnValues::kAllOld) {
+    return DynamoError::validation("ReturnValues can only be ALL_OLD or NONE");
+  }
+  return out;
+}
+
+/// The key a Key member names, normalised (numbers in canonical form).
+std::variant<Store::Key, DynamoError> key_member(const TableSchema& schema,
+                                                 const json::object& request) {
+  const json::value* key_in = member(request, "Key");
+  if (!key_in) return null_member("key");
+  json::value key_value = *key_in;
+  if (auto e = normalize_item(key_value)) return *e;
+  return extract_key(schema, key_value.get_object(), false);
+}
+
+/// RequestItems of a batch: table name → its requests, with DynamoDB's checks of the map.
+std::optional<DynamoError> check_request_items(const json::value* items) {
+  if (!items) return null_member("requestItems");
+  if (!items->is_object()) return wrong_type();
+  if (items->get_object().empty()) {
+    return DynamoError::validation(
+        "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy "
+        "constraint: Member must have length greater than or equal to 1");
+  }
+  for (const auto& [name, ignored] : items->get_object()) {
+    json::value n(name);
+    if (auto e = check_table_name(&n, "requestItems.key")) return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result put_item(const Env& env, const json::object& request) {
+  if (auto e = refuse_legacy(request, {"Expected", "ConditionalOperator"})) return *e;
+  auto expressions = parse_expressions(request, true, false, false, false);
+  if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
+  const auto& condition = std::get<RequestExpressions>(expressions).condition;
+  auto t = existing_table(env, request, false);
+  if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+  const TableSchema& schema = std::get<TableSchema>(t);
+  const json::value* item_in = member(request, "Item");
+  if (!item_in) return null_member("item");
+  json::value item = *item_in;
+  if (auto e = normalize_item(item)) return *e;
+  auto key = extract_key(schema, item.get_object(), true);
+  if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+  auto wanted = return_values(request, false);
+  if (auto* e = std::get_if<DynamoError>(&wanted)) return *e;
+  std::size_t size = item_size(item.get_object());
+  if (size > kMaxItemBytes) {
+    return DynamoError::validation("Item size has exceeded the maximum allowed size");
+  }
+  Store::Change change{Store::Change::Action::kPut, json::serialize(item), size};
+  auto old = env.store.mutate(
+      schema.name, std::get<Store::Key>(key),
+      [&](const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
+        if (condition) {
+          json::value current = stored ? parse_stored(*stored) : json::value();
+          const json::object* o = stored ? &current.get_object() : nullptr;
+          if (!expr::evaluate(*condition, o)) return condition_failed(request, o);
+        }
+        return change;
+      });
+  if (auto* e = std::get_if<DynamoError>(&old)) return *e;
+  const auto& replaced = std::get<std::optional<std::string>>(old);
+  json::object out;
+  if (std::get<ReturnValues>(wanted) == ReturnValues::kAllOld && replaced) {
+    out["Attributes"] = parse_stored(*replaced);
+  }
+  add_consumed(out, request, schema, write_units(size));
+  return out;
+}
+
+Result get_item(const Env& env, const json::object& request) {
+  if (auto e = refuse_legacy(request, {"AttributesToGet"})) return *e;
+  auto expressions = parse_expressions(request, false, false, false, true);
+  if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
+  const auto& projection = std::get<RequestExpressions>(expressions).projection;
+  auto t = existing_table(env, request, false);
+  if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+  const TableSchema& schema = std::get<TableSchema>(t);
+  auto key = key_member(schema, request);
+  if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+  auto item = env.store.get(schema.name, std::get<Store::Key>(key));
+  if (auto* e = std::get_if<DynamoError>(&item)) return *e;
+  const auto& found = std::get<std::optional<std::string>>(item);
+  json::object out;
+  std::size_t size = 0;
+  if (found) {
+    json::value v = parse_stored(*found);
+    size = item_size(v.get_object());
+    out["Item"] = projection ? json::value(expr::project(*projection, v.get_object())) : v;
+  }
+  add_consumed(out, request, schema, read_units(size, consistent_read(request)));
+  return out;
+}
+
+Result delete_item(const Env& env, const json::object& request) {
+  if (auto e = refuse_legacy(request, {"Expected", "ConditionalOperator"})) return *e;
+  auto expressions = parse_expressions(request, true, false, false, false);
+  if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
+  const auto& condition = std::get<RequestExpressions>(expressions).condition;
+  auto t = existing_table(env, request, false);
+  if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+  const TableSchema& schema = std::get<TableSchema>(t);
+  auto key = key_member(schema, request);
+  if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+  auto wanted = return_values(request, false);
+  if (auto* e = std::get_if<DynamoError>(&wanted)) return *e;
+  auto old = env.store.mutate(
+      schema.name, std::get<Store::Key>(key),
+      [&](const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
+        if (condition) {
+          json::value current = stored ? parse_stored(*stored) : json::value();
+          const json::object* o = stored ? &current.get_object() : nullptr;
+          if (!expr::evaluate(*condition, o)) return condition_failed(request, o);
+        }
+        return Store::Change{Store::Change::Action::kDelete, {}, 0};
+      });
+  if (auto* e = std::get_if<DynamoError>(&old)) return *e;
+  const auto& removed = std::get<std::optional<std::string>>(old);
+  json::object out;
+  std::size_t size = 0;
+  if (removed) {
+    json::value v = parse_stored(*removed);
+    size = item_size(v.get_object());
+    if (std::get<ReturnValues>(wanted) == ReturnValues::kAllOld) out["Attributes"] = std::move(v);
+  }
+  add_consumed(out, request, schema, write_units(size));
+  return out;
+}
+
+Result update_item(const Env& env, const json::object& request) {
+  if (auto e = refuse_legacy(request, {"AttributeUpdates", "Expected", "ConditionalOperator"})) {
+    return *e;
+  }
+  auto expressions = parse_expressions(request, true, true, false, false);
+  if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
+  const RequestExpressions& ex = std::get<RequestExpressions>(expressions);
+  auto t = existing_table(env, request, false);
+  if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+  const TableSchema& schema = std::get<TableSchema>(t);
+  const json::value* key_in = member(request, "Key");
+  if (!key_in) return null_member("key");
+  json::value key_value = *key_in;
+  if (auto e = normalize_item(key_value)) return *e;
+  auto key = extract_key(schema, key_value.get_object(), false);
+  if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+  if (ex.update) {
+    std::vector<std::string_view> key_names{schema.hash.name};
+    if (schema.range) key_names.push_back(schema.range->name);
+    if (auto e = expr::check_key_not_updated(*ex.update, key_names)) return *e;
+  }
+  auto wanted_v = return_values(request, true);
+  if (auto* e = std::get_if<DynamoError>(&wanted_v)) return *e;
+  ReturnValues wanted = std::get<ReturnValues>(wanted_v);
+
+  json::object old_item;
+  json::object new_item;
+  bool existed = false;
+  std::size_t size = 0;
+  auto old = env.store.mutate(
+      schema.name, std::get<Store::Key>(key),
+      [&](const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
+        existed = stored.has_value();
+        if (stored) old_item = parse_stored(*stored).get_object();
+        if (ex.condition && !expr::evaluate(*ex.condition, existed ? &old_item : nullptr)) {
+          return condition_failed(request, existed ? &old_item : nullptr);
+        }
+        new_item = existed ? old_item : key_value.get_object();
+        if (ex.update) {
+          if (auto e = expr::apply(*ex.update, new_item)) return *e;
+        }
+        // The update may have built something DynamoDB would refuse: check it as a new item.
+        json::value whole(new_item);
+        if (auto e = normalize_item(whole)) return *e;
+        new_item = whole.get_object();
+        size = item_size(new_item);
+        if (size > kMaxItemBytes) {
+          return DynamoError::validation(
+              "Item size to update has exceeded the maximum allowed "
+              "size");
+        }
+        return Store::Change{Store::Change::Action::kPut, json::serialize(new_item), size};
+      });
+  if (auto* e = std::get_if<DynamoError>(&old)) return *e;
+  json::object out;
+  switch (wanted) {
+    case ReturnValues::kNone:
+      break;
+    case ReturnValues::kAllOld:
+      if (existed) out["Attributes"] = old_item;
+      break;
+    case ReturnValues::kAllNew:
+      out["Attributes"] = new_item;
+      break;
+    case ReturnValues::kUpdatedOld:
+    case ReturnValues::kUpdatedNew: {
+      // The paths the update wrote, as they were before or are after (expressions.hpp).
+      if (!ex.update) break;
+      json::object updated = expr::project_paths(
+          ex.update->targets(), wanted == ReturnValues::kUpdatedOld ? old_item : new_item);
+      if (!updated.empty()) out["Attributes"] = std::move(updated);
+      break;
+    }
+  }
+  add_consumed(out, request, schema, write_units(size));
+  return out;
+}
+
+Result batch_write_item(const Env& env, const json::object& request) {
+  const json::value* items = member(request, "RequestItems");
+  if (auto e = check_request_items(items)) return *e;
+  std::vector<Store::Write> writes;
+  std::map<std::string, double> units;  // per table
+  std::size_t count = 0;
+  for (const auto& [name, list] : items->get_object()) {
+    if (!list.is_array()) return wrong_type();
+    count += list.get_array().size();
+    if (count > 25) {
+      return DynamoError::validation("Too many items requested for the BatchWriteItem call");
+    }
+  }
+  for (const auto& [name, list] : items->get_object()) {
+    auto t = env.store.table(name);
+    if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+    const TableSchema& schema = std::get<TableSchema>(t);
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const auto& request_value : list.get_array()) {
+      if (!request_value.is_object()) {
+        return wrong_type();
+      }
+      const json::object& wr = request_value.get_object();
+      const json::value* put = member(wr, "PutRequest");
+      const json::value* del = member(wr, "DeleteRequest");
+      if ((put != nullptr) == (del != nullptr)) {
+        // UNVERIFIED wording: DynamoDB refuses a WriteRequest with neither or both.
+        return DynamoError::validation(
+            "One or more parameter values were invalid: a WriteRequest has exactly one of "
+            "PutRequest and DeleteRequest");
+      }
+      Store::Write w;
+      w.table = std::string(name);
+      const json::value* body =
+          put ? member(put->get_object(), "Item") : member(del->get_object(), "Key");
+      if (!body) return null_member(put ? "item" : "key");
+      json::value value = *body;
+      if (auto e = normalize_item(value)) return *e;
+      auto key = extract_key(schema, value.get_object(), put != nullptr);
+      if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+      w.key = std::get<Store::Key>(key);
+      if (!seen.emplace(w.key.hash, w.key.range).second) {
+        return DynamoError::validation("Provided list of item keys contains duplicates");
+      }
+      if (put) {
+        w.size = item_size(value.get_object());
+        if (w.size > kMaxItemBytes) {
+          return DynamoError::validation("Item size has exceeded the maximum allowed size");
+        }
+        w.item = json::serialize(value);
+      }
+      units[w.table] += write_units(w.size);
+      writes.push_back(std::move(w));
+    }
+  }
+  if (auto e = env.store.write_batch(writes)) return *e;
+  json::object out{{"UnprocessedItems", json::object{}}};
+  add_batch_consumed(out, request, units);
+  return out;
+}
+
+Result batch_get_item(const Env& env, const json::object& request) {
+  const json::value* items = member(request, "RequestItems");
+  if (auto e = check_request_items(items)) return *e;
+  std::size_t count = 0;
+  for (const auto& [name, spec] : items->get_object()) {
+    if (!spec.is_object()) return wrong_type();
+    if (auto e = refuse_legacy(spec.get_object(), {"AttributesToGet"})) return *e;
+    const json::value* keys = member(spec.get_object(), "Keys");
+    if (!keys) return null_member("requestItems." + std::string(name) + ".member.keys");
+    if (!keys->is_array()) return wrong_type();
+    count += keys->get_array().size();
+    if (count > 100) {
+      return DynamoError::validation("Too many items requested for the BatchGetItem call");
+    }
+  }
+  constexpr std::size_t kResponseBytes = 16 * 1024 * 1024;
+  std::size_t bytes = 0;
+  json::object responses;
+  json::object unprocessed;
+  std::map<std::string, double> units;
+  for (const auto& [name, spec] : items->get_object()) {
+    auto t = env.store.table(name);
+    if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+    const TableSchema& schema = std::get<TableSchema>(t);
+    bool strong = consistent_read(spec.get_object());
+    // Each table's ProjectionExpression, with that table's placeholders.
+    auto expressions = parse_expressions(spec.get_object(), false, false, false, true);
+    if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
+    const auto& projection = std::get<RequestExpressions>(expressions).projection;
+    std::vector<std::pair<Store::Key, const json::value*>> keys;
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const auto& k : member(spec.get_object(), "Keys")->get_array()) {
+      json::value copy = k;
+      if (auto e = normalize_item(copy)) return *e;
+      auto key = extract_key(schema, copy.get_object(), false);
+      if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+      const Store::Key& sk = std::get<Store::Key>(key);
+      if (!seen.emplace(sk.hash, sk.range).second) {
+        return DynamoError::validation("Provided list of item keys contains duplicates");
+      }
+      keys.emplace_back(sk, &k);
+    }
+    json::array found;
+    json::array left;
+    for (const auto& [key, original] : keys) {
+      if (bytes >= kResponseBytes) {  // the rest comes back as UnprocessedKeys
+        left.push_back(*original);
+        continue;
+      }
+      auto item = env.store.get(schema.name, key);
+      if (auto* e = std::get_if<DynamoError>(&item)) return *e;
+      if (const auto& text = std::get<std::optional<std::string>>(item)) {
+        json::value v = parse_stored(*text);
+        std::size_t size = item_size(v.get_object());
+        bytes += size;
+        units[schema.name] += read_units(size, strong);
+        found.push_back(projection ? json::value(expr::project(*projection, v.get_object()))
+                                   : std::move(v));
+      } else {
+        units[schema.name] += read_units(0, strong);
+      }
+    }
+    responses[name] = std::move(found);
+    if (!left.empty()) {
+      json::object rest = spec.get_object();
+      rest["Keys"] = std::move(left);
+      unprocessed[name] = std::move(rest);
+    }
+  }
+  json::object out{{"Responses", std::move(responses)},
+                   {"UnprocessedKeys", std::move(unprocessed)}};
+  add_batch_consumed(out, request, units);
+  return out;
+}
+
+}  // namespace gh::plugins::dynamodb::ops

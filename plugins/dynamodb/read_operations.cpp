@@ -1,0 +1,291 @@
+#include <boost/crc.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <limits>
+
+#include "plugins/dynamodb/operations.hpp"
+
+// Reads of many items: Query (one partition, by its key condition) and Scan (the whole table,
+// or one parallel segment). Both read a page (Limit items or 1 MB), then filter and project it.
+namespace gh::plugins::dynamodb::ops {
+
+namespace {
+
+/// ExclusiveStartKey: a valid key of the table.
+std::variant<std::optional<Store::Key>, DynamoError> start_key(const json::object& request,
+                                                               const TableSchema& t) {
+  const json::value* start = member(request, "ExclusiveStartKey");
+  if (!start) return std::optional<Store::Key>();
+  json::value copy = *start;
+  if (normalize_item(copy)) {
+    return DynamoError::validation(
+        "The provided starting key is invalid: The provided key "
+        "element does not match the schema");
+  }
+  auto key = extract_key(t, copy.get_object(), false);
+  if (auto* e = std::get_if<DynamoError>(&key)) {
+    return DynamoError::validation("The provided starting key is invalid: " + e->message);
+  }
+  return std::optional<Store::Key>(std::get<Store::Key>(key));
+}
+
+/// Limit: 1 or more (nullopt: none given).
+std::variant<std::size_t, DynamoError> page_limit(const json::object& request) {
+  const json::value* l = member(request, "Limit");
+  if (!l) return std::numeric_limits<std::size_t>::max();
+  if (!l->is_int64() || l->get_int64() < 1) {
+    return DynamoError::validation(
+        "1 validation error detected: Value '" + json::serialize(*l) +
+        "' at 'limit' failed to satisfy constraint: Member must have value greater than or "
+        "equal to 1");
+  }
+  return static_cast<std::size_t>(l->get_int64());
+}
+
+enum class Select { kAll, kCount, kSpecific };
+
+std::variant<Select, DynamoError> select_of(const json::object& request, bool projected) {
+  const json::value* select = member(request, "Select");
+  if (!select) return projected ? Select::kSpecific : Select::kAll;
+  std::string_view v = select->is_string() ? std::string_view(select->get_string()) : "";
+  if (v == "COUNT") {
+    if (projected) {
+      return DynamoError::validation(
+          "Cannot specify the ProjectionExpression when choosing to "
+          "get only the Count");
+    }
+    return Select::kCount;
+  }
+  if (v == "ALL_ATTRIBUTES") {
+    if (projected) {
+      return DynamoError::validation(
+          "Cannot specify the AttributesToGet when choosing to get "
+          "ALL_ATTRIBUTES");
+    }
+    return Select::kAll;
+  }
+  if (v == "SPECIFIC_ATTRIBUTES") {
+    if (!projected) {
+      return DynamoError::validation(
+          "1 validation error detected: Select SPECIFIC_ATTRIBUTES is used with a "
+          "ProjectionExpression");
+    }
+    return Select::kSpecific;
+  }
+  if (v == "ALL_PROJECTED_ATTRIBUTES") {
+    return DynamoError::validation(
+        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+  }
+  return DynamoError::validation(
+      "1 validation error detected: Value '" + std::string(v) +
+      "' at 'select' failed to satisfy constraint: Member must satisfy enum value set: "
+      "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");
+}
+
+/// The answer for a page read: the items the filter keeps (projected), Count (after the
+/// filter), ScannedCount (before), LastEvaluatedKey when the page was cut by Limit or by the
+/// 1 MB cap, and the capacity of everything read.
+json::object page_answer(const json::object& request, const TableSchema& schema,
+                         const Store::Page& page, std::size_t limit, const RequestExpressions& ex,
+                         Select select) {
+  json::array items;
+  std::size_t bytes = 0;
+  std::size_t count = 0;
+  json::value last;
+  for (const auto& row : page.rows) {
+    bytes += row.size;
+    last = parse_stored(row.item);
+    const json::object& item = last.get_object();
+    if (ex.filter && !expr::evaluate(*ex.filter, &item)) continue;
+    ++count;
+    if (select == Select::kCount) continue;
+    items.push_back(ex.projection ? json::value(expr::project(*ex.projection, item)) : last);
+  }
+  json::object out;
+  if (select != Select::kCount) out["Items"] = std::move(items);
+  out["Count"] = count;
+  out["ScannedCount"] = page.rows.size();
+  if (!page.rows.empty() && (page.more || page.rows.size() == limit)) {
+    out["LastEvaluatedKey"] = key_of(schema, last.get_object());
+  }
+  add_consumed(out, request, schema, read_units(bytes, consistent_read(request)));
+  return out;
+}
+
+/// A key condition's operand as key bytes of the attribute's type.
+std::variant<std::string, DynamoError> operand_bytes(const json::value& v, ScalarType type) {
+  auto bytes = key_bytes(v, type);
+  if (!bytes) {
+    return DynamoError::validation(
+        "One or more parameter values were invalid: Condition "
+        "parameter type does not match schema type");
+  }
+  return std::move(*bytes);
+}
+
+}  // namespace
+
+Result scan(const Env& env, const json::object& request) {
+  if (auto e = refuse_legacy(request, {"ScanFilter", "AttributesToGet", "ConditionalOperator"})) {
+    return *e;
+  }
+  if (member(request, "IndexName")) {
+    return DynamoError::validation(
+        "One or more parameter values were invalid: secondary "
+        "indexes are not available in this version of Gatehouse");
+  }
+  auto expressions = parse_expressions(request, false, false, true, true);
+  if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
+  const RequestExpressions& ex = std::get<RequestExpressions>(expressions);
+  auto t = existing_table(env, request, false);
+  if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+  const TableSchema& schema = std::get<TableSchema>(t);
+  auto limit = page_limit(request);
+  if (auto* e = std::get_if<DynamoError>(&limit)) return *e;
+  auto select = select_of(request, ex.projection.has_value());
+  if (auto* e = std::get_if<DynamoError>(&select)) return *e;
+  // Parallel scans: the items of segment s of n are those whose hash key falls in it.
+  const json::value* segment = member(request, "Segment");
+  const json::value* total = member(request, "TotalSegments");
+  if (segment && !total) {
+    return DynamoError::validation(
+        "The TotalSegments parameter is required but was not "
+        "present in the request when Segment parameter is present");
+  }
+  if (total && !segment) {
+    return DynamoError::validation(
+        "The Segment parameter is required but was not present in "
+        "the request when parameter TotalSegments is present");
+  }
+  std::function<bool(const Store::Key&)> accept;
+  if (segment) {
+    if (!segment->is_int64() || !total->is_int64() || total->get_int64() < 1 ||
+        total->get_int64() > 1000000 || segment->get_int64() < 0) {
+      return DynamoError::validation(
+          "1 validation error detected: Segment and TotalSegments are integers, TotalSegments "
+          "between 1 and 1000000 and Segment at least 0");
+    }
+    if (segment->get_int64() >= total->get_int64()) {
+      return DynamoError::validation(
+          "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+          "Segment: " +
+          std::to_string(segment->get_int64()) +
+          " is not less than TotalSegments: " + std::to_string(total->get_int64()));
+    }
+    auto n = static_cast<std::uint64_t>(total->get_int64());
+    auto s = static_cast<std::uint64_t>(segment->get_int64());
+    accept = [n, s](const Store::Key& key) {
+      boost::crc_32_type crc;
+      crc.process_bytes(key.hash.data(), key.hash.size());
+      return crc.checksum() % n == s;
+    };
+  }
+  auto after = start_key(request, schema);
+  if (auto* e = std::get_if<DynamoError>(&after)) return *e;
+  auto page = env.store.scan(schema.name, std::get<std::optional<Store::Key>>(after),
+                             std::get<std::size_t>(limit), kPageBytes, accept);
+  if (auto* e = std::get_if<DynamoError>(&page)) return *e;
+  return page_answer(request, schema, std::get<Store::Page>(page), std::get<std::size_t>(limit), ex,
+                     std::get<Select>(select));
+}
+
+Result query(const Env& env, const json::object& request) {
+  if (auto e = refuse_legacy(
+          request, {"KeyConditions", "QueryFilter", "AttributesToGet", "ConditionalOperator"})) {
+    return *e;
+  }
+  if (member(request, "IndexName")) {
+    return DynamoError::validation(
+        "One or more parameter values were invalid: secondary "
+        "indexes are not available in this version of Gatehouse");
+  }
+  auto t = existing_table(env, request, false);
+  if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+  const TableSchema& schema = std::get<TableSchema>(t);
+  std::optional<expr::KeyCondition> key_condition;
+  auto expressions = parse_expressions(request, false, false, true, true, &schema, &key_condition);
+  if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
+  const RequestExpressions& ex = std::get<RequestExpressions>(expressions);
+  if (ex.filter) {
+    // A filter may not test the key: that is the key condition's job.
+    for (const auto& path : ex.filter->paths()) {
+      if (path.empty() || path.front().is_index()) continue;
+      const std::string& name = path.front().name;
+      if (name == schema.hash.name || (schema.range && name == schema.range->name)) {
+        return DynamoError::validation(
+            "Filter Expression can only contain non-primary key "
+            "attributes: Primary key attribute: " +
+            name);
+      }
+    }
+  }
+  auto limit = page_limit(request);
+  if (auto* e = std::get_if<DynamoError>(&limit)) return *e;
+  auto select = select_of(request, ex.projection.has_value());
+  if (auto* e = std::get_if<DynamoError>(&select)) return *e;
+  bool forward = true;
+  if (const json::value* f = member(request, "ScanIndexForward")) {
+    if (!f->is_bool()) return wrong_type();
+    forward = f->get_bool();
+  }
+
+  auto hash = operand_bytes(key_condition->hash_value, schema.hash.type);
+  if (auto* e = std::get_if<DynamoError>(&hash)) return *e;
+  Store::RangeCondition range;
+  if (key_condition->range) {
+    const expr::RangeCondition& rc = *key_condition->range;
+    auto value = operand_bytes(rc.value, schema.range->type);
+    if (auto* e = std::get_if<DynamoError>(&value)) return *e;
+    std::string bytes = std::get<std::string>(value);
+    using Op = expr::KeyOperator;
+    switch (rc.op) {
+      case Op::kEq:
+        range.low = bytes;
+        range.high = bytes;
+        break;
+      case Op::kLt:
+        range.high = bytes;
+        range.high_inclusive = false;
+        break;
+      case Op::kLe:
+        range.high = bytes;
+        break;
+      case Op::kGt:
+        range.low = bytes;
+        range.low_inclusive = false;
+        break;
+      case Op::kGe:
+        range.low = bytes;
+        break;
+      case Op::kBetween: {
+        auto upper = operand_bytes(rc.upper, schema.range->type);
+        if (auto* e = std::get_if<DynamoError>(&upper)) return *e;
+        range.low = bytes;
+        range.high = std::get<std::string>(upper);
+        break;
+      }
+      case Op::kBeginsWith:
+        range.prefix = bytes;
+        break;
+    }
+  }
+
+  std::optional<std::string> after;
+  auto start = start_key(request, schema);
+  if (auto* e = std::get_if<DynamoError>(&start)) return *e;
+  if (const auto& s = std::get<std::optional<Store::Key>>(start)) {
+    if (s->hash != std::get<std::string>(hash)) {
+      return DynamoError::validation(
+          "The provided starting key is invalid: The provided key "
+          "element does not match the query's partition key");
+    }
+    after = s->range;
+  }
+  auto page = env.store.query(schema.name, std::get<std::string>(hash), range, forward, after,
+                              std::get<std::size_t>(limit), kPageBytes);
+  if (auto* e = std::get_if<DynamoError>(&page)) return *e;
+  return page_answer(request, schema, std::get<Store::Page>(page), std::get<std::size_t>(limit), ex,
+                     std::get<Select>(select));
+}
+
+}  // namespace gh::plugins::dynamodb::ops
