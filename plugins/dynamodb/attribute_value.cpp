@@ -38,13 +38,8 @@ std::string_view token_name(const json::value& v) noexcept {
   return "VALUE";
 }
 
-DynamoError not_a(const json::value& v, std::string_view what) {
-  return DynamoError::serialization(std::string(token_name(v)) + " cannot be converted to " +
-                                    std::string(what));
-}
-
 std::optional<DynamoError> check_base64(const json::value& v) {
-  if (!v.is_string()) return not_a(v, "Blob");
+  if (!v.is_string()) return wrong_json_type(v, "Blob");
   if (!util::base64_decode(std::string_view(v.get_string()))) {
     return DynamoError::serialization(
         "Base64 encoded length is expected a multiple of 4 bytes "
@@ -72,7 +67,7 @@ DynamoError duplicates(const json::array& items) {
 /// bytes). Messages as DynamoDB words them (UNVERIFIED: the double space in "set  may" is
 /// DynamoDB's, as recorded by dynalite's tests).
 std::optional<DynamoError> normalize_set(std::string_view tag, json::value& v) {
-  if (!v.is_array()) return not_a(v, "List");
+  if (!v.is_array()) return wrong_json_type(v, "List");
   json::array& items = v.get_array();
   if (items.empty()) {
     if (tag == "BS") {
@@ -85,7 +80,7 @@ std::optional<DynamoError> normalize_set(std::string_view tag, json::value& v) {
   const json::array original = items;  // the duplicates message shows the members as sent
   std::set<std::string> seen;
   for (auto& item : items) {
-    if (!item.is_string()) return not_a(item, tag == "NS" ? "Number" : "String");
+    if (!item.is_string()) return wrong_json_type(item, tag == "NS" ? "Number" : "String");
     std::string member(item.get_string());
     if (tag == "NS") {
       std::string error;
@@ -157,6 +152,11 @@ json::value parse_stored(std::string_view text) {
   return ec ? json::value() : v;
 }
 
+DynamoError wrong_json_type(const json::value& v, std::string_view what) {
+  return DynamoError::serialization(std::string(token_name(v)) + " cannot be converted to " +
+                                    std::string(what));
+}
+
 std::string_view type_name(ScalarType type) noexcept {
   switch (type) {
     case ScalarType::kString:
@@ -180,7 +180,7 @@ std::optional<DynamoError> normalize_value(json::value& value, int depth) {
   if (depth > kMaxDepth) {
     return DynamoError::validation("Nesting Levels have exceeded supported limits");
   }
-  if (!value.is_object()) return not_a(value, "AttributeValue");
+  if (!value.is_object()) return wrong_json_type(value, "AttributeValue");
   json::object& o = value.get_object();
   if (o.empty()) {
     return DynamoError::validation(
@@ -193,11 +193,11 @@ std::optional<DynamoError> normalize_value(json::value& value, int depth) {
   }
   auto& [tag, inner] = *o.begin();
   if (tag == "S") {
-    if (!inner.is_string()) return not_a(inner, "String");
+    if (!inner.is_string()) return wrong_json_type(inner, "String");
     return std::nullopt;
   }
   if (tag == "N") {
-    if (!inner.is_string()) return not_a(inner, "String");
+    if (!inner.is_string()) return wrong_json_type(inner, "String");
     std::string error;
     auto n = Number::parse(std::string_view(inner.get_string()), error);
     if (!n) return DynamoError::validation(error);
@@ -206,11 +206,11 @@ std::optional<DynamoError> normalize_value(json::value& value, int depth) {
   }
   if (tag == "B") return check_base64(inner);
   if (tag == "BOOL") {
-    if (!inner.is_bool()) return not_a(inner, "Boolean");
+    if (!inner.is_bool()) return wrong_json_type(inner, "Boolean");
     return std::nullopt;
   }
   if (tag == "NULL") {
-    if (!inner.is_bool()) return not_a(inner, "Boolean");
+    if (!inner.is_bool()) return wrong_json_type(inner, "Boolean");
     if (!inner.get_bool()) {
       return DynamoError::validation(
           "One or more parameter values were invalid: Null attribute value types must have the "
@@ -220,14 +220,14 @@ std::optional<DynamoError> normalize_value(json::value& value, int depth) {
   }
   if (tag == "SS" || tag == "NS" || tag == "BS") return normalize_set(tag, inner);
   if (tag == "L") {
-    if (!inner.is_array()) return not_a(inner, "List");
+    if (!inner.is_array()) return wrong_json_type(inner, "List");
     for (auto& element : inner.get_array()) {
       if (auto e = normalize_value(element, depth + 1)) return e;
     }
     return std::nullopt;
   }
   if (tag == "M") {
-    if (!inner.is_object()) return not_a(inner, "Map");
+    if (!inner.is_object()) return wrong_json_type(inner, "Map");
     for (auto& [name, element] : inner.get_object()) {
       if (auto e = normalize_value(element, depth + 1)) return e;
     }
@@ -239,7 +239,7 @@ std::optional<DynamoError> normalize_value(json::value& value, int depth) {
 }
 
 std::optional<DynamoError> normalize_item(json::value& item) {
-  if (!item.is_object()) return not_a(item, "Map");
+  if (!item.is_object()) return wrong_json_type(item, "Map");
   for (auto& [name, value] : item.get_object()) {
     if (auto e = normalize_value(value)) return e;
   }

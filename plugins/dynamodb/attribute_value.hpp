@@ -24,6 +24,10 @@ boost::json::value parse_json(std::string_view text, boost::system::error_code& 
 /// The same for text known to be valid (items the store wrote).
 boost::json::value parse_stored(std::string_view text);
 
+/// Coral's SerializationException for a JSON value of the wrong kind: "<TOKEN> cannot be
+/// converted to <what>" (Jackson's token names; the wording around them UNVERIFIED).
+DynamoError wrong_json_type(const boost::json::value& v, std::string_view what);
+
 /// The scalar types a key attribute may have (AttributeDefinitions' AttributeType).
 enum class ScalarType { kString, kNumber, kBinary };
 

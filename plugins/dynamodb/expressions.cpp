@@ -43,34 +43,6 @@ std::string_view parameter_name(ExpressionKind kind) noexcept {
 }
 namespace {
 
-// Coral's (Jackson's) name of a JSON token, for type errors in the two maps. The wording around
-// it follows attribute_value.cpp; UNVERIFIED beyond that.
-std::string_view json_token_name(const json::value& v) noexcept {
-  switch (v.kind()) {
-    case json::kind::string:
-      return "VALUE_STRING";
-    case json::kind::int64:
-    case json::kind::uint64:
-      return "VALUE_NUMBER_INT";
-    case json::kind::double_:
-      return "VALUE_NUMBER_FLOAT";
-    case json::kind::bool_:
-      return v.get_bool() ? "VALUE_TRUE" : "VALUE_FALSE";
-    case json::kind::null:
-      return "VALUE_NULL";
-    case json::kind::object:
-      return "START_OBJECT";
-    case json::kind::array:
-      return "START_ARRAY";
-  }
-  return "VALUE";
-}
-
-DynamoError not_a(const json::value& v, std::string_view what) {
-  return DynamoError::serialization(std::string(json_token_name(v)) + " cannot be converted to " +
-                                    std::string(what));
-}
-
 // [kvs]: "#1" is a valid name placeholder, "#a-b" and "x" are not ("contains invalid key:
 // Syntax error; key: \"#a-b\"").
 bool valid_placeholder_key(std::string_view key, char sigil) noexcept {
@@ -147,7 +119,7 @@ std::variant<Placeholders, DynamoError> Placeholders::from_request(const json::o
   Placeholders out;
   if (const json::value* names = request.if_contains("ExpressionAttributeNames");
       names && !names->is_null()) {
-    if (!names->is_object()) return not_a(*names, "Map");
+    if (!names->is_object()) return wrong_json_type(*names, "Map");
     const json::object& map = names->get_object();
     if (map.empty()) return DynamoError::validation("ExpressionAttributeNames must not be empty");
     for (const auto& [key, value] : map) {
@@ -163,7 +135,7 @@ std::variant<Placeholders, DynamoError> Placeholders::from_request(const json::o
             "ExpressionAttributeNames contains invalid key: Syntax error; key: \"" +
             std::string(k) + "\"");
       }
-      if (!value.is_string()) return not_a(value, "String");
+      if (!value.is_string()) return wrong_json_type(value, "String");
       if (value.get_string().empty()) {
         return DynamoError::validation(
             "ExpressionAttributeNames contains invalid value: Empty attribute name for key " +
@@ -175,7 +147,7 @@ std::variant<Placeholders, DynamoError> Placeholders::from_request(const json::o
   }
   if (const json::value* values = request.if_contains("ExpressionAttributeValues");
       values && !values->is_null()) {
-    if (!values->is_object()) return not_a(*values, "Map");
+    if (!values->is_object()) return wrong_json_type(*values, "Map");
     const json::object& map = values->get_object();
     if (map.empty()) return DynamoError::validation("ExpressionAttributeValues must not be empty");
     for (const auto& [key, value] : map) {

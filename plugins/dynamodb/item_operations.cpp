@@ -42,6 +42,17 @@ std::variant<ReturnValues, DynamoError> return_values(const json::object& reques
   return out;
 }
 
+/// A ConditionExpression (if any) against the stored item (if any): nullopt when it holds.
+std::optional<DynamoError> check_condition(const json::object& request,
+                                           const std::optional<expr::Condition>& condition,
+                                           const std::optional<std::string>& stored) {
+  if (!condition) return std::nullopt;
+  json::value current = stored ? parse_stored(*stored) : json::value();
+  const json::object* item = stored ? &current.get_object() : nullptr;
+  if (expr::evaluate(*condition, item)) return std::nullopt;
+  return condition_failed(request, item);
+}
+
 /// The key a Key member names, normalised (numbers in canonical form).
 std::variant<Store::Key, DynamoError> key_member(const TableSchema& schema,
                                                  const json::object& request) {
@@ -94,11 +105,7 @@ Result put_item(const Env& env, const json::object& request) {
   auto old = env.store.mutate(
       schema.name, std::get<Store::Key>(key),
       [&](const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
-        if (condition) {
-          json::value current = stored ? parse_stored(*stored) : json::value();
-          const json::object* o = stored ? &current.get_object() : nullptr;
-          if (!expr::evaluate(*condition, o)) return condition_failed(request, o);
-        }
+        if (auto e = check_condition(request, condition, stored)) return *e;
         return change;
       });
   if (auto* e = std::get_if<DynamoError>(&old)) return *e;
@@ -150,11 +157,7 @@ Result delete_item(const Env& env, const json::object& request) {
   auto old = env.store.mutate(
       schema.name, std::get<Store::Key>(key),
       [&](const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
-        if (condition) {
-          json::value current = stored ? parse_stored(*stored) : json::value();
-          const json::object* o = stored ? &current.get_object() : nullptr;
-          if (!expr::evaluate(*condition, o)) return condition_failed(request, o);
-        }
+        if (auto e = check_condition(request, condition, stored)) return *e;
         return Store::Change{Store::Change::Action::kDelete, {}, 0};
       });
   if (auto* e = std::get_if<DynamoError>(&old)) return *e;
