@@ -8,7 +8,7 @@ CONFIG      ?= config/gatehouse.yaml
 JOBS        ?= $(shell nproc)
 CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
 
-.PHONY: deps test-deps build run test test-release test-asan test-tsan bench bench-routes bench-lambda bench-auth bench-websocket clean
+.PHONY: deps test-deps build run test test-release test-asan test-tsan bench bench-routes bench-lambda bench-auth bench-websocket bench-dynamodb clean
 
 deps:
 	@scripts/install-deps.sh
@@ -61,6 +61,9 @@ bench-auth: build
 
 bench-websocket: build
 	bench/websocket/run.sh
+
+bench-dynamodb: build
+	bench/dynamodb/run.sh
 
 clean:
 	rm -rf build

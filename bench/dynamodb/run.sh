@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# bench/dynamodb: PutItem, GetItem and Query throughput at CONCURRENCY concurrent clients,
+# Gatehouse's embedded store against dynalite, on this machine, in one run; then Gatehouse with
+# a million items (load rate, GetItem/Query latency, RSS).
+#
+# Both servers get the same table (pk S, sk N), loaded with ITEMS items of ~130 bytes in
+# partitions of 10, then each phase runs SECONDS per side, the sides alternating, ROUNDS times:
+#   put    new items, one PutItem per request;
+#   get    random loaded items;
+#   query  a random partition (KeyConditionExpression pk = :p, Limit 10).
+# Gatehouse keeps its data on disk (SQLite WAL, its default) in a temporary directory; dynalite
+# runs in its default in-memory mode. The driver is client.mjs (node:http with keep-alive, the
+# protocol by hand: the AWS SDK would be the bottleneck). dynalite 4 is pinned by
+# package-lock.json and installed here with `npm ci` on first use.
+#
+# Goal (issue 6): >= 10x dynalite's ops/s.
+#
+# Usage: bench/dynamodb/run.sh
+#   env: ROUNDS=3 SECONDS_PER_RUN=5 CONCURRENCY=16 ITEMS=10000 MILLION=1000000 (0: skip)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+source "$here/../lib.sh"
+bin=${GATEHOUSE_BIN:-$root/build/release/gatehouse}
+[ -x "$bin" ] || { echo "build first: make build" >&2; exit 1; }
+command -v node >/dev/null || { echo "needs Node.js 18+ on PATH" >&2; exit 1; }
+ROUNDS=${ROUNDS:-3}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+CONCURRENCY=${CONCURRENCY:-16}
+ITEMS=${ITEMS:-10000}
+MILLION=${MILLION:-1000000}
+
+if [ ! -f "$here/node_modules/.package-lock.json" ] ||
+   [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
+  echo "installing dynalite (npm ci in bench/dynamodb) ..." >&2
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+client() { node "$here/client.mjs" "$@"; }
+
+gatehouse() {  # gatehouse NAME: starts a Gatehouse with its store in $tmp/NAME; sets gh_url
+  local port services
+  port=$(free_port); services=$(free_port)
+  cat > "$tmp/$1.yaml" <<YAML
+version: 1
+server:
+  threads: $(nproc)
+  watchConfig: false
+  listeners:
+    - {host: 127.0.0.1, port: $port, serves: apis}
+    - {host: 127.0.0.1, port: $services, serves: services}
+logging: {level: warn, accessLog: {destination: "off"}}
+dynamodb: {dataDir: $tmp/$1-data}
+apis:
+  - {id: none, protocol: HTTP, routes: {"GET /": {integration: {type: mock}}}}
+YAML
+  "$bin" serve -c "$tmp/$1.yaml" >"$tmp/$1.out" 2>"$tmp/$1.err" &
+  gh_pid=$!; pids+=("$gh_pid")
+  gh_url="http://127.0.0.1:$services"
+  wait_http "$gh_url/_gatehouse/health" 10 || { cat "$tmp/$1.err" >&2; exit 1; }
+}
+
+declare -A endpoint
+gatehouse main
+endpoint[gh]=$gh_url
+main_pid=$gh_pid
+dynalite_port=$(free_port)
+node "$here/node_modules/dynalite/cli.js" --port "$dynalite_port" --host 127.0.0.1 \
+  >"$tmp/dynalite.log" 2>&1 &
+dynalite_pid=$!; pids+=("$dynalite_pid")
+endpoint[dl]="http://127.0.0.1:$dynalite_port"
+deadline=$((SECONDS + 30))
+until { : <>"/dev/tcp/127.0.0.1/$dynalite_port"; } 2>/dev/null; do
+  [ $SECONDS -ge $deadline ] && { cat "$tmp/dynalite.log" >&2; exit 1; }
+  sleep 0.1
+done
+
+mkdir -p "$tmp/runs"
+for side in gh dl; do
+  client setup "${endpoint[$side]}" >/dev/null
+  client load "${endpoint[$side]}" "$ITEMS" > "$tmp/runs/load-$side"
+  echo "load $side: $(cat "$tmp/runs/load-$side")" >&2
+  client run "${endpoint[$side]}" get 1 "$ITEMS" "$CONCURRENCY" >/dev/null  # warm-up
+done
+for round in $(seq "$ROUNDS"); do
+  for op in put get query; do
+    for side in gh dl; do
+      client run "${endpoint[$side]}" "$op" "$SECONDS_PER_RUN" "$ITEMS" "$CONCURRENCY" \
+        > "$tmp/runs/$op-$side-$round"
+      echo "$op $side #$round: $(cat "$tmp/runs/$op-$side-$round")" >&2
+    done
+  done
+done
+rss_gh=$(rss_kib "$main_pid")
+rss_dl=$(rss_kib "$dynalite_pid")
+
+# --- a million items: Gatehouse alone (dynalite loads them too slowly to wait for) ---
+if [ "$MILLION" -gt 0 ]; then
+  kill "$dynalite_pid"
+  gatehouse million
+  client setup "$gh_url" >/dev/null
+  client load "$gh_url" "$MILLION" > "$tmp/runs/million-load"
+  echo "million load: $(cat "$tmp/runs/million-load")" >&2
+  for op in get query; do
+    client run "$gh_url" "$op" "$SECONDS_PER_RUN" "$MILLION" "$CONCURRENCY" > "$tmp/runs/million-$op"
+    echo "million $op: $(cat "$tmp/runs/million-$op")" >&2
+  done
+  rss_kib "$gh_pid" > "$tmp/runs/million-rss"
+  du -sk "$tmp/million-data" | cut -f1 > "$tmp/runs/million-disk"
+fi
+
+python3 - "$tmp/runs" "$ROUNDS" "$rss_gh" "$rss_dl" "$MILLION" <<'PY'
+import glob, json, os, statistics, sys
+runs, rounds, rss_gh, rss_dl, million = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+load = lambda name: json.load(open(os.path.join(runs, name)))
+med = statistics.median
+print(f"\nmedian of {rounds}        {'ops/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+ratios = {}
+for op in ("put", "get", "query"):
+    for side, label in (("gh", "gatehouse"), ("dl", "dynalite")):
+        r = [json.load(open(f)) for f in glob.glob(os.path.join(runs, f"{op}-{side}-*"))]
+        rate = med(x["rate"] for x in r)
+        ratios[op, side] = rate
+        print(f"{op:6} {label:12} {rate:10.0f} {med(x['p50'] for x in r):8.2f} "
+              f"{med(x['p99'] for x in r):8.2f} {sum(x['errors'] for x in r):7d}")
+print()
+for op in ("put", "get", "query"):
+    x = ratios[op, "gh"] / ratios[op, "dl"]
+    print(f"gatehouse / dynalite {op:6}: {x:6.2f}x   goal >= 10x: {'met' if x >= 10 else 'NOT met'}")
+lg, ld = load("load-gh"), load("load-dl")
+print(f"\nloading with BatchWriteItem: gatehouse {lg['rate']:.0f} items/s, dynalite {ld['rate']:.0f}")
+print(f"RSS after the rounds: gatehouse {rss_gh / 1024:.0f} MiB, dynalite {rss_dl / 1024:.0f} MiB")
+if million:
+    ml = load("million-load")
+    print(f"\n{million} items in gatehouse: loaded at {ml['rate']:.0f} items/s "
+          f"({ml['seconds']:.0f} s, {ml['errors']} failed batches)")
+    for op in ("get", "query"):
+        m = load(f"million-{op}")
+        print(f"  {op:6} {m['rate']:8.0f} ops/s  p50 {m['p50']:.2f} ms  p99 {m['p99']:.2f} ms"
+              f"  errors {m['errors']}")
+    rss = int(open(os.path.join(runs, "million-rss")).read())
+    disk = int(open(os.path.join(runs, "million-disk")).read())
+    print(f"  RSS {rss / 1024:.0f} MiB, data on disk {disk / 1024:.0f} MiB")
+PY
+echo "(machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); concurrency" \
+  "$CONCURRENCY; dynalite $(node -p 'require(process.argv[1]).version' \
+  "$here/node_modules/dynalite/package.json"), node $(node --version))"
