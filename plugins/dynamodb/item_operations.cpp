@@ -103,7 +103,7 @@ Result put_item(const Env& env, const json::object& request) {
   }
   Store::Change change{Store::Change::Action::kPut, json::serialize(item), size};
   auto old = env.store.mutate(
-      schema.name, std::get<Store::Key>(key),
+      schema, std::get<Store::Key>(key),
       [&](const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
         if (auto e = check_condition(request, condition, stored)) return *e;
         return change;
@@ -111,10 +111,15 @@ Result put_item(const Env& env, const json::object& request) {
   if (auto* e = std::get_if<DynamoError>(&old)) return *e;
   const auto& replaced = std::get<std::optional<std::string>>(old);
   json::object out;
-  if (std::get<ReturnValues>(wanted) == ReturnValues::kAllOld && replaced) {
-    out["Attributes"] = parse_stored(*replaced);
+  std::size_t charged = size;  // DynamoDB charges the larger of the old and the new item
+  if (replaced) {
+    json::value previous = parse_stored(*replaced);
+    charged = std::max(charged, item_size(previous.get_object()));
+    if (std::get<ReturnValues>(wanted) == ReturnValues::kAllOld) {
+      out["Attributes"] = std::move(previous);
+    }
   }
-  add_consumed(out, request, schema, write_units(size));
+  add_consumed(out, request, schema, write_units(charged));
   return out;
 }
 
@@ -155,7 +160,7 @@ Result delete_item(const Env& env, const json::object& request) {
   auto wanted = return_values(request, false);
   if (auto* e = std::get_if<DynamoError>(&wanted)) return *e;
   auto old = env.store.mutate(
-      schema.name, std::get<Store::Key>(key),
+      schema, std::get<Store::Key>(key),
       [&](const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
         if (auto e = check_condition(request, condition, stored)) return *e;
         return Store::Change{Store::Change::Action::kDelete, {}, 0};
@@ -203,7 +208,7 @@ Result update_item(const Env& env, const json::object& request) {
   bool existed = false;
   std::size_t size = 0;
   auto old = env.store.mutate(
-      schema.name, std::get<Store::Key>(key),
+      schema, std::get<Store::Key>(key),
       [&](const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
         existed = stored.has_value();
         if (stored) old_item = parse_stored(*stored).get_object();
@@ -247,7 +252,8 @@ Result update_item(const Env& env, const json::object& request) {
       break;
     }
   }
-  add_consumed(out, request, schema, write_units(size));
+  add_consumed(out, request, schema,
+               write_units(std::max(size, existed ? item_size(old_item) : std::size_t{0})));
   return out;
 }
 
@@ -259,6 +265,12 @@ Result batch_write_item(const Env& env, const json::object& request) {
   std::size_t count = 0;
   for (const auto& [name, list] : items->get_object()) {
     if (!list.is_array()) return wrong_type();
+    if (list.get_array().empty()) {
+      return DynamoError::validation(
+          "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map "
+          "value must satisfy constraint: [Member must have length less than or equal to 25, "
+          "Member must have length greater than or equal to 1]");
+    }
     count += list.get_array().size();
     if (count > 25) {
       return DynamoError::validation("Too many items requested for the BatchWriteItem call");
@@ -282,8 +294,10 @@ Result batch_write_item(const Env& env, const json::object& request) {
             "One or more parameter values were invalid: a WriteRequest has exactly one of "
             "PutRequest and DeleteRequest");
       }
+      if (!(put ? put : del)->is_object()) return wrong_type();
       Store::Write w;
       w.table = std::string(name);
+      w.table_id = schema.table_id;
       const json::value* body =
           put ? member(put->get_object(), "Item") : member(del->get_object(), "Key");
       if (!body) return null_member(put ? "item" : "key");
@@ -322,13 +336,23 @@ Result batch_get_item(const Env& env, const json::object& request) {
     const json::value* keys = member(spec.get_object(), "Keys");
     if (!keys) return null_member("requestItems." + std::string(name) + ".member.keys");
     if (!keys->is_array()) return wrong_type();
+    if (keys->get_array().empty()) {
+      return DynamoError::validation(
+          "1 validation error detected: Value '[]' at 'requestItems." + std::string(name) +
+          ".member.keys' failed to satisfy constraint: Member must have length greater than or "
+          "equal to 1");
+    }
     count += keys->get_array().size();
     if (count > 100) {
       return DynamoError::validation("Too many items requested for the BatchGetItem call");
     }
   }
   constexpr std::size_t kResponseBytes = 16 * 1024 * 1024;
+  // Items of many tiny values are far larger as JSON than DynamoDB counts them: the stored
+  // text is capped too, so one answer stays bounded in memory.
+  constexpr std::size_t kResponseTextBytes = 64 * 1024 * 1024;
   std::size_t bytes = 0;
+  std::size_t text_bytes = 0;
   json::object responses;
   json::object unprocessed;
   std::map<std::string, double> units;
@@ -357,7 +381,8 @@ Result batch_get_item(const Env& env, const json::object& request) {
     json::array found;
     json::array left;
     for (const auto& [key, original] : keys) {
-      if (bytes >= kResponseBytes) {  // the rest comes back as UnprocessedKeys
+      if (bytes >= kResponseBytes || text_bytes >= kResponseTextBytes) {
+        // The rest comes back as UnprocessedKeys.
         left.push_back(*original);
         continue;
       }
@@ -367,6 +392,7 @@ Result batch_get_item(const Env& env, const json::object& request) {
         json::value v = parse_stored(*text);
         std::size_t size = item_size(v.get_object());
         bytes += size;
+        text_bytes += text->size();
         units[schema.name] += read_units(size, strong);
         found.push_back(projection ? json::value(expr::project(*projection, v.get_object()))
                                    : std::move(v));

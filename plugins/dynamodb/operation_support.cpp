@@ -56,6 +56,17 @@ std::variant<Store::Key, DynamoError> extract_key(const TableSchema& t, const js
           " expected: " + std::string(type_name(k->type)) +
           " actual: " + std::string(value_type(it->value())));
     }
+    // DynamoDB's key size limits, in its words (typo included) [dynalite test/putItem.js].
+    if (k == &t.hash && bytes->size() > 2048) {
+      return DynamoError::validation(
+          "One or more parameter values were invalid: Size of hashkey has exceeded the maximum "
+          "size limit of2048 bytes");
+    }
+    if (k != &t.hash && bytes->size() > 1024) {
+      return DynamoError::validation(
+          "One or more parameter values were invalid: Aggregated size of all range keys has "
+          "exceeded the size limit of 1024 bytes");
+    }
     if (bytes->empty() && k->type != ScalarType::kNumber) {
       return DynamoError::validation(
           "One or more parameter values are not valid. The AttributeValue for a key attribute "

@@ -260,6 +260,19 @@ Result query(const Env& env, const json::object& request) {
       case Op::kBetween: {
         auto upper = operand_bytes(rc.upper, schema.range->type);
         if (auto* e = std::get_if<DynamoError>(&upper)) return *e;
+        if (std::get<std::string>(upper) < bytes) {
+          auto shown = [](const json::value& v) {
+            std::string_view type = value_type(v);
+            const json::value& inner = v.get_object().begin()->value();
+            return "{" + std::string(type) + ":" +
+                   (inner.is_string() ? std::string(inner.get_string()) : json::serialize(inner)) +
+                   "}";
+          };
+          return DynamoError::validation(
+              "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be "
+              "greater than or equal to lower bound; lower bound operand: AttributeValue: " +
+              shown(rc.value) + ", upper bound operand: AttributeValue: " + shown(rc.upper));
+        }
         range.low = bytes;
         range.high = std::get<std::string>(upper);
         break;

@@ -11,6 +11,10 @@ namespace gh::plugins::dynamodb {
 
 namespace {
 
+/// Items of many tiny values are far larger as JSON text than DynamoDB counts them: a page
+/// also stops at this much text, so one answer stays bounded in memory.
+constexpr std::size_t kPageTextBytes = 16 * 1024 * 1024;
+
 /// A prepared statement, finalised when it goes out of scope.
 class Statement {
  public:
@@ -117,9 +121,17 @@ std::optional<DynamoError> Store::open_locked() {
       return e;
     }
   }
+  auto fail = [this](std::string_view what) {
+    DynamoError e = sqlite_error(what);
+    tables_.clear();
+    sqlite3_close_v2(db_);
+    db_ = nullptr;  // the next call tries again
+    return e;
+  };
   Statement s(db_, "SELECT name, schema FROM tables");
-  if (!s.ok()) return sqlite_error("read its tables");
-  while (s.step() == SQLITE_ROW) {
+  if (!s.ok()) return fail("read its tables");
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
     std::string name = s.column_text(0);
     boost::system::error_code ec;
     auto doc = boost::json::parse(s.column_text(1), ec);
@@ -132,6 +144,7 @@ std::optional<DynamoError> Store::open_locked() {
     }
     tables_.emplace(name, std::move(*schema));
   }
+  if (rc != SQLITE_DONE) return fail("read its tables");
   spdlog::info("dynamodb store {}: {} table(s)", path_, tables_.size());
   return std::nullopt;
 }
@@ -188,10 +201,13 @@ std::variant<TableSchema, DynamoError> Store::delete_table(std::string_view name
   if (!items.ok() || !table.ok() || items.text(1, name).step() != SQLITE_DONE ||
       table.text(1, name).step() != SQLITE_DONE) {
     DynamoError e = sqlite_error("delete the table");
-    exec_locked("ROLLBACK");
+    rollback_locked();
     return e;
   }
-  if (auto e = exec_locked("COMMIT")) return *e;
+  if (auto e = exec_locked("COMMIT")) {
+    rollback_locked();
+    return *e;
+  }
   TableSchema schema = std::move(it->second);
   tables_.erase(it);
   return schema;
@@ -229,26 +245,22 @@ std::variant<std::optional<std::string>, DynamoError> Store::get(std::string_vie
   return item;
 }
 
-std::variant<std::optional<std::string>, DynamoError> Store::put(std::string_view table,
-                                                                 const Key& key,
-                                                                 std::string_view item,
-                                                                 std::size_t size) {
-  Change change{Change::Action::kPut, std::string(item), size};
-  return mutate(table, key, [&](const std::optional<std::string>&) { return change; });
+bool Store::same_table_locked(std::string_view name, std::string_view table_id) const {
+  auto it = tables_.find(name);
+  return it != tables_.end() && it->second.table_id == table_id;
 }
 
-std::variant<std::optional<std::string>, DynamoError> Store::remove(std::string_view table,
-                                                                    const Key& key) {
-  return mutate(table, key, [](const std::optional<std::string>&) {
-    return Change{Change::Action::kDelete, {}, 0};
-  });
+void Store::rollback_locked() {
+  if (db_ && !sqlite3_get_autocommit(db_)) exec_locked("ROLLBACK");
 }
 
-std::variant<std::optional<std::string>, DynamoError> Store::mutate(std::string_view table,
+std::variant<std::optional<std::string>, DynamoError> Store::mutate(const TableSchema& schema,
                                                                     const Key& key,
                                                                     const Decide& decide) {
   std::lock_guard lock(mutex_);
   if (auto e = open_locked()) return *e;
+  if (!same_table_locked(schema.name, schema.table_id)) return DynamoError::not_found();
+  const std::string& table = schema.name;
   std::optional<DynamoError> error;
   auto old = get_locked(table, key, error);
   if (error) return *error;
@@ -289,18 +301,20 @@ std::variant<Store::Page, DynamoError> Store::scan(std::string_view table,
   if (after) s.blob(2, after->hash).blob(3, after->range);
   Page page;
   std::size_t bytes = 0;
+  std::size_t text = 0;
   for (;;) {
     int rc = s.step();
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) return sqlite_error("scan the table");
     Key key{s.column_blob(0), s.column_blob(1)};
     if (accept && !accept(key)) continue;
-    if (page.rows.size() == limit || bytes >= max_bytes) {
+    if (page.rows.size() == limit || bytes >= max_bytes || text >= kPageTextBytes) {
       page.more = true;
       break;
     }
     Row row{std::move(key), s.column_text(3), static_cast<std::size_t>(s.column_int(2))};
     bytes += row.size;
+    text += row.item.size();
     page.rows.push_back(std::move(row));
   }
   return page;
@@ -332,17 +346,19 @@ std::variant<Store::Page, DynamoError> Store::query(std::string_view table, std:
   if (after) s.blob(++i, *after);
   Page page;
   std::size_t bytes = 0;
+  std::size_t text = 0;
   for (;;) {
     int rc = s.step();
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) return sqlite_error("query the table");
-    if (page.rows.size() == limit || bytes >= max_bytes) {
+    if (page.rows.size() == limit || bytes >= max_bytes || text >= kPageTextBytes) {
       page.more = true;
       break;
     }
     Row row{Key{s.column_blob(0), s.column_blob(1)}, s.column_text(3),
             static_cast<std::size_t>(s.column_int(2))};
     bytes += row.size;
+    text += row.item.size();
     page.rows.push_back(std::move(row));
   }
   return page;
@@ -358,8 +374,8 @@ std::optional<DynamoError> Store::write_batch(const std::vector<Write>& writes) 
   bool ok = put.ok() && del.ok();
   for (const Write& w : writes) {
     if (!ok) break;
-    if (!tables_.count(w.table)) {
-      exec_locked("ROLLBACK");
+    if (!same_table_locked(w.table, w.table_id)) {
+      rollback_locked();
       return DynamoError::not_found();
     }
     if (w.item) {
@@ -377,23 +393,30 @@ std::optional<DynamoError> Store::write_batch(const std::vector<Write>& writes) 
   }
   if (!ok) {
     DynamoError e = sqlite_error("write the batch");
-    exec_locked("ROLLBACK");
+    rollback_locked();
     return e;
   }
-  return exec_locked("COMMIT");
+  if (auto e = exec_locked("COMMIT")) {
+    rollback_locked();
+    return e;
+  }
+  return std::nullopt;
 }
 
-std::optional<DynamoError> Store::update_table(const TableSchema& schema) {
+std::optional<DynamoError> Store::update_table(
+    std::string_view name, const std::function<std::optional<DynamoError>(TableSchema&)>& edit) {
   std::lock_guard lock(mutex_);
   if (auto e = open_locked()) return e;
-  auto it = tables_.find(schema.name);
+  auto it = tables_.find(name);
   if (it == tables_.end()) return DynamoError::not_found();
+  TableSchema schema = it->second;
+  if (auto e = edit(schema)) return e;
   Statement s(db_, "UPDATE tables SET schema = ? WHERE name = ?");
   if (!s.ok() || s.text(1, boost::json::serialize(schema.to_json())).text(2, schema.name).step() !=
                      SQLITE_DONE) {
     return sqlite_error("update the table");
   }
-  it->second = schema;
+  it->second = std::move(schema);
   return std::nullopt;
 }
 

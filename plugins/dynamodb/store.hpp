@@ -62,14 +62,6 @@ class Store {
   };
   /// The stored item's JSON text, or nullopt.
   std::variant<std::optional<std::string>, DynamoError> get(std::string_view table, const Key& key);
-  /// Writes the item; returns the item it replaced, if any.
-  std::variant<std::optional<std::string>, DynamoError> put(std::string_view table, const Key& key,
-                                                            std::string_view item,
-                                                            std::size_t size);
-  /// Deletes the item; returns it, if it existed.
-  std::variant<std::optional<std::string>, DynamoError> remove(std::string_view table,
-                                                               const Key& key);
-
   /// What a conditional write decides, having seen the stored item.
   struct Change {
     enum class Action { kKeep, kPut, kDelete } action = Action::kKeep;
@@ -80,8 +72,9 @@ class Store {
       std::function<std::variant<Change, DynamoError>(const std::optional<std::string>& old)>;
   /// Reads the item and applies what `decide` makes of it, under the store's lock, so no other
   /// write comes in between (ConditionExpression, UpdateItem). Returns the item as it was, or
-  /// decide's error (nothing written).
-  std::variant<std::optional<std::string>, DynamoError> mutate(std::string_view table,
+  /// decide's error (nothing written). ResourceNotFoundException if `table` was deleted (or
+  /// deleted and created again: its table_id tells) since the caller looked it up.
+  std::variant<std::optional<std::string>, DynamoError> mutate(const TableSchema& table,
                                                                const Key& key,
                                                                const Decide& decide);
 
@@ -122,6 +115,7 @@ class Store {
   /// A put (item set) or a delete (item unset) for write_batch().
   struct Write {
     std::string table;
+    std::string table_id;  // the table as the caller found it (see mutate())
     Key key;
     std::optional<std::string> item;
     std::size_t size = 0;
@@ -129,9 +123,10 @@ class Store {
   /// Applies every write in one transaction: all of them or none.
   std::optional<DynamoError> write_batch(const std::vector<Write>& writes);
 
-  /// Replaces a table's stored definition (tags, TTL settings); ResourceNotFoundException if
-  /// the table is gone.
-  std::optional<DynamoError> update_table(const TableSchema& schema);
+  /// Changes a table's stored definition (tags, TTL settings) with `edit`, under the lock, so
+  /// concurrent edits compose; ResourceNotFoundException if the table is gone.
+  std::optional<DynamoError> update_table(
+      std::string_view name, const std::function<std::optional<DynamoError>(TableSchema&)>& edit);
 
  private:
   std::optional<DynamoError> open_locked();
@@ -139,6 +134,10 @@ class Store {
   DynamoError sqlite_error(std::string_view what) const;
   std::optional<std::string> get_locked(std::string_view table, const Key& key,
                                         std::optional<DynamoError>& error);
+  /// Ends an open transaction after a failure (a failed COMMIT can leave one open).
+  void rollback_locked();
+  /// Whether `name` still is the table with `table_id`.
+  bool same_table_locked(std::string_view name, std::string_view table_id) const;
 
   std::string path_;
   std::mutex mutex_;

@@ -101,48 +101,37 @@ Result delete_table(const Env& env, const json::object& request) {
 Result tag_resource(const Env& env, const json::object& request) {
   auto t = tagged_table(env, request);
   if (auto* e = std::get_if<DynamoError>(&t)) return *e;
-  TableSchema schema = std::get<TableSchema>(t);
-  const json::value* tags = member(request, "Tags");
-  if (!tags) return null_member("tags");
-  if (!tags->is_array()) return wrong_type();
-  std::map<std::string, std::string> all(schema.tags.begin(), schema.tags.end());
-  for (const auto& tag : tags->get_array()) {
-    const json::value* key = tag.is_object() ? member(tag.get_object(), "Key") : nullptr;
-    const json::value* value = tag.is_object() ? member(tag.get_object(), "Value") : nullptr;
-    if (!key || !value || !key->is_string() || !value->is_string()) {
-      return null_member(!key ? "tags.member.key" : "tags.member.value");
-    }
-    if (key->get_string().empty() || key->get_string().size() > 128 ||
-        value->get_string().size() > 256) {
-      return DynamoError::validation(
-          "One or more parameter values were invalid: A tag key is "
-          "1 to 128 characters and a tag value 0 to 256");
-    }
-    all[std::string(key->get_string())] = std::string(value->get_string());
-  }
-  if (all.size() > 50) {
-    return DynamoError::validation(
-        "One or more parameter values were invalid: Too many tags: "
-        "a table has at most 50");
-  }
-  schema.tags.assign(all.begin(), all.end());
-  if (auto e = env.store.update_table(schema)) return *e;
+  auto tags = parse_tags(member(request, "Tags"));
+  if (auto* e = std::get_if<DynamoError>(&tags)) return *e;
+  // Merged under the store's lock, so concurrent TagResource calls compose.
+  auto e = env.store.update_table(
+      std::get<TableSchema>(t).name, [&](TableSchema& schema) -> std::optional<DynamoError> {
+        std::map<std::string, std::string> all(schema.tags.begin(), schema.tags.end());
+        for (const auto& [k, v] : std::get<TagList>(tags)) all[k] = v;
+        if (all.size() > kMaxTags) return too_many_tags();
+        schema.tags.assign(all.begin(), all.end());
+        return std::nullopt;
+      });
+  if (e) return *e;
   return json::object{};
 }
 
 Result untag_resource(const Env& env, const json::object& request) {
   auto t = tagged_table(env, request);
   if (auto* e = std::get_if<DynamoError>(&t)) return *e;
-  TableSchema schema = std::get<TableSchema>(t);
   const json::value* keys = member(request, "TagKeys");
   if (!keys) return null_member("tagKeys");
   if (!keys->is_array()) return wrong_type();
-  std::map<std::string, std::string> all(schema.tags.begin(), schema.tags.end());
-  for (const auto& k : keys->get_array()) {
-    if (k.is_string()) all.erase(std::string(k.get_string()));
-  }
-  schema.tags.assign(all.begin(), all.end());
-  if (auto e = env.store.update_table(schema)) return *e;
+  auto e = env.store.update_table(
+      std::get<TableSchema>(t).name, [&](TableSchema& schema) -> std::optional<DynamoError> {
+        std::map<std::string, std::string> all(schema.tags.begin(), schema.tags.end());
+        for (const auto& k : keys->get_array()) {
+          if (k.is_string()) all.erase(std::string(k.get_string()));
+        }
+        schema.tags.assign(all.begin(), all.end());
+        return std::nullopt;
+      });
+  if (e) return *e;
   return json::object{};
 }
 

@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <map>
 
 #include "gateway/util/ids.hpp"
 
@@ -55,6 +56,34 @@ std::optional<DynamoError> check_table_name(const json::value* name, std::string
     }
   }
   return std::nullopt;
+}
+
+std::variant<TagList, DynamoError> parse_tags(const json::value* tags) {
+  if (!tags) {
+    return DynamoError::validation(
+        "1 validation error detected: Value null at 'tags' failed to "
+        "satisfy constraint: Member must not be null");
+  }
+  if (!tags->is_array()) return DynamoError::serialization("Unexpected value type in payload");
+  TagList out;
+  for (const auto& tag : tags->get_array()) {
+    const json::value* key = tag.is_object() ? member(tag.get_object(), "Key") : nullptr;
+    const json::value* value = tag.is_object() ? member(tag.get_object(), "Value") : nullptr;
+    if (!key || !value || !key->is_string() || !value->is_string()) {
+      return constraint("null", !key ? "tags.member.key" : "tags.member.value", "not be null");
+    }
+    // UNVERIFIED wording; the limits are AWS's (tag keys 1-128, values 0-256 characters).
+    if (key->get_string().empty() || key->get_string().size() > 128 ||
+        value->get_string().size() > 256) {
+      return invalid("A tag key is 1 to 128 characters and a tag value 0 to 256");
+    }
+    out.emplace_back(std::string(key->get_string()), std::string(value->get_string()));
+  }
+  return out;
+}
+
+DynamoError too_many_tags() {
+  return invalid("Too many tags: a table has at most " + std::to_string(kMaxTags));
 }
 
 std::variant<TableSchema, DynamoError> parse_create_table(const json::object& request) {
@@ -202,6 +231,15 @@ std::variant<TableSchema, DynamoError> parse_create_table(const json::object& re
     }
     t.read_capacity = read->get_int64();
     t.write_capacity = write->get_int64();
+  }
+
+  if (const json::value* tags = member(request, "Tags")) {
+    auto parsed = parse_tags(tags);
+    if (auto* e = std::get_if<DynamoError>(&parsed)) return *e;
+    std::map<std::string, std::string> all;
+    for (auto& [k, v] : std::get<TagList>(parsed)) all[k] = v;
+    if (all.size() > kMaxTags) return too_many_tags();
+    t.tags.assign(all.begin(), all.end());
   }
 
   auto now = std::chrono::system_clock::now().time_since_epoch();

@@ -32,7 +32,7 @@ struct TableSchema {
   std::int64_t write_capacity = 0;
   double created = 0;  // epoch seconds, with milliseconds
   std::string table_id;
-  std::vector<std::pair<std::string, std::string>> tags;  // TagResource, in key order
+  std::vector<std::pair<std::string, std::string>> tags;  // in key order
 
   /// The persisted form (also what from_json() reads back).
   boost::json::object to_json() const;
@@ -42,6 +42,12 @@ struct TableSchema {
   boost::json::object description(std::string_view arn, std::string_view status,
                                   std::int64_t item_count, std::int64_t size_bytes) const;
 };
+
+using TagList = std::vector<std::pair<std::string, std::string>>;
+inline constexpr std::size_t kMaxTags = 50;
+/// A Tags member ([{Key, Value}], CreateTable and TagResource), checked as DynamoDB does.
+std::variant<TagList, DynamoError> parse_tags(const boost::json::value* tags);
+DynamoError too_many_tags();
 
 /// Validates a CreateTable request as DynamoDB does (first problem found, DynamoDB's text).
 std::variant<TableSchema, DynamoError> parse_create_table(const boost::json::object& request);

@@ -603,6 +603,62 @@ class DynamoDbTest(GatewayTestCase):
             "ExpressionAttributeNames": {"#n": "name"}}})
         self.assertEqual(batch["Responses"]["pets"], [{"vet": {"M": {"name": {"S": "No"}}}}])
 
+    def test_hostile_and_edge_requests(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        arn = create_pets(ddb)["TableDescription"]["TableArn"]
+        # A write request that is not an object is refused; the gateway stays up.
+        r = request(gw.services_port, "POST", "/", headers={
+            "X-Amz-Target": "DynamoDB_20120810.BatchWriteItem"},
+            body=json.dumps({"RequestItems": {"pets": [{"PutRequest": "x"}]}}))
+        self.assertEqual(r.status, 400)
+        self.assertEqual(json.loads(r.body)["__type"],
+                         "com.amazon.coral.service#SerializationException")
+        self.assertEqual(ddb.list_tables()["TableNames"], ["pets"])
+        # (Raw requests: botocore refuses empty lists before sending them.)
+        for target, body in (("BatchWriteItem", {"RequestItems": {"pets": []}}),
+                             ("BatchGetItem", {"RequestItems": {"pets": {"Keys": []}}})):
+            r = request(gw.services_port, "POST", "/", body=json.dumps(body),
+                        headers={"X-Amz-Target": f"DynamoDB_20120810.{target}"})
+            self.assertEqual(r.status, 400)
+            self.assertIn("failed to satisfy constraint", json.loads(r.body)["message"])
+        # Key size limits.
+        self.assertEqual(self.error(ddb.put_item, TableName="pets",
+                                    Item={"pk": {"S": "k" * 2049}, "sk": {"N": "1"}})[1],
+                         "One or more parameter values were invalid: Size of hashkey has exceeded "
+                         "the maximum size limit of2048 bytes")
+        ddb.put_item(TableName="pets", Item={"pk": {"S": "k" * 2048}, "sk": {"N": "1"}})
+        # Capacity: replacing a large item costs the larger of the two sizes.
+        key = {"pk": {"S": "cap"}, "sk": {"N": "1"}}
+        ddb.put_item(TableName="pets", Item=dict(key, blob={"S": "x" * 10000}))
+        small = ddb.put_item(TableName="pets", Item=key, ReturnConsumedCapacity="TOTAL")
+        self.assertEqual(small["ConsumedCapacity"]["CapacityUnits"], 10.0)
+        # An inverted BETWEEN is an error, not an empty answer.
+        self.assertEqual(
+            self.error(ddb.query, TableName="pets",
+                       KeyConditionExpression="pk = :p AND sk BETWEEN :hi AND :lo",
+                       ExpressionAttributeValues={":p": {"S": "cap"}, ":hi": {"N": "5"},
+                                                  ":lo": {"N": "1"}})[1],
+            "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be "
+            "greater than or equal to lower bound; lower bound operand: AttributeValue: {N:5}, "
+            "upper bound operand: AttributeValue: {N:1}")
+        # Concurrent TagResource calls compose.
+        threads = [threading.Thread(target=lambda i=i: client(gw).tag_resource(
+            ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": str(i)}])) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(len(ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]), 8)
+        # CreateTable takes Tags too.
+        tagged = ddb.create_table(
+            TableName="tagged", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST", Tags=[{"Key": "team", "Value": "a"}])
+        self.assertEqual(ddb.list_tags_of_resource(
+            ResourceArn=tagged["TableDescription"]["TableArn"])["Tags"],
+            [{"Key": "team", "Value": "a"}])
+
     # -------------------------------------------------------------------------------- wire
 
     def test_wire(self):

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "plugins/dynamodb/attribute_value.hpp"
+#include "plugins/dynamodb/store.hpp"
 #include "plugins/dynamodb/table_schema.hpp"
 
 namespace {
@@ -145,4 +146,33 @@ TEST_CASE("CreateTable requests are checked as DynamoDB checks them") {
       "ProvisionedThroughput":{"ReadCapacityUnits":0,"WriteCapacityUnits":1}})") ==
         "1 validation error detected: Value 0 at 'provisionedThroughput.readCapacityUnits' failed "
         "to satisfy constraint: Member must have value greater than or equal to 1");
+}
+
+TEST_CASE("a write to a table deleted and created again in between is refused") {
+  // The caller looked the table up, then DeleteTable and CreateTable ran: its write must not
+  // land in the new table (items of the old key schema would show up there).
+  gh::plugins::dynamodb::Store store(":memory:");
+  const char* create = R"({"TableName":"tbl","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
+      "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
+      "BillingMode":"PAY_PER_REQUEST"})";
+  auto first = std::get<gh::plugins::dynamodb::TableSchema>(
+      gh::plugins::dynamodb::parse_create_table(json::parse(create).as_object()));
+  REQUIRE_FALSE(store.create_table(first));
+  REQUIRE(std::holds_alternative<gh::plugins::dynamodb::TableSchema>(store.delete_table("tbl")));
+  auto second = std::get<gh::plugins::dynamodb::TableSchema>(
+      gh::plugins::dynamodb::parse_create_table(json::parse(create).as_object()));
+  REQUIRE_FALSE(store.create_table(second));
+  using Store = gh::plugins::dynamodb::Store;
+  auto put = [](const std::optional<std::string>&) {
+    return std::variant<Store::Change, gh::plugins::dynamodb::DynamoError>(
+        Store::Change{Store::Change::Action::kPut, R"({"id":{"S":"a"}})", 5});
+  };
+  auto stale = store.mutate(first, Store::Key{"a", ""}, put);
+  REQUIRE(std::holds_alternative<gh::plugins::dynamodb::DynamoError>(stale));
+  CHECK(std::get<gh::plugins::dynamodb::DynamoError>(stale).type.ends_with(
+      "ResourceNotFoundException"));
+  CHECK(std::holds_alternative<std::optional<std::string>>(
+      store.mutate(second, Store::Key{"a", ""}, put)));
+  auto stats = std::get<Store::Stats>(store.stats("tbl"));
+  CHECK(stats.items == 1);
 }
