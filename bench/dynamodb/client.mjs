@@ -1,15 +1,10 @@
-// The driver of bench/dynamodb/run.sh: a lightweight DynamoDB client (node:http with keep-alive,
-// the JSON 1.0 protocol written by hand; the AWS SDK itself is slower than the servers measured)
-// that runs one phase against one endpoint and prints one JSON line.
+// The set-up half of bench/dynamodb/run.sh (the measured phases are wrk with ops.lua): a
+// lightweight DynamoDB client (node:http with keep-alive, the JSON 1.0 protocol written by hand)
+// that runs one step against one endpoint and prints one JSON line.
 //
 //   node client.mjs setup ENDPOINT                      creates table "bench" (pk S, sk N)
 //   node client.mjs load ENDPOINT ITEMS                  BatchWriteItem, 25 items a call, 16 in
 //                                                        flight: pk "p<i % (ITEMS/10)>", sk i
-//   node client.mjs run ENDPOINT OP SECONDS ITEMS CONCURRENCY
-//       OP = put | get | query: CONCURRENCY loops, each one request at a time, for SECONDS:
-//       put writes new items (sk above ITEMS), get reads a random loaded item, query reads a
-//       random partition (its 10 items). Prints ops/s, p50 and p99 in ms, and errors (non-200s
-//       and items not found).
 //
 // Requests carry a syntactically valid SigV4 Authorization header with a dummy signature:
 // dynalite wants one, Gatehouse ignores it unless iam.enforce is on.
@@ -83,46 +78,9 @@ async function load(items) {
   return { items, seconds, rate: items / seconds, errors };
 }
 
-async function run(op, seconds, items, concurrency) {
-  const partitions = Math.max(1, Math.floor(items / 10));
-  let putNext = items + 1;
-  let count = 0;
-  let errors = 0;
-  const latencies = [];
-  const deadline = Date.now() + seconds * 1000;
-  const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < deadline) {
-      const i = Math.floor(Math.random() * items);
-      let r;
-      const t0 = process.hrtime.bigint();
-      if (op === 'put') {
-        r = await call('PutItem', { TableName: 'bench', Item: item(putNext++, partitions) });
-      } else if (op === 'get') {
-        r = await call('GetItem', { TableName: 'bench', Key: { pk: { S: `p${i % partitions}` }, sk: { N: String(i) } } });
-        if (r.status === 200 && !JSON.parse(r.body).Item) errors++;
-      } else {
-        r = await call('Query', {
-          TableName: 'bench', KeyConditionExpression: 'pk = :p',
-          ExpressionAttributeValues: { ':p': { S: `p${i % partitions}` } }, Limit: 10,
-        });
-        if (r.status === 200 && JSON.parse(r.body).Count < 1) errors++;
-      }
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      if (r.status !== 200) errors++;
-      count++;
-    }
-  }));
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))];
-  return { op, rate: count / elapsed, p50: pct(50), p99: pct(99), errors };
-}
-
 let result;
 if (mode === 'setup') result = await setup();
 else if (mode === 'load') result = await load(Number(args[0]));
-else if (mode === 'run') result = await run(args[0], Number(args[1]), Number(args[2]), Number(args[3]));
-else { console.error('usage: client.mjs setup|load|run ENDPOINT ...'); process.exit(2); }
+else { console.error('usage: client.mjs setup|load ENDPOINT ...'); process.exit(2); }
 process.stdout.write(`${JSON.stringify(result)}\n`);
 agent.destroy();

@@ -9,9 +9,11 @@
 #   get    random loaded items;
 #   query  a random partition (KeyConditionExpression pk = :p, Limit 10).
 # Gatehouse keeps its data on disk (SQLite WAL, its default) in a temporary directory; dynalite
-# runs in its default in-memory mode. The driver is client.mjs (node:http with keep-alive, the
-# protocol by hand: the AWS SDK would be the bottleneck). dynalite 4 is pinned by
-# package-lock.json and installed here with `npm ci` on first use.
+# runs in its default in-memory mode. Tables are created and loaded by client.mjs (node:http,
+# the protocol by hand); the measured phases are driven by wrk with ops.lua, one wrk thread and
+# CONCURRENCY connections, so the client costs both sides the same and little (the AWS SDK, or
+# even node:http, would be the bottleneck). dynalite 4 is pinned by package-lock.json and
+# installed here with `npm ci` on first use; wrk is a Debian package.
 #
 # Goal (issue 6): >= 10x dynalite's ops/s.
 #
@@ -24,6 +26,7 @@ source "$here/../lib.sh"
 bin=${GATEHOUSE_BIN:-$root/build/release/gatehouse}
 [ -x "$bin" ] || { echo "build first: make build" >&2; exit 1; }
 command -v node >/dev/null || { echo "needs Node.js 18+ on PATH" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
 ROUNDS=${ROUNDS:-3}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 CONCURRENCY=${CONCURRENCY:-16}
@@ -45,6 +48,27 @@ cleanup() {
 }
 trap cleanup EXIT
 client() { node "$here/client.mjs" "$@"; }
+# phase ENDPOINT OP SECONDS ITEMS [BASE] -> one JSON line {op, rate, p50, p99, errors}
+phase() {
+  local out
+  out=$(OP=$2 ITEMS=$4 BASE=${5:-$(($4 + 1))} wrk -t1 -c"$CONCURRENCY" -d"$3s" --latency \
+          -s "$here/ops.lua" "$1/")
+  python3 - "$2" "$out" <<'PY'
+import json, re, sys
+op, out = sys.argv[1], sys.argv[2]
+def ms(v):
+    n, unit = re.match(r"([\d.]+)(\w+)", v).groups()
+    return float(n) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+errors = int(re.search(r"missing (\d+)", out).group(1))
+for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors: connect (\d+), read (\d+), "
+                r"write (\d+), timeout (\d+)"):
+    m = re.search(pattern, out)
+    errors += sum(int(g) for g in m.groups()) if m else 0
+print(json.dumps({"op": op, "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+                  "p50": ms(re.search(r"\s50%\s+(\S+)", out).group(1)),
+                  "p99": ms(re.search(r"\s99%\s+(\S+)", out).group(1)), "errors": errors}))
+PY
+}
 
 gatehouse() {  # gatehouse NAME: starts a Gatehouse with its store in $tmp/NAME; sets gh_url
   local port services
@@ -88,12 +112,12 @@ for side in gh dl; do
   client setup "${endpoint[$side]}" >/dev/null
   client load "${endpoint[$side]}" "$ITEMS" > "$tmp/runs/load-$side"
   echo "load $side: $(cat "$tmp/runs/load-$side")" >&2
-  client run "${endpoint[$side]}" get 1 "$ITEMS" "$CONCURRENCY" >/dev/null  # warm-up
+  phase "${endpoint[$side]}" get 1 "$ITEMS" >/dev/null  # warm-up
 done
 for round in $(seq "$ROUNDS"); do
   for op in put get query; do
     for side in gh dl; do
-      client run "${endpoint[$side]}" "$op" "$SECONDS_PER_RUN" "$ITEMS" "$CONCURRENCY" \
+      phase "${endpoint[$side]}" "$op" "$SECONDS_PER_RUN" "$ITEMS" $((ITEMS + round * 10000000)) \
         > "$tmp/runs/$op-$side-$round"
       echo "$op $side #$round: $(cat "$tmp/runs/$op-$side-$round")" >&2
     done
@@ -110,7 +134,7 @@ if [ "$MILLION" -gt 0 ]; then
   client load "$gh_url" "$MILLION" > "$tmp/runs/million-load"
   echo "million load: $(cat "$tmp/runs/million-load")" >&2
   for op in get query; do
-    client run "$gh_url" "$op" "$SECONDS_PER_RUN" "$MILLION" "$CONCURRENCY" > "$tmp/runs/million-$op"
+    phase "$gh_url" "$op" "$SECONDS_PER_RUN" "$MILLION" > "$tmp/runs/million-$op"
     echo "million $op: $(cat "$tmp/runs/million-$op")" >&2
   done
   rss_kib "$gh_pid" > "$tmp/runs/million-rss"

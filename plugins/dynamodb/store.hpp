@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "gateway/util/spinning_mutex.hpp"
 #include "plugins/dynamodb/errors.hpp"
 #include "plugins/dynamodb/table_schema.hpp"
 
@@ -140,7 +141,7 @@ class Store {
   bool same_table_locked(std::string_view name, std::string_view table_id) const;
 
   std::string path_;
-  std::mutex mutex_;
+  util::SpinningMutex mutex_;
   sqlite3* db_ = nullptr;
   std::map<std::string, TableSchema, std::less<>> tables_;  // cached from the tables table
 };

@@ -726,6 +726,17 @@ class DynamoDbTest(GatewayTestCase):
                          {"S": "kept"})
         self.assertTrue((gw.dir / "data" / "dynamodb.sqlite3").exists())
 
+    def test_a_second_gateway_on_the_same_data_dir_is_refused_clearly(self):
+        first = self.start_gateway(CONFIG)
+        create_pets(client(first))
+        shared = CONFIG.replace("dataDir: data", f"dataDir: {first.dir / 'data'}")
+        second = self.start_gateway(shared)
+        code, message, status = self.error(client(second).list_tables)
+        self.assertEqual((code, status), ("InternalServerError", 500))
+        self.assertIn("is in use by another process; give each gateway its own dynamodb.dataDir",
+                      message)
+        self.assertEqual(client(first).list_tables()["TableNames"], ["pets"])
+
     def test_kill_9_during_writes_loses_no_acknowledged_write(self):
         gw = self.start_gateway(CONFIG)
         create_pets(client(gw))
