@@ -7,6 +7,8 @@
 #include <boost/json/serialize.hpp>
 #include <filesystem>
 
+#include "plugins/dynamodb/sqlite_statement.hpp"
+
 namespace gh::plugins::dynamodb {
 
 namespace {
@@ -14,55 +16,6 @@ namespace {
 /// Items of many tiny values are far larger as JSON text than DynamoDB counts them: a page
 /// also stops at this much text, so one answer stays bounded in memory.
 constexpr std::size_t kPageTextBytes = 16 * 1024 * 1024;
-
-/// A prepared statement, finalised when it goes out of scope.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  bool ok() const noexcept { return rc_ == SQLITE_OK; }
-  Statement& text(int i, std::string_view v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& blob(int i, std::string_view v) {
-    // A zero-length blob, not NULL, for tables without a range key.
-    sqlite3_bind_blob(stmt_, i, v.empty() ? "" : v.data(), static_cast<int>(v.size()),
-                      SQLITE_TRANSIENT);
-    return *this;
-  }
-  Statement& integer(int i, std::int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  /// SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return sqlite3_step(stmt_); }
-  /// Ready to bind and step again.
-  void reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  std::string column_blob(int i) {
-    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
-             : std::string();
-  }
-  std::string column_text(int i) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
-             : std::string();
-  }
-  std::int64_t column_int(int i) { return sqlite3_column_int64(stmt_, i); }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_ERROR;
-};
 
 }  // namespace
 
@@ -276,22 +229,18 @@ std::variant<std::optional<std::string>, DynamoError> Store::mutate(const TableS
   auto decision = decide(old);
   if (auto* e = std::get_if<DynamoError>(&decision)) return *e;
   const Change& change = std::get<Change>(decision);
-  if (change.action == Change::Action::kPut) {
-    Statement s(db_,
-                "INSERT OR REPLACE INTO items (tbl, hk, rk, size, item) VALUES (?, ?, ?, ?, ?)");
-    if (!s.ok() || s.text(1, table)
-                           .blob(2, key.hash)
-                           .blob(3, key.range)
-                           .integer(4, static_cast<std::int64_t>(change.size))
-                           .text(5, change.item)
-                           .step() != SQLITE_DONE) {
-      return sqlite_error("write the item");
-    }
-  } else if (change.action == Change::Action::kDelete && old) {
-    Statement s(db_, "DELETE FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
-    if (!s.ok() || s.text(1, table).blob(2, key.hash).blob(3, key.range).step() != SQLITE_DONE) {
-      return sqlite_error("delete the item");
-    }
+  if (change.action == Change::Action::kKeep || (change.action == Change::Action::kDelete && !old))
+    return old;
+  if (auto e = exec_locked("BEGIN IMMEDIATE")) return *e;
+  std::optional<std::string> item;
+  if (change.action == Change::Action::kPut) item = change.item;
+  if (auto e = write_locked(schema, key, old, item, change.size)) {
+    rollback_locked();
+    return *e;
+  }
+  if (auto e = exec_locked("COMMIT")) {
+    rollback_locked();
+    return *e;
   }
   return old;
 }
@@ -377,37 +326,51 @@ std::optional<DynamoError> Store::write_batch(const std::vector<Write>& writes) 
   std::lock_guard lock(mutex_);
   if (auto e = open_locked()) return e;
   if (auto e = exec_locked("BEGIN IMMEDIATE")) return e;
-  Statement put(db_,
-                "INSERT OR REPLACE INTO items (tbl, hk, rk, size, item) VALUES (?, ?, ?, ?, ?)");
-  Statement del(db_, "DELETE FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
-  bool ok = put.ok() && del.ok();
   for (const Write& w : writes) {
-    if (!ok) break;
-    if (!same_table_locked(w.table, w.table_id)) {
+    auto it = tables_.find(w.table);
+    if (it == tables_.end() || it->second.table_id != w.table_id) {
       rollback_locked();
       return DynamoError::not_found();
     }
-    if (w.item) {
-      ok = put.text(1, w.table)
-               .blob(2, w.key.hash)
-               .blob(3, w.key.range)
-               .integer(4, static_cast<std::int64_t>(w.size))
-               .text(5, *w.item)
-               .step() == SQLITE_DONE;
-      put.reset();
-    } else {
-      ok = del.text(1, w.table).blob(2, w.key.hash).blob(3, w.key.range).step() == SQLITE_DONE;
-      del.reset();
+    std::optional<DynamoError> error;
+    std::optional<std::string> old;
+    // Only secondary indexes need the item being replaced or deleted.
+    if (it->second.has_indexes()) old = get_locked(w.table, w.key, error);
+    if (!error) error = write_locked(it->second, w.key, old, w.item, w.size);
+    if (error) {
+      rollback_locked();
+      return error;
     }
-  }
-  if (!ok) {
-    DynamoError e = sqlite_error("write the batch");
-    rollback_locked();
-    return e;
   }
   if (auto e = exec_locked("COMMIT")) {
     rollback_locked();
     return e;
+  }
+  return std::nullopt;
+}
+
+std::optional<DynamoError> Store::write_locked(const TableSchema& table, const Key& key,
+                                               const std::optional<std::string>& old,
+                                               const std::optional<std::string>& item,
+                                               std::size_t size) {
+  (void)old;  // secondary indexes: next
+  if (item) {
+    Statement s(db_,
+                "INSERT OR REPLACE INTO items (tbl, hk, rk, size, item) VALUES (?, ?, ?, ?, ?)");
+    if (!s.ok() || s.text(1, table.name)
+                           .blob(2, key.hash)
+                           .blob(3, key.range)
+                           .integer(4, static_cast<std::int64_t>(size))
+                           .text(5, *item)
+                           .step() != SQLITE_DONE) {
+      return sqlite_error("write the item");
+    }
+  } else {
+    Statement s(db_, "DELETE FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
+    if (!s.ok() ||
+        s.text(1, table.name).blob(2, key.hash).blob(3, key.range).step() != SQLITE_DONE) {
+      return sqlite_error("delete the item");
+    }
   }
   return std::nullopt;
 }

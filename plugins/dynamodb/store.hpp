@@ -124,6 +124,33 @@ class Store {
   /// Applies every write in one transaction: all of them or none.
   std::optional<DynamoError> write_batch(const std::vector<Write>& writes);
 
+  // --- transactions (store_transactions.cpp) ----------------------------------------------
+  /// One item of a TransactWriteItems: `decide` sees the stored item as mutate()'s does.
+  struct Mutation {
+    const TableSchema* table = nullptr;
+    Key key;
+    Decide decide;
+  };
+  struct Outcome {
+    std::optional<std::string> old;     // the item as it was
+    std::optional<DynamoError> refused;  // what its decide answered instead of a Change
+  };
+  /// Reads every item and asks its decide, under the lock and in one SQLite transaction. If
+  /// any decide refuses, nothing is written and the outcomes say which refused (and what each
+  /// item was); otherwise every change is committed. ResourceNotFoundException if a table was
+  /// deleted since the caller looked it up; a store failure writes nothing.
+  std::variant<std::vector<Outcome>, DynamoError> mutate_all(const std::vector<Mutation>& items);
+  /// TransactGetItems: every item read under the lock, so no write lands between two reads.
+  std::variant<std::vector<std::optional<std::string>>, DynamoError> get_all(
+      const std::vector<std::pair<const TableSchema*, Key>>& reads);
+
+  // --- time to live (store_expiry.cpp) ----------------------------------------------------
+  /// Deletes up to `limit` items of `table` whose `attribute` is a number (epoch seconds)
+  /// below `now`, as the TTL sweeper does; returns how many it deleted.
+  std::variant<std::size_t, DynamoError> expire(const TableSchema& table,
+                                                std::string_view attribute, std::int64_t now,
+                                                std::size_t limit);
+
   /// Changes a table's stored definition (tags, TTL settings) with `edit`, under the lock, so
   /// concurrent edits compose; ResourceNotFoundException if the table is gone.
   std::optional<DynamoError> update_table(
@@ -135,6 +162,13 @@ class Store {
   DynamoError sqlite_error(std::string_view what) const;
   std::optional<std::string> get_locked(std::string_view table, const Key& key,
                                         std::optional<DynamoError>& error);
+  /// The one place items are written (`item` set) or deleted, with their secondary-index
+  /// entries; `old` is the stored item (needed only when the table has indexes). Inside a
+  /// transaction the caller opened.
+  std::optional<DynamoError> write_locked(const TableSchema& table, const Key& key,
+                                          const std::optional<std::string>& old,
+                                          const std::optional<std::string>& item,
+                                          std::size_t size);
   /// Ends an open transaction after a failure (a failed COMMIT can leave one open).
   void rollback_locked();
   /// Whether `name` still is the table with `table_id`.

@@ -266,6 +266,7 @@ json::object TableSchema::to_json() const {
     for (const auto& [k, v] : tags) t[k] = v;
     o["tags"] = std::move(t);
   }
+  if (ttl_attribute) o["ttl"] = *ttl_attribute;
   return o;
 }
 
@@ -297,6 +298,7 @@ std::optional<TableSchema> TableSchema::from_json(const json::object& o) {
         t.tags.emplace_back(std::string(k), std::string(v.as_string()));
       }
     }
+    if (auto it = o.find("ttl"); it != o.end()) t.ttl_attribute = std::string(it->value().as_string());
     return t;
   } catch (const std::exception&) {
     return std::nullopt;

@@ -22,6 +22,20 @@ struct KeyAttribute {
   ScalarType type = ScalarType::kString;
 };
 
+enum class Projection { kAll, kKeysOnly, kInclude };
+
+/// A global or local secondary index: its key, what it projects, a GSI's throughput.
+struct SecondaryIndex {
+  std::string name;
+  bool global = false;
+  KeyAttribute hash;
+  std::optional<KeyAttribute> range;
+  Projection projection = Projection::kAll;
+  std::vector<std::string> non_key_attributes;  // kInclude
+  std::int64_t read_capacity = 0;               // GSIs of PROVISIONED tables
+  std::int64_t write_capacity = 0;
+};
+
 struct TableSchema {
   std::string name;
   KeyAttribute hash;
@@ -33,6 +47,17 @@ struct TableSchema {
   double created = 0;  // epoch seconds, with milliseconds
   std::string table_id;
   std::vector<std::pair<std::string, std::string>> tags;  // in key order
+  std::vector<SecondaryIndex> indexes;                    // LSIs and GSIs, in creation order
+  std::optional<std::string> ttl_attribute;               // UpdateTimeToLive enabled on it
+
+  bool has_indexes() const noexcept { return !indexes.empty(); }
+  /// The index called `name`, or nullptr.
+  const SecondaryIndex* index(std::string_view index_name) const {
+    for (const auto& i : indexes) {
+      if (i.name == index_name) return &i;
+    }
+    return nullptr;
+  }
 
   /// The persisted form (also what from_json() reads back).
   boost::json::object to_json() const;
