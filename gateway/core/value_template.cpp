@@ -281,9 +281,10 @@ bool ValueTemplate::is_constant() const noexcept {
   return true;
 }
 
-void ValueTemplate::render(const RequestContext& ctx, std::string& out, std::string_view missing,
+bool ValueTemplate::render(const RequestContext& ctx, std::string& out, std::string_view missing,
                            bool json_escape) const {
   std::string value;
+  bool complete = true;
   for (const auto& p : parts_) {
     if (p.source == Source::kLiteral) {
       out += p.text;
@@ -325,6 +326,7 @@ void ValueTemplate::render(const RequestContext& ctx, std::string& out, std::str
         }
         break;
     }
+    complete = complete && found;
     const std::string_view shown = found ? std::string_view(value) : missing;
     if (json_escape) {
       util::append_json_escaped(out, shown);
@@ -332,6 +334,7 @@ void ValueTemplate::render(const RequestContext& ctx, std::string& out, std::str
       out += shown;
     }
   }
+  return complete;
 }
 
 }  // namespace gh::core

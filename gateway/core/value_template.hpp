@@ -42,8 +42,9 @@ class ValueTemplate {
 
   /// Appends the rendered text to `out`. Unset values render as `missing` (AWS access logs
   /// print "-"; mappings print nothing). With `json_escape`, values are escaped for the inside
-  /// of a JSON string.
-  void render(const RequestContext& ctx, std::string& out, std::string_view missing = {},
+  /// of a JSON string. Returns false if a variable had no value (DynamoDB integrations leave
+  /// such values out).
+  bool render(const RequestContext& ctx, std::string& out, std::string_view missing = {},
               bool json_escape = false) const;
 
   bool is_constant() const noexcept;

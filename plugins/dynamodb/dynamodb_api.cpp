@@ -13,7 +13,9 @@
 #include "gateway/core/service_authorizer.hpp"
 #include "gateway/util/ids.hpp"
 #include "plugins/dynamodb/attribute_value.hpp"
+#include "plugins/dynamodb/operation_table.hpp"
 #include "plugins/dynamodb/operations.hpp"
+#include "plugins/dynamodb/transaction_tokens.hpp"
 
 namespace gh::plugins::dynamodb {
 
@@ -36,7 +38,7 @@ std::string dynamodb_request_id() {
 
 class DynamoDbApi final : public core::ServiceApi {
  public:
-  DynamoDbApi(Store& store, const config::AwsConfig& aws) : env_{store, aws} {}
+  DynamoDbApi(Store& store, const config::AwsConfig& aws) : env_{store, aws, &tokens_} {}
 
   std::string_view name() const override { return "dynamodb"; }
 
@@ -76,7 +78,8 @@ class DynamoDbApi final : public core::ServiceApi {
       const DynamoError& e = std::get<DynamoError>(result);
       out.status = e.status;
       json::object o{{"__type", e.type}};
-      if (!e.message.empty()) o["message"] = e.message;
+      // DynamoDB's transaction errors say "Message" (in e.fields) instead of "message".
+      if (!e.message.empty() && !e.fields.contains("Message")) o["message"] = e.message;
       for (const auto& [k, v] : e.fields) o[k] = v;
       out.body = json::serialize(o);
       ctx.error_message = e.message;
@@ -107,11 +110,51 @@ class DynamoDbApi final : public core::ServiceApi {
         }
       }
       return std::nullopt;
+    } else if (const json::value* actions = member(request, "TransactItems");
+               actions && actions->is_array()) {
+      bool checked = false;
+      if (auto refused = authorize_transact_items(ctx, actions->get_array(), checked)) {
+        return refused;
+      }
+      if (checked) return std::nullopt;
     }
     core::ServiceAccess access{"dynamodb", "dynamodb:" + std::string(operation), resource};
     auto refused = ctx.service_authorizer->check(ctx, access);
     if (!refused) return std::nullopt;
     return refusal(*refused, operation);
+  }
+
+  /// Transactions: each action's own permission on its table (dynamodb:PutItem, UpdateItem,
+  /// DeleteItem, ConditionCheckItem; GetItem), as AWS checks them. `checked`: whether any action
+  /// named a table (if none did, the request is refused or let through as a whole).
+  std::optional<DynamoError> authorize_transact_items(core::RequestContext& ctx,
+                                                      const json::array& items,
+                                                      bool& checked) const {
+    static constexpr std::pair<std::string_view, std::string_view> kActions[] = {
+        {"Put", "PutItem"},
+        {"Update", "UpdateItem"},
+        {"Delete", "DeleteItem"},
+        {"ConditionCheck", "ConditionCheckItem"},
+        {"Get", "GetItem"}};
+    std::set<std::pair<std::string_view, std::string_view>> done;  // (action, table)
+    for (const json::value& item : items) {
+      if (!item.is_object()) continue;
+      for (const auto& [name, action] : kActions) {
+        const json::value* part = member(item.get_object(), name);
+        const json::value* table =
+            part && part->is_object() ? member(part->get_object(), "TableName") : nullptr;
+        if (!table || !table->is_string()) continue;
+        checked = true;
+        std::string_view table_name = table->get_string();
+        if (!done.emplace(action, table_name).second) continue;
+        core::ServiceAccess access{"dynamodb", "dynamodb:" + std::string(action),
+                                   env_.table_arn(table_name)};
+        if (auto refused = ctx.service_authorizer->check(ctx, access)) {
+          return refusal(*refused, action);
+        }
+      }
+    }
+    return std::nullopt;
   }
 
   /// An IAM refusal as DynamoDB words it: every client error is a 400, auth failures included.
@@ -144,32 +187,16 @@ class DynamoDbApi final : public core::ServiceApi {
 
   ops::Result run(core::RequestContext& ctx, std::string_view operation,
                   const json::object& request) const {
-    using Handler = ops::Result (*)(const ops::Env&, const json::object&);
-    static const std::pair<std::string_view, Handler> kOperations[] = {
-        {"CreateTable", &ops::create_table},
-        {"DescribeTable", &ops::describe_table},
-        {"ListTables", &ops::list_tables},
-        {"DeleteTable", &ops::delete_table},
-        {"PutItem", &ops::put_item},
-        {"GetItem", &ops::get_item},
-        {"DeleteItem", &ops::delete_item},
-        {"UpdateItem", &ops::update_item},
-        {"Query", &ops::query},
-        {"Scan", &ops::scan},
-        {"BatchWriteItem", &ops::batch_write_item},
-        {"BatchGetItem", &ops::batch_get_item},
-        {"TagResource", &ops::tag_resource},
-        {"UntagResource", &ops::untag_resource},
-        {"ListTagsOfResource", &ops::list_tags},
-    };
-    for (const auto& [name, handler] : kOperations) {
-      if (name != operation) continue;
+    // The name -> operation table is shared with route integrations (operation_table.hpp).
+    ops::Handler handler = ops::find_operation(operation);
+    if (handler) {
       if (auto refused = authorize(ctx, operation, request)) return *refused;
       return handler(env_, request);
     }
     return DynamoError{400, "com.amazon.coral.service#UnknownOperationException", ""};
   }
 
+  TransactionTokens tokens_;  // before env_, which points to it
   ops::Env env_;
 };
 

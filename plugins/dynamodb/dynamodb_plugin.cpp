@@ -2,32 +2,23 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
-
 #include "gateway/core/services.hpp"
+#include "plugins/dynamodb/backend.hpp"
 #include "plugins/dynamodb/dynamodb_api.hpp"
+#include "plugins/dynamodb/dynamodb_settings.hpp"
+#include "plugins/dynamodb/route_integration.hpp"
 #include "plugins/dynamodb/store.hpp"
+#include "plugins/dynamodb/ttl_sweeper.hpp"
 
 namespace gh::plugins::dynamodb {
 
 namespace {
 
-/// The database path `dynamodb:` asks for.
-std::string database_path(const core::CompileScope& scope, config::Diagnostics& diags) {
-  std::string dir = ".gatehouse/dynamodb";
-  bool in_memory = false;
-  config::Node section = scope.root().child("dynamodb");
-  if (section.defined() && !section.is_null()) {
-    config::MapReader r(section, diags);
-    if (auto d = r.string("dataDir")) dir = *d;
-    if (auto m = r.boolean("inMemory")) in_memory = *m;
-    r.finish();
-  }
-  if (in_memory) return ":memory:";
-  std::filesystem::path p(dir);
-  if (p.is_relative()) p = std::filesystem::path(scope.config_dir()) / p;
-  return (p / "dynamodb.sqlite3").lexically_normal().string();
-}
+/// What compile() leaves for create(): the parsed section and the backend routes call.
+struct CompileState {
+  DynamoDbSettings settings;
+  std::shared_ptr<const DynamoBackend> backend;
+};
 
 class DynamoDbFactory final : public core::IntegrationFactory {
  public:
@@ -35,23 +26,33 @@ class DynamoDbFactory final : public core::IntegrationFactory {
   std::vector<std::string> top_level_keys() const override { return {"dynamodb"}; }
 
   void compile(core::CompileScope& scope, config::Diagnostics& diags) const override {
-    std::string path = database_path(scope, diags);
+    CompileState& state = scope.state<CompileState>();
+    state.settings = parse_settings(scope, diags);
+    const std::string& path = state.settings.database_path;
     // Created here but opened on first use: `validate` and `routes` never touch the disk.
+    // The store comes with its TTL sweeper (ttl_sweeper.hpp), which lives exactly as long.
     Store& store =
-        scope.services().get_or_create<Store>([&] { return std::make_shared<Store>(path); });
+        scope.services().get_or_create<Store>([&] { return make_store_with_ttl_sweeper(path); });
     if (store.path() != path) {
       spdlog::warn("dynamodb: the store stays {} until the next start (the config now says {})",
                    store.path(), path);
     }
     scope.add_service_api(make_dynamodb_api(store, scope.config().aws));
+    state.backend = make_local_backend(store, scope.config().aws);
+    if (!state.settings.tables.empty()) {
+      // At install (start, reload), never on `validate`: creating opens the store.
+      ops::Env env{store, scope.config().aws};
+      scope.on_install([env, tables = state.settings.tables] { provision_tables(env, tables); });
+    }
   }
 
   std::shared_ptr<const core::Integration> create(const core::IntegrationBuildContext& ctx,
                                                   config::Diagnostics& diags) const override {
-    diags.error(ctx.node.location(), ctx.node.path(),
-                "route integrations of type dynamodb are not available in this version; the "
-                "DynamoDB API itself is served on the services listener");
-    return nullptr;
+    const CompileState& state = ctx.scope.state<CompileState>();
+    auto parsed = parse_route_spec(ctx.node, state.settings, diags);
+    if (!parsed || !state.backend) return nullptr;
+    auto spec = std::make_shared<const RouteSpec>(std::move(*parsed));
+    return make_route_integration(spec, make_field_mapper(spec), state.backend);
   }
 };
 

@@ -1,17 +1,90 @@
 #pragma once
-/// The DynamoDB plugin: the embedded store (store.hpp) and its API on the services endpoint
-/// (dynamodb_api.hpp), configured by the top-level `dynamodb:` section:
+/// The DynamoDB plugin: the embedded store (store.hpp), its API on the services endpoint
+/// (dynamodb_api.hpp), tables declared in the config, and `type: dynamodb` route integrations.
+///
+/// The top-level `dynamodb:` section (dynamodb_settings.hpp):
 ///
 ///   dynamodb:
 ///     dataDir: .gatehouse/dynamodb   # relative to the config file; the database is
 ///                                    # <dataDir>/dynamodb.sqlite3
 ///     inMemory: false                # true: nothing on disk (tests, throw-away runs)
+///     tables:                        # created at start (and by a reload) if missing
+///       - name: pets
+///         hashKey: {name: id, type: S}     # type S (default), N or B; `hashKey: id` = S
+///         rangeKey: {name: born, type: N}  # optional
+///         seed: fixtures/pets.json         # optional, relative to the config file
+///
+/// Tables are checked as CreateTable checks them (PAY_PER_REQUEST) and created through it.
+/// A seed file is a JSON array of items, or {"Items": [...]} as `aws dynamodb scan` prints it;
+/// items are DynamoDB JSON ({"id": {"S": "1"}}) when every attribute of every item looks like
+/// one, else plain JSON (numbers → N, exactly as written; arrays → L; objects → M). Every item is
+/// validated at config load (a bad file is a config error with line:col). Seed items are
+/// written only when the table is created: a table that exists is never re-seeded or
+/// overwritten, so a restart keeps what users changed.
 ///
 /// The store is a long-lived service: a reload keeps it (and its open database); a changed
 /// dataDir or inMemory takes effect at the next start, and the reload says so.
 ///
-/// Route integrations of `type: dynamodb` (GetItem/PutItem/Query … mapped from requests) come
-/// with the rest of the DynamoDB work; until then such a route is a config error that says so.
+/// Route integrations (route_config.cpp parses, route_mapping.cpp builds the request,
+/// route_integration.cpp answers; the item logic is the DynamoDB API's own, ops::*):
+///
+///   "GET /pets/{id}":
+///     integration: {type: dynamodb, action: GetItem, table: pets,
+///                   key: {id: $request.path.id}, notFound: 404, response: plain}
+///   "PUT /pets/{id}":
+///     integration:
+///       type: dynamodb
+///       action: PutItem                  # GetItem PutItem UpdateItem DeleteItem Query Scan
+///       table: pets
+///       item: {id: $request.path.id, name: $request.body.name, tags: $request.body.tags,
+///              owner: $context.identity.sourceIp, age: {N: $request.querystring.age}}
+///       condition: attribute_not_exists(id)   # ConditionExpression
+///       conditionFailed: 409                  # its status (default 400, DynamoDB's)
+///   "PATCH /pets/{id}":
+///     integration: {type: dynamodb, action: UpdateItem, table: pets, key: {id: $request.path.id},
+///                   update: "SET #n = :n", names: {"#n": name}, values: {":n":
+///                   $request.body.name}, returnValues: ALL_NEW, response: plain}
+///   "GET /pets":
+///     integration: {type: dynamodb, action: Query, table: pets, keyCondition: "owner = :o",
+///                   values: {":o": $request.querystring.owner}, limit: 25,
+///                   startKey: $request.querystring.nextToken, response: plain}
+///
+/// Keys by action (another action's key is an error that lists the right ones):
+///   all:        table, response (raw | plain), names {"#n": attr}, values {":v": value}
+///   GetItem:    key, projection, consistentRead, notFound
+///   PutItem:    item, condition, returnValues (NONE | ALL_OLD), conditionFailed
+///   UpdateItem: key, update, condition, returnValues (+ ALL_NEW UPDATED_OLD UPDATED_NEW),
+///               conditionFailed
+///   DeleteItem: key, condition, returnValues, conditionFailed, notFound
+///   Query:      keyCondition, filter, projection, consistentRead, limit, scanForward, index,
+///               startKey
+///   Scan:       filter, projection, consistentRead, limit, index, startKey
+///
+/// Values (key, item, values; value_mapping.hpp): `$request.path.x`, `$request.querystring.x`,
+/// `$request.header.x`, `$context.x`, `$stageVariables.x` and text around them (`${…}` forms)
+/// give S; `$request.body`, `$request.body.a.b[0]`, `$request.body['k']` take the JSON type
+/// (string S, number N, bool BOOL, null NULL, object M, array L); plain YAML constants are typed
+/// (7 → N, true → BOOL, null → NULL, "7" → S); `{N: $request.path.n}` and the other DynamoDB
+/// types (S N B BOOL NULL SS NS BS L M) set the type. Expressions and attribute names are fixed
+/// in the config; request data only ever becomes AttributeValues, so no value can change an
+/// expression (no injection). Path parameters are raw (percent-encoded), as AWS passes them.
+/// A value whose variable is absent is left out of an item (or map, list); a key attribute or
+/// expression value the request lacks is a 400 {"message": "the request has no value for …"};
+/// so is a body that is not JSON when a value reads it.
+///
+/// Answers (route_integration.hpp): 200 with DynamoDB's response JSON (`response: raw`, the
+/// default: API Gateway's AWS integrations pass it through), or with `response: plain`:
+/// GetItem the item unmarshalled ({} when there is none), writes the returned Attributes
+/// unmarshalled ({} without returnValues), Query/Scan {"items": [...], "count": n,
+/// "nextToken": "…"} where nextToken (only when there are more) is LastEvaluatedKey as an opaque
+/// token that `startKey` accepts back (it also accepts LastEvaluatedKey's JSON, for raw).
+/// `notFound: 404` answers {"message":"Not Found"} with that status when GetItem or DeleteItem
+/// finds no item. DynamoDB's errors keep DynamoDB's status (400; 500 for internal errors) and
+/// body ({"__type", "message"}; plain: {"message", "type"}), ConditionalCheckFailedException
+/// with `conditionFailed`'s status. A table that does not exist is DynamoDB's 400
+/// ResourceNotFoundException. Everything that can be checked without a request is checked at
+/// config load: action, keys, table name, values, expressions (DynamoDB's parser and messages),
+/// and for tables declared above the key attributes and key conditions.
 
 #include <memory>
 

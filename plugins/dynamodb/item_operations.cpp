@@ -2,17 +2,16 @@
 #include <boost/json/serialize.hpp>
 #include <set>
 
+#include "plugins/dynamodb/item_writes.hpp"
 #include "plugins/dynamodb/operations.hpp"
 
 // Single items (PutItem, GetItem, DeleteItem, UpdateItem) and batches (BatchWriteItem,
 // BatchGetItem). Conditional writes decide inside Store::mutate(), so the item a condition
-// saw is the item that gets replaced.
+// saw is the item that gets replaced; the prepare_* functions (item_writes.hpp) build those
+// decisions for TransactWriteItems too.
 namespace gh::plugins::dynamodb::ops {
 
 namespace {
-
-/// ReturnValues: which of them an operation accepts, as DynamoDB words the refusals.
-enum class ReturnValues { kNone, kAllOld, kUpdatedOld, kAllNew, kUpdatedNew };
 
 std::variant<ReturnValues, DynamoError> return_values(const json::object& request, bool update) {
   const json::value* r = member(request, "ReturnValues");
@@ -42,6 +41,16 @@ std::variant<ReturnValues, DynamoError> return_values(const json::object& reques
   return out;
 }
 
+/// return_values() into *wanted, unless the caller has no ReturnValues (a transaction's part).
+std::optional<DynamoError> read_return_values(const json::object& request, bool update,
+                                              ReturnValues* wanted) {
+  if (!wanted) return std::nullopt;
+  auto r = return_values(request, update);
+  if (auto* e = std::get_if<DynamoError>(&r)) return *e;
+  *wanted = std::get<ReturnValues>(r);
+  return std::nullopt;
+}
+
 /// A ConditionExpression (if any) against the stored item (if any): nullopt when it holds.
 std::optional<DynamoError> check_condition(const json::object& request,
                                            const std::optional<expr::Condition>& condition,
@@ -53,14 +62,27 @@ std::optional<DynamoError> check_condition(const json::object& request,
   return condition_failed(request, item);
 }
 
-/// The key a Key member names, normalised (numbers in canonical form).
-std::variant<Store::Key, DynamoError> key_member(const TableSchema& schema,
-                                                 const json::object& request) {
-  const json::value* key_in = member(request, "Key");
-  if (!key_in) return null_member("key");
-  json::value key_value = *key_in;
-  if (auto e = normalize_item(key_value)) return *e;
-  return extract_key(schema, key_value.get_object(), false);
+/// The request's expressions (of the kinds given) and its table, the start of every write.
+std::optional<DynamoError> prepare_start(const Env& env, const json::object& part, bool update,
+                                         PreparedWrite& out) {
+  auto expressions = parse_expressions(part, true, update, false, false);
+  if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
+  out.expressions = std::make_shared<const RequestExpressions>(
+      std::move(std::get<RequestExpressions>(expressions)));
+  auto t = existing_table(env, part, false);
+  if (auto* e = std::get_if<DynamoError>(&t)) return *e;
+  out.table = std::move(std::get<TableSchema>(t));
+  return std::nullopt;
+}
+
+/// A write whose decide checks the condition and then makes `change` (Put, Delete, check).
+void decide_after_condition(const json::object& part, PreparedWrite& out, Store::Change change) {
+  out.decide =
+      [&part, ex = out.expressions, change = std::move(change)](
+          const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
+    if (auto e = check_condition(part, ex->condition, stored)) return *e;
+    return change;
+  };
 }
 
 /// RequestItems of a batch: table name → its requests, with DynamoDB's checks of the map.
@@ -81,45 +103,117 @@ std::optional<DynamoError> check_request_items(const json::value* items) {
 
 }  // namespace
 
-Result put_item(const Env& env, const json::object& request) {
-  if (auto e = refuse_legacy(request, {"Expected", "ConditionalOperator"})) return *e;
-  auto expressions = parse_expressions(request, true, false, false, false);
-  if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
-  const auto& condition = std::get<RequestExpressions>(expressions).condition;
-  auto t = existing_table(env, request, false);
-  if (auto* e = std::get_if<DynamoError>(&t)) return *e;
-  const TableSchema& schema = std::get<TableSchema>(t);
-  const json::value* item_in = member(request, "Item");
+std::variant<Store::Key, DynamoError> key_member(const TableSchema& schema,
+                                                 const json::object& request) {
+  const json::value* key_in = member(request, "Key");
+  if (!key_in) return null_member("key");
+  json::value key_value = *key_in;
+  if (auto e = normalize_item(key_value)) return *e;
+  return extract_key(schema, key_value.get_object(), false);
+}
+
+Prepared prepare_put(const Env& env, const json::object& part, ReturnValues* wanted) {
+  PreparedWrite out;
+  if (auto e = prepare_start(env, part, false, out)) return *e;
+  const json::value* item_in = member(part, "Item");
   if (!item_in) return null_member("item");
   json::value item = *item_in;
   if (auto e = normalize_item(item)) return *e;
-  auto key = extract_key(schema, item.get_object(), true);
+  auto key = extract_key(out.table, item.get_object(), true);
   if (auto* e = std::get_if<DynamoError>(&key)) return *e;
-  auto wanted = return_values(request, false);
-  if (auto* e = std::get_if<DynamoError>(&wanted)) return *e;
+  out.key = std::move(std::get<Store::Key>(key));
+  if (auto e = read_return_values(part, false, wanted)) return *e;
   std::size_t size = item_size(item.get_object());
   if (size > kMaxItemBytes) {
     return DynamoError::validation("Item size has exceeded the maximum allowed size");
   }
-  Store::Change change{Store::Change::Action::kPut, json::serialize(item), size};
-  auto old = env.store.mutate(
-      schema, std::get<Store::Key>(key),
-      [&](const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
-        if (auto e = check_condition(request, condition, stored)) return *e;
-        return change;
-      });
+  out.trace->size = size;
+  decide_after_condition(part, out,
+                         Store::Change{Store::Change::Action::kPut, json::serialize(item), size});
+  return out;
+}
+
+Prepared prepare_delete(const Env& env, const json::object& part, ReturnValues* wanted) {
+  PreparedWrite out;
+  if (auto e = prepare_start(env, part, false, out)) return *e;
+  auto key = key_member(out.table, part);
+  if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+  out.key = std::move(std::get<Store::Key>(key));
+  if (auto e = read_return_values(part, false, wanted)) return *e;
+  decide_after_condition(part, out, Store::Change{Store::Change::Action::kDelete, {}, 0});
+  return out;
+}
+
+Prepared prepare_condition_check(const Env& env, const json::object& part) {
+  PreparedWrite out;
+  if (auto e = prepare_start(env, part, false, out)) return *e;
+  auto key = key_member(out.table, part);
+  if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+  out.key = std::move(std::get<Store::Key>(key));
+  decide_after_condition(part, out, Store::Change{Store::Change::Action::kKeep, {}, 0});
+  return out;
+}
+
+Prepared prepare_update(const Env& env, const json::object& part, ReturnValues* wanted) {
+  PreparedWrite out;
+  if (auto e = prepare_start(env, part, true, out)) return *e;
+  const json::value* key_in = member(part, "Key");
+  if (!key_in) return null_member("key");
+  json::value key_value = *key_in;
+  if (auto e = normalize_item(key_value)) return *e;
+  auto key = extract_key(out.table, key_value.get_object(), false);
+  if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+  out.key = std::move(std::get<Store::Key>(key));
+  if (out.expressions->update) {
+    std::vector<std::string_view> key_names{out.table.hash.name};
+    if (out.table.range) key_names.push_back(out.table.range->name);
+    if (auto e = expr::check_key_not_updated(*out.expressions->update, key_names)) return *e;
+  }
+  if (auto e = read_return_values(part, true, wanted)) return *e;
+  out.decide =
+      [&part, ex = out.expressions, trace = out.trace,
+       key_item = std::move(key_value.get_object())](
+          const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
+    if (stored) trace->old_item = parse_stored(*stored).get_object();
+    const json::object* old_item = trace->old_item ? &*trace->old_item : nullptr;
+    if (ex->condition && !expr::evaluate(*ex->condition, old_item)) {
+      return condition_failed(part, old_item);
+    }
+    json::object new_item = old_item ? *old_item : key_item;
+    if (ex->update) {
+      if (auto e = expr::apply(*ex->update, new_item)) return *e;
+    }
+    // The update may have built something DynamoDB would refuse: check it as a new item.
+    json::value whole(std::move(new_item));
+    if (auto e = normalize_item(whole)) return *e;
+    trace->new_item = std::move(whole.get_object());
+    trace->size = item_size(trace->new_item);
+    if (trace->size > kMaxItemBytes) {
+      return DynamoError::validation("Item size to update has exceeded the maximum allowed size");
+    }
+    return Store::Change{Store::Change::Action::kPut, json::serialize(trace->new_item),
+                         trace->size};
+  };
+  return out;
+}
+
+Result put_item(const Env& env, const json::object& request) {
+  if (auto e = refuse_legacy(request, {"Expected", "ConditionalOperator"})) return *e;
+  ReturnValues wanted = ReturnValues::kNone;
+  auto prepared = prepare_put(env, request, &wanted);
+  if (auto* e = std::get_if<DynamoError>(&prepared)) return *e;
+  const PreparedWrite& w = std::get<PreparedWrite>(prepared);
+  auto old = env.store.mutate(w.table, w.key, w.decide);
   if (auto* e = std::get_if<DynamoError>(&old)) return *e;
   const auto& replaced = std::get<std::optional<std::string>>(old);
   json::object out;
-  std::size_t charged = size;  // DynamoDB charges the larger of the old and the new item
+  std::size_t charged = w.trace->size;  // DynamoDB charges the larger of the old and the new item
   if (replaced) {
     json::value previous = parse_stored(*replaced);
     charged = std::max(charged, item_size(previous.get_object()));
-    if (std::get<ReturnValues>(wanted) == ReturnValues::kAllOld) {
-      out["Attributes"] = std::move(previous);
-    }
+    if (wanted == ReturnValues::kAllOld) out["Attributes"] = std::move(previous);
   }
-  add_consumed(out, request, schema, write_units(charged));
+  add_consumed(out, request, w.table, write_units(charged));
   return out;
 }
 
@@ -149,22 +243,11 @@ Result get_item(const Env& env, const json::object& request) {
 
 Result delete_item(const Env& env, const json::object& request) {
   if (auto e = refuse_legacy(request, {"Expected", "ConditionalOperator"})) return *e;
-  auto expressions = parse_expressions(request, true, false, false, false);
-  if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
-  const auto& condition = std::get<RequestExpressions>(expressions).condition;
-  auto t = existing_table(env, request, false);
-  if (auto* e = std::get_if<DynamoError>(&t)) return *e;
-  const TableSchema& schema = std::get<TableSchema>(t);
-  auto key = key_member(schema, request);
-  if (auto* e = std::get_if<DynamoError>(&key)) return *e;
-  auto wanted = return_values(request, false);
-  if (auto* e = std::get_if<DynamoError>(&wanted)) return *e;
-  auto old = env.store.mutate(
-      schema, std::get<Store::Key>(key),
-      [&](const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
-        if (auto e = check_condition(request, condition, stored)) return *e;
-        return Store::Change{Store::Change::Action::kDelete, {}, 0};
-      });
+  ReturnValues wanted = ReturnValues::kNone;
+  auto prepared = prepare_delete(env, request, &wanted);
+  if (auto* e = std::get_if<DynamoError>(&prepared)) return *e;
+  const PreparedWrite& w = std::get<PreparedWrite>(prepared);
+  auto old = env.store.mutate(w.table, w.key, w.decide);
   if (auto* e = std::get_if<DynamoError>(&old)) return *e;
   const auto& removed = std::get<std::optional<std::string>>(old);
   json::object out;
@@ -172,9 +255,9 @@ Result delete_item(const Env& env, const json::object& request) {
   if (removed) {
     json::value v = parse_stored(*removed);
     size = item_size(v.get_object());
-    if (std::get<ReturnValues>(wanted) == ReturnValues::kAllOld) out["Attributes"] = std::move(v);
+    if (wanted == ReturnValues::kAllOld) out["Attributes"] = std::move(v);
   }
-  add_consumed(out, request, schema, write_units(size));
+  add_consumed(out, request, w.table, write_units(size));
   return out;
 }
 
@@ -182,78 +265,40 @@ Result update_item(const Env& env, const json::object& request) {
   if (auto e = refuse_legacy(request, {"AttributeUpdates", "Expected", "ConditionalOperator"})) {
     return *e;
   }
-  auto expressions = parse_expressions(request, true, true, false, false);
-  if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
-  const RequestExpressions& ex = std::get<RequestExpressions>(expressions);
-  auto t = existing_table(env, request, false);
-  if (auto* e = std::get_if<DynamoError>(&t)) return *e;
-  const TableSchema& schema = std::get<TableSchema>(t);
-  const json::value* key_in = member(request, "Key");
-  if (!key_in) return null_member("key");
-  json::value key_value = *key_in;
-  if (auto e = normalize_item(key_value)) return *e;
-  auto key = extract_key(schema, key_value.get_object(), false);
-  if (auto* e = std::get_if<DynamoError>(&key)) return *e;
-  if (ex.update) {
-    std::vector<std::string_view> key_names{schema.hash.name};
-    if (schema.range) key_names.push_back(schema.range->name);
-    if (auto e = expr::check_key_not_updated(*ex.update, key_names)) return *e;
-  }
-  auto wanted_v = return_values(request, true);
-  if (auto* e = std::get_if<DynamoError>(&wanted_v)) return *e;
-  ReturnValues wanted = std::get<ReturnValues>(wanted_v);
-
-  json::object old_item;
-  json::object new_item;
-  bool existed = false;
-  std::size_t size = 0;
-  auto old = env.store.mutate(
-      schema, std::get<Store::Key>(key),
-      [&](const std::optional<std::string>& stored) -> std::variant<Store::Change, DynamoError> {
-        existed = stored.has_value();
-        if (stored) old_item = parse_stored(*stored).get_object();
-        if (ex.condition && !expr::evaluate(*ex.condition, existed ? &old_item : nullptr)) {
-          return condition_failed(request, existed ? &old_item : nullptr);
-        }
-        new_item = existed ? old_item : key_value.get_object();
-        if (ex.update) {
-          if (auto e = expr::apply(*ex.update, new_item)) return *e;
-        }
-        // The update may have built something DynamoDB would refuse: check it as a new item.
-        json::value whole(new_item);
-        if (auto e = normalize_item(whole)) return *e;
-        new_item = whole.get_object();
-        size = item_size(new_item);
-        if (size > kMaxItemBytes) {
-          return DynamoError::validation(
-              "Item size to update has exceeded the maximum allowed "
-              "size");
-        }
-        return Store::Change{Store::Change::Action::kPut, json::serialize(new_item), size};
-      });
+  ReturnValues wanted = ReturnValues::kNone;
+  auto prepared = prepare_update(env, request, &wanted);
+  if (auto* e = std::get_if<DynamoError>(&prepared)) return *e;
+  const PreparedWrite& w = std::get<PreparedWrite>(prepared);
+  auto old = env.store.mutate(w.table, w.key, w.decide);
   if (auto* e = std::get_if<DynamoError>(&old)) return *e;
+  const WriteTrace& trace = *w.trace;
   json::object out;
   switch (wanted) {
     case ReturnValues::kNone:
       break;
     case ReturnValues::kAllOld:
-      if (existed) out["Attributes"] = old_item;
+      if (trace.old_item) out["Attributes"] = *trace.old_item;
       break;
     case ReturnValues::kAllNew:
-      out["Attributes"] = new_item;
+      out["Attributes"] = trace.new_item;
       break;
     case ReturnValues::kUpdatedOld:
     case ReturnValues::kUpdatedNew: {
       // The paths the update wrote, as they were before or are after (expressions.hpp).
-      if (!ex.update) break;
-      json::object updated = expr::project_paths(
-          ex.update->targets(), wanted == ReturnValues::kUpdatedOld ? old_item : new_item);
+      const auto& update = w.expressions->update;
+      if (!update) break;
+      static const json::object kNothing;
+      json::object updated =
+          expr::project_paths(update->targets(), wanted == ReturnValues::kUpdatedOld
+                                                     ? (trace.old_item ? *trace.old_item : kNothing)
+                                                     : trace.new_item);
       if (!updated.empty()) out["Attributes"] = std::move(updated);
       break;
     }
   }
-  add_consumed(out, request, schema,
-               write_units(std::max(size, existed ? item_size(old_item) : std::size_t{0})));
+  add_consumed(out, request, w.table,
+               write_units(std::max(trace.size,
+                                    trace.old_item ? item_size(*trace.old_item) : std::size_t{0})));
   return out;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 /// The DynamoDB operations behind dynamodb_api.cpp (which owns the wire protocol, IAM and the
 /// dispatch), one free function each: table_operations.cpp (tables and tags),
-/// item_operations.cpp (single items and batches), read_operations.cpp (Query and Scan).
+/// item_operations.cpp (single items and batches), read_operations.cpp (Query and Scan),
+/// ttl_operations.cpp (Time to Live), transact_operations.cpp (TransactWriteItems,
+/// TransactGetItems).
 /// What they share is declared here and defined in operation_support.cpp: request members,
 /// key extraction with DynamoDB's messages, capacity accounting, the expressions of a request.
 ///
@@ -22,6 +24,10 @@
 #include "plugins/dynamodb/store.hpp"
 #include "plugins/dynamodb/table_schema.hpp"
 
+namespace gh::plugins::dynamodb {
+class TransactionTokens;
+}
+
 namespace gh::plugins::dynamodb::ops {
 
 namespace json = boost::json;
@@ -30,6 +36,7 @@ using Result = std::variant<json::object, DynamoError>;
 struct Env {
   Store& store;
   config::AwsConfig aws;
+  TransactionTokens* tokens = nullptr;  // ClientRequestTokens of TransactWriteItems
   std::string table_arn(std::string_view table) const {
     return "arn:aws:dynamodb:" + aws.region + ":" + aws.account_id + ":table/" + std::string(table);
   }
@@ -40,6 +47,8 @@ Result create_table(const Env& env, const json::object& request);
 Result describe_table(const Env& env, const json::object& request);
 Result list_tables(const Env& env, const json::object& request);
 Result delete_table(const Env& env, const json::object& request);
+/// BillingMode, ProvisionedThroughput and GlobalSecondaryIndexUpdates (Create/Update/Delete).
+Result update_table(const Env& env, const json::object& request);
 Result tag_resource(const Env& env, const json::object& request);
 Result untag_resource(const Env& env, const json::object& request);
 Result list_tags(const Env& env, const json::object& request);
@@ -52,9 +61,17 @@ Result update_item(const Env& env, const json::object& request);
 Result batch_write_item(const Env& env, const json::object& request);
 Result batch_get_item(const Env& env, const json::object& request);
 
+// --- transact_operations.cpp --------------------------------------------------------------
+Result transact_write_items(const Env& env, const json::object& request);
+Result transact_get_items(const Env& env, const json::object& request);
+
 // --- read_operations.cpp ------------------------------------------------------------------
 Result scan(const Env& env, const json::object& request);
 Result query(const Env& env, const json::object& request);
+
+// --- ttl_operations.cpp -------------------------------------------------------------------
+Result update_time_to_live(const Env& env, const json::object& request);
+Result describe_time_to_live(const Env& env, const json::object& request);
 
 // --- operation_support.cpp ----------------------------------------------------------------
 inline constexpr std::size_t kMaxItemBytes = 400 * 1024;

@@ -2,8 +2,10 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <limits>
+#include <set>
 
 #include "plugins/dynamodb/operations.hpp"
+#include "plugins/dynamodb/secondary_index.hpp"
 
 // Reads of many items: Query (one partition, by its key condition) and Scan (the whole table,
 // or one parallel segment). Both read a page (Limit items or 1 MB), then filter and project it.
@@ -11,22 +13,59 @@ namespace gh::plugins::dynamodb::ops {
 
 namespace {
 
-/// ExclusiveStartKey: a valid key of the table.
-std::variant<std::optional<Store::Key>, DynamoError> start_key(const json::object& request,
-                                                               const TableSchema& t) {
+/// ExclusiveStartKey: a valid key of the table; on an index, the table's key and the index's
+/// (what LastEvaluatedKey gives), as a position in the index.
+struct StartKey {
+  Store::Key table;
+  std::optional<Store::IndexPosition> in_index;
+};
+std::variant<std::optional<StartKey>, DynamoError> start_key(const json::object& request,
+                                                             const TableSchema& t,
+                                                             const SecondaryIndex* index) {
   const json::value* start = member(request, "ExclusiveStartKey");
-  if (!start) return std::optional<Store::Key>();
+  if (!start) return std::optional<StartKey>();
   json::value copy = *start;
-  if (normalize_item(copy)) {
-    return DynamoError::validation(
-        "The provided starting key is invalid: The provided key "
-        "element does not match the schema");
+  auto invalid = [](std::string_view why) {
+    return DynamoError::validation("The provided starting key is invalid: " + std::string(why));
+  };
+  if (normalize_item(copy)) return invalid("The provided key element does not match the schema");
+  const json::object& o = copy.get_object();
+  if (!index) {
+    auto key = extract_key(t, o, false);
+    if (auto* e = std::get_if<DynamoError>(&key)) return invalid(e->message);
+    return std::optional<StartKey>(StartKey{std::get<Store::Key>(key), std::nullopt});
   }
-  auto key = extract_key(t, copy.get_object(), false);
-  if (auto* e = std::get_if<DynamoError>(&key)) {
-    return DynamoError::validation("The provided starting key is invalid: " + e->message);
+  // The table's key, then the index's; nothing else.
+  auto key = extract_key(t, o, true);
+  auto in_index = index_key(*index, o);
+  auto* ik = std::get_if<std::optional<IndexKey>>(&in_index);
+  std::set<std::string_view> expected{t.hash.name, index->hash.name};
+  if (t.range) expected.insert(t.range->name);
+  if (index->range) expected.insert(index->range->name);
+  bool exact = o.size() == expected.size();
+  for (const auto& kv : o) exact = exact && expected.count(kv.key());
+  if (std::holds_alternative<DynamoError>(key) || !ik || !*ik || !exact) {
+    return invalid("The provided key element does not match the schema");
   }
-  return std::optional<Store::Key>(std::get<Store::Key>(key));
+  Store::IndexPosition position{(*ik)->hash, (*ik)->range, std::get<Store::Key>(key)};
+  return std::optional<StartKey>(StartKey{std::get<Store::Key>(key), std::move(position)});
+}
+
+/// The index a request's IndexName names (nullptr without one).
+std::variant<const SecondaryIndex*, DynamoError> requested_index(const json::object& request,
+                                                                 const TableSchema& t) {
+  const json::value* name = member(request, "IndexName");
+  if (!name) return static_cast<const SecondaryIndex*>(nullptr);
+  if (auto e = check_table_name(name, "indexName")) return *e;
+  const SecondaryIndex* index = t.index(std::string_view(name->get_string()));
+  if (!index) {
+    return DynamoError::validation("The table does not have the specified index: " +
+                                   std::string(name->get_string()));
+  }
+  if (index->global && consistent_read(request)) {
+    return DynamoError::validation("Consistent reads are not supported on global secondary indexes");
+  }
+  return index;
 }
 
 /// Limit: 1 or more (nullopt: none given).
@@ -42,11 +81,12 @@ std::variant<std::size_t, DynamoError> page_limit(const json::object& request) {
   return static_cast<std::size_t>(l->get_int64());
 }
 
-enum class Select { kAll, kCount, kSpecific };
+enum class Select { kAll, kCount, kSpecific, kAllProjected };
 
-std::variant<Select, DynamoError> select_of(const json::object& request, bool projected) {
+std::variant<Select, DynamoError> select_of(const json::object& request, bool projected,
+                                            const SecondaryIndex* index) {
   const json::value* select = member(request, "Select");
-  if (!select) return projected ? Select::kSpecific : Select::kAll;
+  if (!select) return projected ? Select::kSpecific : index ? Select::kAllProjected : Select::kAll;
   std::string_view v = select->is_string() ? std::string_view(select->get_string()) : "";
   if (v == "COUNT") {
     if (projected) {
@@ -62,6 +102,12 @@ std::variant<Select, DynamoError> select_of(const json::object& request, bool pr
           "Cannot specify the AttributesToGet when choosing to get "
           "ALL_ATTRIBUTES");
     }
+    if (index && index->global && index->projection != Projection::kAll) {
+      return DynamoError::validation(
+          "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
+          "supported for global secondary index " +
+          index->name + " because its projection type is not ALL");
+    }
     return Select::kAll;
   }
   if (v == "SPECIFIC_ATTRIBUTES") {
@@ -73,6 +119,14 @@ std::variant<Select, DynamoError> select_of(const json::object& request, bool pr
     return Select::kSpecific;
   }
   if (v == "ALL_PROJECTED_ATTRIBUTES") {
+    if (index) {
+      if (projected) {
+        return DynamoError::validation(
+            "Cannot specify the ProjectionExpression when choosing to get "
+            "ALL_PROJECTED_ATTRIBUTES");  // UNVERIFIED wording, as its ALL_ATTRIBUTES twin
+      }
+      return Select::kAllProjected;
+    }
     return DynamoError::validation(
         "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   }
@@ -86,8 +140,8 @@ std::variant<Select, DynamoError> select_of(const json::object& request, bool pr
 /// filter), ScannedCount (before), LastEvaluatedKey when the page was cut by Limit or by the
 /// 1 MB cap, and the capacity of everything read.
 json::object page_answer(const json::object& request, const TableSchema& schema,
-                         const Store::Page& page, std::size_t limit, const RequestExpressions& ex,
-                         Select select) {
+                         const SecondaryIndex* index, const Store::Page& page, std::size_t limit,
+                         const RequestExpressions& ex, Select select) {
   json::array items;
   std::size_t bytes = 0;
   std::size_t count = 0;
@@ -95,18 +149,29 @@ json::object page_answer(const json::object& request, const TableSchema& schema,
   for (const auto& row : page.rows) {
     bytes += row.size;
     last = parse_stored(row.item);
-    const json::object& item = last.get_object();
-    if (ex.filter && !expr::evaluate(*ex.filter, &item)) continue;
+    // What the index holds of the item: a GSI has nothing else; a query on an LSI fetches the
+    // rest from the table when asked for it.
+    json::object seen = index && (index->global || select == Select::kAllProjected)
+                            ? project_to_index(*index, schema, last.get_object())
+                            : last.get_object();
+    if (ex.filter && !expr::evaluate(*ex.filter, &seen)) continue;
     ++count;
     if (select == Select::kCount) continue;
-    items.push_back(ex.projection ? json::value(expr::project(*ex.projection, item)) : last);
+    items.push_back(ex.projection ? json::value(expr::project(*ex.projection, seen))
+                                  : json::value(std::move(seen)));
   }
   json::object out;
   if (select != Select::kCount) out["Items"] = std::move(items);
   out["Count"] = count;
   out["ScannedCount"] = page.rows.size();
   if (!page.rows.empty() && (page.more || page.rows.size() == limit)) {
-    out["LastEvaluatedKey"] = key_of(schema, last.get_object());
+    json::object key = key_of(schema, last.get_object());
+    if (index) {
+      for (auto& [name, value] : key_of(index_view(schema, *index), last.get_object())) {
+        key[name] = value;
+      }
+    }
+    out["LastEvaluatedKey"] = std::move(key);
   }
   add_consumed(out, request, schema, read_units(bytes, consistent_read(request)));
   return out;
@@ -129,20 +194,18 @@ Result scan(const Env& env, const json::object& request) {
   if (auto e = refuse_legacy(request, {"ScanFilter", "AttributesToGet", "ConditionalOperator"})) {
     return *e;
   }
-  if (member(request, "IndexName")) {
-    return DynamoError::validation(
-        "One or more parameter values were invalid: secondary "
-        "indexes are not available in this version of Gatehouse");
-  }
   auto expressions = parse_expressions(request, false, false, true, true);
   if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
   const RequestExpressions& ex = std::get<RequestExpressions>(expressions);
   auto t = existing_table(env, request, false);
   if (auto* e = std::get_if<DynamoError>(&t)) return *e;
   const TableSchema& schema = std::get<TableSchema>(t);
+  auto index_or = requested_index(request, schema);
+  if (auto* e = std::get_if<DynamoError>(&index_or)) return *e;
+  const SecondaryIndex* index = std::get<const SecondaryIndex*>(index_or);
   auto limit = page_limit(request);
   if (auto* e = std::get_if<DynamoError>(&limit)) return *e;
-  auto select = select_of(request, ex.projection.has_value());
+  auto select = select_of(request, ex.projection.has_value(), index);
   if (auto* e = std::get_if<DynamoError>(&select)) return *e;
   // Parallel scans: the items of segment s of n are those whose hash key falls in it.
   const json::value* segment = member(request, "Segment");
@@ -157,7 +220,7 @@ Result scan(const Env& env, const json::object& request) {
         "The Segment parameter is required but was not present in "
         "the request when parameter TotalSegments is present");
   }
-  std::function<bool(const Store::Key&)> accept;
+  std::function<bool(std::string_view)> in_segment;
   if (segment) {
     if (!segment->is_int64() || !total->is_int64() || total->get_int64() < 1 ||
         total->get_int64() > 1000000 || segment->get_int64() < 0) {
@@ -174,18 +237,27 @@ Result scan(const Env& env, const json::object& request) {
     }
     auto n = static_cast<std::uint64_t>(total->get_int64());
     auto s = static_cast<std::uint64_t>(segment->get_int64());
-    accept = [n, s](const Store::Key& key) {
+    in_segment = [n, s](std::string_view hash) {
       boost::crc_32_type crc;
-      crc.process_bytes(key.hash.data(), key.hash.size());
+      crc.process_bytes(hash.data(), hash.size());
       return crc.checksum() % n == s;
     };
   }
-  auto after = start_key(request, schema);
+  auto after = start_key(request, schema, index);
   if (auto* e = std::get_if<DynamoError>(&after)) return *e;
-  auto page = env.store.scan(schema.name, std::get<std::optional<Store::Key>>(after),
-                             std::get<std::size_t>(limit), kPageBytes, accept);
+  const auto& start = std::get<std::optional<StartKey>>(after);
+  std::size_t max_items = std::get<std::size_t>(limit);
+  auto page =
+      index ? env.store.scan_index(schema, *index,
+                                   start ? start->in_index : std::optional<Store::IndexPosition>(),
+                                   max_items, kPageBytes, in_segment)
+            : env.store.scan(schema.name, start ? std::optional(start->table) : std::nullopt,
+                             max_items, kPageBytes,
+                             in_segment ? std::function<bool(const Store::Key&)>(
+                                              [&](const Store::Key& k) { return in_segment(k.hash); })
+                                        : nullptr);
   if (auto* e = std::get_if<DynamoError>(&page)) return *e;
-  return page_answer(request, schema, std::get<Store::Page>(page), std::get<std::size_t>(limit), ex,
+  return page_answer(request, schema, index, std::get<Store::Page>(page), max_items, ex,
                      std::get<Select>(select));
 }
 
@@ -194,14 +266,16 @@ Result query(const Env& env, const json::object& request) {
           request, {"KeyConditions", "QueryFilter", "AttributesToGet", "ConditionalOperator"})) {
     return *e;
   }
-  if (member(request, "IndexName")) {
-    return DynamoError::validation(
-        "One or more parameter values were invalid: secondary "
-        "indexes are not available in this version of Gatehouse");
-  }
   auto t = existing_table(env, request, false);
   if (auto* e = std::get_if<DynamoError>(&t)) return *e;
-  const TableSchema& schema = std::get<TableSchema>(t);
+  const TableSchema& table = std::get<TableSchema>(t);
+  auto index_or = requested_index(request, table);
+  if (auto* e = std::get_if<DynamoError>(&index_or)) return *e;
+  const SecondaryIndex* index = std::get<const SecondaryIndex*>(index_or);
+  // On an index, the key condition and the filter's key rule are the index's.
+  std::optional<TableSchema> view;
+  if (index) view = index_view(table, *index);
+  const TableSchema& schema = view ? *view : table;
   std::optional<expr::KeyCondition> key_condition;
   auto expressions = parse_expressions(request, false, false, true, true, &schema, &key_condition);
   if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
@@ -221,7 +295,7 @@ Result query(const Env& env, const json::object& request) {
   }
   auto limit = page_limit(request);
   if (auto* e = std::get_if<DynamoError>(&limit)) return *e;
-  auto select = select_of(request, ex.projection.has_value());
+  auto select = select_of(request, ex.projection.has_value(), index);
   if (auto* e = std::get_if<DynamoError>(&select)) return *e;
   bool forward = true;
   if (const json::value* f = member(request, "ScanIndexForward")) {
@@ -283,21 +357,24 @@ Result query(const Env& env, const json::object& request) {
     }
   }
 
-  std::optional<std::string> after;
-  auto start = start_key(request, schema);
-  if (auto* e = std::get_if<DynamoError>(&start)) return *e;
-  if (const auto& s = std::get<std::optional<Store::Key>>(start)) {
-    if (s->hash != std::get<std::string>(hash)) {
-      return DynamoError::validation(
-          "The provided starting key is invalid: The provided key "
-          "element does not match the query's partition key");
-    }
-    after = s->range;
+  auto start_or = start_key(request, table, index);
+  if (auto* e = std::get_if<DynamoError>(&start_or)) return *e;
+  const auto& start = std::get<std::optional<StartKey>>(start_or);
+  const std::string& partition = std::get<std::string>(hash);
+  if (start && (index ? start->in_index->hash : start->table.hash) != partition) {
+    return DynamoError::validation(
+        "The provided starting key is invalid: The provided key "
+        "element does not match the query's partition key");
   }
-  auto page = env.store.query(schema.name, std::get<std::string>(hash), range, forward, after,
-                              std::get<std::size_t>(limit), kPageBytes);
+  std::size_t max_items = std::get<std::size_t>(limit);
+  auto page =
+      index ? env.store.query_index(table, *index, partition, range, forward,
+                                    start ? start->in_index : std::nullopt, max_items, kPageBytes)
+            : env.store.query(table.name, partition, range, forward,
+                              start ? std::optional(start->table.range) : std::nullopt, max_items,
+                              kPageBytes);
   if (auto* e = std::get_if<DynamoError>(&page)) return *e;
-  return page_answer(request, schema, std::get<Store::Page>(page), std::get<std::size_t>(limit), ex,
+  return page_answer(request, table, index, std::get<Store::Page>(page), max_items, ex,
                      std::get<Select>(select));
 }
 

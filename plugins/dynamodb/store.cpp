@@ -76,7 +76,12 @@ std::optional<DynamoError> Store::open_locked() {
                           "schema TEXT NOT NULL)",
                           "CREATE TABLE IF NOT EXISTS items (tbl TEXT NOT NULL, hk BLOB NOT NULL, "
                           "rk BLOB NOT NULL, size INTEGER NOT NULL, item TEXT NOT NULL, "
-                          "PRIMARY KEY (tbl, hk, rk)) WITHOUT ROWID"}) {
+                          "PRIMARY KEY (tbl, hk, rk)) WITHOUT ROWID",
+                          // Secondary indexes: the index key, then the item's table key.
+                          "CREATE TABLE IF NOT EXISTS index_items (tbl TEXT NOT NULL, "
+                          "idx TEXT NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL, "
+                          "thk BLOB NOT NULL, trk BLOB NOT NULL, "
+                          "PRIMARY KEY (tbl, idx, hk, rk, thk, trk)) WITHOUT ROWID"}) {
     if (auto e = exec_locked(sql)) {
       sqlite3_close_v2(db_);
       db_ = nullptr;
@@ -161,7 +166,7 @@ std::variant<TableSchema, DynamoError> Store::delete_table(std::string_view name
   Statement items(db_, "DELETE FROM items WHERE tbl = ?");
   Statement table(db_, "DELETE FROM tables WHERE name = ?");
   if (!items.ok() || !table.ok() || items.text(1, name).step() != SQLITE_DONE ||
-      table.text(1, name).step() != SQLITE_DONE) {
+      table.text(1, name).step() != SQLITE_DONE || drop_index_entries_locked(name, "")) {
     DynamoError e = sqlite_error("delete the table");
     rollback_locked();
     return e;
@@ -353,7 +358,9 @@ std::optional<DynamoError> Store::write_locked(const TableSchema& table, const K
                                                const std::optional<std::string>& old,
                                                const std::optional<std::string>& item,
                                                std::size_t size) {
-  (void)old;  // secondary indexes: next
+  if (table.has_indexes()) {
+    if (auto e = write_index_entries_locked(table, key, old, item)) return e;
+  }
   if (item) {
     Statement s(db_,
                 "INSERT OR REPLACE INTO items (tbl, hk, rk, size, item) VALUES (?, ?, ?, ?, ?)");
@@ -383,11 +390,28 @@ std::optional<DynamoError> Store::update_table(
   if (it == tables_.end()) return DynamoError::not_found();
   TableSchema schema = it->second;
   if (auto e = edit(schema)) return e;
+  // One transaction: the definition and the entries of indexes it adds or removes.
+  if (auto e = exec_locked("BEGIN IMMEDIATE")) return e;
+  auto fail = [this](DynamoError e) {
+    rollback_locked();
+    return std::optional<DynamoError>(std::move(e));
+  };
+  for (const auto& old : it->second.indexes) {
+    if (!schema.index(old.name)) {
+      if (auto e = drop_index_entries_locked(schema.name, old.name)) return fail(*e);
+    }
+  }
+  for (const auto& added : schema.indexes) {
+    if (!it->second.index(added.name)) {
+      if (auto e = backfill_index_locked(schema, added)) return fail(*e);
+    }
+  }
   Statement s(db_, "UPDATE tables SET schema = ? WHERE name = ?");
   if (!s.ok() || s.text(1, boost::json::serialize(schema.to_json())).text(2, schema.name).step() !=
                      SQLITE_DONE) {
-    return sqlite_error("update the table");
+    return fail(sqlite_error("update the table"));
   }
+  if (auto e = exec_locked("COMMIT")) return fail(*e);
   it->second = std::move(schema);
   return std::nullopt;
 }

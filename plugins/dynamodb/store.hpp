@@ -124,6 +124,30 @@ class Store {
   /// Applies every write in one transaction: all of them or none.
   std::optional<DynamoError> write_batch(const std::vector<Write>& writes);
 
+  // --- secondary indexes (store_indexes.cpp) -----------------------------------------------
+  /// A position in an index: the index key, then the table key (entries with equal index keys
+  /// are ordered by the table key).
+  struct IndexPosition {
+    std::string hash;
+    std::string range;
+    Key table;
+  };
+  /// Query on an index: the items whose index hash key is `hash` and range key satisfies
+  /// `range`, in index order, with query()'s page rules. Rows carry the table's key and item.
+  std::variant<Page, DynamoError> query_index(const TableSchema& table, const SecondaryIndex& index,
+                                              std::string_view hash, const RangeCondition& range,
+                                              bool forward,
+                                              const std::optional<IndexPosition>& after,
+                                              std::size_t limit, std::size_t max_bytes);
+  /// Scan on an index; `accept` sees the index hash key bytes (parallel scan segments).
+  std::variant<Page, DynamoError> scan_index(
+      const TableSchema& table, const SecondaryIndex& index,
+      const std::optional<IndexPosition>& after, std::size_t limit, std::size_t max_bytes,
+      const std::function<bool(std::string_view index_hash)>& accept);
+  /// Items in the index and the sizes of those items.
+  std::variant<Stats, DynamoError> index_stats(const TableSchema& table,
+                                               const SecondaryIndex& index);
+
   // --- transactions (store_transactions.cpp) ----------------------------------------------
   /// One item of a TransactWriteItems: `decide` sees the stored item as mutate()'s does.
   struct Mutation {
@@ -150,6 +174,9 @@ class Store {
   std::variant<std::size_t, DynamoError> expire(const TableSchema& table,
                                                 std::string_view attribute, std::int64_t now,
                                                 std::size_t limit);
+  /// Whether the database has been opened (by a request): the TTL sweeper never opens it, so
+  /// `validate` and `routes` never touch the disk.
+  bool is_open();
 
   /// Changes a table's stored definition (tags, TTL settings) with `edit`, under the lock, so
   /// concurrent edits compose; ResourceNotFoundException if the table is gone.
@@ -169,6 +196,17 @@ class Store {
                                           const std::optional<std::string>& old,
                                           const std::optional<std::string>& item,
                                           std::size_t size);
+  /// write_locked's index part: replaces the entries of `old` with those of `item`.
+  std::optional<DynamoError> write_index_entries_locked(const TableSchema& table, const Key& key,
+                                                        const std::optional<std::string>& old,
+                                                        const std::optional<std::string>& item);
+  /// Fills the entries of `index` from the table's items (a GSI added by UpdateTable); items
+  /// whose index key has the wrong type are left out, as DynamoDB's backfill does.
+  std::optional<DynamoError> backfill_index_locked(const TableSchema& table,
+                                                   const SecondaryIndex& index);
+  /// Removes every entry of index `index_name` of `table` ("" : of all its indexes).
+  std::optional<DynamoError> drop_index_entries_locked(std::string_view table,
+                                                       std::string_view index_name);
   /// Ends an open transaction after a failure (a failed COMMIT can leave one open).
   void rollback_locked();
   /// Whether `name` still is the table with `table_id`.

@@ -2,10 +2,12 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <chrono>
 #include <map>
 
 #include "gateway/util/ids.hpp"
+#include "plugins/dynamodb/secondary_index.hpp"
 
 namespace gh::plugins::dynamodb {
 
@@ -86,26 +88,10 @@ DynamoError too_many_tags() {
   return invalid("Too many tags: a table has at most " + std::to_string(kMaxTags));
 }
 
-std::variant<TableSchema, DynamoError> parse_create_table(const json::object& request) {
-  TableSchema t;
-  if (auto e = check_table_name(member(request, "TableName"))) return *e;
-  t.name = std::string(member(request, "TableName")->get_string());
-
-  const json::value* defs = member(request, "AttributeDefinitions");
-  const json::value* keys = member(request, "KeySchema");
+std::variant<std::vector<KeyAttribute>, DynamoError> parse_attribute_definitions(
+    const json::value* defs) {
   if (!defs) return constraint("null", "attributeDefinitions", "not be null");
-  if (!keys) return constraint("null", "keySchema", "not be null");
-  if (!defs->is_array() || !keys->is_array()) {
-    return DynamoError::serialization("Unexpected value type in payload");
-  }
-  if (keys->get_array().empty()) {
-    return constraint("[]", "keySchema", "have length greater than or equal to 1");
-  }
-  if (keys->get_array().size() > 2) {
-    return constraint(json::serialize(*keys), "keySchema", "have length less than or equal to 2");
-  }
-
-  // AttributeDefinitions: name → type.
+  if (!defs->is_array()) return DynamoError::serialization("Unexpected value type in payload");
   std::vector<KeyAttribute> defined;
   for (const auto& d : defs->get_array()) {
     if (!d.is_object()) return DynamoError::serialization("Unexpected value type in payload");
@@ -128,27 +114,34 @@ std::variant<TableSchema, DynamoError> parse_create_table(const json::object& re
     }
     defined.push_back({std::string(name->get_string()), *scalar});
   }
+  return defined;
+}
 
-  // KeySchema: HASH first, then an optional RANGE, each defined above.
+std::variant<KeySchema, DynamoError> parse_key_schema(const json::value* keys,
+                                                      std::string_view member_name,
+                                                      const std::vector<KeyAttribute>& defined) {
+  std::string m(member_name);
+  if (!keys) return constraint("null", m, "not be null");
+  if (!keys->is_array()) return DynamoError::serialization("Unexpected value type in payload");
+  if (keys->get_array().empty()) return constraint("[]", m, "have length greater than or equal to 1");
+  if (keys->get_array().size() > 2) {
+    return constraint(json::serialize(*keys), m, "have length less than or equal to 2");
+  }
   std::vector<std::pair<std::string, std::string>> elements;  // name, KeyType
   for (const auto& k : keys->get_array()) {
     if (!k.is_object()) return DynamoError::serialization("Unexpected value type in payload");
     const json::value* name = member(k.get_object(), "AttributeName");
     const json::value* type = member(k.get_object(), "KeyType");
-    if (!name || !name->is_string()) {
-      return constraint("null", "keySchema.member.attributeName", "not be null");
-    }
+    if (!name || !name->is_string()) return constraint("null", m + ".member.attributeName", "not be null");
     if (!type || !type->is_string() ||
         (type->get_string() != "HASH" && type->get_string() != "RANGE")) {
-      return constraint(type ? quoted(*type) : "null", "keySchema.member.keyType",
+      return constraint(type ? quoted(*type) : "null", m + ".member.keyType",
                         "satisfy enum value set: [HASH, RANGE]");
     }
     elements.emplace_back(std::string(name->get_string()), std::string(type->get_string()));
   }
   if (elements[0].second != "HASH") {
-    return DynamoError::validation(
-        "Invalid KeySchema: The first KeySchemaElement is not a HASH key "
-        "type");
+    return DynamoError::validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
   }
   if (elements.size() == 2 && elements[1].second != "RANGE") {
     return DynamoError::validation(
@@ -174,19 +167,26 @@ std::variant<TableSchema, DynamoError> parse_create_table(const json::object& re
                      key_names + "], AttributeDefinitions: [" + names + "]");
     }
   }
+  KeySchema out;
+  out.hash = *find_def(elements[0].first);
+  if (elements.size() == 2) out.range = *find_def(elements[1].first);
+  return out;
+}
 
-  if (member(request, "LocalSecondaryIndexes") || member(request, "GlobalSecondaryIndexes")) {
-    return invalid(
-        "secondary indexes (LocalSecondaryIndexes, GlobalSecondaryIndexes) are not available in "
-        "this version of Gatehouse");
-  }
-  if (defined.size() != elements.size()) {
-    return invalid(
-        "Number of attributes in KeySchema does not exactly match number of attributes defined "
-        "in AttributeDefinitions");
-  }
-  t.hash = *find_def(elements[0].first);
-  if (elements.size() == 2) t.range = *find_def(elements[1].first);
+std::variant<TableSchema, DynamoError> parse_create_table(const json::object& request) {
+  TableSchema t;
+  if (auto e = check_table_name(member(request, "TableName"))) return *e;
+  t.name = std::string(member(request, "TableName")->get_string());
+
+  const json::value* keys = member(request, "KeySchema");
+  auto defined_or = parse_attribute_definitions(member(request, "AttributeDefinitions"));
+  if (auto* e = std::get_if<DynamoError>(&defined_or)) return *e;
+  if (!keys) return constraint("null", "keySchema", "not be null");
+  const auto& defined = std::get<std::vector<KeyAttribute>>(defined_or);
+  auto key = parse_key_schema(keys, "keySchema", defined);
+  if (auto* e = std::get_if<DynamoError>(&key)) return *e;
+  t.hash = std::get<KeySchema>(key).hash;
+  t.range = std::get<KeySchema>(key).range;
 
   // BillingMode and ProvisionedThroughput.
   const json::value* billing = member(request, "BillingMode");
@@ -233,6 +233,56 @@ std::variant<TableSchema, DynamoError> parse_create_table(const json::object& re
     t.write_capacity = write->get_int64();
   }
 
+  // Secondary indexes, after the billing mode (a GSI's throughput depends on it).
+  const json::value* lsis = member(request, "LocalSecondaryIndexes");
+  const json::value* gsis = member(request, "GlobalSecondaryIndexes");
+  if (!lsis && !gsis && defined.size() != (t.range ? 2u : 1u)) {
+    return invalid(
+        "Number of attributes in KeySchema does not exactly match number of attributes defined "
+        "in AttributeDefinitions");
+  }
+  for (auto [list, global] : {std::pair{lsis, false}, std::pair{gsis, true}}) {
+    if (!list) continue;
+    if (!list->is_array()) return DynamoError::serialization("Unexpected value type in payload");
+    if (list->get_array().empty()) {
+      return invalid(std::string("List of ") +
+                     (global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes") + " is empty");
+    }
+    if (!global && !t.range) {
+      return invalid(
+          "Table KeySchema does not have a range key, which is required when specifying a "
+          "LocalSecondaryIndex");
+    }
+    std::size_t position = 0;
+    for (const auto& spec : list->get_array()) {
+      auto index = parse_index(spec, global, ++position, defined, t);
+      if (auto* e = std::get_if<DynamoError>(&index)) return *e;
+      t.indexes.push_back(std::move(std::get<SecondaryIndex>(index)));
+    }
+  }
+  if (auto e = check_indexes(t)) return *e;
+  if (lsis || gsis) {
+    // Every definition must be some key's. UNVERIFIED wording (DynamoDB refuses unused ones).
+    std::vector<std::string> used{t.hash.name};
+    if (t.range) used.push_back(t.range->name);
+    for (const auto& i : t.indexes) {
+      used.push_back(i.hash.name);
+      if (i.range) used.push_back(i.range->name);
+    }
+    for (const auto& d : defined) {
+      if (std::find(used.begin(), used.end(), d.name) == used.end()) {
+        std::string defs, keys_used;
+        for (const auto& x : defined) defs += (defs.empty() ? "" : ", ") + x.name;
+        for (const auto& u : used) {
+          if (keys_used.find(u) == std::string::npos)
+            keys_used += (keys_used.empty() ? "" : ", ") + u;
+        }
+        return invalid("Some AttributeDefinitions are not used. AttributeDefinitions: [" + defs +
+                       "], keys used: [" + keys_used + "]");
+      }
+    }
+  }
+
   if (const json::value* tags = member(request, "Tags")) {
     auto parsed = parse_tags(tags);
     if (auto* e = std::get_if<DynamoError>(&parsed)) return *e;
@@ -267,6 +317,11 @@ json::object TableSchema::to_json() const {
     o["tags"] = std::move(t);
   }
   if (ttl_attribute) o["ttl"] = *ttl_attribute;
+  if (!indexes.empty()) {
+    json::array list;
+    for (const auto& i : indexes) list.push_back(index_to_json(i));
+    o["indexes"] = std::move(list);
+  }
   return o;
 }
 
@@ -299,6 +354,13 @@ std::optional<TableSchema> TableSchema::from_json(const json::object& o) {
       }
     }
     if (auto it = o.find("ttl"); it != o.end()) t.ttl_attribute = std::string(it->value().as_string());
+    if (auto it = o.find("indexes"); it != o.end()) {
+      for (const auto& i : it->value().as_array()) {
+        auto index = index_from_json(i.as_object());
+        if (!index) return std::nullopt;
+        t.indexes.push_back(std::move(*index));
+      }
+    }
     return t;
   } catch (const std::exception&) {
     return std::nullopt;
@@ -306,15 +368,31 @@ std::optional<TableSchema> TableSchema::from_json(const json::object& o) {
 }
 
 json::object TableSchema::description(std::string_view arn, std::string_view status,
-                                      std::int64_t item_count, std::int64_t size_bytes) const {
+                                      std::int64_t item_count, std::int64_t size_bytes,
+                                      const std::vector<IndexFigures>& index_figures) const {
   json::array defs;
   json::array keys;
-  auto add = [&](const KeyAttribute& k, std::string_view key_type) {
+  std::vector<std::string_view> defined;
+  auto define = [&](const KeyAttribute& k) {
+    if (std::find(defined.begin(), defined.end(), k.name) != defined.end()) return;
+    defined.push_back(k.name);
     defs.push_back(json::object{{"AttributeName", k.name}, {"AttributeType", type_name(k.type)}});
+  };
+  auto add = [&](const KeyAttribute& k, std::string_view key_type) {
+    define(k);
     keys.push_back(json::object{{"AttributeName", k.name}, {"KeyType", key_type}});
   };
   add(hash, "HASH");
   if (range) add(*range, "RANGE");
+  json::array lsis;
+  json::array gsis;
+  for (std::size_t n = 0; n < indexes.size(); ++n) {
+    const SecondaryIndex& i = indexes[n];
+    define(i.hash);
+    if (i.range) define(*i.range);
+    IndexFigures f = n < index_figures.size() ? index_figures[n] : IndexFigures{};
+    (i.global ? gsis : lsis).push_back(index_description(i, arn, f.status, f.items, f.bytes));
+  }
   json::object d;
   d["AttributeDefinitions"] = std::move(defs);
   d["TableName"] = name;
@@ -333,6 +411,8 @@ json::object TableSchema::description(std::string_view arn, std::string_view sta
     if (pay_per_request) summary["LastUpdateToPayPerRequestDateTime"] = created;
     d["BillingModeSummary"] = std::move(summary);
   }
+  if (!lsis.empty()) d["LocalSecondaryIndexes"] = std::move(lsis);
+  if (!gsis.empty()) d["GlobalSecondaryIndexes"] = std::move(gsis);
   d["DeletionProtectionEnabled"] = false;
   return d;
 }

@@ -63,9 +63,16 @@ struct TableSchema {
   boost::json::object to_json() const;
   static std::optional<TableSchema> from_json(const boost::json::object& o);
 
-  /// TableDescription as DynamoDB answers it.
+  /// An index's figures and status for description(), in the order of `indexes`.
+  struct IndexFigures {
+    std::int64_t items = 0;
+    std::int64_t bytes = 0;
+    std::string_view status = "ACTIVE";
+  };
+  /// TableDescription as DynamoDB answers it (`index_figures` empty: zeros, ACTIVE).
   boost::json::object description(std::string_view arn, std::string_view status,
-                                  std::int64_t item_count, std::int64_t size_bytes) const;
+                                  std::int64_t item_count, std::int64_t size_bytes,
+                                  const std::vector<IndexFigures>& index_figures = {}) const;
 };
 
 using TagList = std::vector<std::pair<std::string, std::string>>;
@@ -73,6 +80,19 @@ inline constexpr std::size_t kMaxTags = 50;
 /// A Tags member ([{Key, Value}], CreateTable and TagResource), checked as DynamoDB does.
 std::variant<TagList, DynamoError> parse_tags(const boost::json::value* tags);
 DynamoError too_many_tags();
+
+/// AttributeDefinitions, checked as DynamoDB does.
+std::variant<std::vector<KeyAttribute>, DynamoError> parse_attribute_definitions(
+    const boost::json::value* defs);
+/// A KeySchema list (HASH, then an optional RANGE, each in `defined`); `member` names it in
+/// messages ("keySchema", "globalSecondaryIndexes.1.member.keySchema").
+struct KeySchema {
+  KeyAttribute hash;
+  std::optional<KeyAttribute> range;
+};
+std::variant<KeySchema, DynamoError> parse_key_schema(const boost::json::value* keys,
+                                                      std::string_view member,
+                                                      const std::vector<KeyAttribute>& defined);
 
 /// Validates a CreateTable request as DynamoDB does (first problem found, DynamoDB's text).
 std::variant<TableSchema, DynamoError> parse_create_table(const boost::json::object& request);

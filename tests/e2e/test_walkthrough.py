@@ -36,7 +36,7 @@ class WalkthroughTest(unittest.TestCase):
     def test_validate_accepts_the_config(self):
         out = run_cli("validate", "config/gatehouse.yaml")
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(out.stdout, "config/gatehouse.yaml: OK (3 API(s), 16 route(s))\n")
+        self.assertEqual(out.stdout, "config/gatehouse.yaml: OK (3 API(s), 19 route(s))\n")
         self.assertEqual(out.stderr, "")
 
     def test_every_curl_in_the_header_comment_succeeds(self):
@@ -195,6 +195,22 @@ class WalkthroughTest(unittest.TestCase):
         self.assertEqual(bad.status, 400)
         self.assertEqual(bad.json(), {"message": "body is not JSON"})
 
+    def test_dynamodb_routes(self):
+        # The seeded item, then one written through PUT /todos/{id} (README's lines).
+        self.assertEqual(self.curl_json(f"{self.api}/todos/1"),
+                         {"id": "1", "title": "try gatehouse", "done": False})
+        put = self.curl_json("-X", "PUT", "-d", '{"title": "write docs"}', f"{self.api}/todos/22")
+        self.assertEqual(put, {})
+        out = curl(f"{self.api}/todos/22")
+        self.assertEqual(out.stdout, b'{"id":"22","title":"write docs","done":false}')
+        listed = self.curl_json(f"{self.api}/todos")
+        self.assertEqual(listed["count"], len(listed["items"]))
+        self.assertIn({"id": "22", "title": "write docs", "done": False}, listed["items"])
+        out = curl("-i", f"{self.api}/todos/9")
+        (r,) = parse_curl_include(out.stdout)
+        self.assertEqual(r.status, 404)
+        self.assertEqual(r.body, b'{"message":"Not Found"}')
+
     def test_lambda_invoke_api(self):
         # What `aws lambda invoke` sends: the event goes to the handler as it is.
         r = request(self.gw.services_port, "POST", "/2015-03-31/functions/greet-node/invocations",
@@ -228,7 +244,7 @@ class WalkthroughTest(unittest.TestCase):
         self.assertIn(f'"GET {marker} HTTP/1.1" 200', mine[0])
         self.assertIn('"walkthrough/1"', mine[0])
         # The gateway's own log is on stderr, not mixed into the access log.
-        self.assertIn("serving 3 API(s), 16 route(s)", self.gw.stderr())
+        self.assertIn("serving 3 API(s), 19 route(s)", self.gw.stderr())
         self.assertNotIn("serving", self.gw.stdout())
 
 
