@@ -63,7 +63,8 @@ std::variant<const SecondaryIndex*, DynamoError> requested_index(const json::obj
                                    std::string(name->get_string()));
   }
   if (index->global && consistent_read(request)) {
-    return DynamoError::validation("Consistent reads are not supported on global secondary indexes");
+    return DynamoError::validation(
+        "Consistent reads are not supported on global secondary indexes");
   }
   return index;
 }
@@ -248,14 +249,15 @@ Result scan(const Env& env, const json::object& request) {
   const auto& start = std::get<std::optional<StartKey>>(after);
   std::size_t max_items = std::get<std::size_t>(limit);
   auto page =
-      index ? env.store.scan_index(schema, *index,
-                                   start ? start->in_index : std::optional<Store::IndexPosition>(),
-                                   max_items, kPageBytes, in_segment)
-            : env.store.scan(schema.name, start ? std::optional(start->table) : std::nullopt,
-                             max_items, kPageBytes,
-                             in_segment ? std::function<bool(const Store::Key&)>(
-                                              [&](const Store::Key& k) { return in_segment(k.hash); })
-                                        : nullptr);
+      index
+          ? env.store.scan_index(schema, *index,
+                                 start ? start->in_index : std::optional<Store::IndexPosition>(),
+                                 max_items, kPageBytes, in_segment)
+          : env.store.scan(schema.name, start ? std::optional(start->table) : std::nullopt,
+                           max_items, kPageBytes,
+                           in_segment ? std::function<bool(const Store::Key&)>(
+                                            [&](const Store::Key& k) { return in_segment(k.hash); })
+                                      : nullptr);
   if (auto* e = std::get_if<DynamoError>(&page)) return *e;
   return page_answer(request, schema, index, std::get<Store::Page>(page), max_items, ex,
                      std::get<Select>(select));

@@ -79,25 +79,26 @@ std::variant<SecondaryIndex, DynamoError> parse_index(const json::value& spec, b
       return invalid("Index KeySchema does not have a range key for index: " + index.name);
     }
     if (index.hash.name != table.hash.name) {
-      return invalid("Index KeySchema does not have the same leading hash key as table KeySchema "
-                     "for index: " +
-                     index.name + ". index hash key: " + index.hash.name +
-                     ", table hash key: " + table.hash.name);
+      return invalid(
+          "Index KeySchema does not have the same leading hash key as table KeySchema "
+          "for index: " +
+          index.name + ". index hash key: " + index.hash.name +
+          ", table hash key: " + table.hash.name);
     }
   }
 
   const json::value* projection = member(o, "Projection");
   if (!projection) return constraint("null", prefix + ".projection", "not be null");
-  if (!projection->is_object()) return DynamoError::serialization("Unexpected value type in payload");
+  if (!projection->is_object())
+    return DynamoError::serialization("Unexpected value type in payload");
   const json::value* type = member(projection->get_object(), "ProjectionType");
   if (!type) return invalid("Unknown ProjectionType: null");
   auto parsed = type->is_string() ? parse_projection_type(std::string_view(type->get_string()))
                                   : std::nullopt;
   if (!parsed) {
-    return constraint(type->is_string() ? "'" + std::string(type->get_string()) + "'"
-                                        : json::serialize(*type),
-                      prefix + ".projection.projectionType",
-                      "satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]");
+    return constraint(
+        type->is_string() ? "'" + std::string(type->get_string()) + "'" : json::serialize(*type),
+        prefix + ".projection.projectionType", "satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]");
   }
   index.projection = *parsed;
   if (const json::value* non_key = member(projection->get_object(), "NonKeyAttributes")) {
@@ -175,12 +176,9 @@ std::optional<DynamoError> check_indexes(const TableSchema& table) {
 }
 
 json::object index_to_json(const SecondaryIndex& index) {
-  json::object o{{"name", index.name},
-                 {"global", index.global},
-                 {"hash", key_json(index.hash)},
-                 {"projection", projection_name(index.projection)},
-                 {"read", index.read_capacity},
-                 {"write", index.write_capacity}};
+  json::object o{{"name", index.name},           {"global", index.global},
+                 {"hash", key_json(index.hash)}, {"projection", projection_name(index.projection)},
+                 {"read", index.read_capacity},  {"write", index.write_capacity}};
   if (index.range) o["range"] = key_json(*index.range);
   if (!index.non_key_attributes.empty()) {
     json::array names;
@@ -252,8 +250,8 @@ std::variant<std::optional<IndexKey>, DynamoError> index_key(const SecondaryInde
     if (it == item.end()) return std::optional<IndexKey>();
     auto bytes = key_bytes(it->value(), k->type);
     if (!bytes) {
-      return invalid("Type mismatch for Index Key " + k->name + " Expected: " +
-                     std::string(type_name(k->type)) + " Actual: " +
+      return invalid("Type mismatch for Index Key " + k->name +
+                     " Expected: " + std::string(type_name(k->type)) + " Actual: " +
                      std::string(value_type(it->value())) + " IndexName: " + index.name);
     }
     if (bytes->empty() && k->type != ScalarType::kNumber) {

@@ -38,7 +38,8 @@ std::optional<DynamoError> Store::exec_locked(const char* sql) {
     std::string text = message ? message : "unknown error";
     sqlite3_free(message);
     if ((rc & 0xff) == SQLITE_BUSY)
-      text = "the store " + path_ + " is in use by another process; give each gateway its own "
+      text = "the store " + path_ +
+             " is in use by another process; give each gateway its own "
              "dynamodb.dataDir";
     spdlog::error("dynamodb store {}: {}", path_, text);
     return DynamoError::internal("Internal server error (" + text + ")");
@@ -69,19 +70,19 @@ std::optional<DynamoError> Store::open_locked() {
   // memory instead of a shared-memory file and no read or write takes a file lock (two fcntl
   // calls a request otherwise). A second process opening the same directory waits for the busy
   // timeout and is refused. mmap reads pages without a pread each.
-  for (const char* sql : {"PRAGMA locking_mode=EXCLUSIVE", "PRAGMA journal_mode=WAL",
-                          "PRAGMA synchronous=NORMAL", "PRAGMA mmap_size=1073741824",
-                          "PRAGMA cache_size=-65536",
-                          "CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, "
-                          "schema TEXT NOT NULL)",
-                          "CREATE TABLE IF NOT EXISTS items (tbl TEXT NOT NULL, hk BLOB NOT NULL, "
-                          "rk BLOB NOT NULL, size INTEGER NOT NULL, item TEXT NOT NULL, "
-                          "PRIMARY KEY (tbl, hk, rk)) WITHOUT ROWID",
-                          // Secondary indexes: the index key, then the item's table key.
-                          "CREATE TABLE IF NOT EXISTS index_items (tbl TEXT NOT NULL, "
-                          "idx TEXT NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL, "
-                          "thk BLOB NOT NULL, trk BLOB NOT NULL, "
-                          "PRIMARY KEY (tbl, idx, hk, rk, thk, trk)) WITHOUT ROWID"}) {
+  for (const char* sql :
+       {"PRAGMA locking_mode=EXCLUSIVE", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+        "PRAGMA mmap_size=1073741824", "PRAGMA cache_size=-65536",
+        "CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, "
+        "schema TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS items (tbl TEXT NOT NULL, hk BLOB NOT NULL, "
+        "rk BLOB NOT NULL, size INTEGER NOT NULL, item TEXT NOT NULL, "
+        "PRIMARY KEY (tbl, hk, rk)) WITHOUT ROWID",
+        // Secondary indexes: the index key, then the item's table key.
+        "CREATE TABLE IF NOT EXISTS index_items (tbl TEXT NOT NULL, "
+        "idx TEXT NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL, "
+        "thk BLOB NOT NULL, trk BLOB NOT NULL, "
+        "PRIMARY KEY (tbl, idx, hk, rk, thk, trk)) WITHOUT ROWID"}) {
     if (auto e = exec_locked(sql)) {
       sqlite3_close_v2(db_);
       db_ = nullptr;

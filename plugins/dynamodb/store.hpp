@@ -156,7 +156,7 @@ class Store {
     Decide decide;
   };
   struct Outcome {
-    std::optional<std::string> old;     // the item as it was
+    std::optional<std::string> old;      // the item as it was
     std::optional<DynamoError> refused;  // what its decide answered instead of a Change
   };
   /// Reads every item and asks its decide, under the lock and in one SQLite transaction. If
@@ -194,8 +194,7 @@ class Store {
   /// transaction the caller opened.
   std::optional<DynamoError> write_locked(const TableSchema& table, const Key& key,
                                           const std::optional<std::string>& old,
-                                          const std::optional<std::string>& item,
-                                          std::size_t size);
+                                          const std::optional<std::string>& item, std::size_t size);
   /// write_locked's index part: replaces the entries of `old` with those of `item`.
   std::optional<DynamoError> write_index_entries_locked(const TableSchema& table, const Key& key,
                                                         const std::optional<std::string>& old,

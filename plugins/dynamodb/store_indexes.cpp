@@ -176,7 +176,9 @@ std::variant<Store::Page, DynamoError> Store::query_index(
   if (range.low) sql += range.low_inclusive ? " AND i.rk >= ?" : " AND i.rk > ?";
   if (range.high) sql += range.high_inclusive ? " AND i.rk <= ?" : " AND i.rk < ?";
   if (range.prefix) sql += " AND substr(i.rk, 1, ?) = ?";
-  if (after) sql += forward ? " AND (i.rk, i.thk, i.trk) > (?, ?, ?)" : " AND (i.rk, i.thk, i.trk) < (?, ?, ?)";
+  if (after)
+    sql +=
+        forward ? " AND (i.rk, i.thk, i.trk) > (?, ?, ?)" : " AND (i.rk, i.thk, i.trk) < (?, ?, ?)";
   sql += forward ? " ORDER BY i.rk ASC, i.thk ASC, i.trk ASC"
                  : " ORDER BY i.rk DESC, i.thk DESC, i.trk DESC";
   Statement s(db_, sql.c_str());
@@ -198,8 +200,8 @@ std::variant<Store::Page, DynamoError> Store::query_index(
 }
 
 std::variant<Store::Page, DynamoError> Store::scan_index(
-    const TableSchema& table, const SecondaryIndex& index, const std::optional<IndexPosition>& after,
-    std::size_t limit, std::size_t max_bytes,
+    const TableSchema& table, const SecondaryIndex& index,
+    const std::optional<IndexPosition>& after, std::size_t limit, std::size_t max_bytes,
     const std::function<bool(std::string_view index_hash)>& accept) {
   std::lock_guard lock(mutex_);
   if (auto e = open_locked()) return *e;
@@ -209,9 +211,13 @@ std::variant<Store::Page, DynamoError> Store::scan_index(
   Statement s(db_, sql.c_str());
   if (!s.ok()) return sqlite_error("scan the index");
   s.text(1, table.name).text(2, index.name);
-  if (after) s.blob(3, after->hash).blob(4, after->range).blob(5, after->table.hash).blob(6, after->table.range);
-  auto page = read_page(s, limit, max_bytes,
-                        [&](std::string_view h) { return !accept || accept(h); });
+  if (after)
+    s.blob(3, after->hash)
+        .blob(4, after->range)
+        .blob(5, after->table.hash)
+        .blob(6, after->table.range);
+  auto page =
+      read_page(s, limit, max_bytes, [&](std::string_view h) { return !accept || accept(h); });
   if (std::holds_alternative<int>(page)) return sqlite_error("scan the index");
   return std::get<Page>(std::move(page));
 }

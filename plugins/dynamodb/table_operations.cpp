@@ -1,5 +1,5 @@
-#include <boost/json/serialize.hpp>
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <map>
 #include <tuple>
 
@@ -72,10 +72,9 @@ std::variant<std::pair<std::int64_t, std::int64_t>, DynamoError> throughput_of(
   const json::value* write = member(v.get_object(), "WriteCapacityUnits");
   std::string m(member_name);
   if (!read || !write) {
-    return DynamoError::validation(
-        "1 validation error detected: Value null at '" + m +
-        (!read ? ".readCapacityUnits" : ".writeCapacityUnits") +
-        "' failed to satisfy constraint: Member must not be null");
+    return DynamoError::validation("1 validation error detected: Value null at '" + m +
+                                   (!read ? ".readCapacityUnits" : ".writeCapacityUnits") +
+                                   "' failed to satisfy constraint: Member must not be null");
   }
   if (!read->is_int64() || !write->is_int64()) return wrong_type();
   if (read->get_int64() < 1 || write->get_int64() < 1) {
@@ -175,15 +174,16 @@ Result update_table(const Env& env, const json::object& request) {
       const json::value* update = member(u.get_object(), "Update");
       const json::value* remove = member(u.get_object(), "Delete");
       if ((create != nullptr) + (update != nullptr) + (remove != nullptr) != 1) {
-        return invalid("One of GlobalSecondaryIndexUpdate.Create, Update or Delete must be "
-                       "given in each update");  // UNVERIFIED wording
+        return invalid(
+            "One of GlobalSecondaryIndexUpdate.Create, Update or Delete must be "
+            "given in each update");  // UNVERIFIED wording
       }
       const json::value* spec = create ? create : update ? update : remove;
       if (!spec->is_object()) return wrong_type();
       const json::value* index_name = member(spec->get_object(), "IndexName");
-      if (auto e = check_table_name(index_name, "globalSecondaryIndexUpdates." +
-                                                    std::to_string(position) +
-                                                    ".member.indexName")) {
+      if (auto e =
+              check_table_name(index_name, "globalSecondaryIndexUpdates." +
+                                               std::to_string(position) + ".member.indexName")) {
         return *e;
       }
       std::string iname(index_name->get_string());
@@ -256,8 +256,7 @@ Result update_table(const Env& env, const json::object& request) {
               "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
               "BillingMode is PAY_PER_REQUEST");
         }
-        auto parsed = throughput_of(*pt, "globalSecondaryIndexUpdates." +
-                                             std::to_string(position) +
+        auto parsed = throughput_of(*pt, "globalSecondaryIndexUpdates." + std::to_string(position) +
                                              ".member.update.provisionedThroughput");
         if (auto* e = std::get_if<DynamoError>(&parsed)) return *e;
         std::tie(it->read_capacity, it->write_capacity) =
@@ -274,7 +273,8 @@ Result update_table(const Env& env, const json::object& request) {
   };
   std::string table_name(name->get_string());
   if (auto e = env.store.update_table(table_name, edit)) {
-    if (e->type.ends_with("#ResourceNotFoundException") && e->message == "Requested resource not found") {
+    if (e->type.ends_with("#ResourceNotFoundException") &&
+        e->message == "Requested resource not found") {
       return DynamoError::not_found("Requested resource not found: Table: " + table_name +
                                     " not found");
     }
@@ -289,9 +289,10 @@ Result update_table(const Env& env, const json::object& request) {
   if (auto* e = std::get_if<DynamoError>(&figures)) return *e;
   const auto& s = std::get<Store::Stats>(stats);
   // UPDATING, as DynamoDB answers; the change is done and DescribeTable says ACTIVE.
-  return json::object{{"TableDescription",
-                       schema.description(env.table_arn(schema.name), "UPDATING", s.items, s.bytes,
-                                          std::get<std::vector<TableSchema::IndexFigures>>(figures))}};
+  return json::object{
+      {"TableDescription",
+       schema.description(env.table_arn(schema.name), "UPDATING", s.items, s.bytes,
+                          std::get<std::vector<TableSchema::IndexFigures>>(figures))}};
 }
 
 Result describe_table(const Env& env, const json::object& request) {

@@ -1,8 +1,8 @@
 #include "plugins/dynamodb/table_schema.hpp"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
-#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -123,7 +123,8 @@ std::variant<KeySchema, DynamoError> parse_key_schema(const json::value* keys,
   std::string m(member_name);
   if (!keys) return constraint("null", m, "not be null");
   if (!keys->is_array()) return DynamoError::serialization("Unexpected value type in payload");
-  if (keys->get_array().empty()) return constraint("[]", m, "have length greater than or equal to 1");
+  if (keys->get_array().empty())
+    return constraint("[]", m, "have length greater than or equal to 1");
   if (keys->get_array().size() > 2) {
     return constraint(json::serialize(*keys), m, "have length less than or equal to 2");
   }
@@ -132,7 +133,8 @@ std::variant<KeySchema, DynamoError> parse_key_schema(const json::value* keys,
     if (!k.is_object()) return DynamoError::serialization("Unexpected value type in payload");
     const json::value* name = member(k.get_object(), "AttributeName");
     const json::value* type = member(k.get_object(), "KeyType");
-    if (!name || !name->is_string()) return constraint("null", m + ".member.attributeName", "not be null");
+    if (!name || !name->is_string())
+      return constraint("null", m + ".member.attributeName", "not be null");
     if (!type || !type->is_string() ||
         (type->get_string() != "HASH" && type->get_string() != "RANGE")) {
       return constraint(type ? quoted(*type) : "null", m + ".member.keyType",
@@ -141,7 +143,8 @@ std::variant<KeySchema, DynamoError> parse_key_schema(const json::value* keys,
     elements.emplace_back(std::string(name->get_string()), std::string(type->get_string()));
   }
   if (elements[0].second != "HASH") {
-    return DynamoError::validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+    return DynamoError::validation(
+        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
   }
   if (elements.size() == 2 && elements[1].second != "RANGE") {
     return DynamoError::validation(
@@ -353,7 +356,8 @@ std::optional<TableSchema> TableSchema::from_json(const json::object& o) {
         t.tags.emplace_back(std::string(k), std::string(v.as_string()));
       }
     }
-    if (auto it = o.find("ttl"); it != o.end()) t.ttl_attribute = std::string(it->value().as_string());
+    if (auto it = o.find("ttl"); it != o.end())
+      t.ttl_attribute = std::string(it->value().as_string());
     if (auto it = o.find("indexes"); it != o.end()) {
       for (const auto& i : it->value().as_array()) {
         auto index = index_from_json(i.as_object());
