@@ -22,9 +22,9 @@ constexpr std::size_t kMaxAttributeName = 255;  // TimeToLiveAttributeName: leng
 /// Coral's message for one or more constraint failures, each "Value … at '…' failed to
 /// satisfy constraint: …", joined as Coral joins them.
 DynamoError constraint_failures(const std::vector<std::string>& failures) {
-  std::string message =
-      failures.size() == 1 ? std::string(kOneError)
-                           : std::to_string(failures.size()) + " validation errors detected: ";
+  std::string message = failures.size() == 1
+                            ? std::string(kOneError)
+                            : std::to_string(failures.size()) + " validation errors detected: ";
   for (std::size_t i = 0; i < failures.size(); ++i) {
     if (i) message += "; ";
     message += failures[i];
