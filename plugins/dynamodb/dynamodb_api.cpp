@@ -13,6 +13,7 @@
 #include "gateway/core/service_authorizer.hpp"
 #include "gateway/util/ids.hpp"
 #include "plugins/dynamodb/attribute_value.hpp"
+#include "plugins/dynamodb/backend.hpp"
 #include "plugins/dynamodb/operation_table.hpp"
 #include "plugins/dynamodb/operations.hpp"
 #include "plugins/dynamodb/transaction_tokens.hpp"
@@ -38,7 +39,9 @@ std::string dynamodb_request_id() {
 
 class DynamoDbApi final : public core::ServiceApi {
  public:
-  DynamoDbApi(Store& store, const config::AwsConfig& aws) : env_{store, aws, &tokens_} {}
+  DynamoDbApi(Store& store, const config::AwsConfig& aws,
+              std::shared_ptr<const DynamoBackend> remote)
+      : env_{store, aws, &tokens_}, remote_(std::move(remote)) {}
 
   std::string_view name() const override { return "dynamodb"; }
 
@@ -47,27 +50,39 @@ class DynamoDbApi final : public core::ServiceApi {
   }
 
   boost::asio::awaitable<core::Response> handle(core::RequestContext& ctx) const override {
-    co_return answer(ctx);
+    std::string request_id = dynamodb_request_id();
+    std::string operation(ctx.request.headers.get("X-Amz-Target").substr(kTargetPrefix.size()));
+    ops::Result result = parse_request(ctx.request);
+    if (auto* parsed = std::get_if<json::object>(&result)) {
+      json::object request = std::move(*parsed);
+      if (!remote_) {
+        result = run(ctx, operation, request);
+      } else if (auto refused = authorize(ctx, operation, request)) {
+        result = *refused;
+      } else {
+        // Remote mode: Gatehouse's IAM check above, then the remote's own answer, whatever
+        // the operation (the remote may know operations the embedded store does not).
+        result = co_await remote_->call(operation, std::move(request));
+      }
+    }
+    co_return answer(ctx, request_id, result);
   }
 
  private:
-  core::Response answer(core::RequestContext& ctx) const {
-    const core::Request& req = ctx.request;
-    std::string request_id = dynamodb_request_id();
-    std::string operation(req.headers.get("X-Amz-Target").substr(kTargetPrefix.size()));
-    ops::Result result = DynamoError{400, "com.amazon.coral.service#UnknownOperationException", ""};
-    if (req.method != "POST") {
-      result = DynamoError::serialization("Only POST is accepted");
-    } else {
-      boost::system::error_code ec;
-      json::value body = parse_json(req.body, ec);
-      if (ec || !body.is_object()) {
-        result = DynamoError::serialization(ec ? "Malformed JSON: " + ec.message()
-                                               : "The request body is not a JSON object");
-      } else {
-        result = run(ctx, operation, body.get_object());
-      }
+  /// The request body as a JSON object, or the protocol's refusal.
+  static ops::Result parse_request(const core::Request& req) {
+    if (req.method != "POST") return DynamoError::serialization("Only POST is accepted");
+    boost::system::error_code ec;
+    json::value body = parse_json(req.body, ec);
+    if (ec || !body.is_object()) {
+      return DynamoError::serialization(ec ? "Malformed JSON: " + ec.message()
+                                           : "The request body is not a JSON object");
     }
+    return std::move(body.get_object());
+  }
+
+  static core::Response answer(core::RequestContext& ctx, const std::string& request_id,
+                               const ops::Result& result) {
     core::Response out;
     out.headers.add("Content-Type", "application/x-amz-json-1.0");
     out.headers.add("x-amzn-RequestId", request_id);
@@ -198,13 +213,14 @@ class DynamoDbApi final : public core::ServiceApi {
 
   TransactionTokens tokens_;  // before env_, which points to it
   ops::Env env_;
+  std::shared_ptr<const DynamoBackend> remote_;  // null: the embedded store answers
 };
 
 }  // namespace
 
-std::shared_ptr<const core::ServiceApi> make_dynamodb_api(Store& store,
-                                                          const config::AwsConfig& aws) {
-  return std::make_shared<DynamoDbApi>(store, aws);
+std::shared_ptr<const core::ServiceApi> make_dynamodb_api(
+    Store& store, const config::AwsConfig& aws, std::shared_ptr<const DynamoBackend> remote) {
+  return std::make_shared<DynamoDbApi>(store, aws, std::move(remote));
 }
 
 }  // namespace gh::plugins::dynamodb

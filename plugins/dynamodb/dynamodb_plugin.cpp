@@ -3,9 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/core/services.hpp"
+#include "gateway/net/http_client.hpp"
 #include "plugins/dynamodb/backend.hpp"
 #include "plugins/dynamodb/dynamodb_api.hpp"
 #include "plugins/dynamodb/dynamodb_settings.hpp"
+#include "plugins/dynamodb/operation_table.hpp"
+#include "plugins/dynamodb/remote_backend.hpp"
 #include "plugins/dynamodb/route_integration.hpp"
 #include "plugins/dynamodb/store.hpp"
 #include "plugins/dynamodb/ttl_sweeper.hpp"
@@ -37,12 +40,42 @@ class DynamoDbFactory final : public core::IntegrationFactory {
       spdlog::warn("dynamodb: the store stays {} until the next start (the config now says {})",
                    store.path(), path);
     }
-    scope.add_service_api(make_dynamodb_api(store, scope.config().aws));
-    state.backend = make_local_backend(store, scope.config().aws);
-    if (!state.settings.tables.empty()) {
-      // At install (start, reload), never on `validate`: creating opens the store.
+    std::shared_ptr<const DynamoBackend> remote;
+    if (state.settings.remote) {
+      std::string error;
+      auto& tls_cache = scope.services().get_or_create<net::TlsContextCache>(
+          [] { return new net::TlsContextCache(); });
+      remote = make_remote_backend(*state.settings.remote, &tls_cache, error);
+      if (!remote) {
+        config::Node node = scope.root().child("dynamodb").child("endpoint");
+        diags.error(node.location(), node.path(), error);
+      }
+    }
+    // Remote mode never opens the store (it is created lazily above, so a reload back to
+    // local mode finds it), unless `servicesEndpoint: local` serves it on the services endpoint.
+    scope.add_service_api(make_dynamodb_api(store, scope.config().aws,
+                                            state.settings.services_remote ? remote : nullptr));
+    state.backend = remote ? remote : make_local_backend(store, scope.config().aws);
+    if (state.settings.tables.empty()) return;
+    // At install (start, reload), never on `validate`: creating opens the store or calls the
+    // remote (on the control thread, each call bounded by the endpoint's timeout).
+    if (remote) {
+      scope.on_install([remote, tables = state.settings.tables] {
+        provision_tables(
+            [&](std::string_view op, const boost::json::object& request) {
+              return call_blocking(*remote, op, request);
+            },
+            tables);
+      });
+    } else {
       ops::Env env{store, scope.config().aws};
-      scope.on_install([env, tables = state.settings.tables] { provision_tables(env, tables); });
+      scope.on_install([env, tables = state.settings.tables] {
+        provision_tables(
+            [&](std::string_view op, const boost::json::object& request) -> ops::Result {
+              return ops::find_operation(op)(env, request);
+            },
+            tables);
+      });
     }
   }
 

@@ -25,6 +25,33 @@
 /// The store is a long-lived service: a reload keeps it (and its open database); a changed
 /// dataDir or inMemory takes effect at the next start, and the reload says so.
 ///
+/// Remote mode (remote_backend.hpp): with an `endpoint`, route integrations send their
+/// requests to a real DynamoDB-compatible endpoint instead of the embedded store:
+///
+///   dynamodb:
+///     endpoint: https://dynamodb.eu-west-1.amazonaws.com   # http or https, no query
+///     region: eu-west-1                 # the SigV4 region; default: aws.region
+///     credentials:                      # required: every request is signed (service dynamodb)
+///       accessKeyId: ${env:AWS_ACCESS_KEY_ID}
+///       secretAccessKey: ${env:AWS_SECRET_ACCESS_KEY}
+///       sessionToken: ${env:AWS_SESSION_TOKEN}   # optional
+///     tls: {verify: true, caFile: ca.pem}  # as http_proxy upstreams; verify: false for
+///                                          # self-signed test clusters
+///     timeoutInMillis: 10000            # per request (50 .. 300000)
+///     servicesEndpoint: remote          # remote (default) | local
+///
+/// `servicesEndpoint: remote` (the default) makes the services endpoint's DynamoDB API a proxy
+/// to the same endpoint, so Lambda functions' and tools' SDK calls see the same data as the
+/// routes: Gatehouse's own IAM check runs first (iam.enforce), then the call is re-signed with
+/// the configured credentials and the remote's answer or error is returned (Gatehouse's request
+/// id and x-amz-crc32). `local` keeps the embedded store there. In remote mode the embedded store
+/// is never opened (unless `local` serves it); declared `tables` are created on the remote at
+/// start and reload (CreateTable, then the seed items; a ResourceInUseException means the table
+/// exists and is left alone), from the control thread, each call bounded by the timeout; the
+/// routes do not wait for a new table to become ACTIVE. A remote that cannot be reached or does
+/// not answer in time is a 500 InternalServerError naming the endpoint and the failure.
+/// region, credentials, tls, timeoutInMillis and servicesEndpoint without an endpoint are errors.
+///
 /// Route integrations (route_config.cpp parses, route_mapping.cpp builds the request,
 /// route_integration.cpp answers; the item logic is the DynamoDB API's own, ops::*):
 ///

@@ -4,11 +4,14 @@
 /// config compile (DynamoDbFactory::compile) and kept in the CompileScope for the routes.
 
 #include <boost/json/object.hpp>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gateway/core/compile_scope.hpp"
 #include "plugins/dynamodb/operations.hpp"
+#include "plugins/dynamodb/remote_backend.hpp"
 #include "plugins/dynamodb/table_schema.hpp"
 
 namespace gh::plugins::dynamodb {
@@ -24,6 +27,10 @@ struct DeclaredTable {
 struct DynamoDbSettings {
   std::string database_path;  // the SQLite file, or ":memory:"
   std::vector<DeclaredTable> tables;
+  /// `endpoint:` set: route integrations (and, with services_remote, the services endpoint's
+  /// DynamoDB API) go to this remote instead of the embedded store.
+  std::optional<RemoteEndpoint> remote;
+  bool services_remote = true;  // `servicesEndpoint: remote` (the default) or `local`
 
   const DeclaredTable* table(std::string_view name) const {
     for (const auto& t : tables) {
@@ -37,10 +44,16 @@ struct DynamoDbSettings {
 /// into `diags` with file:line:col.
 DynamoDbSettings parse_settings(const core::CompileScope& scope, config::Diagnostics& diags);
 
-/// Creates each declared table that does not exist yet, through ops::create_table, and only
-/// then writes its seed items (ops::put_item): a table that exists is left as it is, so a
-/// restart never re-seeds or overwrites what users changed. Called when a snapshot is
-/// installed (start, reload), on the control thread; failures are logged, not thrown.
-void provision_tables(const ops::Env& env, const std::vector<DeclaredTable>& tables);
+/// Runs one DynamoDB operation to completion (the embedded store's ops, or a remote backend
+/// through call_blocking); for provisioning on the control thread.
+using BlockingCall =
+    std::function<ops::Result(std::string_view operation, const boost::json::object& request)>;
+
+/// Creates each declared table that does not exist yet (CreateTable through `call`), and only
+/// then writes its seed items (PutItem): a table that exists (ResourceInUseException) is left
+/// as it is, so a restart never re-seeds or overwrites what users changed. Called when a
+/// snapshot is installed (start, reload), on the control thread; failures are logged, not
+/// thrown.
+void provision_tables(const BlockingCall& call, const std::vector<DeclaredTable>& tables);
 
 }  // namespace gh::plugins::dynamodb
