@@ -14,15 +14,10 @@ the store through AWS_ENDPOINT_URL_DYNAMODB.
 Like test_websocket.py, the file re-runs itself with /usr/bin/python3 when the Python running the
 tests lacks boto3."""
 
-import os
-import sys
 
-try:
-    import boto3  # noqa: F401
-except ImportError:  # a pyenv/venv Python without Debian's packages
-    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3", *sys.argv])
-    raise
+import debian_python
+
+debian_python.require("boto3")
 
 import base64
 import json

@@ -5,15 +5,10 @@ DynamoDB's projections, sparse membership, ordering, pagination and validation m
 
 from __future__ import annotations
 
-import os
-import sys
 
-try:
-    import boto3  # noqa: F401
-except ImportError:  # a pyenv/venv Python without Debian's packages
-    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3", *sys.argv])
-    raise
+import debian_python
+
+debian_python.require("boto3")
 
 import unittest
 

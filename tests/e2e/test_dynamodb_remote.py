@@ -14,15 +14,10 @@ a dead endpoint and a silent one (timeout) giving a clear 500 naming the endpoin
 ones refused with its UnrecognizedClientException / InvalidSignatureException; config errors
 with line:col."""
 
-import os
-import sys
 
-try:
-    import boto3  # noqa: F401
-except ImportError:  # a pyenv/venv Python without Debian's packages
-    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3", *sys.argv])
-    raise
+import debian_python
+
+debian_python.require("boto3")
 
 import json
 import socket
@@ -38,18 +33,12 @@ from botocore.exceptions import ClientError
 
 from harness import (SOURCE_DIR, Gateway, free_port, make_self_signed_cert, request, run_cli,
                      wait_until)
+from lambda_support import listeners_yaml
 
 DYNALITE_DIR = SOURCE_DIR / "bench" / "dynamodb"
 DYNALITE_CLI = DYNALITE_DIR / "node_modules" / "dynalite" / "cli.js"
 
-LISTENERS = """\
-version: 1
-server:
-  listeners:
-    - {host: 127.0.0.1, port: 3000, serves: apis}
-    - {host: 127.0.0.1, port: 4566, serves: services}
-  watchConfig: false
-"""
+LISTENERS = listeners_yaml()
 
 ROUTES = """\
 apis:

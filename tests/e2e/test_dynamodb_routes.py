@@ -17,15 +17,9 @@ import unittest
 from urllib.parse import quote
 
 from harness import Gateway, GatewayTestCase, request, run_cli
+from lambda_support import listeners_yaml
 
-LISTENERS = """\
-version: 1
-server:
-  listeners:
-    - {host: 127.0.0.1, port: 3000, serves: apis}
-    - {host: 127.0.0.1, port: 4566, serves: services}
-  watchConfig: false
-"""
+LISTENERS = listeners_yaml()
 
 TABLES = """\
 dynamodb:

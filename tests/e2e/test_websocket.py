@@ -12,15 +12,10 @@ messages over the limit → 1009, idle timeout → 1001 and $disconnect), the @c
 The `websockets` package is Debian's: when the Python running the tests lacks it, the file
 re-runs itself with /usr/bin/python3 (like the boto3 drivers of the other tests)."""
 
-import os
-import sys
 
-try:
-    import websockets  # noqa: F401
-except ImportError:  # a pyenv/venv Python without Debian's packages
-    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3", *sys.argv])
-    raise
+import debian_python
+
+debian_python.require("websockets")
 
 import asyncio
 import json
