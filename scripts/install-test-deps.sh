@@ -6,7 +6,8 @@
 #   * Node.js and npm, only if `node` is missing (Debian 12's nodejs 18 is enough);
 #   * the AWS SDK for JavaScript v3 (tests/e2e/sdk-js) and AWS's Node.js runtime interface
 #     client, aws-lambda-ric (tests/fixtures/lambda/conformance/ric-node): `npm ci` in each,
-#     when node_modules is missing or was installed from another package-lock.json.
+#     when node_modules is missing or was installed from another package-lock.json;
+#   * dynalite (bench/dynamodb), the remote DynamoDB of tests/e2e/test_dynamodb_remote.py.
 # Fast and silent when everything is in place. Usage: scripts/install-test-deps.sh  (root, or
 # sudo available for the Debian packages; npm runs as the calling user)
 set -euo pipefail
@@ -44,6 +45,7 @@ npm_ci() {
 }
 
 npm_ci "$sdk_js" "the AWS SDK for JavaScript" --ignore-scripts
+npm_ci "$root/bench/dynamodb" "dynalite"
 # Its install scripts build the native addon (curl and aws-lambda-cpp): a few minutes, once.
 MAKEFLAGS="-j$(nproc)" npm_ci "$root/tests/fixtures/lambda/conformance/ric-node" \
   "aws-lambda-ric (builds a native addon, a few minutes)"
