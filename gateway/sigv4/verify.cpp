@@ -10,13 +10,20 @@ namespace gh::sigv4 {
 namespace {
 
 using Failure = Verdict::Failure;
+using Detail = Verdict::Detail;
 using Clock = std::chrono::system_clock;
 
-Verdict fail(Failure f, std::string message) {
+Verdict fail(Failure f, Detail d, std::string message) {
   Verdict v;
   v.failure = f;
+  v.detail = d;
   v.message = std::move(message);
   return v;
+}
+
+Verdict fail(Failure f, std::string message) {
+  return fail(f, f == Failure::kIncompleteSignature ? Detail::kMalformed : Detail::kNone,
+              std::move(message));
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -91,6 +98,7 @@ struct Claim {
   Clock::time_point time;
   std::optional<std::chrono::seconds> expires;  // presigned only
   std::string session_token;
+  bool presigned = false;
 };
 
 // "AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…". The messages are AWS's
@@ -198,7 +206,7 @@ std::optional<Verdict> parse_presigned(std::string_view query, Claim& claim) {
                    expires->find_first_not_of("0123456789") == std::string::npos;
     long seconds = numeric ? std::stol(*expires) : -1;
     if (seconds < 1 || seconds > 604800) {
-      return fail(Failure::kIncompleteSignature,
+      return fail(Failure::kIncompleteSignature, Detail::kBadExpires,
                   "X-Amz-Expires must be a number of seconds between 1 and 604800 (7 days). "
                   "Re-examine the query-string parameters.");  // INFERRED wording
     }
@@ -221,14 +229,15 @@ std::optional<std::string> incomplete_authorization(std::string_view value,
   return std::nullopt;
 }
 
-Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
-               const CredentialLookup& lookup) {
-  Claim claim;
+namespace {
+
+Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
+              const CredentialLookup& lookup, Claim& claim) {
   bool presigned = false;
   if (const std::string_view* authorization = header(request.headers, "Authorization")) {
     if (auto error = parse_authorization(*authorization, request.headers, claim)) return *error;
   } else if (query_param(request.query, "X-Amz-Algorithm")) {
-    presigned = true;
+    presigned = claim.presigned = true;
     if (auto error = parse_presigned(request.query, claim)) return *error;
   } else {
     return fail(Failure::kMissingAuthenticationToken, "Missing Authentication Token");
@@ -244,20 +253,21 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
   }
   std::string_view access_key = parts[0];
   if (parts[4] != "aws4_request") {
-    return fail(Failure::kInvalidSignature,
+    return fail(Failure::kInvalidSignature, Detail::kWrongScope,
                 "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
                     std::string(parts[4]) + "'. ");
   }
   if (parts[3] != options.service) {
-    return fail(Failure::kInvalidSignature,
+    return fail(Failure::kInvalidSignature, Detail::kWrongScope,
                 "Credential should be scoped to correct service: '" + options.service + "'. ");
   }
   if (parts[2] != options.region) {
-    return fail(Failure::kInvalidSignature, "Credential should be scoped to a valid region, not '" +
-                                                std::string(parts[2]) + "'. ");
+    return fail(
+        Failure::kInvalidSignature, Detail::kWrongScope,
+        "Credential should be scoped to a valid region, not '" + std::string(parts[2]) + "'. ");
   }
   if (parts[1] != std::string_view(claim.date_time).substr(0, 8)) {
-    return fail(Failure::kInvalidSignature,
+    return fail(Failure::kInvalidSignature, Detail::kWrongScope,
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
                 "from HTTP: '" +
                     std::string(parts[1]) + "' != '" + claim.date_time.substr(0, 8) + "', from '" +
@@ -268,19 +278,19 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
   auto now = options.now;
   if (presigned && claim.expires) {
     if (now > claim.time + *claim.expires) {
-      return fail(Failure::kInvalidSignature,
+      return fail(Failure::kInvalidSignature, Detail::kExpired,
                   "Signature expired: " + claim.date_time + " is now earlier than " +
                       amz_date(now - *claim.expires) + " (" + amz_date(now) + " - " +
                       std::to_string(claim.expires->count()) + " sec.)");  // INFERRED
     }
   } else if (claim.time < now - options.max_skew) {
-    return fail(Failure::kInvalidSignature,
+    return fail(Failure::kInvalidSignature, Detail::kExpired,
                 "Signature expired: " + claim.date_time + " is now earlier than " +
                     amz_date(now - options.max_skew) + " (" + amz_date(now) + " - " +
                     minutes_text(options.max_skew) + ")");
   }
   if (claim.time > now + options.max_skew) {
-    return fail(Failure::kInvalidSignature,
+    return fail(Failure::kInvalidSignature, Detail::kNotYetValid,
                 "Signature not yet current: " + claim.date_time + " is still later than " +
                     amz_date(now + options.max_skew) + " (" + amz_date(now) + " + " +
                     minutes_text(options.max_skew) + ")");
@@ -290,6 +300,7 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
   if (!credentials ||
       !util::constant_time_equals(credentials->session_token, claim.session_token)) {
     return fail(Failure::kUnrecognizedClient,
+                credentials ? Detail::kBadSessionToken : Detail::kUnknownAccessKey,
                 "The security token included in the request is invalid.");
   }
 
@@ -297,7 +308,7 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
   bool host_signed = false;
   for (const std::string& n : names) host_signed = host_signed || n == "host";
   if (!host_signed) {
-    return fail(Failure::kInvalidSignature,
+    return fail(Failure::kInvalidSignature, Detail::kHostNotSigned,
                 "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
   CanonicalRequest creq;
@@ -313,26 +324,33 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
   // and wording here for every service — UNVERIFIED for execute-api). UNSIGNED-PAYLOAD and the
   // STREAMING-* forms are signed as stated: the body is then not covered, by the client's
   // choice (S3 decodes and checks streaming chunks itself).
-  std::string body_hash =
-      request.body.empty() ? std::string(kEmptyPayloadHash) : util::sha256_hex(request.body);
-  creq.payload_hash = body_hash;
-  if (const std::string_view* stated = header(request.headers, "X-Amz-Content-Sha256")) {
+  // S3 presigned URLs sign UNSIGNED-PAYLOAD whatever the body (options); the body is hashed
+  // only when its hash is signed.
+  auto body_hash = [&request] {
+    return request.body.empty() ? std::string(kEmptyPayloadHash) : util::sha256_hex(request.body);
+  };
+  const std::string_view* stated = header(request.headers, "X-Amz-Content-Sha256");
+  if (presigned && options.presigned_unsigned_payload) {
+    creq.payload_hash = "UNSIGNED-PAYLOAD";
+  } else if (stated) {
     std::string_view value = trim(*stated);
     if (value == "UNSIGNED-PAYLOAD" || value.rfind("STREAMING-", 0) == 0) {
       creq.payload_hash = std::string(value);
-    } else if (value != body_hash) {
-      return fail(Failure::kInvalidSignature,
+    } else if (creq.payload_hash = body_hash(); value != creq.payload_hash) {
+      return fail(Failure::kInvalidSignature, Detail::kPayloadHashMismatch,
                   "The provided 'x-amz-content-sha256' header does not match what was computed.");
     }
+  } else {
+    creq.payload_hash = body_hash();
   }
 
   std::string date = claim.date_time.substr(0, 8);
   std::string canonical = creq.text();
   std::string sts =
       string_to_sign(claim.date_time, scope(date, options.region, options.service), canonical);
-  std::string expected = signature(
-      cached_signing_key(credentials->secret_access_key, date, options.region, options.service),
-      sts);
+  std::string key =
+      cached_signing_key(credentials->secret_access_key, date, options.region, options.service);
+  std::string expected = signature(key, sts);
   if (!util::constant_time_equals(expected, claim.signature) && presigned &&
       !claim.session_token.empty()) {
     // A session token may be appended to a presigned URL after signing (aws-c-auth's
@@ -347,17 +365,43 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
     if (util::constant_time_equals(alt, claim.signature)) expected = alt;
   }
   if (!util::constant_time_equals(expected, claim.signature)) {
-    return fail(Failure::kInvalidSignature,
-                "The request signature we calculated does not match the signature you provided. "
-                "Check your AWS Secret Access Key and signing method. Consult the service "
-                "documentation for details.\n\nThe Canonical String for this request should have "
-                "been\n'" +
-                    canonical + "'\n\nThe String-to-Sign should have been\n'" + sts + "'\n");
+    Verdict mismatch =
+        fail(Failure::kInvalidSignature, Detail::kSignatureMismatch,
+             "The request signature we calculated does not match the signature you provided. "
+             "Check your AWS Secret Access Key and signing method. Consult the service "
+             "documentation for details.\n\nThe Canonical String for this request should have "
+             "been\n'" +
+                 canonical + "'\n\nThe String-to-Sign should have been\n'" + sts + "'\n");
+    mismatch.presigned = presigned;
+    mismatch.canonical_request = std::move(canonical);
+    mismatch.string_to_sign = std::move(sts);
+    return mismatch;
   }
   Verdict ok;
   ok.credentials = credentials;
   ok.presigned = presigned;
+  ok.canonical_request = std::move(canonical);
+  ok.string_to_sign = std::move(sts);
+  ok.signing_key = std::move(key);
   return ok;
+}
+
+}  // namespace
+
+Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
+               const CredentialLookup& lookup) {
+  Claim claim;
+  Verdict verdict = check(request, options, lookup, claim);
+  std::string_view credential = claim.credential;
+  std::size_t slash = credential.find('/');
+  verdict.access_key_id = std::string(credential.substr(0, slash));
+  if (slash != std::string_view::npos) verdict.scope = std::string(credential.substr(slash + 1));
+  verdict.amz_date = std::move(claim.date_time);
+  verdict.signature = std::move(claim.signature);
+  verdict.time = claim.time;
+  verdict.expires = claim.expires;
+  verdict.presigned = claim.presigned;
+  return verdict;
 }
 
 }  // namespace gh::sigv4

@@ -31,6 +31,9 @@ struct VerifyOptions {
   UriMode uri_mode = UriMode::kNormalizedDoubleEncoded;
   std::chrono::system_clock::time_point now;
   std::chrono::seconds max_skew{300};  // AWS: 5 minutes either way
+  /// S3: a presigned URL signs the literal payload hash UNSIGNED-PAYLOAD (S3 API reference,
+  /// "Authenticating Requests: Using Query Parameters"); other services sign the body's hash.
+  bool presigned_unsigned_payload = false;
 };
 
 /// The credentials of an access key id, or nullptr if unknown.
@@ -44,10 +47,36 @@ struct Verdict {
     kInvalidSignature,            // mismatch, clock skew, wrong scope
     kUnrecognizedClient,          // unknown access key, bad session token
   };
+  /// The finer cause, for services whose error codes tell them apart (S3).
+  enum class Detail {
+    kNone,
+    kMalformed,            // unparseable header / query parameters (kIncompleteSignature)
+    kBadExpires,           // X-Amz-Expires not 1..604800
+    kWrongScope,           // credential scope: terminator, service, region or date
+    kNotYetValid,          // X-Amz-Date later than now + skew
+    kExpired,              // X-Amz-Date earlier than now - skew, or presigned URL expired
+    kUnknownAccessKey,     // no such access key id
+    kBadSessionToken,      // the key exists but the session token does not match
+    kHostNotSigned,        // SignedHeaders lacks host
+    kPayloadHashMismatch,  // X-Amz-Content-Sha256 is not the body's SHA-256
+    kSignatureMismatch,
+  };
   Failure failure = Failure::kNone;
+  Detail detail = Detail::kNone;
   std::string message;                       // AWS's message text for the failure
   const Credentials* credentials = nullptr;  // the signer's, when verified
   bool presigned = false;
+  // What the request claims, once it parsed (empty before).
+  std::string access_key_id;
+  std::string amz_date;                         // "20130524T000000Z"
+  std::string scope;                            // "20130524/us-east-1/s3/aws4_request" (as claimed)
+  std::string signature;                        // the hex signature provided
+  std::chrono::system_clock::time_point time;   // X-Amz-Date
+  std::optional<std::chrono::seconds> expires;  // X-Amz-Expires (presigned)
+  // Set once the signature was computed (kSignatureMismatch or success).
+  std::string canonical_request;
+  std::string string_to_sign;
+  std::string signing_key;  // raw; success only (S3 chains chunk signatures from it)
 
   bool ok() const { return failure == Failure::kNone; }
 };

@@ -26,6 +26,22 @@ core::GatewayError signature_failure(const gh::sigv4::Verdict& verdict) {
 
 }  // namespace
 
+gh::sigv4::VerifyOptions verify_options(const AccessCheck& check,
+                                        std::chrono::system_clock::time_point now) {
+  gh::sigv4::VerifyOptions options;
+  options.region = std::string(check.region);
+  options.service = std::string(check.service);
+  options.now = now;
+  if (check.service == "s3") {
+    options.uri_mode = gh::sigv4::UriMode::kS3;
+    options.presigned_unsigned_payload = true;
+    // S3 API reference, "Error responses": RequestTimeTooSkewed carries
+    // MaxAllowedSkewMilliseconds 900000.
+    options.max_skew = std::chrono::minutes(15);
+  }
+  return options;
+}
+
 void fill_identity(core::Identity& identity, const iam::SigningIdentity& signer) {
   identity.access_key = signer.credentials.access_key_id;
   identity.account_id = signer.principal.account_id;
@@ -43,20 +59,17 @@ AccessResult authorize(const iam::CredentialStore& store, const core::RequestCon
     for (const auto& f : ctx.request.headers) headers.push_back({f.name, f.value});
     gh::sigv4::ReceivedRequest received{ctx.request.method, ctx.request.path, ctx.request.query,
                                         headers, ctx.request.body};
-    gh::sigv4::VerifyOptions options;
-    options.region = std::string(check.region);
-    options.service = std::string(check.service);
-    options.now = now;
-    gh::sigv4::Verdict verdict = gh::sigv4::verify(
-        received, options, [&store](std::string_view key) -> const gh::sigv4::Credentials* {
-          const iam::SigningIdentity* id = store.find(key);
-          return id ? &id->credentials : nullptr;
-        });
-    if (!verdict.ok()) {
-      result.error = signature_failure(verdict);
+    result.verdict =
+        gh::sigv4::verify(received, verify_options(check, now),
+                          [&store](std::string_view key) -> const gh::sigv4::Credentials* {
+                            const iam::SigningIdentity* id = store.find(key);
+                            return id ? &id->credentials : nullptr;
+                          });
+    if (!result.verdict.ok()) {
+      result.error = signature_failure(result.verdict);
       return result;
     }
-    signer = store.find(verdict.credentials->access_key_id);
+    signer = store.find(result.verdict.credentials->access_key_id);
     if (signer->expiration && now >= *signer->expiration) {
       result.error = core::GatewayError::of(core::ErrorKind::kExpiredToken);
       return result;

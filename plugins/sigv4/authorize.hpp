@@ -14,6 +14,7 @@
 #include "gateway/core/request_context.hpp"
 #include "gateway/iam/credential_store.hpp"
 #include "gateway/iam/policy.hpp"
+#include "gateway/sigv4/verify.hpp"
 
 namespace gh::plugins::sigv4 {
 
@@ -32,7 +33,15 @@ struct AccessResult {
   /// authorized to perform: {action} on resource: {resource}[ with an explicit deny]".
   std::optional<core::GatewayError> error;
   const iam::SigningIdentity* signer = nullptr;  // the verified signer, if any
+  /// The verifier's verdict (claimed scope, canonical request, signing key …) when the signature
+  /// was checked: services with their own error codes (S3) read its detail.
+  gh::sigv4::Verdict verdict;
 };
+
+/// The verifier's options for `check` (service "s3" gets S3's rules: the path as sent
+/// (UriMode::kS3), presigned URLs signing UNSIGNED-PAYLOAD, S3's 15-minute clock skew).
+gh::sigv4::VerifyOptions verify_options(const AccessCheck& check,
+                                        std::chrono::system_clock::time_point now);
 
 /// The signer as `$context.identity.*` / requestContext.identity show it.
 void fill_identity(core::Identity& identity, const iam::SigningIdentity& signer);

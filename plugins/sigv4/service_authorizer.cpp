@@ -6,22 +6,29 @@ namespace gh::plugins::sigv4 {
 
 namespace {
 
-class EnforcingAuthorizer final : public core::ServiceAuthorizer {
+class EnforcingAuthorizer final : public SigV4ServiceAuthorizer {
  public:
   EnforcingAuthorizer(std::shared_ptr<const iam::CredentialStore> store, std::string region)
       : store_(std::move(store)), region_(std::move(region)) {}
 
   std::optional<core::GatewayError> check(core::RequestContext& ctx,
                                           const core::ServiceAccess& access) const override {
+    return check_detailed(ctx, access, std::chrono::system_clock::now()).error;
+  }
+
+  AccessResult check_detailed(core::RequestContext& ctx, const core::ServiceAccess& access,
+                              std::chrono::system_clock::time_point now) const override {
     AccessCheck check;
     check.region = region_;
     check.service = access.service;
     check.action = access.action;
     check.resource = access.resource;
-    AccessResult result = authorize(*store_, ctx, check, std::chrono::system_clock::now());
+    AccessResult result = authorize(*store_, ctx, check, now);
     if (result.signer) fill_identity(ctx.identity, *result.signer);
-    return std::move(result.error);
+    return result;
   }
+
+  const std::string& region() const noexcept override { return region_; }
 
  private:
   std::shared_ptr<const iam::CredentialStore> store_;
