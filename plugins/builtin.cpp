@@ -8,6 +8,7 @@
 #include "plugins/http_proxy/http_proxy_integration.hpp"
 #include "plugins/lambda/lambda_integration.hpp"
 #include "plugins/mock/mock_integration.hpp"
+#include "plugins/s3/s3_plugin.hpp"
 #include "plugins/sigv4/iam_auth.hpp"
 #include "plugins/throttle/throttle.hpp"
 
@@ -18,6 +19,8 @@ void register_builtin(core::PluginRegistry& registry) {
   registry.add(http_proxy::make_factory());
   registry.add(lambda::make_factory());
   registry.add(dynamodb::make_factory());
+  // After the other service APIs: S3 claims what they leave on the services endpoint.
+  registry.add(s3::make_factory());
   // Middleware, in AWS's phase order (each also declares its phase).
   registry.add(sigv4::make_factory());
   registry.add(api_key::make_factory());

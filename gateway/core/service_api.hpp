@@ -9,6 +9,8 @@
 /// executor and never blocks either.
 
 #include <boost/asio/awaitable.hpp>
+#include <cstddef>
+#include <optional>
 #include <string_view>
 
 #include "gateway/core/request_context.hpp"
@@ -25,6 +27,14 @@ class ServiceApi {
   virtual bool claims(const Request& request) const = 0;
   /// Answers the request. ctx.request_id is set (use it as x-amzn-RequestId).
   virtual boost::asio::awaitable<Response> handle(RequestContext& ctx) const = 0;
+  /// A claimed request whose body is over `limit` bytes (server.limits.maxBodyBytes) and was
+  /// not read: the service's own refusal (S3's EntityTooLarge), or nullopt for the gateway's
+  /// plain 413. Same executor and rules as claims().
+  virtual std::optional<Response> too_large(const Request& request, std::size_t limit) const {
+    (void)request;
+    (void)limit;
+    return std::nullopt;
+  }
 };
 
 }  // namespace gh::core

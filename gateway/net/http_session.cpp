@@ -110,8 +110,17 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     bool keep_alive = !refused && parser.keep_alive();
 
     // Body, refused when too large before (Content-Length) or while (chunked) reading it.
+    const bool expects_continue =
+        version == 11 && core::iequals(req.headers.get("Expect"), "100-continue");
+    if (!refused && parser.is_done() && expects_continue) {
+      // An empty body still gets its 100 (RFC 9110 §10.1.1 allows either): botocore keeps a
+      // final answer to its Expect as the status of the connection's NEXT response otherwise.
+      state.expires_after(limits.body_timeout);
+      co_await asio::async_write(stream, asio::buffer(kContinue), on_error);
+      if (ec) co_return;
+    }
     if (!refused && !parser.is_done()) {
-      if (version == 11 && core::iequals(req.headers.get("Expect"), "100-continue")) {
+      if (expects_continue) {
         state.expires_after(limits.body_timeout);
         co_await asio::async_write(stream, asio::buffer(kContinue), on_error);
         if (ec) co_return;

@@ -55,7 +55,16 @@ bool serialize_head(std::string& out, const core::Response& response, unsigned v
   bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
   if (!no_body) {
     out += "Content-Length: ";
-    append_number(out, response.body.size());
+    // A HEAD answer may state the length a GET would have (the S3 API's HeadObject): only
+    // service APIs can, the pipeline drops integrations' Content-Length.
+    const std::string* head_length =
+        head_request ? response.headers.find("Content-Length") : nullptr;
+    if (head_length && !head_length->empty() &&
+        head_length->find_first_not_of("0123456789") == std::string::npos) {
+      out += *head_length;
+    } else {
+      append_number(out, response.body.size());
+    }
     out += "\r\n";
   }
   if (keep_alive) {
@@ -78,6 +87,5 @@ bool serialize_head(std::string& out, const core::Response& response, unsigned v
   out += "\r\n";
   return !no_body && !head_request;
 }
-
 
 }  // namespace gh::net

@@ -102,6 +102,21 @@ core::Response Gateway::error_response(Exchange& ex, core::GatewayError error) c
 }
 
 core::Response Gateway::reject(Exchange& ex, core::GatewayError error) const {
+  if (ex.role == config::ListenerRole::kServices &&
+      error.kind == core::ErrorKind::kRequestTooLarge) {
+    // A service API may word it its own way (S3's EntityTooLarge XML).
+    const Snapshot& snap = *ex.installed->snapshot;
+    for (const auto& api : snap.service_apis()) {
+      if (!api->claims(ex.ctx.request)) continue;
+      if (auto answer =
+              api->too_large(ex.ctx.request, snap.config().server.limits.max_body_bytes)) {
+        ex.ctx.error_kind = error.kind;
+        ex.ctx.error_message = error.message;
+        return std::move(*answer);
+      }
+      break;
+    }
+  }
   // Oversized requests are refused in front of API Gateway proper (CloudFront/the load
   // balancer): plain text without request-id headers (docs/aws-notes-core.md §4).
   bool front_door = error.kind == core::ErrorKind::kRequestTooLarge ||

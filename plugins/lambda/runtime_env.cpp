@@ -107,6 +107,7 @@ RuntimeLaunch runtime_launch(const FunctionSpec& spec, const PoolEnv& env, std::
     // The service-specific form, which wins over the general one in the SDKs: the embedded
     // DynamoDB store is on the same endpoint.
     e.push_back("AWS_ENDPOINT_URL_DYNAMODB=" + env.endpoint_url);
+    e.push_back("AWS_ENDPOINT_URL_S3=" + env.endpoint_url);  // and the local S3 buckets
   }
   for (const auto& [k, v] : spec.environment) {
     // The function's own variables replace unreserved defaults of the same name.

@@ -1,0 +1,92 @@
+#pragma once
+/// What the S3 API's operations share (internal to plugins/s3): one parsed request (S3Call),
+/// S3's error and XML answers, the object headers S3 stores and returns, time formats.
+///
+/// Operations run on the connection's executor and call the ObjectStore inline: its calls block
+/// on file I/O (the core offers no pool for blocking work yet; see s3_api.hpp).
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gateway/config/config.hpp"
+#include "gateway/core/request_context.hpp"
+#include "gateway/core/response.hpp"
+#include "plugins/s3/aws_chunked.hpp"
+#include "plugins/s3/object_store.hpp"
+#include "plugins/s3/s3_xml.hpp"
+
+namespace gh::plugins::s3 {
+
+/// The query string, decoded; a parameter without '=' (`?uploads`) has an empty value.
+class QueryParams {
+ public:
+  explicit QueryParams(std::string_view raw_query);
+  bool has(std::string_view name) const;
+  std::optional<std::string> get(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+/// One S3 request, addressed (bucket, key) and with its body decoded (aws-chunked removed).
+struct S3Call {
+  core::RequestContext& ctx;
+  ObjectStore& store;
+  const config::AwsConfig& aws;
+  std::string bucket;  // "" for ListBuckets
+  std::string key;     // "" for bucket operations
+  QueryParams query;
+  std::string body;  // the payload
+  /// aws-chunked trailers (x-amz-checksum-*), names lower-cased.
+  std::vector<std::pair<std::string, std::string>> trailers;
+  std::string request_id;  // x-amz-request-id
+  /// DeleteObjects with iam.enforce: the keys s3:DeleteObject is denied on.
+  std::set<std::string, std::less<>> denied_keys;
+
+  const core::Request& request() const { return ctx.request; }
+  std::string_view header(std::string_view name) const { return ctx.request.headers.get(name); }
+  /// A header, or else the aws-chunked trailer of that name.
+  std::string header_or_trailer(std::string_view name) const;
+};
+
+/// S3's standard answer for a storage-layer error (code, status and S3's wording).
+S3ErrorReply reply_for(S3Error error);
+S3ErrorReply reply(int status, std::string code, std::string message);
+
+/// The error document (Code, Message, details, Key or BucketName, RequestId, HostId) with the
+/// reply's status; HEAD answers carry no body, as S3's.
+core::Response error_response(const S3Call& call, const S3ErrorReply& error);
+core::Response error_response(const S3Call& call, S3Error error);
+core::Response xml_response(std::string document, int status = 200);
+/// A 200/204 without a body.
+core::Response empty_response(int status = 200);
+
+/// S3's canonical owner, the same for every bucket and object (one local account).
+void write_owner(XmlWriter& xml, std::string_view element = "Owner");
+
+/// "2009-10-12T17:50:30.000Z", the XML timestamp form.
+std::string iso8601_ms(std::int64_t epoch_ms);
+/// "Wed, 21 Oct 2015 07:28:00 GMT", the header form (Last-Modified).
+std::string http_date_ms(std::int64_t epoch_ms);
+/// An HTTP date (IMF-fixdate, RFC 850 or asctime) as epoch seconds; nullopt when invalid.
+std::optional<std::int64_t> parse_http_date(std::string_view text);
+
+/// Content-Type/-Encoding/-Disposition/-Language, Cache-Control, Expires and x-amz-meta-*
+/// (names lower-cased) as a PutObject / CreateMultipartUpload / CopyObject REPLACE sends them.
+ObjectHeaders headers_from_request(const core::Request& request);
+/// Checksums and Content-MD5 for a write; nullopt with `error` set for a malformed Content-MD5.
+std::optional<PutOptions> put_options(const S3Call& call, S3ErrorReply& error);
+/// Feeds the payload to `writer` chunk by chunk (as a streaming body will) and commits it.
+Result<ObjectInfo> write_payload(ObjectWriter& writer, std::string_view payload);
+/// x-amz-copy-source ("bucket/key" or "/bucket/key", URL-encoded, maybe ?versionId=…) as
+/// (bucket, key); nullopt when it names no object.
+std::optional<std::pair<std::string, std::string>> parse_copy_source(std::string_view header);
+/// x-amz-checksum-* headers for the stored checksums that exist.
+void add_checksum_headers(core::Response& response, const ObjectInfo& info);
+
+}  // namespace gh::plugins::s3

@@ -1,0 +1,235 @@
+#include "plugins/s3/s3_api.hpp"
+
+#include <array>
+
+#include "gateway/util/encoding.hpp"
+#include "gateway/util/ids.hpp"
+#include "plugins/s3/operations.hpp"
+#include "plugins/s3/request_admission.hpp"
+
+namespace gh::plugins::s3 {
+
+namespace {
+
+using Handler = core::Response (*)(S3Call&);
+
+/// An operation: its S3 API name (for IAM and logs) and the function that answers it.
+struct Operation {
+  std::string_view name;
+  Handler handler = nullptr;
+};
+
+/// S3's request ids: 16 upper-case hex digits (x-amz-request-id), and a longer opaque
+/// base64 x-amz-id-2.
+std::string s3_request_id() {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  unsigned char bytes[8];
+  util::random_bytes(bytes, sizeof bytes);
+  std::string id;
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 15];
+  }
+  return id;
+}
+
+std::string s3_host_id() {
+  unsigned char bytes[48];
+  util::random_bytes(bytes, sizeof bytes);
+  return util::base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+}
+
+/// The bucket a virtual-hosted Host names ("photos.s3.localhost:4566" → "photos"), or "".
+std::string virtual_host_bucket(std::string_view host) {
+  if (host.empty() || host.front() == '[') return {};  // IPv6 literal
+  if (auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
+  std::string lower = core::to_lower(host);
+  std::string_view h = lower;
+  for (std::string_view suffix :
+       {std::string_view(".s3.localhost"), std::string_view(".localhost")}) {
+    if (h.size() > suffix.size() && h.ends_with(suffix)) {
+      std::string_view bucket = h.substr(0, h.size() - suffix.size());
+      if (bucket == "s3") return {};  // s3.localhost: path-style
+      return std::string(bucket);
+    }
+  }
+  return {};
+}
+
+/// Which operation a request is (S3 API Reference, each operation's "Request Syntax").
+Operation route(std::string_view method, const std::string& bucket, const std::string& key,
+                const QueryParams& q, const core::Request& req) {
+  using namespace ops;
+  if (bucket.empty()) {
+    if (method == "GET") return {"ListBuckets", list_buckets};
+    return {"ListBuckets", nullptr};
+  }
+  if (key.empty()) {
+    if (method == "PUT")
+      return q.items().empty() ? Operation{"CreateBucket", create_bucket}
+                               : Operation{"PutBucketSubresource", nullptr};
+    if (method == "HEAD") return {"HeadBucket", head_bucket};
+    if (method == "DELETE")
+      return q.items().empty() ? Operation{"DeleteBucket", delete_bucket}
+                               : Operation{"DeleteBucketSubresource", nullptr};
+    if (method == "POST")
+      return q.has("delete") ? Operation{"DeleteObjects", delete_objects}
+                             : Operation{"PostBucket", nullptr};
+    if (method == "GET") {
+      if (q.has("location")) return {"GetBucketLocation", get_bucket_location};
+      if (q.has("uploads")) return {"ListMultipartUploads", list_multipart_uploads};
+      if (q.get("list-type") == "2") return {"ListObjectsV2", list_objects_v2};
+      // Any other sub-resource (?acl, ?versioning, ?policy …) is not implemented.
+      static constexpr std::array<std::string_view, 9> kListParams = {
+          "prefix",      "delimiter",          "marker",
+          "max-keys",    "encoding-type",      "list-type",
+          "start-after", "continuation-token", "fetch-owner"};
+      for (const auto& [name, value] : q.items()) {
+        bool known = false;
+        for (auto k : kListParams) known = known || name == k;
+        if (!known && !name.starts_with("x-")) return {"GetBucketSubresource", nullptr};
+      }
+      return {"ListObjects", list_objects_v1};
+    }
+    return {"Bucket", nullptr};
+  }
+  const bool upload = q.has("uploadId");
+  if (method == "PUT") {
+    if (upload && q.has("partNumber")) {
+      if (req.headers.contains("x-amz-copy-source")) return {"UploadPartCopy", nullptr};
+      return {"UploadPart", upload_part};
+    }
+    if (req.headers.contains("x-amz-copy-source")) return {"CopyObject", copy_object};
+    if (!q.items().empty() && !q.has("x-id")) return {"PutObjectSubresource", nullptr};
+    return {"PutObject", put_object};
+  }
+  if (method == "GET")
+    return upload ? Operation{"ListParts", list_parts} : Operation{"GetObject", get_object};
+  if (method == "HEAD") return {"HeadObject", get_object};
+  if (method == "DELETE")
+    return upload ? Operation{"AbortMultipartUpload", abort_multipart_upload}
+                  : Operation{"DeleteObject", delete_object};
+  if (method == "POST") {
+    if (q.has("uploads")) return {"CreateMultipartUpload", create_multipart_upload};
+    if (upload) return {"CompleteMultipartUpload", complete_multipart_upload};
+  }
+  return {"Object", nullptr};
+}
+
+/// Why an unrouted request is refused: an unknown method (405) or a sub-resource we do not
+/// implement (501, as S3 answers features it lacks).
+S3ErrorReply refusal(std::string_view method) {
+  static constexpr std::array<std::string_view, 5> kMethods = {"GET", "PUT", "HEAD", "DELETE",
+                                                               "POST"};
+  for (auto m : kMethods) {
+    if (m == method) {
+      return reply(501, "NotImplemented",
+                   "A header you provided implies functionality that is not implemented");
+    }
+  }
+  return reply(405, "MethodNotAllowed",
+               "The specified method is not allowed against this resource.");
+}
+
+class S3Api final : public core::ServiceApi {
+ public:
+  S3Api(StoreService& store, const config::AwsConfig& aws) : store_(store), aws_(aws) {}
+
+  std::string_view name() const override { return "s3"; }
+
+  bool claims(const core::Request& request) const override {
+    if (request.headers.contains("X-Amz-Target")) return false;
+    std::string_view path = request.path;
+    for (std::string_view reserved :
+         {std::string_view("/2015-03-31/"), std::string_view("/_gatehouse/"),
+          std::string_view("/usageplans/")}) {
+      if (path.starts_with(reserved)) return false;
+    }
+    return path.find("/@connections/") == std::string_view::npos;
+  }
+
+  boost::asio::awaitable<core::Response> handle(core::RequestContext& ctx) const override {
+    co_return answer(ctx);
+  }
+
+ private:
+  core::Response answer(core::RequestContext& ctx) const {
+    const core::Request& req = ctx.request;
+    std::string bucket = virtual_host_bucket(req.headers.get("Host"));
+    std::string_view path = req.path;
+    if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    std::string key;
+    if (bucket.empty()) {
+      auto slash = path.find('/');
+      bucket = util::percent_decode(path.substr(0, slash));
+      if (slash != std::string_view::npos) key = util::percent_decode(path.substr(slash + 1));
+    } else {
+      key = util::percent_decode(path);
+    }
+    const std::string request_id = s3_request_id();
+    core::Response out;
+    if (ObjectStore* store = store_.get()) {
+      S3Call call{
+          ctx, *store,     aws_, std::move(bucket), std::move(key), QueryParams(req.query), {},
+          {},  request_id, {}};
+      out = dispatch(call);
+    } else {
+      // The data directory is unusable (logged by StoreService).
+      out = bare_error(req, request_id, reply_for(S3Error::kInternalError));
+    }
+    add_ids(out, request_id);
+    return out;
+  }
+
+  std::optional<core::Response> too_large(const core::Request& req,
+                                          std::size_t limit) const override {
+    // S3 API Reference, "List of error codes": EntityTooLarge, 400, with the sizes.
+    S3ErrorReply e =
+        reply(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+    if (const std::string* length = req.headers.find("Content-Length")) {
+      e.details.emplace_back("ProposedSize", *length);
+    }
+    e.details.emplace_back("MaxSizeAllowed", std::to_string(limit));
+    const std::string request_id = s3_request_id();
+    core::Response out = bare_error(req, request_id, e);
+    add_ids(out, request_id);
+    return out;
+  }
+
+  /// S3's error document for answers given without an S3Call (no bucket or key elements).
+  static core::Response bare_error(const core::Request& req, const std::string& request_id,
+                                   const S3ErrorReply& e) {
+    XmlWriter xml("Error", false);
+    xml.element("Code", e.code);
+    xml.element("Message", e.message);
+    for (const auto& [name, value] : e.details) xml.element(name, value);
+    xml.element("RequestId", request_id);
+    return xml_response(req.method == "HEAD" ? std::string() : xml.finish(), e.status);
+  }
+
+  static void add_ids(core::Response& out, const std::string& request_id) {
+    out.headers.set("x-amz-request-id", request_id);
+    out.headers.set("x-amz-id-2", s3_host_id());
+    out.headers.set("Server", "AmazonS3");
+  }
+
+  static core::Response dispatch(S3Call& call) {
+    Operation op = route(call.request().method, call.bucket, call.key, call.query, call.request());
+    // What we do not implement is refused first: no IAM action names it.
+    if (!op.handler) return error_response(call, refusal(call.request().method));
+    if (auto refused = admit_request(call, op.name)) return error_response(call, *refused);
+    return op.handler(call);
+  }
+
+  StoreService& store_;
+  const config::AwsConfig& aws_;
+};
+
+}  // namespace
+
+std::shared_ptr<const core::ServiceApi> make_s3_api(StoreService& store,
+                                                    const config::AwsConfig& aws) {
+  return std::make_shared<S3Api>(store, aws);
+}
+
+}  // namespace gh::plugins::s3
