@@ -53,15 +53,9 @@ core::Response upload_part(S3Call& call) {
   S3ErrorReply bad;
   auto options = put_options(call, bad);
   if (!options) return error_response(call, bad);
-  auto writer = call.store.begin_upload_part(
-      call.bucket, call.key, call.query.get("uploadId").value_or(""), *number, std::move(*options));
-  if (!writer) return error_response(call, writer.error);
-  auto info = write_payload(**writer, call.body);
-  if (!info) return error_response(call, info.error);
-  core::Response out = empty_response();
-  out.headers.add("ETag", info->etag);
-  add_checksum_headers(out, *info);
-  return out;
+  return store_payload(call, call.store.begin_upload_part(call.bucket, call.key,
+                                                          call.query.get("uploadId").value_or(""),
+                                                          *number, std::move(*options)));
 }
 
 core::Response complete_multipart_upload(S3Call& call) {

@@ -293,6 +293,16 @@ std::optional<PutOptions> put_options(const S3Call& call, S3ErrorReply& error) {
   return o;
 }
 
+core::Response store_payload(const S3Call& call, Result<std::unique_ptr<ObjectWriter>> writer) {
+  if (!writer) return error_response(call, writer.error);
+  auto info = write_payload(**writer, call.body);
+  if (!info) return error_response(call, info.error);
+  core::Response out = empty_response();
+  out.headers.add("ETag", info->etag);
+  add_checksum_headers(out, *info);
+  return out;
+}
+
 Result<ObjectInfo> write_payload(ObjectWriter& writer, std::string_view payload) {
   constexpr std::size_t kChunk = 1 << 20;
   for (std::size_t at = 0; at < payload.size(); at += kChunk) {

@@ -83,6 +83,9 @@ ObjectHeaders headers_from_request(const core::Request& request);
 std::optional<PutOptions> put_options(const S3Call& call, S3ErrorReply& error);
 /// Feeds the payload to `writer` chunk by chunk (as a streaming body will) and commits it.
 Result<ObjectInfo> write_payload(ObjectWriter& writer, std::string_view payload);
+/// PutObject's and UploadPart's answer: the payload written through the writer begin_put or
+/// begin_upload_part opened (or its error), then 200 with the ETag and checksums.
+core::Response store_payload(const S3Call& call, Result<std::unique_ptr<ObjectWriter>> writer);
 /// x-amz-copy-source ("bucket/key" or "/bucket/key", URL-encoded, maybe ?versionId=…) as
 /// (bucket, key); nullopt when it names no object.
 std::optional<std::pair<std::string, std::string>> parse_copy_source(std::string_view header);
