@@ -112,10 +112,20 @@ def rewrite_ports(text: str, fixed: Optional[dict[int, int]] = None) -> tuple[st
     ports that appear only in URIs and are not in `fixed` are left alone. Returns the new text
     and the mapping old -> new."""
     mapping: dict[int, int] = dict(fixed or {})
-    for m in _PORT_KEY_RE.finditer(text):
-        port = int(m.group(2))
-        if port != 0 and port not in mapping:
-            mapping[port] = free_port()
+    # The sockets stay bound until every port is chosen: released one by one, the kernel may hand
+    # the same ephemeral port out twice (a CI run once got "two listeners on 127.0.0.1:51703").
+    held: list[socket.socket] = []
+    try:
+        for m in _PORT_KEY_RE.finditer(text):
+            port = int(m.group(2))
+            if port != 0 and port not in mapping:
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                held.append(s)
+                s.bind(("127.0.0.1", 0))
+                mapping[port] = s.getsockname()[1]
+    finally:
+        for s in held:
+            s.close()
 
     def sub(m: re.Match) -> str:
         port = int(m.group(2))
