@@ -39,23 +39,6 @@ std::string s3_host_id() {
   return util::base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
-/// The bucket a virtual-hosted Host names ("photos.s3.localhost:4566" → "photos"), or "".
-std::string virtual_host_bucket(std::string_view host) {
-  if (host.empty() || host.front() == '[') return {};  // IPv6 literal
-  if (auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
-  std::string lower = core::to_lower(host);
-  std::string_view h = lower;
-  for (std::string_view suffix :
-       {std::string_view(".s3.localhost"), std::string_view(".localhost")}) {
-    if (h.size() > suffix.size() && h.ends_with(suffix)) {
-      std::string_view bucket = h.substr(0, h.size() - suffix.size());
-      if (bucket == "s3") return {};  // s3.localhost: path-style
-      return std::string(bucket);
-    }
-  }
-  return {};
-}
-
 /// Which operation a request is (S3 API Reference, each operation's "Request Syntax").
 Operation route(std::string_view method, const std::string& bucket, const std::string& key,
                 const QueryParams& q, const core::Request& req) {
@@ -131,54 +114,41 @@ S3ErrorReply refusal(std::string_view method) {
                "The specified method is not allowed against this resource.");
 }
 
+/// S3's error document for answers given without an S3Call (no bucket or key elements).
+core::Response bare_error(const core::Request& req, const std::string& request_id,
+                          const S3ErrorReply& e) {
+  XmlWriter xml("Error", false);
+  xml.element("Code", e.code);
+  xml.element("Message", e.message);
+  for (const auto& [name, value] : e.details) xml.element(name, value);
+  xml.element("RequestId", request_id);
+  return xml_response(req.method == "HEAD" ? std::string() : xml.finish(), e.status);
+}
+
+void add_ids(core::Response& out, const std::string& request_id) {
+  out.headers.set("x-amz-request-id", request_id);
+  out.headers.set("x-amz-id-2", s3_host_id());
+  out.headers.set("Server", "AmazonS3");
+}
+
+core::Response dispatch(S3Call& call) {
+  Operation op = route(call.request().method, call.bucket, call.key, call.query, call.request());
+  // What we do not implement is refused first: no IAM action names it.
+  if (!op.handler) return error_response(call, refusal(call.request().method));
+  if (auto refused = admit_request(call, op.name)) return error_response(call, *refused);
+  return op.handler(call);
+}
+
 class S3Api final : public core::ServiceApi {
  public:
   S3Api(StoreService& store, const config::AwsConfig& aws) : store_(store), aws_(aws) {}
 
   std::string_view name() const override { return "s3"; }
 
-  bool claims(const core::Request& request) const override {
-    if (request.headers.contains("X-Amz-Target")) return false;
-    std::string_view path = request.path;
-    for (std::string_view reserved :
-         {std::string_view("/2015-03-31/"), std::string_view("/_gatehouse/"),
-          std::string_view("/usageplans/")}) {
-      if (path.starts_with(reserved)) return false;
-    }
-    return path.find("/@connections/") == std::string_view::npos;
-  }
+  bool claims(const core::Request& request) const override { return is_s3_request(request); }
 
   boost::asio::awaitable<core::Response> handle(core::RequestContext& ctx) const override {
-    co_return answer(ctx);
-  }
-
- private:
-  core::Response answer(core::RequestContext& ctx) const {
-    const core::Request& req = ctx.request;
-    std::string bucket = virtual_host_bucket(req.headers.get("Host"));
-    std::string_view path = req.path;
-    if (!path.empty() && path.front() == '/') path.remove_prefix(1);
-    std::string key;
-    if (bucket.empty()) {
-      auto slash = path.find('/');
-      bucket = util::percent_decode(path.substr(0, slash));
-      if (slash != std::string_view::npos) key = util::percent_decode(path.substr(slash + 1));
-    } else {
-      key = util::percent_decode(path);
-    }
-    const std::string request_id = s3_request_id();
-    core::Response out;
-    if (ObjectStore* store = store_.get()) {
-      S3Call call{
-          ctx, *store,     aws_, std::move(bucket), std::move(key), QueryParams(req.query), {},
-          {},  request_id, {}};
-      out = dispatch(call);
-    } else {
-      // The data directory is unusable (logged by StoreService).
-      out = bare_error(req, request_id, reply_for(S3Error::kInternalError));
-    }
-    add_ids(out, request_id);
-    return out;
+    co_return answer_s3_request(store_, aws_, ctx);
   }
 
   std::optional<core::Response> too_large(const core::Request& req,
@@ -196,36 +166,73 @@ class S3Api final : public core::ServiceApi {
     return out;
   }
 
-  /// S3's error document for answers given without an S3Call (no bucket or key elements).
-  static core::Response bare_error(const core::Request& req, const std::string& request_id,
-                                   const S3ErrorReply& e) {
-    XmlWriter xml("Error", false);
-    xml.element("Code", e.code);
-    xml.element("Message", e.message);
-    for (const auto& [name, value] : e.details) xml.element(name, value);
-    xml.element("RequestId", request_id);
-    return xml_response(req.method == "HEAD" ? std::string() : xml.finish(), e.status);
-  }
-
-  static void add_ids(core::Response& out, const std::string& request_id) {
-    out.headers.set("x-amz-request-id", request_id);
-    out.headers.set("x-amz-id-2", s3_host_id());
-    out.headers.set("Server", "AmazonS3");
-  }
-
-  static core::Response dispatch(S3Call& call) {
-    Operation op = route(call.request().method, call.bucket, call.key, call.query, call.request());
-    // What we do not implement is refused first: no IAM action names it.
-    if (!op.handler) return error_response(call, refusal(call.request().method));
-    if (auto refused = admit_request(call, op.name)) return error_response(call, *refused);
-    return op.handler(call);
-  }
-
+ private:
   StoreService& store_;
   const config::AwsConfig& aws_;
 };
 
 }  // namespace
+
+/// The bucket a virtual-hosted Host names ("photos.s3.localhost:4566" → "photos"), or "".
+std::string virtual_host_bucket(std::string_view host) {
+  if (host.empty() || host.front() == '[') return {};  // IPv6 literal
+  if (auto colon = host.rfind(':'); colon != std::string_view::npos) host = host.substr(0, colon);
+  std::string lower = core::to_lower(host);
+  std::string_view h = lower;
+  for (std::string_view suffix :
+       {std::string_view(".s3.localhost"), std::string_view(".localhost")}) {
+    if (h.size() > suffix.size() && h.ends_with(suffix)) {
+      std::string_view bucket = h.substr(0, h.size() - suffix.size());
+      if (bucket == "s3") return {};  // s3.localhost: path-style
+      return std::string(bucket);
+    }
+  }
+  return {};
+}
+
+bool is_s3_request(const core::Request& request) {
+  if (request.headers.contains("X-Amz-Target")) return false;
+  std::string_view path = request.path;
+  for (std::string_view reserved :
+       {std::string_view("/2015-03-31/"), std::string_view("/_gatehouse/"),
+        std::string_view("/usageplans/")}) {
+    if (path.starts_with(reserved)) return false;
+  }
+  return path.find("/@connections/") == std::string_view::npos;
+}
+
+S3Address address_of(const core::Request& req) {
+  S3Address a;
+  a.bucket = virtual_host_bucket(req.headers.get("Host"));
+  std::string_view path = req.path;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  if (a.bucket.empty()) {
+    auto slash = path.find('/');
+    a.bucket = util::percent_decode(path.substr(0, slash));
+    if (slash != std::string_view::npos) a.key = util::percent_decode(path.substr(slash + 1));
+  } else {
+    a.key = util::percent_decode(path);
+  }
+  return a;
+}
+
+core::Response answer_s3_request(StoreService& store_service, const config::AwsConfig& aws,
+                                 core::RequestContext& ctx) {
+  const core::Request& req = ctx.request;
+  auto [bucket, key] = address_of(req);
+  const std::string request_id = s3_request_id();
+  core::Response out;
+  if (ObjectStore* store = store_service.get()) {
+    S3Call call{ctx, *store,     aws, std::move(bucket), std::move(key), QueryParams(req.query), {},
+                {},  request_id, {}};
+    out = dispatch(call);
+  } else {
+    // The data directory is unusable (logged by StoreService).
+    out = bare_error(req, request_id, reply_for(S3Error::kInternalError));
+  }
+  add_ids(out, request_id);
+  return out;
+}
 
 std::shared_ptr<const core::ServiceApi> make_s3_api(StoreService& store,
                                                     const config::AwsConfig& aws) {

@@ -14,12 +14,36 @@
 /// Threading: handle() runs on the connection's executor and calls the store inline, which
 /// blocks on file I/O (fsync included): the core has no executor for blocking work yet.
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "gateway/config/config.hpp"
 #include "gateway/core/service_api.hpp"
 #include "plugins/s3/store_service.hpp"
 
 namespace gh::plugins::s3 {
+
+/// The services-endpoint requests S3 answers: all but DynamoDB's (X-Amz-Target), the Lambda
+/// Invoke API (/2015-03-31/…), @connections, /usageplans/…/usage and /_gatehouse/… (S3 bucket
+/// names cannot start with '_' or be '2015-03-31', so no bucket is lost). Cheap; never blocks.
+bool is_s3_request(const core::Request& request);
+
+/// The bucket a virtual-hosted Host names ("photos.s3.localhost:4566" → "photos"; also
+/// "{bucket}.localhost"), or "" for path-style hosts.
+std::string virtual_host_bucket(std::string_view host);
+
+/// Bucket and key a request addresses (virtual-hosted or path-style), percent-decoded.
+struct S3Address {
+  std::string bucket;  // "" for ListBuckets
+  std::string key;     // "" for bucket-level requests
+};
+S3Address address_of(const core::Request& request);
+
+/// Answers one S3 request from the local store: addressing, routing to the operation, IAM when
+/// ctx.service_authorizer is set (none: no check, as for route integrations), aws-chunked
+/// decoding, S3's ids. The services endpoint's S3 API and the local S3Backend both run this.
+core::Response answer_s3_request(StoreService& store, const config::AwsConfig& aws,
+                                 core::RequestContext& ctx);
 
 std::shared_ptr<const core::ServiceApi> make_s3_api(StoreService& store,
                                                     const config::AwsConfig& aws);
