@@ -148,6 +148,19 @@ std::optional<std::string> did_you_mean(std::string_view word,
   return best;
 }
 
+std::optional<std::size_t> one_of(std::string_view value, const std::vector<std::string>& names,
+                                  const Node& where, std::string_view what, std::string_view hint,
+                                  Diagnostics& diags) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == value) return i;
+  }
+  std::string msg = "unknown " + std::string(what) + " '" + std::string(value) + "'";
+  if (!hint.empty()) msg += " (" + std::string(hint) + ")";
+  if (auto near = did_you_mean(value, names)) msg += "; did you mean '" + *near + "'?";
+  diags.error(where.location(), where.path(), msg);
+  return std::nullopt;
+}
+
 std::string expand_env(std::string_view text, const Node& where, Diagnostics& diags) {
   static constexpr std::string_view kOpen = "${env:";
   std::string out;

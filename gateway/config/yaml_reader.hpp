@@ -9,11 +9,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -62,6 +65,25 @@ std::string join_path(std::string_view base, std::string_view key);
 /// The closest candidate to `word` (edit distance), if close enough to suggest.
 std::optional<std::string> did_you_mean(std::string_view word,
                                         const std::vector<std::string>& candidates);
+
+/// The index of `value` in `names` (exact match). Otherwise reports at `where`
+/// "unknown <what> '<value>' (<hint>); did you mean '<name>'?" (the suggestion when one is close,
+/// the parenthesis when `hint` is not empty) and returns nullopt.
+std::optional<std::size_t> one_of(std::string_view value, const std::vector<std::string>& names,
+                                  const Node& where, std::string_view what, std::string_view hint,
+                                  Diagnostics& diags);
+
+/// one_of() for a value named by `name_of`: the element of `values` whose name is `value`.
+template <class Values, class NameOf>
+auto one_of(std::string_view value, const Values& values, NameOf name_of, const Node& where,
+            std::string_view what, std::string_view hint, Diagnostics& diags)
+    -> std::optional<std::decay_t<decltype(*std::begin(values))>> {
+  std::vector<std::string> names;
+  for (const auto& v : values) names.emplace_back(name_of(v));
+  std::optional<std::size_t> i = one_of(value, names, where, what, hint, diags);
+  if (!i) return std::nullopt;
+  return *std::next(std::begin(values), static_cast<std::ptrdiff_t>(*i));
+}
 
 /// Expands `${env:NAME}` and `${env:NAME:-default}` in `text`. An unset variable without a
 /// default is an error reported at `where`.

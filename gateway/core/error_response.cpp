@@ -11,6 +11,8 @@
 // Oversized requests are rejected before API Gateway proper, as plain text (§4).
 #include "gateway/core/error_response.hpp"
 
+#include <utility>
+
 #include "gateway/util/encoding.hpp"
 
 namespace gh::core {
@@ -174,6 +176,18 @@ Response render_error(const GatewayError& error, ApiProtocol protocol) {
   }
   body += '}';
   return response;
+}
+
+Response json_response(int status, std::string body) {
+  Response out;
+  out.status = status;
+  out.headers.add("Content-Type", "application/json");
+  out.body = std::move(body);
+  return out;
+}
+
+Response json_message(int status, std::string_view text) {
+  return json_response(status, "{\"message\":" + util::json_quote(text) + "}");
 }
 
 std::string_view response_type_name(ErrorKind kind) noexcept {

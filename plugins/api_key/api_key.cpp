@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "gateway/config/config.hpp"
+#include "gateway/core/error_response.hpp"
 #include "gateway/core/service_api.hpp"
 #include "gateway/core/services.hpp"
 #include "gateway/throttling/bucket_registry.hpp"
@@ -146,12 +147,9 @@ class UsageApi final : public core::ServiceApi {
 
   static core::Response error(const core::RequestContext& ctx, int status, std::string_view type,
                               std::string_view message) {
-    core::Response out;
-    out.status = status;
-    out.headers.add("Content-Type", "application/json");
+    core::Response out = core::json_message(status, message);
     out.headers.add("x-amzn-RequestId", ctx.request_id);
     out.headers.add("x-amzn-ErrorType", std::string(type));
-    out.body = "{\"message\":" + util::json_quote(message) + "}";
     return out;
   }
 

@@ -218,26 +218,11 @@ std::optional<RouteSpec> parse_route_spec(const config::Node& node,
 
   auto action_text = r.string("action", config::Need::kRequired);
   if (!action_text) return std::nullopt;
-  bool known = false;
-  std::vector<std::string> names;
-  for (Action a : kActions) {
-    names.emplace_back(action_name(a));
-    if (action_name(a) == *action_text) {
-      s.action = a;
-      known = true;
-    }
-  }
-  if (!known) {
-    config::Node at = r.get("action");
-    std::string msg = "unknown action '" + *action_text +
-                      "' (a dynamodb route does GetItem, PutItem, UpdateItem, DeleteItem, "
-                      "Query or Scan)";
-    if (auto near = config::did_you_mean(*action_text, names)) {
-      msg += "; did you mean '" + *near + "'?";
-    }
-    diags.error(at.location(), at.path(), msg);
-    return std::nullopt;
-  }
+  auto action = config::one_of(
+      *action_text, kActions, action_name, r.get("action"), "action",
+      "a dynamodb route does GetItem, PutItem, UpdateItem, DeleteItem, Query or Scan", diags);
+  if (!action) return std::nullopt;
+  s.action = *action;
   // Keys another action takes are refused with what this one takes; unknown keys are left
   // to MapReader (with its "did you mean").
   for (const auto& [key, value] : node.entries()) {

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "gateway/core/error_response.hpp"
 #include "gateway/util/encoding.hpp"
 #include "plugins/dynamodb/plain_json.hpp"
 
@@ -10,18 +11,6 @@ namespace gh::plugins::dynamodb {
 namespace json = boost::json;
 
 namespace {
-
-core::Response json_response(int status, std::string body) {
-  core::Response out;
-  out.status = status;
-  out.headers.add("Content-Type", "application/json");
-  out.body = std::move(body);
-  return out;
-}
-
-core::Response message(int status, std::string_view text) {
-  return json_response(status, "{\"message\":" + util::json_quote(text) + "}");
-}
 
 class RouteIntegration final : public core::Integration {
  public:
@@ -34,7 +23,7 @@ class RouteIntegration final : public core::Integration {
     auto request = mapper_->build(ctx);
     if (auto* refused = std::get_if<std::string>(&request)) {
       ctx.integration_error = *refused;
-      co_return message(400, *refused);
+      co_return core::json_message(400, *refused);
     }
     ops::Result result = co_await backend_->call(action_name(spec_->action),
                                                  std::move(std::get<json::object>(request)));
@@ -55,7 +44,7 @@ class RouteIntegration final : public core::Integration {
     switch (s.action) {
       case Action::kGetItem: {
         const json::value* item = out.if_contains("Item");
-        if (!item && s.not_found) return message(s.not_found, "Not Found");
+        if (!item && s.not_found) return core::json_message(s.not_found, "Not Found");
         if (!plain) break;
         std::string body;
         if (item && item->is_object()) {
@@ -63,13 +52,13 @@ class RouteIntegration final : public core::Integration {
         } else {
           body = "{}";  // DynamoDB's answer for no item, unmarshalled
         }
-        return json_response(200, std::move(body));
+        return core::json_response(200, std::move(body));
       }
       case Action::kPutItem:
       case Action::kUpdateItem:
       case Action::kDeleteItem: {
         if (s.action == Action::kDeleteItem && s.not_found) {
-          if (!out.contains("Attributes")) return message(s.not_found, "Not Found");
+          if (!out.contains("Attributes")) return core::json_message(s.not_found, "Not Found");
           if (s.return_values != "ALL_OLD") out.erase("Attributes");  // asked for by us alone
         }
         if (!plain) break;
@@ -80,7 +69,7 @@ class RouteIntegration final : public core::Integration {
         } else {
           body = "{}";
         }
-        return json_response(200, std::move(body));
+        return core::json_response(200, std::move(body));
       }
       case Action::kQuery:
       case Action::kScan: {
@@ -102,10 +91,10 @@ class RouteIntegration final : public core::Integration {
           body += ",\"nextToken\":\"" + encode_page_token(last->get_object()) + "\"";
         }
         body += '}';
-        return json_response(200, std::move(body));
+        return core::json_response(200, std::move(body));
       }
     }
-    return json_response(200, json::serialize(out));
+    return core::json_response(200, json::serialize(out));
   }
 
   core::Response failure(core::RequestContext& ctx, const DynamoError& e) const {
@@ -117,14 +106,14 @@ class RouteIntegration final : public core::Integration {
     int status = e.status;
     if (short_type == "ConditionalCheckFailedException") status = spec_->condition_failed;
     if (spec_->response == ResponseFormat::kPlain) {
-      return json_response(status, "{\"message\":" + util::json_quote(e.message) +
-                                       ",\"type\":" + util::json_quote(short_type) + "}");
+      return core::json_response(status, "{\"message\":" + util::json_quote(e.message) +
+                                             ",\"type\":" + util::json_quote(short_type) + "}");
     }
     // DynamoDB's own error body, as an AWS integration passes it through.
     json::object body{{"__type", e.type}};
     if (!e.message.empty()) body["message"] = e.message;
     for (const auto& [k, v] : e.fields) body[k] = v;
-    return json_response(status, json::serialize(body));
+    return core::json_response(status, json::serialize(body));
   }
 
   std::shared_ptr<const RouteSpec> spec_;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "gateway/core/error_response.hpp"
 #include "gateway/util/encoding.hpp"
 #include "gateway/util/ids.hpp"
 #include "gateway/util/time_format.hpp"
@@ -29,16 +30,8 @@ constexpr std::string_view kPrefix = "/2018-06-01/runtime/";
 // RIE: the largest response a runtime may post (6 MiB + 100 bytes of envelope).
 constexpr std::size_t kMaxResponseBytes = 6291556;
 
-core::Response json_response(int status, std::string body) {
-  core::Response r;
-  r.status = status;
-  r.headers.add("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
-}
-
 // RIE's bodies end with a newline (rapi/rendering).
-core::Response accepted() { return json_response(202, "{\"status\":\"OK\"}\n"); }
+core::Response accepted() { return core::json_response(202, "{\"status\":\"OK\"}\n"); }
 
 // Runtime API error bodies as the Runtime Interface Emulator renders them
 // (rapi/rendering: {"errorMessage":…,"errorType":…}). docs/aws-notes-lambda.md §1.
@@ -48,7 +41,7 @@ core::Response runtime_error(int status, std::string_view type, std::string_view
   body += ",\"errorType\":";
   body += util::json_quote(type);
   body += "}\n";
-  return json_response(status, std::move(body));
+  return core::json_response(status, std::move(body));
 }
 
 core::Response invalid_request_id() {
@@ -158,8 +151,7 @@ void Instance::arm_init_deadline() {
     auto self = weak.lock();
     if (ec || !self) return;
     if (self->state_ != State::kStarting && self->state_ != State::kInitError) return;
-    self->emit_line("INIT_REPORT Init Duration: " +
-                    millis_text(Clock::now() - self->spawned_at_) +
+    self->emit_line("INIT_REPORT Init Duration: " + millis_text(Clock::now() - self->spawned_at_) +
                     " ms\tPhase: init\tStatus: timeout");
     spdlog::warn("lambda {}: instance {} did not finish init within {} s; killing it",
                  self->pool_.spec().name, self->number_,
@@ -299,8 +291,8 @@ asio::awaitable<core::Response> Instance::next_invocation() {
 }
 
 // RIE checks the id first (400), then the state (403): aws-notes-lambda.md §1.2.
-core::Response Instance::answer(std::string_view request_id, core::Request& request,
-                                bool is_error, bool body_too_large) {
+core::Response Instance::answer(std::string_view request_id, core::Request& request, bool is_error,
+                                bool body_too_large) {
   if (current_id_.empty() || request_id != current_id_) return invalid_request_id();
   if (state_ != State::kBusy) {
     return invalid_transition("RuntimeResponseSentState",
@@ -311,7 +303,9 @@ core::Response Instance::answer(std::string_view request_id, core::Request& requ
     respond({InvokeResult::Status::kOk,
              "{\"errorMessage\":\"Response payload size exceeded maximum allowed payload size "
              "(6291556 bytes).\",\"errorType\":\"Function.ResponseSizeTooLarge\"}",
-             "Unhandled", "Function.ResponseSizeTooLarge", {}});
+             "Unhandled",
+             "Function.ResponseSizeTooLarge",
+             {}});
     return too_large();
   }
   InvokeResult result;
@@ -397,7 +391,8 @@ void Instance::write_end_and_report(bool timed_out) {
     init_reported_ = true;
   }
   std::optional<std::chrono::milliseconds> billed;
-  if (timed_out) billed = std::chrono::duration_cast<std::chrono::milliseconds>(pool_.spec().timeout);
+  if (timed_out)
+    billed = std::chrono::duration_cast<std::chrono::milliseconds>(pool_.spec().timeout);
   emit_line(report_line(current_id_, elapsed, pool_.spec().memory_mb, peak_kb, init, billed));
   if (held_ && current_->request.tail_log) held_->log_tail = log_tail(current_->log);
 }
@@ -412,7 +407,9 @@ void Instance::on_timeout() {
   respond({InvokeResult::Status::kOk,
            function_error_payload("Sandbox.Timedout",
                                   "RequestId: " + current_id_ + " Error: " + message),
-           "Unhandled", "Sandbox.Timedout", {}});
+           "Unhandled",
+           "Sandbox.Timedout",
+           {}});
   end_invocation(true);
   stop("timed out");
 }
@@ -446,8 +443,8 @@ void Instance::on_exit() {
     std::string type = out_of_memory ? "Runtime.OutOfMemory" : "Runtime.ExitError";
     std::string message = "RequestId: " + current_id_ + " Error: " + exit_message(status);
     emit_line(message);
-    respond({InvokeResult::Status::kOk, function_error_payload(type, message), "Unhandled", type,
-             {}});
+    respond(
+        {InvokeResult::Status::kOk, function_error_payload(type, message), "Unhandled", type, {}});
   }
   end_invocation(false);  // answered before it exited, or just now
   if (stop_reason_.empty()) {

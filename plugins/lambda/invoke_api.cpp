@@ -21,13 +21,10 @@ constexpr std::size_t kAsyncLimit = 1048576;
 
 core::Response service_error(const core::RequestContext& ctx, int status, std::string_view type,
                              std::string body) {
-  core::Response r;
-  r.status = status;
-  r.headers.add("Content-Type", "application/json");
+  core::Response r = core::json_response(status, std::move(body));
   r.headers.add("x-amzn-RequestId", ctx.request_id);
   // SDKs read the error code from this header (botocore and SDK v3 cut at ':' and '#').
   r.headers.add("x-amzn-ErrorType", std::string(type));
-  r.body = std::move(body);
   return r;
 }
 

@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <utility>
 
+#include "gateway/core/binary_media_types.hpp"
 #include "gateway/core/header_map.hpp"
 #include "gateway/pipeline/response_headers.hpp"
 #include "gateway/util/encoding.hpp"
 #include "gateway/util/time_format.hpp"
+#include "gateway/util/utf8.hpp"
 
 // Sources for the rules below (aws-behaviour.md §1.2/§1.3 names them in full):
 //  [LS-AWS] LocalStack snapshots recorded against AWS (test_apigateway_lambda.snapshot.json).
@@ -29,34 +31,6 @@ using core::iequals;
 // ---------------------------------------------------------------------------------------------
 // JSON output
 
-// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629 table 3-7: no overlongs, no
-// surrogates, nothing above U+10FFFF), or 0.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = at(i);
-  if (c < 0x80) return 1;
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size() || at(i + 1) < lo || at(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k) {
-    if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
-
 // `text` as a JSON string. API Gateway decodes request bytes as UTF-8 and puts U+FFFD where they
 // are malformed (the familiar EF BF BD corruption of binary uploads sent without a matching
 // binaryMediaTypes entry); doing the same keeps the event valid JSON for every runtime.
@@ -65,7 +39,7 @@ void append_json_string(std::string& out, std::string_view text) {
   std::size_t run = 0;
   std::size_t i = 0;
   while (i < text.size()) {
-    std::size_t n = utf8_sequence_length(text, i);
+    std::size_t n = util::utf8_sequence_length(text, i);
     if (n > 0) {
       i += n;
       continue;
@@ -446,8 +420,8 @@ EventBody event_body(const core::RequestContext& ctx, Style style) {
   if (style == Style::kRest) {
     // REST: base64 only when Content-Type matches binaryMediaTypes [DOC, OBS ministack PR #767].
     static const std::vector<std::string> kNone;
-    body.base64 = matches_binary_media_type(ctx.request.headers.get("Content-Type"),
-                                            ctx.api ? ctx.api->binary_media_types : kNone);
+    body.base64 = core::matches_binary_media_type(ctx.request.headers.get("Content-Type"),
+                                                  ctx.api ? ctx.api->binary_media_types : kNone);
   } else {
     body.base64 = !http_api_text_body(ctx.request.headers);
   }
@@ -909,25 +883,6 @@ std::string proxy_trace_id(const core::RequestContext& ctx) {
                 static_cast<unsigned long long>(a),
                 static_cast<unsigned long long>(b & 0xffffffffULL));
   return buf;
-}
-
-bool matches_binary_media_type(std::string_view header_value,
-                               const std::vector<std::string>& binary_media_types) {
-  if (binary_media_types.empty()) return false;
-  std::string_view type = trim_ows(header_value.substr(0, header_value.find_first_of(",;")));
-  for (const std::string& entry : binary_media_types) {
-    if (entry == "*/*") return true;  // the docs: "*/*" makes every payload binary
-    if (type.empty()) continue;
-    if (entry.size() >= 2 && entry.ends_with("/*")) {
-      std::string_view prefix(entry.data(), entry.size() - 1);  // "image/"
-      if (type.size() > prefix.size() && iequals(type.substr(0, prefix.size()), prefix)) {
-        return true;
-      }
-    } else if (iequals(type, entry)) {
-      return true;
-    }
-  }
-  return false;
 }
 
 std::string build_proxy_event(const core::RequestContext& ctx, PayloadFormat format) {

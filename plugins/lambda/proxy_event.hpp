@@ -6,8 +6,6 @@
 /// Pure functions of the request context; called on the connection's executor, never block.
 
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include "gateway/core/request_context.hpp"
 
@@ -16,7 +14,8 @@ namespace gh::plugins::lambda {
 enum class PayloadFormat { kV1, kV2 };
 
 /// The event for `ctx` (routing done: api, stage, route, path params, ids and times are set).
-/// REST APIs use ctx.api->binary_media_types to decide whether the body is base64-encoded.
+/// REST APIs use ctx.api->binary_media_types to decide whether the body is base64-encoded
+/// (core::matches_binary_media_type).
 /// The output is compact JSON in AWS's key order (REST 1.0, HTTP API 1.0 and 2.0 each have their
 /// own); strings that are not valid UTF-8 carry U+FFFD in place of the bad bytes.
 std::string build_proxy_event(const core::RequestContext& ctx, PayloadFormat format);
@@ -25,11 +24,5 @@ std::string build_proxy_event(const core::RequestContext& ctx, PayloadFormat for
 /// "Root=1-<8 hex request-time seconds>-<24 hex>" derived from the request id, so the same request
 /// always gets the same id (the integration echoes it on REST responses, aws-behaviour.md §1.5).
 std::string proxy_trace_id(const core::RequestContext& ctx);
-
-/// Whether the first media type of `header_value` (a Content-Type, or an Accept list of which AWS
-/// honours only the first entry, §8.7) matches one of the lower-cased REST binaryMediaTypes:
-/// exactly, by a "type/*" entry, or by "*/*". Parameters (";charset=…") are ignored.
-bool matches_binary_media_type(std::string_view header_value,
-                               const std::vector<std::string>& binary_media_types);
 
 }  // namespace gh::plugins::lambda

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "gateway/core/api_info.hpp"
+#include "gateway/core/binary_media_types.hpp"
 #include "gateway/util/encoding.hpp"
 
 // Sources (aws-behaviour.md §1.4 has the tables):
@@ -239,7 +240,8 @@ Result v1_response(std::string_view payload, const core::ApiInfo& api,
     // type; otherwise the client gets the base64 text itself [LS-AWS, DOC]. A body that then
     // fails to decode is an API configuration error: 500, not 502 (§3.2). HTTP APIs always
     // decode [SAM: "regardless the response content-type"].
-    if (!rest || matches_binary_media_type(request.headers.get("Accept"), api.binary_media_types)) {
+    if (!rest ||
+        core::matches_binary_media_type(request.headers.get("Accept"), api.binary_media_types)) {
       std::optional<std::string> bytes = util::base64_decode(r.body);
       if (!bytes) {
         return rest ? core::GatewayError::of(core::ErrorKind::kApiConfigurationError) : malformed();

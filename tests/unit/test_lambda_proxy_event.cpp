@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/core/binary_media_types.hpp"
 #include "plugins/lambda/proxy_event.hpp"
 
 namespace {
@@ -737,7 +738,7 @@ TEST_CASE("lambda proxy event: forwarded headers and trace id") {
 }
 
 TEST_CASE("lambda proxy event: binary media type matching") {
-  using gh::plugins::lambda::matches_binary_media_type;
+  using gh::core::matches_binary_media_type;
   struct Row {
     const char* header;
     std::vector<std::string> types;
