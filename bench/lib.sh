@@ -37,6 +37,9 @@ PY
 
 rss_kib() { ps -o rss= -p "$1" | tr -d ' '; }
 
+# peak_rss_kib PID: the process's peak resident set size so far (VmHWM), in KiB.
+peak_rss_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
 median() { python3 -c 'import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
 # ensure_serverless_offline: serverless 3 + serverless-offline 13, exactly as pinned by

@@ -7,7 +7,8 @@
 #   * the AWS SDK for JavaScript v3 (tests/e2e/sdk-js) and AWS's Node.js runtime interface
 #     client, aws-lambda-ric (tests/fixtures/lambda/conformance/ric-node): `npm ci` in each,
 #     when node_modules is missing or was installed from another package-lock.json;
-#   * dynalite (bench/dynamodb), the remote DynamoDB of tests/e2e/test_dynamodb_remote.py.
+#   * dynalite (bench/dynamodb), the remote DynamoDB of tests/e2e/test_dynamodb_remote.py;
+#   * s3rver (tests/e2e/s3rver), the remote S3 of tests/e2e/test_s3_remote.py.
 # Fast and silent when everything is in place. Usage: scripts/install-test-deps.sh  (root, or
 # sudo available for the Debian packages; npm runs as the calling user)
 set -euo pipefail
@@ -46,6 +47,7 @@ npm_ci() {
 
 npm_ci "$sdk_js" "the AWS SDK for JavaScript" --ignore-scripts
 npm_ci "$root/bench/dynamodb" "dynalite"
+npm_ci "$root/tests/e2e/s3rver" "s3rver"
 # Its install scripts build the native addon (curl and aws-lambda-cpp): a few minutes, once.
 MAKEFLAGS="-j$(nproc)" npm_ci "$root/tests/fixtures/lambda/conformance/ric-node" \
   "aws-lambda-ric (builds a native addon, a few minutes)"

@@ -24,6 +24,10 @@ struct Request {
   std::string query;   // raw query string without '?' ("" when none)
   HeaderMap headers;
   std::string body;
+  /// The body is not (yet) in `body`: a service API takes it as it arrives (BodySink,
+  /// ServiceApi::stream_body). Checks that would hash `body` must not (SigV4 trusts a stated
+  /// payload hash then; the service compares it once the body has arrived).
+  bool body_pending = false;
   unsigned version = 11;  // 10 = HTTP/1.0, 11 = HTTP/1.1
   ConnectionInfo connection;
 

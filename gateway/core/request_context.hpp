@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "gateway/core/api_info.hpp"
+#include "gateway/core/body_stream.hpp"
 #include "gateway/core/gateway_error.hpp"
 #include "gateway/core/request.hpp"
 
@@ -90,6 +92,10 @@ struct RequestContext {
   // Final response facts, for the access log: `$context.status`, `$context.responseLength`.
   int status = 0;
   std::size_t response_length = 0;
+
+  /// Services listener: the sink the claiming service API's stream_body() made, which took the
+  /// body as it arrived (request.body stays empty); null for buffered bodies.
+  std::unique_ptr<BodySink> body_sink;
 
   /// Long-lived shared services (never null while a request runs).
   Services* services = nullptr;

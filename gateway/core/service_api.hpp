@@ -13,6 +13,7 @@
 #include <optional>
 #include <string_view>
 
+#include "gateway/core/body_stream.hpp"
 #include "gateway/core/request_context.hpp"
 #include "gateway/core/response.hpp"
 
@@ -27,6 +28,14 @@ class ServiceApi {
   virtual bool claims(const Request& request) const = 0;
   /// Answers the request. ctx.request_id is set (use it as x-amzn-RequestId).
   virtual boost::asio::awaitable<Response> handle(RequestContext& ctx) const = 0;
+  /// After the headers of a claimed request, before its body: a sink that takes the body as it
+  /// arrives (stored in ctx.body_sink, then handle() runs), or nullptr to receive it whole in
+  /// ctx.request.body, bounded by server.limits.maxBodyBytes. With a sink, the limit is the
+  /// sink's max_bytes(). May check the request (its headers) and block briefly (opening a file).
+  virtual std::unique_ptr<BodySink> stream_body(RequestContext& ctx) const {
+    (void)ctx;
+    return nullptr;
+  }
   /// A claimed request whose body is over `limit` bytes (server.limits.maxBodyBytes) and was
   /// not read: the service's own refusal (S3's EntityTooLarge), or nullopt for the gateway's
   /// plain 413. Same executor and rules as claims().

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,6 +15,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <charconv>
+#include <memory>
 
 #include "gateway/net/connection_registry.hpp"
 #include "gateway/net/deadline_service.hpp"
@@ -48,6 +50,39 @@ constexpr std::string_view kBadRequest =
     "Content-Length: 25\r\nConnection: close\r\n\r\n{\"message\":\"Bad Request\"}";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+/// The largest body the services listener reads for a service API that streams it: S3's
+/// PutObject maximum, 5 GiB, plus room for aws-chunked framing (a chunk header and signature
+/// per 8 KiB chunk at worst, ~1.2 %). The sink's own max_bytes() is the real limit.
+constexpr std::uint64_t kMaxStreamedBody = 5ull * 1024 * 1024 * 1024 * 103 / 100;
+
+/// Sends a BodySource's bytes in pieces, each write under the body deadline (a client that
+/// stops reading is cut off). False when the source failed or ended early, or a write failed.
+template <typename Stream>
+asio::awaitable<bool> write_source(Stream& stream, core::BodySource& source, SessionState& state,
+                                   const config::LimitsConfig& limits) {
+  // 64 KiB: a few syscalls per MiB, and below malloc's mmap threshold (cheap to allocate).
+  constexpr std::size_t kPiece = 64 * 1024;
+  std::unique_ptr<char[]> piece(new char[kPiece]);
+  std::uint64_t left = source.size();
+  error_code ec;
+  while (left > 0) {
+    std::error_code read_error;
+    std::size_t n = source.read(
+        piece.get(), static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, left)), read_error);
+    if (read_error || n == 0) {
+      spdlog::warn("a streamed response body ended {} bytes early: {}", left,
+                   read_error ? read_error.message() : "end of data");
+      co_return false;
+    }
+    state.expires_after(limits.body_timeout);
+    co_await asio::async_write(stream, asio::buffer(piece.get(), n),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    left -= n;
+  }
+  co_return true;
+}
+
 template <typename Stream>
 asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState& state,
                             const core::ConnectionInfo& conn) {
@@ -80,7 +115,12 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     req.headers.reserve(16);
     RequestParser parser(req);
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-    parser.body_limit(limits.max_body_bytes);
+    // The services listener may stream a body to a service API (S3 uploads, up to its own
+    // limit): Beast checks a Content-Length against this limit as soon as the head is parsed,
+    // so it is the larger one there, and the request's own limit is applied after the head.
+    parser.body_limit(env.role == config::ListenerRole::kServices
+                          ? std::max<std::uint64_t>(limits.max_body_bytes, kMaxStreamedBody)
+                          : limits.max_body_bytes);
 
     // Request line and headers, under the header deadline (slowloris).
     state.expires_after(limits.header_timeout);
@@ -109,6 +149,33 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     const bool head_request = req.method == "HEAD";
     bool keep_alive = !refused && parser.keep_alive();
 
+    // The body's limit: a service API's sink's (it takes the body as it arrives), else
+    // maxBodyBytes. Beast counts what it still accepts from here on.
+    std::uint64_t body_limit = limits.max_body_bytes;
+    core::BodySink* sink = nullptr;
+    if (!refused && env.role == config::ListenerRole::kServices && !parser.is_done()) {
+      sink = gateway.stream_body(ex);
+      if (sink) body_limit = sink->max_bytes();
+    }
+    ex.body_limit = body_limit;
+    if (!refused && !parser.is_done()) {
+      if (parser.content_length() && *parser.content_length() > body_limit) {
+        refused = core::GatewayError::of(
+            core::ErrorKind::kRequestTooLarge,
+            "HTTP content length exceeded " + std::to_string(body_limit) + " bytes.");
+        keep_alive = false;
+      } else {
+        parser.body_limit(body_limit);
+        parser.stream_body_to(sink);
+        // A streamed body is large: read it 64 KiB at a time (Beast's largest read), not in
+        // the 8 KiB the buffer grew to for heads. Shrunk again after the request.
+        if (sink) buffer.reserve(64 * 1024);
+      }
+    }
+    // A sink that refused the request already (before its body): answer without reading it.
+    const bool skip_body = sink && !sink->accepting();
+    if (skip_body) keep_alive = false;
+
     // Body, refused when too large before (Content-Length) or while (chunked) reading it.
     const bool expects_continue =
         version == 11 && core::iequals(req.headers.get("Expect"), "100-continue");
@@ -119,7 +186,7 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
       co_await asio::async_write(stream, asio::buffer(kContinue), on_error);
       if (ec) co_return;
     }
-    if (!refused && !parser.is_done()) {
+    if (!refused && !skip_body && !parser.is_done()) {
       if (expects_continue) {
         state.expires_after(limits.body_timeout);
         co_await asio::async_write(stream, asio::buffer(kContinue), on_error);
@@ -127,10 +194,12 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
       }
       state.expires_after(limits.body_timeout);
       co_await http::async_read(stream, buffer, parser, on_error);
-      if (ec == http::error::body_limit) {
+      if (ec && parser.body_refused_by_sink()) {
+        keep_alive = false;  // the rest of the body is not read: answer, then close
+      } else if (ec == http::error::body_limit) {
         refused = core::GatewayError::of(
             core::ErrorKind::kRequestTooLarge,
-            "HTTP content length exceeded " + std::to_string(limits.max_body_bytes) + " bytes.");
+            "HTTP content length exceeded " + std::to_string(body_limit) + " bytes.");
         keep_alive = false;
       } else if (ec) {
         if (!state.closing && !quiet_error(ec)) {
@@ -143,6 +212,8 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
         co_return;
       }
     }
+
+    if (skip_body || (sink && !keep_alive)) state.linger = true;
 
     if (!refused && gateway.is_websocket_handshake(ex)) {
       // The connection becomes a WebSocket (or is refused by $connect) and ends with it.
@@ -162,10 +233,17 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     if (env.registry->stopping() || state.closing) keep_alive = false;
 
     ex.ctx.status = response.status;
-    ex.ctx.response_length = head_request ? 0 : response.body.size();
+    const std::uint64_t body_size =
+        response.body_source ? response.body_source->size() : response.body.size();
+    ex.ctx.response_length = head_request ? 0 : static_cast<std::size_t>(body_size);
     bool with_body = serialize_head(head_bytes, response, version, head_request, keep_alive);
     state.expires_after(limits.body_timeout);
-    if (with_body) {
+    if (with_body && response.body_source) {
+      co_await asio::async_write(stream, asio::buffer(head_bytes), on_error);
+      if (!ec && !co_await write_source(stream, *response.body_source, state, limits)) {
+        ec = asio::error::connection_aborted;  // cut mid-body: the client sees a short body
+      }
+    } else if (with_body) {
       std::array<asio::const_buffer, 2> buffers{asio::buffer(head_bytes),
                                                 asio::buffer(response.body)};
       co_await asio::async_write(stream, buffers, on_error);
@@ -174,6 +252,7 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     }
     gateway.complete(ex);
     if (ec || !keep_alive) co_return;
+    if (sink && buffer.capacity() > 2 * kReadChunk) buffer.shrink_to_fit();
   }
 }
 

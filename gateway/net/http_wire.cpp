@@ -63,7 +63,9 @@ bool serialize_head(std::string& out, const core::Response& response, unsigned v
         head_length->find_first_not_of("0123456789") == std::string::npos) {
       out += *head_length;
     } else {
-      append_number(out, response.body.size());
+      append_number(out, response.body_source
+                             ? static_cast<std::size_t>(response.body_source->size())
+                             : response.body.size());
     }
     out += "\r\n";
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/core/body_stream.hpp"
 #include "gateway/core/request.hpp"
 #include "gateway/core/response.hpp"
 
@@ -25,19 +26,25 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   /// body_limit() still ends the read with an error.
   void keep_body_up_to(std::size_t bytes) { keep_ = bytes; }
   bool body_overflowed() const { return overflowed_; }
+  /// Hands the body to `sink` as it is parsed instead of keeping it in Request::body. When the
+  /// sink stops accepting, parsing ends with body_refused_by_sink() (and an error code).
+  void stream_body_to(core::BodySink* sink) { sink_ = sink; }
+  bool body_refused_by_sink() const { return sink_refused_; }
 
  private:
-  void on_request_impl(boost::beast::http::verb, boost::beast::string_view method, boost::beast::string_view target,
-                       int version, boost::system::error_code&) override {
+  void on_request_impl(boost::beast::http::verb, boost::beast::string_view method,
+                       boost::beast::string_view target, int version,
+                       boost::system::error_code&) override {
     request_.method.assign(method.data(), method.size());
     request_.set_target(std::string(target));
     request_.version = static_cast<unsigned>(version);
   }
   void on_response_impl(int, boost::beast::string_view, int, boost::system::error_code&) override {}
-  void on_field_impl(boost::beast::http::field field, boost::beast::string_view name, boost::beast::string_view value,
-                     boost::system::error_code&) override {
+  void on_field_impl(boost::beast::http::field field, boost::beast::string_view name,
+                     boost::beast::string_view value, boost::system::error_code&) override {
     if (field == boost::beast::http::field::host) ++host_fields_;
-    if (field == boost::beast::http::field::transfer_encoding) last_transfer_coding_ = last_token(value);
+    if (field == boost::beast::http::field::transfer_encoding)
+      last_transfer_coding_ = last_token(value);
     request_.headers.add(std::string(name), std::string(value));
   }
   void on_header_impl(boost::system::error_code& ec) override {
@@ -50,19 +57,31 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
       ec = boost::beast::http::error::bad_field;
     }
   }
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length, boost::system::error_code&) override {
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         boost::system::error_code&) override {
+    if (sink_) return;
     if (length && *length <= keep_) request_.body.reserve(static_cast<std::size_t>(*length));
   }
-  std::size_t on_body_impl(boost::beast::string_view body, boost::system::error_code&) override {
-    keep(body);
+  std::size_t on_body_impl(boost::beast::string_view body, boost::system::error_code& ec) override {
+    keep(body, ec);
     return body.size();
   }
-  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::system::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, boost::system::error_code&) override {
-    keep(body);
+  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view,
+                            boost::system::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
+                                 boost::system::error_code& ec) override {
+    keep(body, ec);
     return body.size();
   }
-  void keep(boost::beast::string_view body) {
+  void keep(boost::beast::string_view body, boost::system::error_code& ec) {
+    if (sink_) {
+      sink_->write(std::string_view(body.data(), body.size()));
+      if (!sink_->accepting()) {
+        sink_refused_ = true;
+        ec = boost::system::errc::make_error_code(boost::system::errc::operation_canceled);
+      }
+      return;
+    }
     if (overflowed_ || request_.body.size() + body.size() > keep_) {
       if (!overflowed_) {
         overflowed_ = true;
@@ -83,6 +102,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   }
 
   core::Request& request_;
+  core::BodySink* sink_ = nullptr;
+  bool sink_refused_ = false;
   std::size_t keep_ = static_cast<std::size_t>(-1);
   bool overflowed_ = false;
   int host_fields_ = 0;

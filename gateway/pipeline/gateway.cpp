@@ -101,6 +101,25 @@ core::Response Gateway::error_response(Exchange& ex, core::GatewayError error) c
   return core::render_error(error, protocol);
 }
 
+core::BodySink* Gateway::stream_body(Exchange& ex) const {
+  if (ex.role != config::ListenerRole::kServices) return nullptr;
+  const Snapshot& snap = *ex.installed->snapshot;
+  ex.ctx.service_authorizer = snap.service_authorizer();
+  for (const auto& api : snap.service_apis()) {
+    if (!api->claims(ex.ctx.request)) continue;
+    try {
+      ex.ctx.body_sink = api->stream_body(ex.ctx);
+    } catch (const std::exception& e) {
+      // handle() answers the request then, from a whole body.
+      spdlog::error("request {}: the {} service API could not take the body as a stream: {}",
+                    ex.ctx.request_id, api->name(), e.what());
+      ex.ctx.body_sink.reset();
+    }
+    break;
+  }
+  return ex.ctx.body_sink.get();
+}
+
 core::Response Gateway::reject(Exchange& ex, core::GatewayError error) const {
   if (ex.role == config::ListenerRole::kServices &&
       error.kind == core::ErrorKind::kRequestTooLarge) {
@@ -108,8 +127,9 @@ core::Response Gateway::reject(Exchange& ex, core::GatewayError error) const {
     const Snapshot& snap = *ex.installed->snapshot;
     for (const auto& api : snap.service_apis()) {
       if (!api->claims(ex.ctx.request)) continue;
-      if (auto answer =
-              api->too_large(ex.ctx.request, snap.config().server.limits.max_body_bytes)) {
+      const std::uint64_t limit =
+          ex.body_limit ? ex.body_limit : snap.config().server.limits.max_body_bytes;
+      if (auto answer = api->too_large(ex.ctx.request, static_cast<std::size_t>(limit))) {
         ex.ctx.error_kind = error.kind;
         ex.ctx.error_message = error.message;
         return std::move(*answer);

@@ -48,6 +48,8 @@ struct Exchange {
   config::ListenerRole role = config::ListenerRole::kApis;
   const Installed* installed = nullptr;
   Dispatch dispatch;
+  /// The limit the request's body was held to: maxBodyBytes, or a streaming sink's.
+  std::uint64_t body_limit = 0;
 
   const config::LimitsConfig& limits() const { return installed->snapshot->config().server.limits; }
 };
@@ -79,6 +81,9 @@ class Gateway {
   /// hold method, target, headers and connection info; the body is read afterwards. Uses the
   /// snapshot `handle` already holds (refreshed by the caller before the request).
   void begin(Exchange& ex, SnapshotHandle& handle) const;
+  /// Services listener, after begin() and before the body: the claiming service API's sink for
+  /// the body (ServiceApi::stream_body), kept in ex.ctx.body_sink; nullptr to read it whole.
+  core::BodySink* stream_body(Exchange& ex) const;
   /// The response for a request refused before its body was read (too large, bad framing).
   core::Response reject(Exchange& ex, core::GatewayError error) const;
   /// Runs the request: services endpoint, or phases and integration. Never throws.

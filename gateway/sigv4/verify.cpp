@@ -334,7 +334,9 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
     creq.payload_hash = "UNSIGNED-PAYLOAD";
   } else if (stated) {
     std::string_view value = trim(*stated);
-    if (value == "UNSIGNED-PAYLOAD" || value.rfind("STREAMING-", 0) == 0) {
+    if (value == "UNSIGNED-PAYLOAD" || value.rfind("STREAMING-", 0) == 0 || request.body_pending) {
+      // A body still to come (streamed to a service) is signed as stated; the service compares
+      // the stated hash with the body's once it has arrived.
       creq.payload_hash = std::string(value);
     } else if (creq.payload_hash = body_hash(); value != creq.payload_hash) {
       return fail(Failure::kInvalidSignature, Detail::kPayloadHashMismatch,

@@ -23,6 +23,9 @@ struct ReceivedRequest {
   std::string_view query;
   std::span<const HeaderView> headers;
   std::string_view body;
+  /// The body has not arrived yet (it streams to a service after this check): a stated
+  /// X-Amz-Content-Sha256 is signed as stated, and the caller must compare it with the body.
+  bool body_pending = false;
 };
 
 struct VerifyOptions {

@@ -61,6 +61,30 @@ std::string sha256(std::string_view data) {
 
 std::string sha256_hex(std::string_view data) { return hex_lower(sha256(data)); }
 
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || EVP_DigestInit_ex2(static_cast<EVP_MD_CTX*>(ctx_), sha256_md(), nullptr) != 1) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+    throw std::runtime_error("SHA-256 failed");
+  }
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256Stream::update(std::string_view data) {
+  if (EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size()) != 1) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+}
+
+std::string Sha256Stream::finish_hex() {
+  unsigned char out[kDigest];
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out, &len) != 1 || len != kDigest) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return hex_lower(std::string_view(reinterpret_cast<const char*>(out), kDigest));
+}
+
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char block[kBlock] = {};
   if (key.size() > kBlock) {

@@ -11,6 +11,21 @@ namespace gh::util {
 std::string sha256(std::string_view data);
 /// SHA-256 of `data` as 64 lower-case hex digits.
 std::string sha256_hex(std::string_view data);
+/// SHA-256 of data that arrives in pieces (a streamed request body).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void update(std::string_view data);
+  /// 64 lower-case hex digits; call once, after the last update.
+  std::string finish_hex();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
 /// HMAC-SHA256(key, data): 32 raw bytes.
 std::string hmac_sha256(std::string_view key, std::string_view data);
 /// Equality whose time depends only on the lengths, not on where the bytes differ (for

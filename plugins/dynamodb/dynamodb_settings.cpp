@@ -11,7 +11,6 @@
 
 #include "plugins/dynamodb/attribute_value.hpp"
 #include "plugins/dynamodb/plain_json.hpp"
-#include "plugins/http_proxy/proxy_request.hpp"
 
 namespace gh::plugins::dynamodb {
 
@@ -179,95 +178,6 @@ std::optional<DeclaredTable> parse_table(const core::CompileScope& scope, const 
   return table;
 }
 
-/// `endpoint`, `region`, `credentials`, `tls`, `timeoutInMillis` and `servicesEndpoint` of the
-/// section (remote mode). `r` is the section's reader; the keys are read (known) either way.
-void parse_remote(const core::CompileScope& scope, config::MapReader& r, DynamoDbSettings& settings,
-                  config::Diagnostics& diags) {
-  config::Node endpoint_node = r.get("endpoint");
-  auto endpoint = r.string("endpoint");
-  config::Node region_node = r.get("region");
-  auto region = r.string("region");
-  config::Node credentials_node = r.get("credentials");
-  config::Node tls_node = r.get("tls");
-  config::Node timeout_node = r.get("timeoutInMillis");
-  auto timeout = r.integer("timeoutInMillis", 50, 300000);
-  config::Node services_node = r.get("servicesEndpoint");
-  auto services = r.string("servicesEndpoint");
-
-  if (!endpoint_node.defined() || endpoint_node.is_null()) {
-    // Without an endpoint, the remote-only keys would silently do nothing: refuse them.
-    for (const config::Node* n :
-         {&region_node, &credentials_node, &tls_node, &timeout_node, &services_node}) {
-      if (n->defined() && !n->is_null()) {
-        diags.error(n->location(), n->path(), "only meaningful with dynamodb.endpoint");
-      }
-    }
-    return;
-  }
-  if (!endpoint) return;  // not a string: reported
-  RemoteEndpoint remote;
-  remote.url = *endpoint;
-  std::string error;
-  auto target = http_proxy::parse_target(*endpoint, false, error);
-  if (target && !target->query.empty()) error = "an endpoint has no query string";
-  if (!target || !error.empty()) {
-    diags.error(endpoint_node.location(), endpoint_node.path(),
-                "invalid endpoint '" + *endpoint + "': " + error);
-    return;
-  }
-  remote.origin = target->origin;
-  remote.path.clear();
-  for (const auto& piece : target->path) remote.path += piece.text;
-  if (remote.path.empty()) remote.path = "/";
-  remote.region = region.value_or(scope.config().aws.region);
-  if (region && region->empty()) {
-    diags.error(region_node.location(), region_node.path(), "the region is empty");
-  }
-  if (!credentials_node.defined() || credentials_node.is_null()) {
-    diags.error(endpoint_node.location(), endpoint_node.path(),
-                "a remote endpoint needs dynamodb.credentials {accessKeyId, secretAccessKey, "
-                "sessionToken} to sign its requests (SigV4)");
-  } else {
-    config::MapReader c(credentials_node, diags);
-    auto id = c.string("accessKeyId", config::Need::kRequired);
-    auto secret = c.string("secretAccessKey", config::Need::kRequired);
-    auto token = c.string("sessionToken");
-    c.finish();
-    if (id && id->empty()) {
-      diags.error(c.get("accessKeyId").location(), c.get("accessKeyId").path(),
-                  "the access key id is empty");
-    }
-    if (secret && secret->empty()) {
-      diags.error(c.get("secretAccessKey").location(), c.get("secretAccessKey").path(),
-                  "the secret access key is empty");
-    }
-    remote.credentials = {id.value_or(""), secret.value_or(""), token.value_or("")};
-  }
-  // The same `tls` block as http_proxy upstreams: verify (default true), caFile.
-  if (tls_node.defined() && !tls_node.is_null()) {
-    config::MapReader t(tls_node, diags);
-    if (auto verify = t.boolean("verify")) remote.client.tls_verify = *verify;
-    if (auto ca = t.string("caFile")) {
-      std::filesystem::path path(*ca);
-      if (path.is_relative()) path = std::filesystem::path(scope.config_dir()) / path;
-      remote.client.ca_file = path.lexically_normal().string();
-    }
-    t.finish();
-  }
-  if (timeout) remote.timeout = std::chrono::milliseconds(*timeout);
-  if (services) {
-    if (*services == "remote" || *services == "local") {
-      settings.services_remote = *services == "remote";
-    } else {
-      diags.error(services_node.location(), services_node.path(),
-                  "expected remote (the services endpoint's DynamoDB API proxies to the endpoint, "
-                  "the default) or local (the embedded store), got '" +
-                      *services + "'");
-    }
-  }
-  settings.remote = std::move(remote);
-}
-
 }  // namespace
 
 DynamoDbSettings parse_settings(const core::CompileScope& scope, config::Diagnostics& diags) {
@@ -280,7 +190,11 @@ DynamoDbSettings parse_settings(const core::CompileScope& scope, config::Diagnos
     if (auto d = r.string("dataDir")) dir = *d;
     if (auto m = r.boolean("inMemory")) in_memory = *m;
     config::Node tables = r.get("tables");
-    parse_remote(scope, r, settings, diags);
+    // Remote mode: endpoint, region, credentials, tls, timeoutInMillis, servicesEndpoint.
+    net::RemoteSettings remote = net::parse_remote_settings(r, "dynamodb", scope.config_dir(),
+                                                            scope.config().aws.region, diags);
+    settings.remote = std::move(remote.endpoint);
+    settings.services_remote = remote.services_remote;
     r.finish();
     if (tables.defined() && !tables.is_null() && !tables.is_sequence()) {
       diags.error(tables.location(), tables.path(), "expected a list of tables");

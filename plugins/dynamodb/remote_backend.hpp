@@ -13,26 +13,20 @@
 /// endpoint and what failed (never credentials).
 
 #include <boost/json/object.hpp>
-#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "gateway/net/http_client.hpp"
+#include "gateway/net/remote_endpoint.hpp"
 #include "gateway/sigv4/signing.hpp"
 #include "plugins/dynamodb/backend.hpp"
 
 namespace gh::plugins::dynamodb {
 
-struct RemoteEndpoint {
-  std::string url;         // as configured, for messages and `gatehouse routes`
-  net::Origin origin;      // scheme, host, port
-  std::string path = "/";  // request-target (DynamoDB: "/")
-  std::string region;
-  sigv4::Credentials credentials;
-  net::ClientOptions client;  // tls.verify, tls.caFile
-  std::chrono::milliseconds timeout{10000};
-};
+/// Where the backend sends its requests (`dynamodb.endpoint` and the keys beside it, parsed by
+/// net::parse_remote_settings); `path` is the request-target (DynamoDB: "/").
+using RemoteEndpoint = net::RemoteEndpoint;
 
 /// Builds the backend (its HttpClient; for https, loads the CA store through `tls_cache`).
 /// nullptr and `error` when the TLS setup fails. Called at config compile time.

@@ -7,8 +7,8 @@
 /// remote S3-compatible endpoint (remote_backend.hpp) is the other, sending the same request
 /// SigV4-signed for service `s3`.
 ///
-/// call() is a coroutine run on the calling connection's executor. The local backend calls the
-/// store inline (blocking file I/O, as the services endpoint's S3 API does; see s3_api.hpp).
+/// call() is a coroutine run on the calling connection's executor. The local backend runs the
+/// store's blocking calls on the BlockingPool, as the services endpoint's S3 API does.
 /// Bodies are whole strings: route integrations are bounded by API Gateway's 10 MB payload
 /// limit, so nothing here streams. Backends are immutable and shared by every request.
 

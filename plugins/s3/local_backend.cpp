@@ -9,6 +9,34 @@ namespace gh::plugins::s3 {
 
 namespace {
 
+/// Route integrations answer whole bodies, bounded by API Gateway's 10 MB payload limit: a
+/// larger object is refused (a 500 in S3's form, which the route answers as a gateway error).
+void whole_body(core::Response& out) {
+  constexpr std::uint64_t kMaxPayload = 10 * 1024 * 1024;
+  std::shared_ptr<core::BodySource> source = std::move(out.body_source);
+  if (source->size() > kMaxPayload) {
+    out = core::Response{};
+    out.status = 500;
+    out.headers.add("Content-Type", "application/xml");
+    out.body =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code>"
+        "<Message>The object is larger than API Gateway's 10 MB payload limit</Message></Error>";
+    return;
+  }
+  out.body.resize(static_cast<std::size_t>(source->size()));
+  std::size_t filled = 0;
+  while (filled < out.body.size()) {
+    std::error_code ec;
+    std::size_t n = source->read(out.body.data() + filled, out.body.size() - filled, ec);
+    if (ec || n == 0) {
+      out.body.resize(filled);
+      out.status = 500;
+      return;
+    }
+    filled += n;
+  }
+}
+
 class LocalBackend final : public S3Backend {
  public:
   LocalBackend(StoreService& store, const config::AwsConfig& aws) : store_(store), aws_(aws) {}
@@ -26,7 +54,12 @@ class LocalBackend final : public S3Backend {
     req.headers = std::move(request.headers);
     req.headers.set("Host", "s3.localhost");
     req.body = std::move(request.body);
-    co_return answer_s3_request(store_, aws_, ctx);
+    // On the blocking pool, as the services endpoint's S3 API (s3_api.cpp).
+    co_return co_await store_.pool().run([this, &ctx] {
+      core::Response out = answer_s3_request(store_, aws_, ctx);
+      if (out.body_source) whole_body(out);
+      return out;
+    });
   }
 
   std::string describe() const override {

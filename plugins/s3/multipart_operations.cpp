@@ -1,7 +1,9 @@
 // CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 // ListMultipartUploads (S3 API Reference, each operation's page).
+#include <algorithm>
 #include <charconv>
 
+#include "gateway/util/encoding.hpp"
 #include "plugins/s3/operations.hpp"
 
 namespace gh::plugins::s3::ops {
@@ -42,21 +44,24 @@ core::Response create_multipart_upload(S3Call& call) {
   return xml_response(xml.finish());
 }
 
-core::Response upload_part(S3Call& call) {
+OpenedUpload open_upload_part(S3Call& call) {
   std::string number_text = call.query.get("partNumber").value_or("");
   auto number = parse_number(number_text);
   if (!number || *number < 1 || *number > 10000) {
-    return error_response(
-        call, invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
-                               "partNumber", number_text));
+    return {nullptr,
+            invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
+                             "partNumber", number_text)};
   }
   S3ErrorReply bad;
   auto options = put_options(call, bad);
-  if (!options) return error_response(call, bad);
-  return store_payload(call, call.store.begin_upload_part(call.bucket, call.key,
-                                                          call.query.get("uploadId").value_or(""),
-                                                          *number, std::move(*options)));
+  if (!options) return {nullptr, bad};
+  auto writer = call.store.begin_upload_part(
+      call.bucket, call.key, call.query.get("uploadId").value_or(""), *number, std::move(*options));
+  if (!writer) return {nullptr, reply_for(writer.error)};
+  return {std::move(*writer), std::nullopt};
 }
+
+core::Response upload_part(S3Call& call) { return store_payload(call, open_upload_part(call)); }
 
 core::Response complete_multipart_upload(S3Call& call) {
   auto doc = parse_xml(call.body);
@@ -157,12 +162,15 @@ core::Response list_parts(S3Call& call) {
 }
 
 core::Response list_multipart_uploads(S3Call& call) {
-  // Every upload in one page, filtered by prefix; key-marker/upload-id-marker paging and
-  // delimiter grouping are not implemented yet (a listing is capped at max-uploads, with
-  // IsTruncated, so clients never loop).
-  auto uploads = call.store.list_multipart_uploads(call.bucket);
-  if (!uploads) return error_response(call, uploads.error);
+  // S3 API Reference, ListMultipartUploads. Uploads are ordered by key, then by initiation time
+  // (and upload id, to break ties); `delimiter` rolls keys up into CommonPrefixes, which count
+  // against max-uploads as uploads do; key-marker / upload-id-marker resume after a position.
   const std::string prefix = call.query.get("prefix").value_or("");
+  const std::string delimiter = call.query.get("delimiter").value_or("");
+  const std::string key_marker = call.query.get("key-marker").value_or("");
+  // "If key-marker is not specified, the upload-id-marker parameter is ignored."
+  const std::string upload_id_marker =
+      key_marker.empty() ? "" : call.query.get("upload-id-marker").value_or("");
   int max_uploads = 1000;
   if (auto v = call.query.get("max-uploads")) {
     auto n = parse_number(*v);
@@ -173,30 +181,105 @@ core::Response list_multipart_uploads(S3Call& call) {
     }
     max_uploads = std::min(*n, 1000);
   }
-  XmlWriter xml("ListMultipartUploadsResult");
-  xml.element("Bucket", call.bucket);
-  xml.element("KeyMarker", "");
-  xml.element("UploadIdMarker", "");
-  if (!prefix.empty()) xml.element("Prefix", prefix);
+  bool url_encoding = false;
+  if (auto enc = call.query.get("encoding-type")) {
+    if (*enc != "url") {
+      return error_response(call, invalid_argument("Invalid Encoding Method specified in Request",
+                                                   "encoding-type", *enc));
+    }
+    url_encoding = true;
+  }
+  // encoding-type=url encodes Delimiter, KeyMarker, Prefix, NextKeyMarker and Key (and, as in
+  // ListObjects, the CommonPrefixes), '/' kept.
+  const auto shown = [&](std::string_view text) {
+    return url_encoding ? util::percent_encode(text, true) : std::string(text);
+  };
+
+  auto uploads = call.store.list_multipart_uploads(call.bucket);
+  if (!uploads) return error_response(call, uploads.error);
+
+  // Where the page starts: after key-marker, or, with upload-id-marker, after that upload of
+  // key-marker. The doc says "upload IDs lexicographically greater"; ours are random, so we
+  // resume after the marker's position in our order, and fall back to the lexicographic rule
+  // only when that upload is gone (completed or aborted between pages).
+  std::size_t start = 0;
+  const std::vector<UploadInfo>& all = *uploads;
+  if (!key_marker.empty()) {
+    start = static_cast<std::size_t>(
+        std::upper_bound(all.begin(), all.end(), key_marker,
+                         [](const std::string& k, const UploadInfo& u) { return k < u.key; }) -
+        all.begin());
+    if (!upload_id_marker.empty()) {
+      auto same =
+          std::lower_bound(all.begin(), all.end(), key_marker,
+                           [](const UploadInfo& u, const std::string& k) { return u.key < k; });
+      auto at = std::find_if(same, all.begin() + static_cast<std::ptrdiff_t>(start),
+                             [&](const UploadInfo& u) { return u.upload_id == upload_id_marker; });
+      if (at != all.begin() + static_cast<std::ptrdiff_t>(start)) {
+        start = static_cast<std::size_t>(at - all.begin()) + 1;
+      } else {
+        while (same != all.begin() + static_cast<std::ptrdiff_t>(start) &&
+               same->upload_id <= upload_id_marker) {
+          ++same;
+        }
+        start = static_cast<std::size_t>(same - all.begin());
+      }
+    }
+  }
+
   std::vector<const UploadInfo*> page;
+  std::vector<std::string> common_prefixes;
   bool truncated = false;
-  for (const UploadInfo& u : *uploads) {
-    if (!u.key.starts_with(prefix)) continue;
-    if (static_cast<int>(page.size()) == max_uploads) {
+  std::string next_key, next_upload_id;
+  for (std::size_t i = start; i < all.size(); ++i) {
+    const UploadInfo& u = all[i];
+    if (!u.key.starts_with(prefix)) {
+      if (u.key > prefix) break;  // sorted: past every key with the prefix
+      continue;
+    }
+    std::string rolled;
+    if (!delimiter.empty()) {
+      const auto pos = u.key.find(delimiter, prefix.size());
+      if (pos != std::string::npos) rolled = u.key.substr(0, pos + delimiter.size());
+    }
+    // A common prefix at or before key-marker was on an earlier page.
+    if (!rolled.empty() &&
+        (rolled <= key_marker || (!common_prefixes.empty() && common_prefixes.back() == rolled))) {
+      continue;
+    }
+    if (static_cast<int>(page.size() + common_prefixes.size()) == max_uploads) {
       truncated = true;
       break;
     }
-    page.push_back(&u);
+    if (!rolled.empty()) {
+      common_prefixes.push_back(rolled);
+      next_key = rolled;
+      next_upload_id.clear();
+    } else {
+      page.push_back(&u);
+      next_key = u.key;
+      next_upload_id = u.upload_id;
+    }
   }
-  if (truncated && !page.empty()) {
-    xml.element("NextKeyMarker", page.back()->key);
-    xml.element("NextUploadIdMarker", page.back()->upload_id);
-  }
+  // max-uploads=0 answers an empty, untruncated page (UNVERIFIED, as ListObjects' max-keys=0).
+  if (max_uploads == 0) truncated = false;
+
+  // Element order of the API Reference's "Response Syntax".
+  XmlWriter xml("ListMultipartUploadsResult");
+  xml.element("Bucket", call.bucket);
+  xml.element("KeyMarker", shown(key_marker));
+  xml.element("UploadIdMarker", upload_id_marker);
+  if (truncated) xml.element("NextKeyMarker", shown(next_key));
+  xml.element("Prefix", shown(prefix));
+  if (!delimiter.empty()) xml.element("Delimiter", shown(delimiter));
+  // After a common prefix the next page resumes with key-marker alone (UNVERIFIED: S3's value
+  // there; an empty marker makes the SDKs' paginators send none).
+  if (truncated) xml.element("NextUploadIdMarker", next_upload_id);
   xml.element("MaxUploads", std::to_string(max_uploads));
   xml.element("IsTruncated", truncated ? "true" : "false");
   for (const UploadInfo* u : page) {
     xml.open("Upload");
-    xml.element("Key", u->key);
+    xml.element("Key", shown(u->key));
     xml.element("UploadId", u->upload_id);
     write_owner(xml, "Initiator");
     write_owner(xml);
@@ -204,6 +287,12 @@ core::Response list_multipart_uploads(S3Call& call) {
     xml.element("Initiated", iso8601_ms(u->initiated_ms));
     xml.close();
   }
+  for (const std::string& p : common_prefixes) {
+    xml.open("CommonPrefixes");
+    xml.element("Prefix", shown(p));
+    xml.close();
+  }
+  if (url_encoding) xml.element("EncodingType", "url");
   return xml_response(xml.finish());
 }
 

@@ -129,6 +129,32 @@ Result<std::unique_ptr<ObjectWriter>> ObjectStore::begin_upload_part(std::string
   return w;
 }
 
+Result<ObjectInfo> ObjectStore::upload_part_copy(std::string_view bucket, std::string_view key,
+                                                 std::string_view upload_id, int part_number,
+                                                 ObjectReader& source, std::uint64_t first,
+                                                 std::uint64_t length) {
+  if (first > source.info_.size || length > source.info_.size - first) {
+    return S3Error::kInvalidRange;
+  }
+  auto w = begin_upload_part(bucket, key, upload_id, part_number, PutOptions{});
+  if (!w) return w.error;
+  // The reader keeps the source file open: a concurrent overwrite does not change the copy.
+  source.is_range_ = true;
+  source.first_ = first;
+  source.length_ = length;
+  source.pos_ = 0;
+  std::string buf(static_cast<std::size_t>(std::min<std::uint64_t>(kCopyBuffer, length)), '\0');
+  std::error_code ec;
+  while (source.pos_ < source.length_) {
+    const std::size_t n = source.read(buf.data(), buf.size(), ec);
+    if (ec || n == 0) return S3Error::kInternalError;  // the writer aborts as it goes out of scope
+    if (const S3Error e = (*w)->write(std::string_view(buf.data(), n)); e != S3Error::kNone) {
+      return e;
+    }
+  }
+  return (*w)->commit();
+}
+
 Result<ObjectInfo> ObjectStore::commit_part(ObjectWriter& w, ObjectInfo info) {
   BucketState& b = *w.bucket_;
   const fs::path dir = upload_dir(b, w.upload_id_);

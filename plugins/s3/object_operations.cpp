@@ -36,26 +36,6 @@ void add_object_headers(core::Response& out, const ObjectInfo& info) {
     out.headers.add("x-amz-mp-parts-count", std::to_string(info.parts_count));
 }
 
-/// Whether `etag` is in an If-Match / If-None-Match list ("*" matches any; quotes optional).
-bool etag_listed(std::string_view list, std::string_view etag) {
-  std::string_view bare = etag;
-  if (bare.size() >= 2 && bare.front() == '"') bare = bare.substr(1, bare.size() - 2);
-  while (!list.empty()) {
-    auto comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.starts_with("W/")) item.remove_prefix(2);
-    if (item.size() >= 2 && item.front() == '"' && item.back() == '"') {
-      item = item.substr(1, item.size() - 2);
-    }
-    if (item == "*" || item == bare) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 /// RFC 9110 §13.2.2's evaluation order, which S3 follows (S3 API Reference, GetObject:
 /// If-Match true + If-Unmodified-Since false → 200; If-None-Match false + If-Modified-Since
 /// true → 304). 0 when the request proceeds, else 304 or 412.
@@ -81,14 +61,34 @@ core::Response precondition_failed(const S3Call& call, std::string_view conditio
   return error_response(call, e);
 }
 
+/// Bodies up to this size are read into the response at once; larger ones stream.
+constexpr std::uint64_t kInlineBodyBytes = 256 * 1024;
+
+/// GetObject's body read from the object's file while it is sent.
+class ReaderSource final : public core::BodySource {
+ public:
+  explicit ReaderSource(std::unique_ptr<ObjectReader> reader) : reader_(std::move(reader)) {}
+  std::uint64_t size() const override { return reader_->content_length(); }
+  std::size_t read(char* out, std::size_t n, std::error_code& ec) override {
+    return reader_->read(out, n, ec);
+  }
+
+ private:
+  std::unique_ptr<ObjectReader> reader_;
+};
+
 }  // namespace
 
-core::Response put_object(S3Call& call) {
+OpenedUpload open_put_object(S3Call& call) {
   S3ErrorReply bad;
   auto options = put_options(call, bad);
-  if (!options) return error_response(call, bad);
-  return store_payload(call, call.store.begin_put(call.bucket, call.key, std::move(*options)));
+  if (!options) return {nullptr, bad};
+  auto writer = call.store.begin_put(call.bucket, call.key, std::move(*options));
+  if (!writer) return {nullptr, reply_for(writer.error)};
+  return {std::move(*writer), std::nullopt};
 }
+
+core::Response put_object(S3Call& call) { return store_payload(call, open_put_object(call)); }
 
 core::Response get_object(S3Call& call) {
   const bool head = call.request().method == "HEAD";
@@ -147,7 +147,12 @@ core::Response get_object(S3Call& call) {
     out.headers.add("Content-Length", std::to_string(r.content_length()));
     return out;
   }
-  // Whole-body responses for now; the reader yields chunks, ready for a streaming core.
+  if (r.content_length() > kInlineBodyBytes) {
+    // Read while it is sent, from the file the reader holds open (a concurrent overwrite or
+    // delete does not change what the client gets).
+    out.body_source = std::make_shared<ReaderSource>(std::move(*reader));
+    return out;
+  }
   out.body.resize(r.content_length());
   std::size_t filled = 0;
   while (filled < out.body.size()) {

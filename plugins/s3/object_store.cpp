@@ -152,6 +152,12 @@ S3Error ObjectWriter::write(std::string_view chunk) {
   return S3Error::kNone;
 }
 
+void ObjectWriter::expect_checksums(std::string crc32, std::string crc32c, std::string sha256) {
+  if (!crc32.empty()) options_.expected_crc32 = std::move(crc32);
+  if (!crc32c.empty()) options_.expected_crc32c = std::move(crc32c);
+  if (!sha256.empty()) options_.expected_sha256 = std::move(sha256);
+}
+
 Result<ObjectInfo> ObjectWriter::commit() {
   if (done_) return S3Error::kInternalError;
   const Digests d = hasher_.finish();

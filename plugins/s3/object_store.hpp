@@ -66,6 +66,10 @@ class ObjectWriter {
 
   /// kInternalError on an I/O failure (the writer is then aborted).
   S3Error write(std::string_view chunk);
+  /// Expected x-amz-checksum-* values (base64) learnt after the body (aws-chunked trailers);
+  /// an empty one leaves what the PutOptions said. Their algorithms must have been computed
+  /// from the start (PutOptions::checksums), or commit() answers kBadDigest.
+  void expect_checksums(std::string crc32, std::string crc32c, std::string sha256);
   /// Verifies expected digests (kBadDigest), makes the object (or part) visible atomically.
   Result<ObjectInfo> commit();
   void abort() noexcept;
@@ -203,6 +207,13 @@ class ObjectStore {
                                                           std::string_view key,
                                                           std::string_view upload_id,
                                                           int part_number, PutOptions options);
+  /// UploadPartCopy: part `part_number` of the upload becomes the `length` bytes of `source`
+  /// that start at `first` (the caller checked first + length <= source.info().size), read from
+  /// the reader's snapshot in 1 MiB chunks, never whole. Repositions `source`.
+  Result<ObjectInfo> upload_part_copy(std::string_view bucket, std::string_view key,
+                                      std::string_view upload_id, int part_number,
+                                      ObjectReader& source, std::uint64_t first,
+                                      std::uint64_t length);
   Result<std::vector<PartInfo>> list_parts(std::string_view bucket, std::string_view key,
                                            std::string_view upload_id);
   Result<ObjectInfo> complete_multipart_upload(std::string_view bucket, std::string_view key,

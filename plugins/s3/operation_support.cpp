@@ -287,15 +287,24 @@ std::optional<PutOptions> put_options(const S3Call& call, S3ErrorReply& error) {
   o.expected_sha256 = call.header_or_trailer("x-amz-checksum-sha256");
   // The algorithm the SDK names without sending a value yet computes it anyway (S3 returns it).
   std::string algorithm = core::to_lower(call.header("x-amz-sdk-checksum-algorithm"));
-  o.checksums.crc32 = !o.expected_crc32.empty() || algorithm == "crc32";
-  o.checksums.crc32c = !o.expected_crc32c.empty() || algorithm == "crc32c";
-  o.checksums.sha256 = !o.expected_sha256.empty() || algorithm == "sha256";
+  // So is the one an aws-chunked trailer will state (x-amz-trailer: x-amz-checksum-crc32),
+  // which a streamed body brings only after the writer opened.
+  std::string trailer = core::to_lower(call.header("x-amz-trailer"));
+  auto named = [&](std::string_view name) {
+    return algorithm == name || trailer == "x-amz-checksum-" + std::string(name);
+  };
+  o.checksums.crc32 = !o.expected_crc32.empty() || named("crc32");
+  o.checksums.crc32c = !o.expected_crc32c.empty() || named("crc32c");
+  o.checksums.sha256 = !o.expected_sha256.empty() || named("sha256");
   return o;
 }
 
-core::Response store_payload(const S3Call& call, Result<std::unique_ptr<ObjectWriter>> writer) {
-  if (!writer) return error_response(call, writer.error);
-  auto info = write_payload(**writer, call.body);
+core::Response finish_upload(const S3Call& call, ObjectWriter& writer) {
+  // A value in a header was known when the writer opened; a trailer's only now.
+  writer.expect_checksums(call.header_or_trailer("x-amz-checksum-crc32"),
+                          call.header_or_trailer("x-amz-checksum-crc32c"),
+                          call.header_or_trailer("x-amz-checksum-sha256"));
+  auto info = writer.commit();
   if (!info) return error_response(call, info.error);
   core::Response out = empty_response();
   out.headers.add("ETag", info->etag);
@@ -303,11 +312,28 @@ core::Response store_payload(const S3Call& call, Result<std::unique_ptr<ObjectWr
   return out;
 }
 
-Result<ObjectInfo> write_payload(ObjectWriter& writer, std::string_view payload) {
+namespace {
+
+S3Error write_chunks(ObjectWriter& writer, std::string_view payload) {
   constexpr std::size_t kChunk = 1 << 20;
   for (std::size_t at = 0; at < payload.size(); at += kChunk) {
     if (S3Error e = writer.write(payload.substr(at, kChunk)); e != S3Error::kNone) return e;
   }
+  return S3Error::kNone;
+}
+
+}  // namespace
+
+core::Response store_payload(const S3Call& call, OpenedUpload upload) {
+  if (!upload.writer) return error_response(call, *upload.error);
+  if (S3Error e = write_chunks(*upload.writer, call.body); e != S3Error::kNone) {
+    return error_response(call, e);
+  }
+  return finish_upload(call, *upload.writer);
+}
+
+Result<ObjectInfo> write_payload(ObjectWriter& writer, std::string_view payload) {
+  if (S3Error e = write_chunks(writer, payload); e != S3Error::kNone) return e;
   return writer.commit();
 }
 
@@ -321,6 +347,57 @@ std::optional<std::pair<std::string, std::string>> parse_copy_source(std::string
     return std::nullopt;
   }
   return std::make_pair(std::string(path.substr(0, slash)), std::string(path.substr(slash + 1)));
+}
+
+std::optional<std::string> copy_source_version_id(std::string_view source) {
+  const auto q = source.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  return QueryParams(source.substr(q + 1)).get("versionId");
+}
+
+bool etag_listed(std::string_view list, std::string_view etag) {
+  std::string_view bare = etag;
+  if (bare.size() >= 2 && bare.front() == '"') bare = bare.substr(1, bare.size() - 2);
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.starts_with("W/")) item.remove_prefix(2);
+    if (item.size() >= 2 && item.front() == '"' && item.back() == '"') {
+      item = item.substr(1, item.size() - 2);
+    }
+    if (item == "*" || item == bare) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::optional<std::string> failed_copy_source_condition(const S3Call& call,
+                                                        const ObjectInfo& source) {
+  // S3 API Reference, UploadPartCopy / CopyObject: if-match true with if-unmodified-since false
+  // copies (200); if-none-match false with if-modified-since true is 412. So a present
+  // if-match decides alone, as does a present if-none-match (RFC 9110 §13.2.2's order).
+  // Dates are compared in whole seconds, the precision of HTTP dates.
+  const auto& headers = call.request().headers;
+  const std::int64_t modified_s = source.last_modified_ms / 1000;
+  if (const std::string* match = headers.find("x-amz-copy-source-if-match")) {
+    if (!etag_listed(*match, source.etag)) return "x-amz-copy-source-If-Match";
+  } else if (const std::string* since = headers.find("x-amz-copy-source-if-unmodified-since")) {
+    // An unparseable date is ignored, as for GetObject's conditional headers (UNVERIFIED).
+    if (auto t = parse_http_date(*since); t && modified_s > *t) {
+      return "x-amz-copy-source-If-Unmodified-Since";
+    }
+  }
+  if (const std::string* none = headers.find("x-amz-copy-source-if-none-match")) {
+    if (etag_listed(*none, source.etag)) return "x-amz-copy-source-If-None-Match";
+  } else if (const std::string* since = headers.find("x-amz-copy-source-if-modified-since")) {
+    if (auto t = parse_http_date(*since); t && modified_s <= *t) {
+      return "x-amz-copy-source-If-Modified-Since";
+    }
+  }
+  return std::nullopt;
 }
 
 void add_checksum_headers(core::Response& response, const ObjectInfo& info) {

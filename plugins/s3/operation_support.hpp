@@ -2,8 +2,8 @@
 /// What the S3 API's operations share (internal to plugins/s3): one parsed request (S3Call),
 /// S3's error and XML answers, the object headers S3 stores and returns, time formats.
 ///
-/// Operations run on the connection's executor and call the ObjectStore inline: its calls block
-/// on file I/O (the core offers no pool for blocking work yet; see s3_api.hpp).
+/// Operations run on the BlockingPool (see s3_api.hpp) and call the ObjectStore, which blocks on
+/// file I/O.
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -31,6 +31,12 @@ class QueryParams {
 
  private:
   std::vector<std::pair<std::string, std::string>> items_;
+};
+
+/// The bucket and key a request addresses, percent-decoded.
+struct S3Address {
+  std::string bucket;  // "" for ListBuckets
+  std::string key;     // "" for bucket-level requests
 };
 
 /// One S3 request, addressed (bucket, key) and with its body decoded (aws-chunked removed).
@@ -81,14 +87,33 @@ std::optional<std::int64_t> parse_http_date(std::string_view text);
 ObjectHeaders headers_from_request(const core::Request& request);
 /// Checksums and Content-MD5 for a write; nullopt with `error` set for a malformed Content-MD5.
 std::optional<PutOptions> put_options(const S3Call& call, S3ErrorReply& error);
-/// Feeds the payload to `writer` chunk by chunk (as a streaming body will) and commits it.
+/// Feeds the payload to `writer` chunk by chunk and commits it.
 Result<ObjectInfo> write_payload(ObjectWriter& writer, std::string_view payload);
-/// PutObject's and UploadPart's answer: the payload written through the writer begin_put or
-/// begin_upload_part opened (or its error), then 200 with the ETag and checksums.
-core::Response store_payload(const S3Call& call, Result<std::unique_ptr<ObjectWriter>> writer);
+
+/// PutObject's or UploadPart's writer, opened after the request's head, or why not.
+struct OpenedUpload {
+  std::unique_ptr<ObjectWriter> writer;  // null when refused
+  std::optional<S3ErrorReply> error;
+};
+/// The last step of PutObject / UploadPart once the whole payload went through the writer:
+/// checks the checksums only an aws-chunked trailer states (x-amz-checksum-* in
+/// call.trailers), commits, answers 200 with the ETag and checksums (or S3's error).
+core::Response finish_upload(const S3Call& call, ObjectWriter& writer);
+/// PutObject's and UploadPart's answer for a buffered body: call.body through the opened
+/// writer, then finish_upload().
+core::Response store_payload(const S3Call& call, OpenedUpload upload);
 /// x-amz-copy-source ("bucket/key" or "/bucket/key", URL-encoded, maybe ?versionId=…) as
 /// (bucket, key); nullopt when it names no object.
 std::optional<std::pair<std::string, std::string>> parse_copy_source(std::string_view header);
+/// The versionId an x-amz-copy-source names (`…?versionId=…`, decoded), or nullopt without one.
+std::optional<std::string> copy_source_version_id(std::string_view header);
+/// Whether `etag` is in an If-Match / If-None-Match list ("*" matches any; quotes optional).
+bool etag_listed(std::string_view list, std::string_view etag);
+/// The x-amz-copy-source-if-* condition that fails for `source` (named as S3 names it in the
+/// PreconditionFailed document, e.g. "x-amz-copy-source-If-Match"), or nullopt when the copy
+/// may proceed.
+std::optional<std::string> failed_copy_source_condition(const S3Call& call,
+                                                        const ObjectInfo& source);
 /// x-amz-checksum-* headers for the stored checksums that exist.
 void add_checksum_headers(core::Response& response, const ObjectInfo& info);
 

@@ -17,6 +17,9 @@ core::Response get_bucket_location(S3Call& call);
 
 // Objects.
 core::Response put_object(S3Call& call);
+/// PutObject's first step (validation, the writer), for a body streamed as it arrives
+/// (upload_stream.hpp); finish_upload() (operation_support.hpp) is the last.
+OpenedUpload open_put_object(S3Call& call);
 /// GetObject, and HeadObject for a HEAD request (the same headers, no body).
 core::Response get_object(S3Call& call);
 core::Response delete_object(S3Call& call);
@@ -30,6 +33,10 @@ core::Response list_objects_v2(S3Call& call);
 // Multipart uploads.
 core::Response create_multipart_upload(S3Call& call);
 core::Response upload_part(S3Call& call);
+/// UploadPart's first step, as open_put_object().
+OpenedUpload open_upload_part(S3Call& call);
+/// UploadPartCopy (part_copy_operation.cpp).
+core::Response upload_part_copy(S3Call& call);
 core::Response complete_multipart_upload(S3Call& call);
 core::Response abort_multipart_upload(S3Call& call);
 core::Response list_parts(S3Call& call);

@@ -6,6 +6,7 @@
 #include "gateway/util/ids.hpp"
 #include "plugins/s3/operations.hpp"
 #include "plugins/s3/request_admission.hpp"
+#include "plugins/s3/upload_stream.hpp"
 
 namespace gh::plugins::s3 {
 
@@ -39,22 +40,48 @@ std::string s3_host_id() {
   return util::base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
+/// Query parameters that name no sub-resource: a presigned URL's X-Amz-* (any case), and the
+/// SDKs' `x-id=PutObject` … markers.
+bool is_request_parameter(std::string_view name) {
+  return name.size() >= 2 && (name[0] == 'x' || name[0] == 'X') && name[1] == '-';
+}
+
+/// Whether the query names a sub-resource (?acl, ?tagging …), which the plain operations lack.
+bool has_subresource(const QueryParams& q) {
+  for (const auto& [name, value] : q.items()) {
+    if (!is_request_parameter(name)) return true;
+  }
+  return false;
+}
+
 /// Which operation a request is (S3 API Reference, each operation's "Request Syntax").
 Operation route(std::string_view method, const std::string& bucket, const std::string& key,
                 const QueryParams& q, const core::Request& req) {
   using namespace ops;
+  // Configuration sub-resources have IAM actions of their own (s3:GetBucketAcl,
+  // s3:PutObjectTagging …) and no operation here: never taken for a plain read or write.
+  static constexpr std::string_view kSubresources =
+      " accelerate acl analytics attributes cors encryption intelligent-tiering "
+      "inventory legal-hold lifecycle logging metrics notification object-lock "
+      "ownershipControls policy publicAccessBlock replication requestPayment restore "
+      "retention tagging versioning website ";
+  for (const auto& [name, value] : q.items()) {
+    if (kSubresources.find(" " + name + " ") != std::string_view::npos) {
+      return {key.empty() ? "BucketSubresource" : "ObjectSubresource", nullptr};
+    }
+  }
   if (bucket.empty()) {
     if (method == "GET") return {"ListBuckets", list_buckets};
     return {"ListBuckets", nullptr};
   }
   if (key.empty()) {
     if (method == "PUT")
-      return q.items().empty() ? Operation{"CreateBucket", create_bucket}
-                               : Operation{"PutBucketSubresource", nullptr};
+      return !has_subresource(q) ? Operation{"CreateBucket", create_bucket}
+                                 : Operation{"PutBucketSubresource", nullptr};
     if (method == "HEAD") return {"HeadBucket", head_bucket};
     if (method == "DELETE")
-      return q.items().empty() ? Operation{"DeleteBucket", delete_bucket}
-                               : Operation{"DeleteBucketSubresource", nullptr};
+      return !has_subresource(q) ? Operation{"DeleteBucket", delete_bucket}
+                                 : Operation{"DeleteBucketSubresource", nullptr};
     if (method == "POST")
       return q.has("delete") ? Operation{"DeleteObjects", delete_objects}
                              : Operation{"PostBucket", nullptr};
@@ -70,7 +97,7 @@ Operation route(std::string_view method, const std::string& bucket, const std::s
       for (const auto& [name, value] : q.items()) {
         bool known = false;
         for (auto k : kListParams) known = known || name == k;
-        if (!known && !name.starts_with("x-")) return {"GetBucketSubresource", nullptr};
+        if (!known && !is_request_parameter(name)) return {"GetBucketSubresource", nullptr};
       }
       return {"ListObjects", list_objects_v1};
     }
@@ -79,11 +106,11 @@ Operation route(std::string_view method, const std::string& bucket, const std::s
   const bool upload = q.has("uploadId");
   if (method == "PUT") {
     if (upload && q.has("partNumber")) {
-      if (req.headers.contains("x-amz-copy-source")) return {"UploadPartCopy", nullptr};
+      if (req.headers.contains("x-amz-copy-source")) return {"UploadPartCopy", upload_part_copy};
       return {"UploadPart", upload_part};
     }
     if (req.headers.contains("x-amz-copy-source")) return {"CopyObject", copy_object};
-    if (!q.items().empty() && !q.has("x-id")) return {"PutObjectSubresource", nullptr};
+    if (has_subresource(q)) return {"PutObjectSubresource", nullptr};
     return {"PutObject", put_object};
   }
   if (method == "GET")
@@ -147,8 +174,27 @@ class S3Api final : public core::ServiceApi {
 
   bool claims(const core::Request& request) const override { return is_s3_request(request); }
 
+  std::unique_ptr<core::BodySink> stream_body(core::RequestContext& ctx) const override {
+    // PutObject and UploadPart bodies go to disk as they arrive (any size up to S3's 5 GiB);
+    // every other body is small and read whole. With an unusable data directory, handle()
+    // answers from a whole body.
+    ObjectStore* store = store_.get();
+    if (!store) return nullptr;
+    const core::Request& req = ctx.request;
+    auto [bucket, key] = address_of(req);
+    QueryParams query(req.query);
+    Operation op = route(req.method, bucket, key, query, req);
+    if (!op.handler || (op.name != "PutObject" && op.name != "UploadPart")) return nullptr;
+    S3Call call{ctx, *store,          aws_, std::move(bucket), std::move(key), std::move(query), {},
+                {},  s3_request_id(), {}};
+    return std::make_unique<UploadStream>(std::move(call), op.name);
+  }
+
   boost::asio::awaitable<core::Response> handle(core::RequestContext& ctx) const override {
-    co_return answer_s3_request(store_, aws_, ctx);
+    // On the blocking pool: store calls wait on the disk (fsync), and this worker thread has
+    // other connections to serve meanwhile.
+    co_return co_await store_.pool().run(
+        [this, &ctx] { return answer_s3_request(store_, aws_, ctx); });
   }
 
   std::optional<core::Response> too_large(const core::Request& req,
@@ -190,6 +236,11 @@ std::string virtual_host_bucket(std::string_view host) {
   return {};
 }
 
+std::string_view operation_name(const core::Request& request, const S3Address& address,
+                                const QueryParams& query) {
+  return route(request.method, address.bucket, address.key, query, request).name;
+}
+
 bool is_s3_request(const core::Request& request) {
   if (request.headers.contains("X-Amz-Target")) return false;
   std::string_view path = request.path;
@@ -218,6 +269,12 @@ S3Address address_of(const core::Request& req) {
 
 core::Response answer_s3_request(StoreService& store_service, const config::AwsConfig& aws,
                                  core::RequestContext& ctx) {
+  if (auto* upload = dynamic_cast<UploadStream*>(ctx.body_sink.get())) {
+    // The body went to the store as it arrived (stream_body): finish the upload.
+    core::Response out = upload->finish();
+    add_ids(out, upload->request_id());
+    return out;
+  }
   const core::Request& req = ctx.request;
   auto [bucket, key] = address_of(req);
   const std::string request_id = s3_request_id();

@@ -11,14 +11,21 @@
 /// (s3_auth.hpp) before it acts. aws-chunked bodies (the SDKs' default for uploads with
 /// checksums) are decoded (aws_chunked.hpp) and their trailing checksums verified by the store.
 ///
-/// Threading: handle() runs on the connection's executor and calls the store inline, which
-/// blocks on file I/O (fsync included): the core has no executor for blocking work yet.
+/// Bodies: PutObject and UploadPart take theirs as they arrive (stream_body() makes an
+/// UploadStream that writes to the store's temporary file), and GetObject answers objects over
+/// 256 KiB with a BodySource read while it is sent; everything else is whole.
+///
+/// Threading: handle() runs the operation on the BlockingPool (core/blocking_pool.hpp): store
+/// calls block on the disk (fsync included). stream_body() and the UploadStream's writes run on
+/// the connection's thread (opening a temporary file, page-cache writes); the commit with its
+/// fsyncs happens in handle().
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "gateway/config/config.hpp"
 #include "gateway/core/service_api.hpp"
+#include "plugins/s3/operation_support.hpp"
 #include "plugins/s3/store_service.hpp"
 
 namespace gh::plugins::s3 {
@@ -33,11 +40,14 @@ bool is_s3_request(const core::Request& request);
 std::string virtual_host_bucket(std::string_view host);
 
 /// Bucket and key a request addresses (virtual-hosted or path-style), percent-decoded.
-struct S3Address {
-  std::string bucket;  // "" for ListBuckets
-  std::string key;     // "" for bucket-level requests
-};
 S3Address address_of(const core::Request& request);
+
+/// The S3 API operation a request is, in the names s3_access() knows ("PutObject",
+/// "ListObjectsV2" …; S3 API Reference, each operation's "Request Syntax"). A request none of
+/// the implemented operations matches is named after its target ("PutBucketSubresource",
+/// "ObjectSubresource" …): no IAM action but s3:* allows it, and the local API answers 501.
+std::string_view operation_name(const core::Request& request, const S3Address& address,
+                                const QueryParams& query);
 
 /// Answers one S3 request from the local store: addressing, routing to the operation, IAM when
 /// ctx.service_authorizer is set (none: no check, as for route integrations), aws-chunked

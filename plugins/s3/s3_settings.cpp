@@ -1,6 +1,9 @@
 #include "plugins/s3/s3_settings.hpp"
 
+#include <algorithm>
 #include <filesystem>
+
+#include "plugins/s3/names.hpp"
 
 namespace gh::plugins::s3 {
 
@@ -18,6 +21,34 @@ S3Settings parse_settings(const core::CompileScope& scope, config::Diagnostics& 
       }
     }
     if (auto f = r.boolean("fsync")) settings.fsync = *f;
+    if (auto names = r.string_list("buckets")) {
+      config::Node list = r.get("buckets");
+      for (const std::string& name : *names) {
+        if (!is_valid_bucket_name(name)) {
+          diags.error(list.location(), list.path(),
+                      "'" + name +
+                          "' is not a valid bucket name (3-63 characters: lower-case letters, "
+                          "digits, '.' and '-', starting and ending with a letter or digit)");
+        } else if (std::find(settings.buckets.begin(), settings.buckets.end(), name) ==
+                   settings.buckets.end()) {
+          settings.buckets.push_back(name);
+        }
+      }
+    }
+    // Remote mode: endpoint, region, credentials, tls, timeoutInMillis, servicesEndpoint (as
+    // dynamodb's), and forcePathStyle.
+    config::Node path_style_node = r.get("forcePathStyle");
+    auto path_style = r.boolean("forcePathStyle");
+    net::RemoteSettings remote =
+        net::parse_remote_settings(r, "s3", scope.config_dir(), scope.config().aws.region, diags);
+    if (remote.endpoint) {
+      settings.remote = S3RemoteEndpoint{std::move(*remote.endpoint), path_style};
+    } else if (path_style_node.defined() && !path_style_node.is_null() &&
+               r.get("endpoint").is_null()) {
+      diags.error(path_style_node.location(), path_style_node.path(),
+                  "only meaningful with s3.endpoint");
+    }
+    settings.services_remote = remote.services_remote;
     r.finish();
   }
   std::filesystem::path p(dir);

@@ -8,15 +8,20 @@
 #include <mutex>
 #include <string>
 
+#include "gateway/core/blocking_pool.hpp"
 #include "plugins/s3/object_store.hpp"
 
 namespace gh::plugins::s3 {
 
 class StoreService {
  public:
-  explicit StoreService(ObjectStore::Options options) : options_(std::move(options)) {}
+  /// `pool`: where the S3 API runs its store calls (they block on the disk); it must outlive
+  /// the service (both are core::Services).
+  StoreService(ObjectStore::Options options, core::BlockingPool& pool)
+      : options_(std::move(options)), pool_(pool) {}
 
   const ObjectStore::Options& options() const noexcept { return options_; }
+  core::BlockingPool& pool() const noexcept { return pool_; }
 
   /// The store, opened now if needed (blocking: creates the directory, finds buckets); nullptr
   /// when the directory is unusable (logged; the next call tries again).
@@ -36,6 +41,7 @@ class StoreService {
 
  private:
   ObjectStore::Options options_;
+  core::BlockingPool& pool_;
   std::mutex mu_;
   std::unique_ptr<ObjectStore> store_;
 };

@@ -57,8 +57,9 @@ AccessResult authorize(const iam::CredentialStore& store, const core::RequestCon
   if (check.verify_signature) {
     boost::container::small_vector<gh::sigv4::HeaderView, 16> headers;
     for (const auto& f : ctx.request.headers) headers.push_back({f.name, f.value});
-    gh::sigv4::ReceivedRequest received{ctx.request.method, ctx.request.path, ctx.request.query,
-                                        headers, ctx.request.body};
+    gh::sigv4::ReceivedRequest received{ctx.request.method, ctx.request.path,
+                                        ctx.request.query,  headers,
+                                        ctx.request.body,   ctx.request.body_pending};
     result.verdict =
         gh::sigv4::verify(received, verify_options(check, now),
                           [&store](std::string_view key) -> const gh::sigv4::Credentials* {

@@ -7,7 +7,8 @@ DeleteBucket / GetBucketLocation; PutObject / GetObject (ranges, conditionals, r
 overrides) / HeadObject / DeleteObject / DeleteObjects / CopyObject (COPY and REPLACE);
 ListObjects and ListObjectsV2 (prefix, delimiter, pagination, start-after, encoding-type=url,
 fetch-owner); multipart uploads; metadata, checksums, Content-MD5; awkward keys; S3's errors;
-data surviving a restart; aws-chunked uploads.
+data surviving a restart; aws-chunked uploads. Bodies that stream and their limits:
+test_s3_streaming.py.
 
 Like test_dynamodb.py, the file re-runs itself with /usr/bin/python3 when the Python running the
 tests lacks boto3 (debian_python.py)."""
@@ -22,7 +23,9 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 import unittest
+import urllib.parse
 import xml.etree.ElementTree as ET
 import zlib
 
@@ -46,12 +49,14 @@ SDK_JS_DIR = SOURCE_DIR / "tests" / "e2e" / "sdk-js"
 MB = 1024 * 1024
 
 
-def client(gw, key="test", secret="test"):
+def client(gw, key="test", secret="test", **config):
+    """boto3's S3 client for the gateway's services port, path-style; `config` adds
+    botocore.config.Config options (signature_version="s3v4" for SigV4 presigned URLs)."""
     return boto3.client(
         "s3", endpoint_url=f"http://127.0.0.1:{gw.services_port}", region_name="us-east-1",
         aws_access_key_id=key, aws_secret_access_key=secret,
         config=botocore.config.Config(s3={"addressing_style": "path"},
-                                      retries={"total_max_attempts": 1}))
+                                      retries={"total_max_attempts": 1}, **config))
 
 
 def md5_etag(data: bytes) -> str:
@@ -531,6 +536,145 @@ class S3Test(GatewayTestCase):
                                      MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e}]})
         self.assertEqual(s3.get_object(Bucket="abort", Key="one")["Body"].read(), b"tiny")
 
+    def test_upload_part_copy(self):
+        s3 = self.s3
+        s3.create_bucket(Bucket="pcsrc")
+        s3.create_bucket(Bucket="pcdst")
+        source = os.urandom(6 * MB)
+        src_key = "dir/ü b?.bin"
+        src_etag = s3.put_object(Bucket="pcsrc", Key=src_key, Body=source)["ETag"]
+        s3.put_object(Bucket="pcsrc", Key="small", Body=b"small tail")
+        uid = s3.create_multipart_upload(Bucket="pcdst", Key="joined")["UploadId"]
+        first = 5 * MB
+        r = s3.upload_part_copy(Bucket="pcdst", Key="joined", UploadId=uid, PartNumber=1,
+                                CopySource={"Bucket": "pcsrc", "Key": src_key},
+                                CopySourceRange=f"bytes=0-{first - 1}")
+        self.assertEqual(r["CopyPartResult"]["ETag"], md5_etag(source[:first]))
+        age = datetime.datetime.now(datetime.timezone.utc) - r["CopyPartResult"]["LastModified"]
+        self.assertLess(abs(age.total_seconds()), 60)
+        # Whole source, leading '/' and a "null" version id (buckets are unversioned).
+        r = s3.upload_part_copy(Bucket="pcdst", Key="joined", UploadId=uid, PartNumber=2,
+                                CopySource="/pcsrc/" + src_key + "?versionId=null")
+        self.assertEqual(r["CopyPartResult"]["ETag"], src_etag)
+        # A range in the middle, by raw HTTP with a percent-encoded source.
+        enc = urllib.parse.quote(src_key)
+        resp = self.raw("PUT", f"/pcdst/joined?partNumber=3&uploadId={uid}", headers={
+            "x-amz-copy-source": f"pcsrc/{enc}", "x-amz-copy-source-range": "bytes=10-19"})
+        doc = ET.fromstring(resp.body)
+        self.assertEqual((resp.status, doc.tag), (200, NS + "CopyPartResult"))
+        self.assertEqual([c.tag for c in doc], [NS + "ETag", NS + "LastModified"])
+        self.assertEqual(doc.findtext(NS + "ETag"), md5_etag(source[10:20]))
+        parts = s3.list_parts(Bucket="pcdst", Key="joined", UploadId=uid)["Parts"]
+        self.assertEqual([(p["PartNumber"], p["Size"]) for p in parts],
+                         [(1, first), (2, len(source)), (3, 10)])
+        # Errors: S3's codes, and nothing written.
+        def copy_error(**kw):
+            args = dict(Bucket="pcdst", Key="joined", UploadId=uid, PartNumber=4,
+                        CopySource={"Bucket": "pcsrc", "Key": src_key})
+            args.update(kw)
+            with self.assertRaises(ClientError) as raised:
+                s3.upload_part_copy(**args)
+            e = raised.exception.response
+            return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"], e["Error"].get(
+                "Message")
+        for bad in ("bytes=0-", "bytes=-5", "0-5", "bytes=5-2", "bytes=a-b", "bytes=0-1,3-4"):
+            code, status, message = copy_error(CopySourceRange=bad)
+            self.assertEqual((code, status), ("InvalidArgument", 400), bad)
+            self.assertIn("must be of the form bytes=first-last", message)
+        self.assertEqual(copy_error(CopySourceRange=f"bytes=0-{len(source)}"), (
+            "InvalidArgument", 400,
+            f"Range specified is not valid for source object of size: {len(source)}"))
+        self.assertEqual(copy_error(CopySource="pcsrc/small?versionId=3HL4kqtJlcpXroDTDmJ")[:2],
+                         ("InvalidArgument", 400))
+        self.assertEqual(copy_error(CopySource="pcsrc/missing")[:2], ("NoSuchKey", 404))
+        self.assertEqual(copy_error(CopySource="nosuchbucket/x")[:2], ("NoSuchBucket", 404))
+        self.assertEqual(copy_error(CopySource="justabucket")[:2], ("InvalidArgument", 400))
+        self.assertEqual(copy_error(UploadId="f" * 32)[:2], ("NoSuchUpload", 404))
+        self.assertEqual(copy_error(PartNumber=10001)[:2], ("InvalidArgument", 400))
+        # x-amz-copy-source-if-*: 412 PreconditionFailed, S3's pairing rules.
+        past = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+        future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+        for conditions in ({"CopySourceIfMatch": '"0123"'},
+                           {"CopySourceIfNoneMatch": src_etag},
+                           {"CopySourceIfUnmodifiedSince": past},
+                           {"CopySourceIfModifiedSince": future},
+                           {"CopySourceIfNoneMatch": src_etag, "CopySourceIfModifiedSince": past}):
+            self.assertEqual(copy_error(CopySourceRange="bytes=0-9", **conditions)[:2],
+                             ("PreconditionFailed", 412), conditions)
+        for conditions in ({"CopySourceIfMatch": src_etag},
+                           {"CopySourceIfMatch": src_etag, "CopySourceIfUnmodifiedSince": past},
+                           {"CopySourceIfNoneMatch": '"0123"', "CopySourceIfModifiedSince": past},
+                           {"CopySourceIfUnmodifiedSince": future}):
+            s3.upload_part_copy(Bucket="pcdst", Key="joined", UploadId=uid, PartNumber=4,
+                                CopySource={"Bucket": "pcsrc", "Key": src_key},
+                                CopySourceRange="bytes=0-9", **conditions)
+        self.assertEqual([p["PartNumber"] for p in s3.list_parts(
+            Bucket="pcdst", Key="joined", UploadId=uid)["Parts"]], [1, 2, 3, 4])
+        done = s3.complete_multipart_upload(
+            Bucket="pcdst", Key="joined", UploadId=uid,
+            MultipartUpload={"Parts": [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]}
+                                       for p in parts]})
+        expected = source[:first] + source + source[10:20]
+        self.assertTrue(done["ETag"].endswith('-3"'))
+        self.assertEqual(s3.get_object(Bucket="pcdst", Key="joined")["Body"].read(), expected)
+        # The source is untouched.
+        self.assertEqual(s3.get_object(Bucket="pcsrc", Key=src_key)["Body"].read(), source)
+
+    def test_list_multipart_uploads_paging(self):
+        s3 = self.s3
+        s3.create_bucket(Bucket="mpl")
+        keys = ["a/1", "a/2", "b", "c/x/1", "c/y", "k", "k", "k", "sp ace/ü"]
+        ids = [s3.create_multipart_upload(Bucket="mpl", Key=k)["UploadId"] for k in keys]
+        full = s3.list_multipart_uploads(Bucket="mpl")
+        everything = [(u["Key"], u["UploadId"]) for u in full["Uploads"]]
+        self.assertEqual(sorted(everything), sorted(zip(keys, ids)))
+        self.assertEqual([k for k, _ in everything], sorted(keys))
+        self.assertFalse(full["IsTruncated"])
+        self.assertEqual(full["MaxUploads"], 1000)
+
+        def paged(**kw):
+            uploads, prefixes = [], []
+            for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket="mpl", **kw):
+                uploads += [(u["Key"], u["UploadId"]) for u in page.get("Uploads", [])]
+                prefixes += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+            return uploads, prefixes
+
+        for size in (1, 2, 3, 1000):
+            self.assertEqual(paged(PaginationConfig={"PageSize": size}), (everything, []))
+        page = s3.list_multipart_uploads(Bucket="mpl", MaxUploads=6)
+        self.assertEqual((page["IsTruncated"], page["NextKeyMarker"], page["NextUploadIdMarker"]),
+                         (True, "k", everything[5][1]))
+        # upload-id-marker resumes inside a key's uploads; key-marker alone skips the key.
+        page = s3.list_multipart_uploads(Bucket="mpl", KeyMarker="k",
+                                         UploadIdMarker=everything[5][1])
+        self.assertEqual([(u["Key"], u["UploadId"]) for u in page["Uploads"]], everything[6:])
+        page = s3.list_multipart_uploads(Bucket="mpl", KeyMarker="k")
+        self.assertEqual([u["Key"] for u in page["Uploads"]], ["sp ace/ü"])
+        self.assertEqual((page["KeyMarker"], page["IsTruncated"]), ("k", False))
+        # Delimiter: CommonPrefixes, counted against max-uploads, never repeated across pages.
+        want = ([u for u in everything if "/" not in u[0]], ["a/", "c/", "sp ace/"])
+        for size in (1, 2, 1000):
+            self.assertEqual(paged(Delimiter="/", PaginationConfig={"PageSize": size}), want)
+        self.assertEqual(paged(Prefix="c/", Delimiter="/"), ([("c/y", everything[4][1])],
+                                                             ["c/x/"]))
+        self.assertEqual(paged(Prefix="a/"), (everything[:2], []))
+        page = s3.list_multipart_uploads(Bucket="mpl", Delimiter="/", MaxUploads=1)
+        self.assertEqual((page.get("Uploads"), [p["Prefix"] for p in page["CommonPrefixes"]],
+                          page["NextKeyMarker"], page["Delimiter"]), (None, ["a/"], "a/", "/"))
+        # encoding-type=url: keys, prefixes and markers encoded (raw, as boto3 decodes them).
+        r = self.raw("GET", "/mpl?uploads&encoding-type=url&prefix=sp%20&key-marker=k")
+        doc = ET.fromstring(r.body)
+        self.assertEqual((doc.findtext(NS + "EncodingType"), doc.findtext(NS + "Prefix"),
+                          doc.findtext(NS + "KeyMarker"),
+                          [u.findtext(NS + "Key") for u in doc.iter(NS + "Upload")]),
+                         ("url", "sp%20", "k", ["sp%20ace/%C3%BC"]))
+        for query in ("max-uploads=x", "max-uploads=-1", "encoding-type=xml"):
+            r = self.raw("GET", "/mpl?uploads&" + query)
+            self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")),
+                             (400, "InvalidArgument"), query)
+        self.assertEqual(s3.list_multipart_uploads(Bucket="mpl", MaxUploads=5000)["MaxUploads"],
+                         1000)
+
     # --------------------------------------------------------------------- virtual hosts
 
     def test_virtual_hosted_addressing(self):
@@ -607,28 +751,21 @@ class S3Test(GatewayTestCase):
 
 
 
-class S3LimitsTest(GatewayTestCase):
-    def test_body_over_the_limit_is_entity_too_large(self):
-        gw = self.start_gateway(listeners_yaml("  limits: {maxBodyBytes: 1048576}\n") +
-                                CONFIG[len(listeners_yaml()):])
+class S3DeclaredBucketsTest(GatewayTestCase):
+    def test_declared_buckets_exist_from_the_start(self):
+        config = CONFIG.replace("s3: {dataDir: buckets, fsync: false}",
+                                "s3: {dataDir: buckets, fsync: false, buckets: [one, two]}")
+        gw = self.start_gateway(config)
         s3 = client(gw)
-        s3.create_bucket(Bucket="limits")
-        s3.put_object(Bucket="limits", Key="fits", Body=b"x" * 1048576)
-        r = request(gw.services_port, "PUT", "/limits/big", body=b"x" * (1048576 + 1))
-        doc = ET.fromstring(r.body)
-        self.assertEqual((r.status, doc.findtext("Code"), doc.findtext("ProposedSize"),
-                          doc.findtext("MaxSizeAllowed")),
-                         (400, "EntityTooLarge", "1048577", "1048576"))
-        self.assertRegex(r.header("x-amz-request-id"), r"^[0-9A-F]{16}$")
-        with self.assertRaises(ClientError) as raised:
-            s3.put_object(Bucket="limits", Key="big", Body=b"x" * (2 * MB))
-        self.assertEqual(raised.exception.response["Error"]["Code"], "EntityTooLarge")
-        self.assertEqual([o["Key"] for o in s3.list_objects_v2(Bucket="limits")["Contents"]],
-                         ["fits"])
-        # Other services keep the gateway's own answer.
-        r = request(gw.services_port, "POST", "/", body=b"{}" * MB, headers={
-            "X-Amz-Target": "DynamoDB_20120810.ListTables"})
-        self.assertEqual(r.status, 413)
+        self.assertEqual([b["Name"] for b in s3.list_buckets()["Buckets"]], ["one", "two"])
+        s3.put_object(Bucket="one", Key="k", Body=b"v")
+        self.assertEqual(gw.stderr().count("s3: created bucket"), 2, gw.stderr())
+        # A restart finds them (and their objects) and creates nothing twice.
+        gw.stop()
+        gw.start()
+        self.assertEqual(client(gw).get_object(Bucket="one", Key="k")["Body"].read(), b"v")
+        self.assertNotIn("cannot create bucket", gw.stderr())
+        self.assertEqual(gw.stderr().count("s3: created bucket"), 0)
 
 
 IAM_CONFIG = CONFIG + """\
@@ -686,6 +823,72 @@ class S3IamTest(GatewayTestCase):
         # CopyObject needs s3:GetObject on the source too.
         self.assertEqual(self.error(reader.copy_object, Bucket="secure", Key="c",
                                     CopySource="secure/keep/1"), ("AccessDenied", 403))
+
+    def test_iam_upload_part_copy_needs_get_object_on_the_source(self):
+        copier = """\
+    - accessKeyId: AKIAS3COPIER0000001
+      secretAccessKey: copier-secret
+      arn: arn:aws:iam::000000000000:user/copier
+      policies: [{Version: "2012-10-17", Statement: [
+        {Effect: Allow, Action: "s3:PutObject", Resource: "arn:aws:s3:::secure/dst/*"},
+        {Effect: Allow, Action: "s3:GetObject", Resource: "arn:aws:s3:::secure/pub/*"}]}]
+"""
+        gw = self.start_gateway(IAM_CONFIG + copier)
+        writer = client(gw, "AKIAS3WRITER0000001", "writer-secret")
+        c = client(gw, "AKIAS3COPIER0000001", "copier-secret")
+        writer.create_bucket(Bucket="secure")
+        writer.put_object(Bucket="secure", Key="pub/a", Body=b"public")
+        writer.put_object(Bucket="secure", Key="private/b", Body=b"private")
+        uid = c.create_multipart_upload(Bucket="secure", Key="dst/x")["UploadId"]
+        r = c.upload_part_copy(Bucket="secure", Key="dst/x", UploadId=uid, PartNumber=1,
+                               CopySource="secure/pub/a")
+        self.assertEqual(r["CopyPartResult"]["ETag"], md5_etag(b"public"))
+        self.assertEqual(self.error(c.upload_part_copy, Bucket="secure", Key="dst/x",
+                                    UploadId=uid, PartNumber=2, CopySource="secure/private/b"),
+                         ("AccessDenied", 403))
+        self.assertEqual(self.error(c.upload_part_copy, Bucket="secure", Key="elsewhere",
+                                    UploadId=uid, PartNumber=2, CopySource="secure/pub/a"),
+                         ("AccessDenied", 403))
+        parts = writer.list_parts(Bucket="secure", Key="dst/x", UploadId=uid)["Parts"]
+        self.assertEqual([p["PartNumber"] for p in parts], [1])
+
+    def test_presigned_get_and_put(self):
+        # Presigned URLs from boto3 used by a plain HTTP client, as a browser would.
+        gw = self.start_gateway(IAM_CONFIG)
+        writer = client(gw, "AKIAS3WRITER0000001", "writer-secret", signature_version="s3v4")
+        reader = client(gw, "AKIAS3READER0000001", "reader-secret", signature_version="s3v4")
+        writer.create_bucket(Bucket="secure")
+        key = "up loads/ü.bin"
+        data = os.urandom(300000)
+        put_url = writer.generate_presigned_url(
+            "put_object", Params={"Bucket": "secure", "Key": key}, ExpiresIn=300)
+        target = put_url.split(f":{gw.services_port}", 1)[1]
+        r = request(gw.services_port, "PUT", target, body=data)
+        self.assertEqual((r.status, r.header("ETag")), (200, md5_etag(data)), r.body)
+        get_url = reader.generate_presigned_url(
+            "get_object", Params={"Bucket": "secure", "Key": key}, ExpiresIn=300)
+        r = request(gw.services_port, "GET", get_url.split(f":{gw.services_port}", 1)[1])
+        self.assertEqual((r.status, r.body), (200, data))
+        # The reader's URL signs GetObject only: a PUT to the same kind of URL is denied.
+        denied = reader.generate_presigned_url(
+            "put_object", Params={"Bucket": "secure", "Key": "nope"}, ExpiresIn=300)
+        r = request(gw.services_port, "PUT", denied.split(f":{gw.services_port}", 1)[1],
+                    body=b"x")
+        self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")),
+                         (403, "AccessDenied"))
+        # A changed signature, and an expired URL.
+        tampered = get_url.replace("X-Amz-Signature=", "X-Amz-Signature=0")[:-1]
+        r = request(gw.services_port, "GET", tampered.split(f":{gw.services_port}", 1)[1])
+        self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")),
+                         (403, "SignatureDoesNotMatch"))
+        short = reader.generate_presigned_url(
+            "get_object", Params={"Bucket": "secure", "Key": key}, ExpiresIn=1)
+        time.sleep(2.1)
+        r = request(gw.services_port, "GET", short.split(f":{gw.services_port}", 1)[1])
+        doc = ET.fromstring(r.body)
+        self.assertEqual((r.status, doc.findtext("Code"), doc.findtext("Message")),
+                         (403, "AccessDenied", "Request has expired"))
+        self.assertEqual(writer.list_objects_v2(Bucket="secure")["KeyCount"], 1)
 
 
 if __name__ == "__main__":

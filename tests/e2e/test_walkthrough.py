@@ -36,7 +36,7 @@ class WalkthroughTest(unittest.TestCase):
     def test_validate_accepts_the_config(self):
         out = run_cli("validate", "config/gatehouse.yaml")
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(out.stdout, "config/gatehouse.yaml: OK (3 API(s), 19 route(s))\n")
+        self.assertEqual(out.stdout, "config/gatehouse.yaml: OK (4 API(s), 21 route(s))\n")
         self.assertEqual(out.stderr, "")
 
     def test_every_curl_in_the_header_comment_succeeds(self):
@@ -224,7 +224,7 @@ class WalkthroughTest(unittest.TestCase):
     def test_health_and_metrics(self):
         health = self.curl_json(f"{self.services}/_gatehouse/health")
         self.assertEqual(health["status"], "ok")
-        self.assertEqual(health["apis"], 3)
+        self.assertEqual(health["apis"], 4)
         request(self.gw.api_port, "GET", "/inventory/dev/items/1")
         out = curl(f"{self.services}/_gatehouse/metrics")
         self.assertEqual(out.returncode, 0)
@@ -244,7 +244,7 @@ class WalkthroughTest(unittest.TestCase):
         self.assertIn(f'"GET {marker} HTTP/1.1" 200', mine[0])
         self.assertIn('"walkthrough/1"', mine[0])
         # The gateway's own log is on stderr, not mixed into the access log.
-        self.assertIn("serving 3 API(s), 19 route(s)", self.gw.stderr())
+        self.assertIn("serving 4 API(s), 21 route(s)", self.gw.stderr())
         self.assertNotIn("serving", self.gw.stdout())
 
 

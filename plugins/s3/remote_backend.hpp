@@ -1,0 +1,66 @@
+#pragma once
+/// The remote S3 backend: S3Requests sent over S3's REST protocol to an S3-compatible endpoint
+/// (AWS S3, MinIO, s3rver, another Gatehouse), SigV4-signed for service `s3`, and the remote's
+/// answer returned as it is (status, headers, body; S3's XML errors included).
+///
+/// Signing (Amazon S3 API Reference, "Signature Calculations for the Authorization Header:
+/// Transferring Payload in a Single Chunk"): the canonical URI is the path as sent, encoded
+/// once, never normalised (sigv4::UriMode::kS3); every sent header is signed; the payload is
+/// always hashed and sent as `x-amz-content-sha256` (never UNSIGNED-PAYLOAD: the body is in
+/// memory anyway, and a hashed payload is also safe over plain http). aws-chunked encoding is
+/// never sent: bodies are whole.
+///
+/// Addressing: path style (`/{bucket}/{key}` on the endpoint's host) or virtual-hosted
+/// (`/{key}` on `{bucket}.{endpoint host}`), chosen per request by path_style_for(), after the
+/// endpoint URL's own path if it has one. An empty bucket (the services endpoint's ListBuckets)
+/// is `GET /`.
+///
+/// Connections come from net::HttpClient (keep-alive pool per io_context, TLS verified by
+/// default). The response body limit is kMaxResponseBytes: whole bodies are buffered.
+/// A dead, slow or garbled remote is S3's XML error naming the endpoint and what failed (never
+/// credentials): 503 ServiceUnavailable when it cannot be reached or does not answer in time
+/// (the SDKs retry those), 500 InternalError for TLS failures and garbled or oversized answers.
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gateway/net/remote_endpoint.hpp"
+#include "plugins/s3/aws_chunked.hpp"
+#include "plugins/s3/backend.hpp"
+
+namespace gh::plugins::s3 {
+
+/// Largest response body read from the remote (GetObject through the services endpoint or a
+/// route). Bodies are buffered whole, so this bounds memory per request; route integrations
+/// are cut at API Gateway's 10 MB later anyway. Larger objects: ranged GETs.
+inline constexpr std::size_t kMaxResponseBytes = std::size_t{256} << 20;
+
+struct S3RemoteEndpoint {
+  net::RemoteEndpoint endpoint;
+  /// `forcePathStyle`; nullopt: path style for IP literals, `localhost`, `*.localhost` and
+  /// one-label host names (docker-compose service names such as `minio`), virtual-hosted
+  /// otherwise, as the AWS SDKs do for AWS's own endpoints.
+  std::optional<bool> force_path_style;
+};
+
+/// Whether requests for `bucket` use path-style addressing: forcePathStyle when set, else the
+/// default above; always for bucket names that are not valid DNS labels (upper case,
+/// underscores) and, over https, for names with dots (a wildcard certificate would not match),
+/// as the SDKs fall back.
+bool path_style_for(const S3RemoteEndpoint& remote, std::string_view bucket);
+
+/// Builds the backend (its HttpClient; for https, loads the CA store through `tls_cache`).
+/// nullptr and `error` when the TLS setup fails. Called at config compile time.
+std::shared_ptr<const S3Backend> make_remote_backend(const S3RemoteEndpoint& remote,
+                                                     net::TlsContextCache* tls_cache,
+                                                     std::string& error);
+
+/// S3's XML error document (`<Error><Code/><Message/>` + details + RequestId) with the reply's
+/// status and S3's id headers; HEAD answers carry no body. For answers given without an
+/// S3Call (the remote backend's failures, the S3 proxy's refusals).
+core::Response s3_error_answer(const S3ErrorReply& error, std::string_view method);
+
+}  // namespace gh::plugins::s3
