@@ -40,7 +40,8 @@
 /// Operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation;
 /// PutObject, GetObject (Range, If-* conditions, response-* overrides), HeadObject,
 /// DeleteObject, DeleteObjects, CopyObject; ListObjects, ListObjectsV2; CreateMultipartUpload,
-/// UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads.
+/// UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
+/// ListMultipartUploads (paged). Presigned URLs (SigV4) work for every operation.
 /// Other sub-resources (?acl, ?versioning …) answer 501 NotImplemented. PutObject and
 /// UploadPart bodies stream to disk as they arrive (upload_stream.hpp) and large GetObject
 /// bodies are read while they are sent, up to S3's 5 GiB per request with flat memory; other
