@@ -40,9 +40,10 @@ std::string s3_host_id() {
   return util::base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
-/// Query parameters that name no sub-resource: a presigned URL's X-Amz-* (any case), and the
-/// SDKs' `x-id=PutObject` … markers.
+/// Query parameters that name no sub-resource: a presigned URL's X-Amz-* (any case) or SigV2
+/// AWSAccessKeyId/Signature/Expires, and the SDKs' `x-id=PutObject` … markers.
 bool is_request_parameter(std::string_view name) {
+  if (name == "AWSAccessKeyId" || name == "Signature" || name == "Expires") return true;
   return name.size() >= 2 && (name[0] == 'x' || name[0] == 'X') && name[1] == '-';
 }
 

@@ -192,10 +192,34 @@ bool signs_header(std::string_view auth, std::string_view name) {
   return false;
 }
 
+/// Whether the raw query has parameter `name` (before its '=' or at its end).
+bool has_query_parameter(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    if (pair.substr(0, pair.find('=')) == name) return true;
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
 /// Header-form rules checked before the signature: x-amz-content-sha256 present and valid.
 std::optional<S3ErrorReply> check_content_sha256(const core::RequestContext& ctx) {
   const core::HeaderMap& headers = ctx.request.headers;
-  if (!headers.contains("Authorization")) return std::nullopt;  // presigned or anonymous
+  if (!headers.contains("Authorization")) {
+    // A SigV2 presigned URL (older SDKs' default for presigning, Debian's boto3 among them):
+    // S3's answer in the regions that take only SigV4 (UNVERIFIED exact wording; widely quoted).
+    std::string_view query = ctx.request.query;
+    if (has_query_parameter(query, "AWSAccessKeyId") && has_query_parameter(query, "Signature") &&
+        !has_query_parameter(query, "X-Amz-Algorithm")) {
+      return reply("InvalidRequest",
+                   "The authorization mechanism you have provided is not supported. Please use "
+                   "AWS4-HMAC-SHA256.",
+                   400);
+    }
+    return std::nullopt;  // presigned (SigV4) or anonymous
+  }
   std::string_view auth = headers.get("Authorization");
   if (!auth.starts_with("AWS4-HMAC-SHA256 ")) {
     // UNVERIFIED wording (S3 also accepts SigV2 "AWS …", which Gatehouse does not).

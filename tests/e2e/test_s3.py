@@ -677,6 +677,23 @@ class S3Test(GatewayTestCase):
 
     # --------------------------------------------------------------------- virtual hosts
 
+    def test_presigned_urls_without_iam(self):
+        # Without iam.enforce, presigned URLs of either signature version just work (their
+        # parameters name no sub-resource).
+        self.s3.create_bucket(Bucket="open")
+        for config in ({}, {"signature_version": "s3v4"}):
+            signer = client(self.gw, **config)
+            put = signer.generate_presigned_url(
+                "put_object", Params={"Bucket": "open", "Key": "p"}, ExpiresIn=60)
+            r = request(self.gw.services_port, "PUT",
+                        put.split(f":{self.gw.services_port}", 1)[1], body=b"presigned")
+            self.assertEqual(r.status, 200, (config, r.body))
+            get = signer.generate_presigned_url(
+                "get_object", Params={"Bucket": "open", "Key": "p"}, ExpiresIn=60)
+            r = request(self.gw.services_port, "GET",
+                        get.split(f":{self.gw.services_port}", 1)[1])
+            self.assertEqual((r.status, r.body), (200, b"presigned"))
+
     def test_virtual_hosted_addressing(self):
         for host in ("vhost.s3.localhost", "vhost.localhost"):
             if host.startswith("vhost.s3"):
@@ -889,6 +906,14 @@ class S3IamTest(GatewayTestCase):
         self.assertEqual((r.status, doc.findtext("Code"), doc.findtext("Message")),
                          (403, "AccessDenied", "Request has expired"))
         self.assertEqual(writer.list_objects_v2(Bucket="secure")["KeyCount"], 1)
+        # SigV2 presigned URLs (this boto3's default for presigning) are not verified: S3's
+        # answer where only SigV4 is taken.
+        v2 = client(gw, "AKIAS3READER0000001", "reader-secret").generate_presigned_url(
+            "get_object", Params={"Bucket": "secure", "Key": key}, ExpiresIn=300)
+        self.assertIn("AWSAccessKeyId=", v2)
+        r = request(gw.services_port, "GET", v2.split(f":{gw.services_port}", 1)[1])
+        self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")),
+                         (400, "InvalidRequest"))
 
 
 if __name__ == "__main__":
