@@ -140,6 +140,42 @@ core::Response error_response(const S3Call& call, S3Error error) {
   return error_response(call, reply_for(error));
 }
 
+std::string s3_request_id() {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  unsigned char bytes[8];
+  util::random_bytes(bytes, sizeof bytes);
+  std::string id;
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 15];
+  }
+  return id;
+}
+
+std::string s3_host_id() {
+  unsigned char bytes[48];
+  util::random_bytes(bytes, sizeof bytes);
+  return util::base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+}
+
+void add_s3_ids(core::Response& out, const std::string& request_id) {
+  out.headers.set("x-amz-request-id", request_id);
+  out.headers.set("x-amz-id-2", s3_host_id());
+  out.headers.set("Server", "AmazonS3");
+}
+
+core::Response standalone_error(const S3ErrorReply& error, std::string_view method) {
+  const std::string request_id = s3_request_id();
+  XmlWriter xml("Error", false);
+  xml.element("Code", error.code);
+  xml.element("Message", error.message);
+  for (const auto& [name, value] : error.details) xml.element(name, value);
+  xml.element("RequestId", request_id);
+  core::Response out = xml_response(method == "HEAD" ? std::string() : xml.finish(), error.status);
+  add_s3_ids(out, request_id);
+  return out;
+}
+
 core::Response xml_response(std::string document, int status) {
   core::Response out;
   out.status = status;

@@ -69,6 +69,17 @@ S3ErrorReply reply(int status, std::string code, std::string message);
 core::Response error_response(const S3Call& call, const S3ErrorReply& error);
 core::Response error_response(const S3Call& call, S3Error error);
 core::Response xml_response(std::string document, int status = 200);
+
+/// S3's request ids: 16 upper-case hex digits (x-amz-request-id), and a longer opaque base64
+/// x-amz-id-2.
+std::string s3_request_id();
+std::string s3_host_id();
+/// Sets x-amz-request-id, x-amz-id-2 and Server: AmazonS3, as every S3 answer has them.
+void add_s3_ids(core::Response& out, const std::string& request_id);
+/// S3's error document for an answer given without an S3Call (no Key or BucketName elements:
+/// a request refused before its operation, the remote backend's failures), with its ids; HEAD
+/// answers carry no body.
+core::Response standalone_error(const S3ErrorReply& error, std::string_view method);
 /// A 200/204 without a body.
 core::Response empty_response(int status = 200);
 

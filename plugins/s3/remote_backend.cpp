@@ -46,14 +46,6 @@ bool dns_compatible(std::string_view bucket) {
          bucket.back() != '.' && bucket.find("..") == std::string_view::npos;
 }
 
-std::string s3_style_request_id() {
-  unsigned char bytes[8];
-  util::random_bytes(bytes, sizeof bytes);
-  std::string id = util::hex_lower(std::string_view(reinterpret_cast<char*>(bytes), sizeof bytes));
-  for (char& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return id;
-}
-
 class RemoteBackend final : public S3Backend {
  public:
   RemoteBackend(S3RemoteEndpoint remote, std::shared_ptr<const net::HttpClient> client)
@@ -117,9 +109,9 @@ class RemoteBackend final : public S3Backend {
         failed.kind == Kind::kConnect || failed.kind == Kind::kDns || failed.kind == Kind::kTimeout;
     std::string message = "remote S3 endpoint " + remote_.endpoint.url + " failed (" +
                           std::string(net::to_string(failed.kind)) + "): " + failed.message;
-    return s3_error_answer(unavailable ? reply(503, "ServiceUnavailable", std::move(message))
-                                       : reply(500, "InternalError", std::move(message)),
-                           method);
+    return standalone_error(unavailable ? reply(503, "ServiceUnavailable", std::move(message))
+                                        : reply(500, "InternalError", std::move(message)),
+                            method);
   }
 
   S3RemoteEndpoint remote_;
@@ -144,18 +136,6 @@ std::shared_ptr<const S3Backend> make_remote_backend(const S3RemoteEndpoint& rem
   auto client = net::HttpClient::create(options, error, tls_cache, remote.endpoint.origin.https);
   if (!client) return nullptr;
   return std::make_shared<RemoteBackend>(remote, std::move(client));
-}
-
-core::Response s3_error_answer(const S3ErrorReply& error, std::string_view method) {
-  const std::string request_id = s3_style_request_id();
-  XmlWriter xml("Error", false);
-  xml.element("Code", error.code);
-  xml.element("Message", error.message);
-  for (const auto& [name, value] : error.details) xml.element(name, value);
-  xml.element("RequestId", request_id);
-  core::Response out = xml_response(method == "HEAD" ? std::string() : xml.finish(), error.status);
-  out.headers.set("x-amz-request-id", request_id);
-  return out;
 }
 
 }  // namespace gh::plugins::s3

@@ -58,9 +58,4 @@ std::shared_ptr<const S3Backend> make_remote_backend(const S3RemoteEndpoint& rem
                                                      net::TlsContextCache* tls_cache,
                                                      std::string& error);
 
-/// S3's XML error document (`<Error><Code/><Message/>` + details + RequestId) with the reply's
-/// status and S3's id headers; HEAD answers carry no body. For answers given without an
-/// S3Call (the remote backend's failures, the S3 proxy's refusals).
-core::Response s3_error_answer(const S3ErrorReply& error, std::string_view method);
-
 }  // namespace gh::plugins::s3

@@ -20,26 +20,6 @@ struct Operation {
   Handler handler = nullptr;
 };
 
-/// S3's request ids: 16 upper-case hex digits (x-amz-request-id), and a longer opaque
-/// base64 x-amz-id-2.
-std::string s3_request_id() {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  unsigned char bytes[8];
-  util::random_bytes(bytes, sizeof bytes);
-  std::string id;
-  for (unsigned char b : bytes) {
-    id += kHex[b >> 4];
-    id += kHex[b & 15];
-  }
-  return id;
-}
-
-std::string s3_host_id() {
-  unsigned char bytes[48];
-  util::random_bytes(bytes, sizeof bytes);
-  return util::base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
-}
-
 /// Query parameters that name no sub-resource: a presigned URL's X-Amz-* (any case) or SigV2
 /// AWSAccessKeyId/Signature/Expires, and the SDKs' `x-id=PutObject` … markers.
 bool is_request_parameter(std::string_view name) {
@@ -142,23 +122,6 @@ S3ErrorReply refusal(std::string_view method) {
                "The specified method is not allowed against this resource.");
 }
 
-/// S3's error document for answers given without an S3Call (no bucket or key elements).
-core::Response bare_error(const core::Request& req, const std::string& request_id,
-                          const S3ErrorReply& e) {
-  XmlWriter xml("Error", false);
-  xml.element("Code", e.code);
-  xml.element("Message", e.message);
-  for (const auto& [name, value] : e.details) xml.element(name, value);
-  xml.element("RequestId", request_id);
-  return xml_response(req.method == "HEAD" ? std::string() : xml.finish(), e.status);
-}
-
-void add_ids(core::Response& out, const std::string& request_id) {
-  out.headers.set("x-amz-request-id", request_id);
-  out.headers.set("x-amz-id-2", s3_host_id());
-  out.headers.set("Server", "AmazonS3");
-}
-
 core::Response dispatch(S3Call& call) {
   Operation op = route(call.request().method, call.bucket, call.key, call.query, call.request());
   // What we do not implement is refused first: no IAM action names it.
@@ -207,10 +170,7 @@ class S3Api final : public core::ServiceApi {
       e.details.emplace_back("ProposedSize", *length);
     }
     e.details.emplace_back("MaxSizeAllowed", std::to_string(limit));
-    const std::string request_id = s3_request_id();
-    core::Response out = bare_error(req, request_id, e);
-    add_ids(out, request_id);
-    return out;
+    return standalone_error(e, req.method);
   }
 
  private:
@@ -273,7 +233,7 @@ core::Response answer_s3_request(StoreService& store_service, const config::AwsC
   if (auto* upload = dynamic_cast<UploadStream*>(ctx.body_sink.get())) {
     // The body went to the store as it arrived (stream_body): finish the upload.
     core::Response out = upload->finish();
-    add_ids(out, upload->request_id());
+    add_s3_ids(out, upload->request_id());
     return out;
   }
   const core::Request& req = ctx.request;
@@ -286,9 +246,9 @@ core::Response answer_s3_request(StoreService& store_service, const config::AwsC
     out = dispatch(call);
   } else {
     // The data directory is unusable (logged by StoreService).
-    out = bare_error(req, request_id, reply_for(S3Error::kInternalError));
+    return standalone_error(reply_for(S3Error::kInternalError), req.method);
   }
-  add_ids(out, request_id);
+  add_s3_ids(out, request_id);
   return out;
 }
 

@@ -75,11 +75,11 @@ class S3ProxyApi final : public core::ServiceApi {
     std::string_view operation = operation_name(ctx.request, address, query);
     AdmittedRequest admitted;
     if (auto refused = admit(ctx, address, operation, admitted)) {
-      co_return s3_error_answer(*refused, ctx.request.method);
+      co_return standalone_error(*refused, ctx.request.method);
     }
     // The remote would delete what the local API reports as AccessDenied entries: refuse all.
     if (!admitted.denied_keys.empty()) {
-      co_return s3_error_answer(reply(403, "AccessDenied", "Access Denied"), ctx.request.method);
+      co_return standalone_error(reply(403, "AccessDenied", "Access Denied"), ctx.request.method);
     }
     S3Request request;
     request.method = ctx.request.method;
