@@ -28,14 +28,27 @@ inline constexpr int kPhaseCount = 4;
 struct Next {};
 using Step = std::variant<Next, Response, GatewayError>;
 
+class SyncMiddleware;
+
 class Middleware {
  public:
   virtual ~Middleware() = default;
   virtual Phase phase() const = 0;
   virtual boost::asio::awaitable<Step> handle(RequestContext& ctx) const = 0;
+  /// Non-null for middleware that never waits: the pipeline then calls its check() directly.
+  virtual const SyncMiddleware* synchronous() const { return nullptr; }
   virtual void on_response(RequestContext& /*ctx*/, Response& /*response*/) const {}
   /// Short label for `gatehouse routes`, e.g. "AWS_IAM".
   virtual std::string describe() const = 0;
+};
+
+/// Middleware that never waits (IAM, throttling, API keys) implements check(); the pipeline
+/// calls it directly, without a coroutine frame per request.
+class SyncMiddleware : public Middleware {
+ public:
+  virtual Step check(RequestContext& ctx) const = 0;
+  const SyncMiddleware* synchronous() const final { return this; }
+  boost::asio::awaitable<Step> handle(RequestContext& ctx) const final { co_return check(ctx); }
 };
 
 /// What a factory sees when deciding whether (and how) to guard one route of one stage.

@@ -7,6 +7,7 @@
 // ARNs are case-sensitive except in the *IgnoreCase operators; actions are case-insensitive.
 #include "gateway/iam/policy.hpp"
 
+#include "gateway/util/ascii.hpp"
 #include "gateway/util/time_format.hpp"
 
 #include <algorithm>
@@ -20,12 +21,7 @@ namespace gh::iam {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using util::iequals_ascii;
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
@@ -174,20 +170,20 @@ std::optional<std::string> context_value(std::string_view key, const RequestFact
     if (v.empty()) return std::nullopt;
     return std::string(v);
   };
-  if (iequals(key, "aws:SourceIp")) return opt(f.source_ip);
-  if (iequals(key, "aws:PrincipalArn")) return opt(f.principal_arn);
-  if (iequals(key, "aws:PrincipalAccount")) return opt(f.principal_account);
-  if (iequals(key, "aws:userid")) return opt(f.user_id);
-  if (iequals(key, "aws:username")) return opt(f.user_name);
-  if (iequals(key, "aws:UserAgent")) return opt(f.user_agent);
-  if (iequals(key, "aws:SecureTransport"))
+  if (iequals_ascii(key, "aws:SourceIp")) return opt(f.source_ip);
+  if (iequals_ascii(key, "aws:PrincipalArn")) return opt(f.principal_arn);
+  if (iequals_ascii(key, "aws:PrincipalAccount")) return opt(f.principal_account);
+  if (iequals_ascii(key, "aws:userid")) return opt(f.user_id);
+  if (iequals_ascii(key, "aws:username")) return opt(f.user_name);
+  if (iequals_ascii(key, "aws:UserAgent")) return opt(f.user_agent);
+  if (iequals_ascii(key, "aws:SecureTransport"))
     return std::string(f.secure_transport ? "true" : "false");
-  if (iequals(key, "aws:CurrentTime")) return util::iso8601_millis(f.now);
-  if (iequals(key, "aws:EpochTime")) {
+  if (iequals_ascii(key, "aws:CurrentTime")) return util::iso8601_millis(f.now);
+  if (iequals_ascii(key, "aws:EpochTime")) {
     return std::to_string(
         std::chrono::duration_cast<std::chrono::seconds>(f.now.time_since_epoch()).count());
   }
-  if (iequals(key, "aws:PrincipalType")) {
+  if (iequals_ascii(key, "aws:PrincipalType")) {
     if (f.principal_arn.empty()) return std::string("Anonymous");
     if (f.principal_arn.find(":assumed-role/") != std::string_view::npos) {
       return std::string("AssumedRole");
@@ -206,7 +202,7 @@ bool value_matches(const OpInfo& op, Cmp cmp, const std::string& actual, const s
     case OpKind::kString:
       return actual == want;
     case OpKind::kStringIgnoreCase:
-      return iequals(actual, want);
+      return iequals_ascii(actual, want);
     case OpKind::kStringLike:
     case OpKind::kArn:
       return glob_match(want, actual);
@@ -221,7 +217,7 @@ bool value_matches(const OpInfo& op, Cmp cmp, const std::string& actual, const s
       return a && b && compare(*a, *b, cmp);
     }
     case OpKind::kBool:
-      return iequals(actual, want);
+      return iequals_ascii(actual, want);
     case OpKind::kIp:
       return ip_in(actual, want);
     case OpKind::kNull:
@@ -237,7 +233,7 @@ bool condition_holds(const Condition& c, const RequestFacts& facts) {
   if (op->kind == OpKind::kNull) {
     // "Null": {"key": "true"} holds when the key is absent; "false" when present.
     for (const auto& v : c.values) {
-      if (iequals(v, "true") == !actual.has_value()) return true;
+      if (iequals_ascii(v, "true") == !actual.has_value()) return true;
     }
     return false;
   }
@@ -467,9 +463,7 @@ std::optional<Statement> parse_statement(const config::Node& node, bool resource
 
 bool glob_match(std::string_view pattern, std::string_view text, bool ignore_case) {
   auto eq = [ignore_case](char a, char b) {
-    return ignore_case ? std::tolower(static_cast<unsigned char>(a)) ==
-                             std::tolower(static_cast<unsigned char>(b))
-                       : a == b;
+    return ignore_case ? util::ascii_lower(a) == util::ascii_lower(b) : a == b;
   };
   // Iterative wildcard match with single backtrack point: O(n·m) worst case, no recursion.
   std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;

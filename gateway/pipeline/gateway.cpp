@@ -205,7 +205,12 @@ boost::asio::awaitable<core::Response> Gateway::run_route(Exchange& ex,
   try {
     bool answered = false;
     for (const auto& mw : binding.middleware) {
-      core::Step step = co_await mw->handle(ctx);
+      core::Step step;
+      if (const core::SyncMiddleware* sync = mw->synchronous()) {
+        step = sync->check(ctx);
+      } else {
+        step = co_await mw->handle(ctx);
+      }
       if (auto* r = std::get_if<core::Response>(&step)) {
         response = std::move(*r);
         answered = true;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gateway/util/ascii.hpp"
 #include "gateway/util/encoding.hpp"
 
 namespace gh::sigv4 {
@@ -13,7 +14,7 @@ bool unreserved(unsigned char c) {
          c == '_' || c == '.' || c == '~';
 }
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+using util::ascii_lower;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -65,6 +66,39 @@ std::string uri_encode(std::string_view bytes, bool keep_slash) {
   return out;
 }
 
+namespace {
+
+/// True when `path` is already what canonical_uri() would make of it: it starts with '/', and
+/// has only unreserved characters in segments that are neither empty nor "." nor ".." (for S3,
+/// any unreserved path). Most paths are, and skip the decoding, splitting and encoding.
+bool canonical_as_is(std::string_view path, UriMode mode) {
+  if (path.empty() || path.front() != '/') return false;
+  std::size_t segment = 1;  // start of the current segment
+  for (std::size_t i = 1; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      std::string_view seg = path.substr(segment, i - segment);
+      if (mode != UriMode::kS3 &&
+          (seg == "." || seg == ".." || (seg.empty() && i != path.size()))) {
+        return false;
+      }
+      segment = i + 1;
+    } else if (!unreserved(static_cast<unsigned char>(path[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void append_canonical_uri(std::string& out, std::string_view path, UriMode mode) {
+  if (canonical_as_is(path, mode)) {
+    out += path;
+  } else {
+    out += canonical_uri(path, mode);
+  }
+}
+
 std::string canonical_uri(std::string_view path, UriMode mode) {
   // S3 signs the key encoded once: the wire form (already encoded) decoded and encoded again
   // in SigV4's own spelling (space as %20, '+' as %2B, upper-case hex).
@@ -102,20 +136,25 @@ std::string canonical_query(std::string_view raw_query,
   return out;
 }
 
-std::string trim_all(std::string_view value) {
+void append_trimmed(std::string& out, std::string_view value) {
   auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  std::string out;
-  out.reserve(value.size());
-  bool pending_space = false;
+  bool started = false, pending_space = false;
   for (char c : value) {
     if (space(c)) {
-      pending_space = !out.empty();
+      pending_space = started;
       continue;
     }
     if (pending_space) out += ' ';
     pending_space = false;
+    started = true;
     out += c;
   }
+}
+
+std::string trim_all(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  append_trimmed(out, value);
   return out;
 }
 
@@ -126,30 +165,36 @@ std::vector<HeaderView> views(const std::vector<Header>& headers) {
   return out;
 }
 
-std::string canonical_headers(std::span<const HeaderView> headers,
-                              const std::vector<std::string>& signed_names,
+void append_canonical_headers(std::string& out, std::span<const HeaderView> headers,
+                              std::span<const std::string_view> signed_names,
                               std::vector<std::string>* missing) {
-  std::string out;
-  out.reserve(256);
-  for (const std::string& name : signed_names) {
+  for (std::string_view name : signed_names) {
     bool found = false;
     out += name;
     out += ':';
     for (const HeaderView& h : headers) {
       // Names compare case-insensitively (signed names are lower-case): no copy per header.
       if (h.name.size() != name.size() ||
-          !std::equal(h.name.begin(), h.name.end(), name.begin(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) == b;
-          })) {
+          !std::equal(h.name.begin(), h.name.end(), name.begin(),
+                      [](char a, char b) { return ascii_lower(a) == b; })) {
         continue;
       }
       if (found) out += ',';
-      out += trim_all(h.value);
+      append_trimmed(out, h.value);
       found = true;
     }
-    if (!found && missing) missing->push_back(name);
+    if (!found && missing) missing->emplace_back(name);
     out += '\n';
   }
+}
+
+std::string canonical_headers(std::span<const HeaderView> headers,
+                              const std::vector<std::string>& signed_names,
+                              std::vector<std::string>* missing) {
+  std::vector<std::string_view> names(signed_names.begin(), signed_names.end());
+  std::string out;
+  out.reserve(256);
+  append_canonical_headers(out, headers, names, missing);
   return out;
 }
 

@@ -46,6 +46,9 @@ std::string uri_encode(std::string_view bytes, bool keep_slash);
 /// (a client that sends /a%20b signs /a%2520b). S3: no normalisation, encoded once (the wire
 /// path decoded, then UriEncode'd: /a%20b and /a b both sign /a%20b).
 std::string canonical_uri(std::string_view path, UriMode mode);
+/// The same, appended to `out` (a path of unreserved characters and single slashes, without
+/// dot segments, is its own canonical form and is copied as it is).
+void append_canonical_uri(std::string& out, std::string_view path, UriMode mode);
 
 /// The canonical query string of a raw query (without '?'): pairs split on '&' and the first
 /// '=', percent-decoded ('+' stays a plus) and UriEncode'd, sorted by name then value, joined
@@ -57,6 +60,7 @@ std::string canonical_query(std::string_view raw_query,
 /// A header value as SigV4 canonicalises it: trimmed, every run of spaces, tabs and line breaks
 /// (obsolete folding) collapsed to one space.
 std::string trim_all(std::string_view value);
+void append_trimmed(std::string& out, std::string_view value);
 
 /// Canonical headers for the signed header names (lower-case, sorted, as in SignedHeaders):
 /// "name:value\n" for each, the values of repeated headers joined with ',' in received order.
@@ -66,6 +70,10 @@ std::string canonical_headers(std::span<const HeaderView> headers,
                               std::vector<std::string>* missing = nullptr);
 std::string canonical_headers(const std::vector<Header>& headers,
                               const std::vector<std::string>& signed_names,
+                              std::vector<std::string>* missing = nullptr);
+/// The same, appended to `out`, for names seen in place.
+void append_canonical_headers(std::string& out, std::span<const HeaderView> headers,
+                              std::span<const std::string_view> signed_names,
                               std::vector<std::string>* missing = nullptr);
 
 struct CanonicalRequest {

@@ -6,6 +6,7 @@
 
 #include "gateway/util/crypto.hpp"
 #include "gateway/util/encoding.hpp"
+#include "gateway/util/time_format.hpp"
 
 namespace gh::sigv4 {
 
@@ -29,16 +30,8 @@ std::optional<std::chrono::system_clock::time_point> from_fields(int year, int m
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  std::time_t t = timegm(&tm);
-  if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(t);
+  return std::chrono::system_clock::time_point(
+      std::chrono::seconds(util::utc_epoch_seconds(year, month, day, hour, minute, second)));
 }
 
 std::string payload_hash(const OutgoingRequest& request, const SigningParams& params) {
@@ -69,8 +62,8 @@ std::string scope(std::string_view date, std::string_view region, std::string_vi
   return out;
 }
 
-std::string cached_signing_key(std::string_view secret, std::string_view date,
-                               std::string_view region, std::string_view service) {
+const std::string& cached_signing_key(std::string_view secret, std::string_view date,
+                                      std::string_view region, std::string_view service) {
   // The last key this thread derived answers most requests without building the map key.
   struct Last {
     std::string secret, date, region, service, key;
@@ -98,9 +91,9 @@ std::string cached_signing_key(std::string_view secret, std::string_view date,
     key = signing_key(secret, date, region, service);
     cache.emplace(std::move(id), key);
   }
-  last =
-      Last{std::string(secret), std::string(date), std::string(region), std::string(service), key};
-  return key;
+  last = Last{std::string(secret), std::string(date), std::string(region), std::string(service),
+              std::move(key)};
+  return last.key;
 }
 
 std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,

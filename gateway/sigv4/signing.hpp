@@ -32,9 +32,10 @@ std::string scope(std::string_view date, std::string_view region, std::string_vi
 std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
                         std::string_view service);
 /// The same, remembered per thread (a key is valid for a whole UTC day): what the verifier
-/// uses, so a request costs one HMAC of the string to sign instead of five.
-std::string cached_signing_key(std::string_view secret, std::string_view date,
-                               std::string_view region, std::string_view service);
+/// uses, so a request costs one HMAC of the string to sign instead of five. The reference is
+/// the calling thread's and valid until its next call.
+const std::string& cached_signing_key(std::string_view secret, std::string_view date,
+                                      std::string_view region, std::string_view service);
 /// "AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex sha256(canonical request)>".
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request);

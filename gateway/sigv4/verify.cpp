@@ -1,7 +1,10 @@
 #include "gateway/sigv4/verify.hpp"
 
+#include <array>
+#include <boost/container/small_vector.hpp>
 #include <optional>
 
+#include "gateway/util/ascii.hpp"
 #include "gateway/util/crypto.hpp"
 #include "gateway/util/encoding.hpp"
 
@@ -26,17 +29,6 @@ Verdict fail(Failure f, std::string message) {
               std::move(message));
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -45,7 +37,7 @@ std::string_view trim(std::string_view s) {
 
 const std::string_view* header(std::span<const HeaderView> headers, std::string_view name) {
   for (const HeaderView& h : headers) {
-    if (iequals(h.name, name)) return &h.value;
+    if (util::iequals_ascii(h.name, name)) return &h.value;
   }
   return nullptr;
 }
@@ -67,38 +59,42 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
   return std::nullopt;
 }
 
-std::vector<std::string_view> split_views(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
+/// Splits `s` on `sep` into `parts` (at most N kept); returns how many pieces there were.
+template <std::size_t N>
+std::size_t split_into(std::string_view s, char sep, std::array<std::string_view, N>& parts) {
+  std::size_t count = 0, start = 0;
   for (;;) {
     std::size_t pos = s.find(sep, start);
-    out.push_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
-    if (pos == std::string_view::npos) return out;
-    start = pos + 1;
-  }
-}
-
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t pos = s.find(sep, start);
-    out.emplace_back(s.substr(start, pos - start));
-    if (pos == std::string_view::npos) return out;
+    if (count < N)
+      parts[count] = s.substr(start, pos == std::string_view::npos ? pos : pos - start);
+    ++count;
+    if (pos == std::string_view::npos) return count;
     start = pos + 1;
   }
 }
 
 /// What a signature claims, from either form.
+/// Views into the request's headers, or into `owned` (values that had to be decoded or
+/// derived): a Claim stays where it was made, so the views stay valid.
 struct Claim {
-  std::string credential;      // AKID/date/region/service/aws4_request
-  std::string signed_headers;  // "host;x-amz-date"
-  std::string signature;
-  std::string date_time;  // X-Amz-Date (or from Date)
+  Claim() = default;
+  Claim(const Claim&) = delete;
+  Claim& operator=(const Claim&) = delete;
+
+  std::string_view credential;      // AKID/date/region/service/aws4_request
+  std::string_view signed_headers;  // "host;x-amz-date"
+  std::string_view signature;
+  std::string_view date_time;  // X-Amz-Date (or from Date)
   Clock::time_point time;
   std::optional<std::chrono::seconds> expires;  // presigned only
-  std::string session_token;
+  std::string_view session_token;
   bool presigned = false;
+  std::string owned[5];
+
+  std::string_view own(int slot, std::string value) {
+    owned[slot] = std::move(value);
+    return owned[slot];
+  }
 };
 
 // "AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…". The messages are AWS's
@@ -110,8 +106,11 @@ std::optional<Verdict> parse_authorization(std::string_view value,
   std::string_view params =
       space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
   bool have_credential = false, have_signature = false, have_signed = false;
-  for (std::string_view raw : split_views(params, ',')) {
-    std::string_view token = trim(raw);
+  for (std::size_t start = 0; start <= params.size();) {
+    std::size_t comma = params.find(',', start);
+    if (comma == std::string_view::npos) comma = params.size();
+    std::string_view token = trim(params.substr(start, comma - start));
+    start = comma + 1;
     if (token.empty()) continue;
     std::size_t eq = token.find('=');
     if (eq == std::string_view::npos) {
@@ -123,13 +122,13 @@ std::optional<Verdict> parse_authorization(std::string_view value,
     }
     std::string_view key = token.substr(0, eq), val = token.substr(eq + 1);
     if (key == "Credential") {
-      claim.credential = std::string(val);
+      claim.credential = val;
       have_credential = true;
     } else if (key == "SignedHeaders") {
-      claim.signed_headers = std::string(val);
+      claim.signed_headers = val;
       have_signed = true;
     } else if (key == "Signature") {
-      claim.signature = std::string(val);
+      claim.signature = val;
       have_signature = true;
     }
   }
@@ -156,7 +155,7 @@ std::optional<Verdict> parse_authorization(std::string_view value,
                       "'. See http://en.wikipedia.org/wiki/ISO_8601");
     }
     claim.time = *t;
-    claim.date_time = std::string(trim(*amz));
+    claim.date_time = trim(*amz);
   } else {
     auto t = parse_http_date(trim(*date));
     if (!t) {
@@ -166,10 +165,10 @@ std::optional<Verdict> parse_authorization(std::string_view value,
                       std::string(value));
     }
     claim.time = *t;
-    claim.date_time = amz_date(*t);
+    claim.date_time = claim.own(0, amz_date(*t));
   }
   if (const std::string_view* token = header(headers, "X-Amz-Security-Token"))
-    claim.session_token = std::string(*token);
+    claim.session_token = *token;
   return std::nullopt;
 }
 
@@ -196,10 +195,10 @@ std::optional<Verdict> parse_presigned(std::string_view query, Claim& claim) {
                                                    *date +
                                                    "'. See http://en.wikipedia.org/wiki/ISO_8601");
   }
-  claim.credential = *credential;
-  claim.signature = *signature;
-  claim.signed_headers = *signed_headers;
-  claim.date_time = *date;
+  claim.credential = claim.own(0, std::move(*credential));
+  claim.signature = claim.own(1, std::move(*signature));
+  claim.signed_headers = claim.own(2, std::move(*signed_headers));
+  claim.date_time = claim.own(3, std::move(*date));
   claim.time = *t;
   if (expires) {
     bool numeric = !expires->empty() && expires->size() <= 7 &&
@@ -212,7 +211,9 @@ std::optional<Verdict> parse_presigned(std::string_view query, Claim& claim) {
     }
     claim.expires = std::chrono::seconds(seconds);
   }
-  if (auto token = query_param(query, "X-Amz-Security-Token")) claim.session_token = *token;
+  if (auto token = query_param(query, "X-Amz-Security-Token")) {
+    claim.session_token = claim.own(4, std::move(*token));
+  }
   return std::nullopt;
 }
 
@@ -244,12 +245,12 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
   }
 
   // Credential=AKID/yyyymmdd/region/service/aws4_request
-  std::vector<std::string_view> parts = split_views(claim.credential, '/');
-  if (parts.size() != 5 || parts[0].empty()) {
+  std::array<std::string_view, 5> parts;
+  std::size_t part_count = split_into(claim.credential, '/', parts);
+  if (part_count != 5 || parts[0].empty()) {
     return fail(Failure::kIncompleteSignature,
                 "Credential should be scoped to a valid region, not '" +
-                    (parts.size() > 2 ? std::string(parts[2]) : std::string()) +
-                    "'. ");  // INFERRED
+                    (part_count > 2 ? std::string(parts[2]) : std::string()) + "'. ");  // INFERRED
   }
   std::string_view access_key = parts[0];
   if (parts[4] != "aws4_request") {
@@ -258,20 +259,22 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
                     std::string(parts[4]) + "'. ");
   }
   if (parts[3] != options.service) {
-    return fail(Failure::kInvalidSignature, Detail::kWrongScope,
-                "Credential should be scoped to correct service: '" + options.service + "'. ");
+    return fail(
+        Failure::kInvalidSignature, Detail::kWrongScope,
+        "Credential should be scoped to correct service: '" + std::string(options.service) + "'. ");
   }
   if (parts[2] != options.region) {
     return fail(
         Failure::kInvalidSignature, Detail::kWrongScope,
         "Credential should be scoped to a valid region, not '" + std::string(parts[2]) + "'. ");
   }
-  if (parts[1] != std::string_view(claim.date_time).substr(0, 8)) {
+  std::string_view date = claim.date_time.substr(0, 8);
+  if (parts[1] != date) {
     return fail(Failure::kInvalidSignature, Detail::kWrongScope,
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
                 "from HTTP: '" +
-                    std::string(parts[1]) + "' != '" + claim.date_time.substr(0, 8) + "', from '" +
-                    claim.date_time + "'.");
+                    std::string(parts[1]) + "' != '" + std::string(date) + "', from '" +
+                    std::string(claim.date_time) + "'.");
   }
 
   // Time: ±max_skew for a signed header; X-Amz-Date .. X-Amz-Date + X-Amz-Expires presigned.
@@ -279,21 +282,21 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
   if (presigned && claim.expires) {
     if (now > claim.time + *claim.expires) {
       return fail(Failure::kInvalidSignature, Detail::kExpired,
-                  "Signature expired: " + claim.date_time + " is now earlier than " +
+                  "Signature expired: " + std::string(claim.date_time) + " is now earlier than " +
                       amz_date(now - *claim.expires) + " (" + amz_date(now) + " - " +
                       std::to_string(claim.expires->count()) + " sec.)");  // INFERRED
     }
   } else if (claim.time < now - options.max_skew) {
     return fail(Failure::kInvalidSignature, Detail::kExpired,
-                "Signature expired: " + claim.date_time + " is now earlier than " +
+                "Signature expired: " + std::string(claim.date_time) + " is now earlier than " +
                     amz_date(now - options.max_skew) + " (" + amz_date(now) + " - " +
                     minutes_text(options.max_skew) + ")");
   }
   if (claim.time > now + options.max_skew) {
     return fail(Failure::kInvalidSignature, Detail::kNotYetValid,
-                "Signature not yet current: " + claim.date_time + " is still later than " +
-                    amz_date(now + options.max_skew) + " (" + amz_date(now) + " + " +
-                    minutes_text(options.max_skew) + ")");
+                "Signature not yet current: " + std::string(claim.date_time) +
+                    " is still later than " + amz_date(now + options.max_skew) + " (" +
+                    amz_date(now) + " + " + minutes_text(options.max_skew) + ")");
   }
 
   const Credentials* credentials = lookup ? lookup(access_key) : nullptr;
@@ -304,20 +307,22 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
                 "The security token included in the request is invalid.");
   }
 
-  std::vector<std::string> names = split(claim.signed_headers, ';');
+  boost::container::small_vector<std::string_view, 16> names;
   bool host_signed = false;
-  for (const std::string& n : names) host_signed = host_signed || n == "host";
+  for (std::size_t start = 0;;) {
+    std::size_t semi = claim.signed_headers.find(';', start);
+    std::string_view name =
+        claim.signed_headers.substr(start, semi == std::string_view::npos ? semi : semi - start);
+    names.push_back(name);
+    host_signed = host_signed || name == "host";
+    if (semi == std::string_view::npos) break;
+    start = semi + 1;
+  }
   if (!host_signed) {
     return fail(Failure::kInvalidSignature, Detail::kHostNotSigned,
                 "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
-  CanonicalRequest creq;
-  creq.method = std::string(request.method);
-  creq.uri = canonical_uri(request.path, options.uri_mode);
-  creq.query = presigned ? canonical_query(request.query, {"X-Amz-Signature"})
-                         : canonical_query(request.query);
-  creq.headers = canonical_headers(request.headers, names);
-  creq.signed_headers = claim.signed_headers;
+
   // The payload hash: the body's. A client may state it in X-Amz-Content-Sha256 (botocore puts
   // that value in the canonical request); a stated hash must then be the body's, or the body
   // would not be covered by the signature (S3 answers XAmzContentSHA256Mismatch; the same check
@@ -326,47 +331,100 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
   // choice (S3 decodes and checks streaming chunks itself).
   // S3 presigned URLs sign UNSIGNED-PAYLOAD whatever the body (options); the body is hashed
   // only when its hash is signed.
-  auto body_hash = [&request] {
-    return request.body.empty() ? std::string(kEmptyPayloadHash) : util::sha256_hex(request.body);
+  char body_hex[2 * util::kSha256Bytes];
+  auto body_hash = [&request, &body_hex]() -> std::string_view {
+    if (request.body.empty()) return kEmptyPayloadHash;
+    unsigned char raw[util::kSha256Bytes];
+    util::sha256_into(request.body, raw);
+    util::hex_lower_into(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw),
+                         body_hex);
+    return std::string_view(body_hex, sizeof body_hex);
   };
+  std::string_view payload_hash;
   const std::string_view* stated = header(request.headers, "X-Amz-Content-Sha256");
   if (presigned && options.presigned_unsigned_payload) {
-    creq.payload_hash = "UNSIGNED-PAYLOAD";
+    payload_hash = "UNSIGNED-PAYLOAD";
   } else if (stated) {
     std::string_view value = trim(*stated);
     if (value == "UNSIGNED-PAYLOAD" || value.rfind("STREAMING-", 0) == 0 || request.body_pending) {
-      // A body still to come (streamed to a service) is signed as stated; the service compares
-      // the stated hash with the body's once it has arrived.
-      creq.payload_hash = std::string(value);
-    } else if (creq.payload_hash = body_hash(); value != creq.payload_hash) {
+      // A body still to come (streamed to a service after this check) is signed as stated; the
+      // service compares the stated hash with the body's once it has arrived.
+      payload_hash = value;
+    } else if (payload_hash = body_hash(); value != payload_hash) {
       return fail(Failure::kInvalidSignature, Detail::kPayloadHashMismatch,
                   "The provided 'x-amz-content-sha256' header does not match what was computed.");
     }
   } else {
-    creq.payload_hash = body_hash();
+    payload_hash = body_hash();
   }
 
-  std::string date = claim.date_time.substr(0, 8);
-  std::string canonical = creq.text();
-  std::string sts =
-      string_to_sign(claim.date_time, scope(date, options.region, options.service), canonical);
-  std::string key =
+  // The canonical request and the string to sign are built in buffers this thread keeps, and
+  // hashed without copies: verifying allocates nothing on success unless asked to keep them.
+  auto build_canonical = [&](std::string& out, std::string_view canonical_query_text) {
+    out.clear();
+    out += request.method;
+    out += '\n';
+    append_canonical_uri(out, request.path, options.uri_mode);
+    out += '\n';
+    out += canonical_query_text;
+    out += '\n';
+    append_canonical_headers(out, request.headers, names);
+    out += '\n';
+    out += claim.signed_headers;
+    out += '\n';
+    out += payload_hash;
+  };
+  auto build_string_to_sign = [&](std::string& out, std::string_view canonical) {
+    unsigned char raw[util::kSha256Bytes];
+    util::sha256_into(canonical, raw);
+    out.clear();
+    out += kAlgorithm;
+    out += '\n';
+    out += claim.date_time;
+    out += '\n';
+    out += date;
+    out += '/';
+    out += options.region;
+    out += '/';
+    out += options.service;
+    out += "/aws4_request\n";
+    std::size_t at = out.size();
+    out.resize(at + 2 * util::kSha256Bytes);
+    util::hex_lower_into(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw),
+                         out.data() + at);
+  };
+  auto signature_matches = [&claim](std::string_view key, std::string_view sts) {
+    unsigned char raw[util::kSha256Bytes];
+    util::hmac_sha256_into(key, sts, raw);
+    char hex[2 * util::kSha256Bytes];
+    util::hex_lower_into(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw), hex);
+    return util::constant_time_equals(std::string_view(hex, sizeof hex), claim.signature);
+  };
+
+  thread_local std::string canonical, sts;
+  std::string query_text = request.query.empty()
+                               ? std::string()
+                               : (presigned ? canonical_query(request.query, {"X-Amz-Signature"})
+                                            : canonical_query(request.query));
+  build_canonical(canonical, query_text);
+  build_string_to_sign(sts, canonical);
+  const std::string& key =
       cached_signing_key(credentials->secret_access_key, date, options.region, options.service);
-  std::string expected = signature(key, sts);
-  if (!util::constant_time_equals(expected, claim.signature) && presigned &&
-      !claim.session_token.empty()) {
+  bool matches = signature_matches(key, sts);
+  if (!matches && presigned && !claim.session_token.empty()) {
     // A session token may be appended to a presigned URL after signing (aws-c-auth's
     // post-sts-header-after vector): it is then not part of the canonical query.
-    CanonicalRequest without = creq;
-    without.query = canonical_query(request.query, {"X-Amz-Signature", "X-Amz-Security-Token"});
-    std::string alt_sts = string_to_sign(
-        claim.date_time, scope(date, options.region, options.service), without.text());
-    std::string alt = signature(
-        cached_signing_key(credentials->secret_access_key, date, options.region, options.service),
-        alt_sts);
-    if (util::constant_time_equals(alt, claim.signature)) expected = alt;
+    std::string alt_canonical, alt_sts;
+    build_canonical(alt_canonical,
+                    canonical_query(request.query, {"X-Amz-Signature", "X-Amz-Security-Token"}));
+    build_string_to_sign(alt_sts, alt_canonical);
+    if (signature_matches(key, alt_sts)) {
+      matches = true;
+      canonical = std::move(alt_canonical);
+      sts = std::move(alt_sts);
+    }
   }
-  if (!util::constant_time_equals(expected, claim.signature)) {
+  if (!matches) {
     Verdict mismatch =
         fail(Failure::kInvalidSignature, Detail::kSignatureMismatch,
              "The request signature we calculated does not match the signature you provided. "
@@ -375,16 +433,18 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
              "been\n'" +
                  canonical + "'\n\nThe String-to-Sign should have been\n'" + sts + "'\n");
     mismatch.presigned = presigned;
-    mismatch.canonical_request = std::move(canonical);
-    mismatch.string_to_sign = std::move(sts);
+    mismatch.canonical_request = canonical;
+    mismatch.string_to_sign = sts;
     return mismatch;
   }
   Verdict ok;
   ok.credentials = credentials;
   ok.presigned = presigned;
-  ok.canonical_request = std::move(canonical);
-  ok.string_to_sign = std::move(sts);
-  ok.signing_key = std::move(key);
+  if (options.keep_details) {
+    ok.canonical_request = canonical;
+    ok.string_to_sign = sts;
+    ok.signing_key = key;
+  }
   return ok;
 }
 
@@ -394,15 +454,16 @@ Verdict verify(const ReceivedRequest& request, const VerifyOptions& options,
                const CredentialLookup& lookup) {
   Claim claim;
   Verdict verdict = check(request, options, lookup, claim);
+  verdict.time = claim.time;
+  verdict.expires = claim.expires;
+  verdict.presigned = claim.presigned;
+  if (verdict.ok() && !options.keep_details) return verdict;
   std::string_view credential = claim.credential;
   std::size_t slash = credential.find('/');
   verdict.access_key_id = std::string(credential.substr(0, slash));
   if (slash != std::string_view::npos) verdict.scope = std::string(credential.substr(slash + 1));
-  verdict.amz_date = std::move(claim.date_time);
-  verdict.signature = std::move(claim.signature);
-  verdict.time = claim.time;
-  verdict.expires = claim.expires;
-  verdict.presigned = claim.presigned;
+  verdict.amz_date = std::string(claim.date_time);
+  verdict.signature = std::string(claim.signature);
   return verdict;
 }
 

@@ -28,15 +28,20 @@ struct ReceivedRequest {
   bool body_pending = false;
 };
 
+/// The strings are views: they must outlive the verify() call.
 struct VerifyOptions {
-  std::string region;
-  std::string service;  // "execute-api", "s3", "lambda" …
+  std::string_view region;
+  std::string_view service;  // "execute-api", "s3", "lambda" …
   UriMode uri_mode = UriMode::kNormalizedDoubleEncoded;
   std::chrono::system_clock::time_point now;
   std::chrono::seconds max_skew{300};  // AWS: 5 minutes either way
   /// S3: a presigned URL signs the literal payload hash UNSIGNED-PAYLOAD (S3 API reference,
   /// "Authenticating Requests: Using Query Parameters"); other services sign the body's hash.
   bool presigned_unsigned_payload = false;
+  /// Keep what a verified request claimed and what it was checked with (the Verdict's strings
+  /// below) on success too; failures always have them. Off on the hot path when only the
+  /// answer and the signer are needed (every copy is an allocation).
+  bool keep_details = true;
 };
 
 /// The credentials of an access key id, or nullptr if unknown.

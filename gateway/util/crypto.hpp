@@ -1,11 +1,21 @@
 #pragma once
-/// Hashes, MACs and comparisons for signatures (OpenSSL EVP underneath). Pure functions, any
-/// thread, never block.
+/// Hashes, MACs and comparisons for signatures (OpenSSL underneath). Pure functions, any
+/// thread, never block. The *_into forms allocate nothing (the SigV4 verifier's hot path).
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace gh::util {
+
+inline constexpr std::size_t kSha256Bytes = 32;
+
+/// SHA-256 of `data` into out[32].
+void sha256_into(std::string_view data, unsigned char* out);
+/// HMAC-SHA256(key, data) into out[32].
+void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char* out);
+/// `bytes` as lower-case hex into out[2 * bytes.size()].
+void hex_lower_into(std::string_view bytes, char* out);
 
 /// SHA-256 of `data`: 32 raw bytes.
 std::string sha256(std::string_view data);
@@ -23,7 +33,7 @@ class Sha256Stream {
   std::string finish_hex();
 
  private:
-  void* ctx_;  // EVP_MD_CTX
+  void* ctx_;  // SHA256_CTX
 };
 
 /// HMAC-SHA256(key, data): 32 raw bytes.

@@ -17,6 +17,14 @@ std::tm utc(std::time_t secs) {
 }
 }  // namespace
 
+std::int64_t utc_epoch_seconds(int year, int month, int day, int hour, int minute, int second) {
+  std::chrono::sys_days first = std::chrono::year_month_day(
+      std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+      std::chrono::day(1));
+  std::int64_t days = first.time_since_epoch().count() + day - 1;
+  return days * 86400 + std::int64_t{hour} * 3600 + minute * 60 + second;
+}
+
 std::int64_t epoch_millis(SystemTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
@@ -96,13 +104,7 @@ std::optional<SystemTime> parse_iso8601(std::string_view s) {
       sec >= 61) {
     return std::nullopt;
   }
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  double seconds = static_cast<double>(timegm(&tm)) + sec - offset;
+  double seconds = static_cast<double>(utc_epoch_seconds(y, mo, d, h, mi, 0)) + sec - offset;
   return SystemTime(
       std::chrono::duration_cast<SystemTime::duration>(std::chrono::duration<double>(seconds)));
 }

@@ -40,7 +40,7 @@ struct KeyEntry {
   std::shared_ptr<throttling::TokenBucket> plan_bucket;   // the plan's throttle
 };
 
-class ApiKeyMiddleware final : public core::Middleware {
+class ApiKeyMiddleware final : public core::SyncMiddleware {
  public:
   ApiKeyMiddleware(KeySource source, std::unordered_map<std::string, KeyEntry> by_value)
       : source_(source), by_value_(std::move(by_value)) {}
@@ -48,12 +48,7 @@ class ApiKeyMiddleware final : public core::Middleware {
   core::Phase phase() const override { return core::Phase::kApiKey; }
   std::string describe() const override { return "API key"; }
 
-  boost::asio::awaitable<core::Step> handle(core::RequestContext& ctx) const override {
-    co_return check(ctx);
-  }
-
- private:
-  core::Step check(core::RequestContext& ctx) const {
+  core::Step check(core::RequestContext& ctx) const override {
     // HEADER: x-api-key (case-insensitive name); AUTHORIZER: the usageIdentifierKey an
     // authorizer put in the identity (aws-behaviour.md §5.4).
     std::string_view value = source_ == KeySource::kHeader ? ctx.request.headers.get("x-api-key")
@@ -82,6 +77,7 @@ class ApiKeyMiddleware final : public core::Middleware {
     return core::Next{};
   }
 
+ private:
   KeySource source_;
   std::unordered_map<std::string, KeyEntry> by_value_;
 };

@@ -29,9 +29,11 @@ core::GatewayError signature_failure(const gh::sigv4::Verdict& verdict) {
 gh::sigv4::VerifyOptions verify_options(const AccessCheck& check,
                                         std::chrono::system_clock::time_point now) {
   gh::sigv4::VerifyOptions options;
-  options.region = std::string(check.region);
-  options.service = std::string(check.service);
+  options.region = check.region;
+  options.service = check.service;
   options.now = now;
+  // Only S3 reads the verified claim (its chunk signatures chain from the signing key).
+  options.keep_details = check.service == "s3";
   if (check.service == "s3") {
     options.uri_mode = gh::sigv4::UriMode::kS3;
     options.presigned_unsigned_payload = true;
@@ -62,15 +64,14 @@ AccessResult authorize(const iam::CredentialStore& store, const core::RequestCon
                                         ctx.request.body,   ctx.request.body_pending};
     result.verdict =
         gh::sigv4::verify(received, verify_options(check, now),
-                          [&store](std::string_view key) -> const gh::sigv4::Credentials* {
-                            const iam::SigningIdentity* id = store.find(key);
-                            return id ? &id->credentials : nullptr;
+                          [&store, &signer](std::string_view key) -> const gh::sigv4::Credentials* {
+                            signer = store.find(key);
+                            return signer ? &signer->credentials : nullptr;
                           });
     if (!result.verdict.ok()) {
       result.error = signature_failure(result.verdict);
       return result;
     }
-    signer = store.find(result.verdict.credentials->access_key_id);
     if (signer->expiration && now >= *signer->expiration) {
       result.error = core::GatewayError::of(core::ErrorKind::kExpiredToken);
       return result;

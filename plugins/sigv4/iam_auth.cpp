@@ -37,7 +37,7 @@ std::optional<AuthType> read_auth_type(const config::Node& node, config::Diagnos
   return std::nullopt;
 }
 
-class IamAuthMiddleware final : public core::Middleware {
+class IamAuthMiddleware final : public core::SyncMiddleware {
  public:
   IamAuthMiddleware(bool iam, std::shared_ptr<const iam::CredentialStore> store,
                     std::shared_ptr<const iam::Policy> resource_policy)
@@ -49,17 +49,23 @@ class IamAuthMiddleware final : public core::Middleware {
     return iam_ ? "AWS_IAM" : "policy";
   }
 
-  boost::asio::awaitable<core::Step> handle(core::RequestContext& ctx) const override {
-    co_return check(ctx);
-  }
-
- private:
-  core::Step check(core::RequestContext& ctx) const {
+  core::Step check(core::RequestContext& ctx) const override {
     const core::ApiInfo& api = *ctx.api;
     // arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}; the root resource
     // ends in "/" (aws-behaviour.md §4.6). The path is the one requested, stage removed.
-    std::string resource = "arn:aws:execute-api:" + api.region + ":" + api.account_id + ":" +
-                           api.id + "/" + ctx.stage->name + "/";
+    // Built in a buffer this thread keeps (check() never waits, so nothing else uses it
+    // meanwhile): no allocation per request.
+    thread_local std::string resource;
+    resource.clear();
+    resource.append("arn:aws:execute-api:")
+        .append(api.region)
+        .append(":")
+        .append(api.account_id)
+        .append(":")
+        .append(api.id)
+        .append("/")
+        .append(ctx.stage->name)
+        .append("/");
     if (api.protocol == core::ApiProtocol::kWebSocket) {
       // WebSocket routes: .../{stage}/{routeKey} (aws-behaviour.md §4.6).
       resource += ctx.route ? std::string_view(ctx.route->route_key) : "$connect";
@@ -90,6 +96,7 @@ class IamAuthMiddleware final : public core::Middleware {
     return std::move(*result.error);
   }
 
+ private:
   bool iam_;
   std::shared_ptr<const iam::CredentialStore> store_;
   std::shared_ptr<const iam::Policy> resource_policy_;

@@ -26,7 +26,7 @@ std::string route_stage_key(const std::string& route_path, const std::string& st
   return route_path + "\n" + stage;
 }
 
-class ThrottleMiddleware final : public core::Middleware {
+class ThrottleMiddleware final : public core::SyncMiddleware {
  public:
   ThrottleMiddleware(std::shared_ptr<throttling::TokenBucket> route,
                      std::shared_ptr<throttling::TokenBucket> account,
@@ -40,12 +40,7 @@ class ThrottleMiddleware final : public core::Middleware {
     return fmt::format("throttle {:g}/s burst {}", l.rate, l.burst);
   }
 
-  boost::asio::awaitable<core::Step> handle(core::RequestContext& ctx) const override {
-    co_return check(ctx);
-  }
-
- private:
-  core::Step check(core::RequestContext& ctx) const {
+  core::Step check(core::RequestContext& ctx) const override {
     std::int64_t now = throttling::steady_now_ns();
     // Most specific first (aws-behaviour.md §5.1): the route's, then the account's.
     if (route_ && !route_->try_acquire(now)) return throttled(ctx, "route");
@@ -56,6 +51,7 @@ class ThrottleMiddleware final : public core::Middleware {
     return core::Next{};
   }
 
+ private:
   static core::GatewayError throttled(const core::RequestContext& ctx, std::string_view which) {
     spdlog::debug("request {}: {} throttle limit exceeded ({} {})", ctx.request_id, which,
                   ctx.api ? ctx.api->id : "-", ctx.route ? ctx.route->route_key : "-");

@@ -229,6 +229,23 @@ TEST_CASE("SigV4 crypto primitives") {
         std::string("\x5b\xdc\xc1\x46\xbf\x60\x75\x4e\x6a\x04\x24\x26\x08\x95\x75\xc7\x5a\x00\x3f"
                     "\x08\x9d\x27\x39\x83\x9d\xec\x58\xb9\x64\xec\x38\x43",
                     32));
+  unsigned char raw[32];
+  gh::util::hmac_sha256_into("Jefe", "what do ya want for nothing?", raw);
+  CHECK(std::string(reinterpret_cast<const char*>(raw), 32) ==
+        gh::util::hmac_sha256("Jefe", "what do ya want for nothing?"));
+  // RFC 4231 test case 6: a key longer than the block is hashed first.
+  char hex[64];
+  gh::util::hmac_sha256_into(std::string(131, '\xaa'),
+                             "Test Using Larger Than Block-Size Key - Hash Key First", raw);
+  gh::util::hex_lower_into(std::string_view(reinterpret_cast<const char*>(raw), 32), hex);
+  CHECK(std::string_view(hex, 64) ==
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  gh::util::Sha256Stream stream;
+  stream.update("ab");
+  stream.update("c");
+  CHECK(stream.finish_hex() == gh::util::sha256_hex("abc"));
+  CHECK(gh::util::sha256_hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(gh::util::constant_time_equals("abc", "abc"));
   CHECK_FALSE(gh::util::constant_time_equals("abc", "abd"));
   CHECK_FALSE(gh::util::constant_time_equals("abc", "abcd"));
@@ -244,6 +261,18 @@ TEST_CASE("SigV4 canonical pieces") {
   CHECK(sv::canonical_uri("//a/./b/../c//", sv::UriMode::kNormalizedDoubleEncoded) == "/a/c/");
   CHECK(sv::canonical_uri("//a/./b/../c//", sv::UriMode::kS3) == "//a/./b/../c//");
   CHECK(sv::canonical_uri("/my%20key+1", sv::UriMode::kS3) == "/my%20key%2B1");
+  // append_canonical_uri copies a path that is already canonical and agrees with
+  // canonical_uri on every other.
+  for (auto mode : {sv::UriMode::kNormalizedDoubleEncoded, sv::UriMode::kS3}) {
+    for (const char* path :
+         {"", "/", "/a", "/a/", "/a/b.c/~d_e-f", "//a", "/a//b", "/a/./b", "/a/../b", "/a/.",
+          "/a/..", "/.a/..b/", "/a%20b", "/a b", "/a+b", "a/b", "/ሴ"}) {
+      CAPTURE(std::string(path));
+      std::string out = "x";
+      sv::append_canonical_uri(out, path, mode);
+      CHECK(out == "x" + sv::canonical_uri(path, mode));
+    }
+  }
   CHECK(sv::canonical_query("b=2&a=1&a=0&c") == "a=0&a=1&b=2&c=");
   CHECK(sv::canonical_query("c+d=%7e&e=f%20g") == "c%2Bd=~&e=f%20g");
   CHECK(sv::canonical_query("a=1&X-Amz-Signature=ab", {"X-Amz-Signature"}) == "a=1");
