@@ -62,15 +62,16 @@ std::string scope(std::string_view date, std::string_view region, std::string_vi
   return out;
 }
 
-const std::string& cached_signing_key(std::string_view secret, std::string_view date,
-                                      std::string_view region, std::string_view service) {
+const SigningKey& cached_signing_key(std::string_view secret, std::string_view date,
+                                     std::string_view region, std::string_view service) {
   // The last key this thread derived answers most requests without building the map key.
   struct Last {
-    std::string secret, date, region, service, key;
+    std::string secret, date, region, service;
+    SigningKey key;
   };
   thread_local Last last;
-  if (!last.key.empty() && last.date == date && last.secret == secret && last.region == region &&
-      last.service == service) {
+  if (!last.key.raw.empty() && last.date == date && last.secret == secret &&
+      last.region == region && last.service == service) {
     return last.key;
   }
   thread_local std::unordered_map<std::string, std::string> cache;
@@ -91,8 +92,9 @@ const std::string& cached_signing_key(std::string_view secret, std::string_view 
     key = signing_key(secret, date, region, service);
     cache.emplace(std::move(id), key);
   }
+  util::HmacSha256Key hmac(key);
   last = Last{std::string(secret), std::string(date), std::string(region), std::string(service),
-              std::move(key)};
+              SigningKey{std::move(key), hmac}};
   return last.key;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/sigv4/canonical.hpp"
+#include "gateway/util/crypto.hpp"
 
 namespace gh::sigv4 {
 
@@ -31,10 +32,15 @@ std::string scope(std::string_view date, std::string_view region, std::string_vi
 /// kSigning = HMAC chain over "AWS4"+secret, date, region, service, "aws4_request" (raw bytes).
 std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
                         std::string_view service);
+/// A derived signing key, raw and prepared for HMAC.
+struct SigningKey {
+  std::string raw;
+  util::HmacSha256Key hmac;
+};
 /// The same, remembered per thread (a key is valid for a whole UTC day): what the verifier
 /// uses, so a request costs one HMAC of the string to sign instead of five. The reference is
 /// the calling thread's and valid until its next call.
-const std::string& cached_signing_key(std::string_view secret, std::string_view date,
+const SigningKey& cached_signing_key(std::string_view secret, std::string_view date,
                                       std::string_view region, std::string_view service);
 /// "AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex sha256(canonical request)>".
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,

@@ -393,9 +393,9 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
     util::hex_lower_into(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw),
                          out.data() + at);
   };
-  auto signature_matches = [&claim](std::string_view key, std::string_view sts) {
+  auto signature_matches = [&claim](const SigningKey& key, std::string_view sts) {
     unsigned char raw[util::kSha256Bytes];
-    util::hmac_sha256_into(key, sts, raw);
+    key.hmac.mac(sts, raw);
     char hex[2 * util::kSha256Bytes];
     util::hex_lower_into(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw), hex);
     return util::constant_time_equals(std::string_view(hex, sizeof hex), claim.signature);
@@ -408,7 +408,7 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
                                             : canonical_query(request.query));
   build_canonical(canonical, query_text);
   build_string_to_sign(sts, canonical);
-  const std::string& key =
+  const SigningKey& key =
       cached_signing_key(credentials->secret_access_key, date, options.region, options.service);
   bool matches = signature_matches(key, sts);
   if (!matches && presigned && !claim.session_token.empty()) {
@@ -443,7 +443,7 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
   if (options.keep_details) {
     ok.canonical_request = canonical;
     ok.string_to_sign = sts;
-    ok.signing_key = key;
+    ok.signing_key = key.raw;
   }
   return ok;
 }

@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include <cstring>
+#include <new>
 
 #include "gateway/util/encoding.hpp"
 
@@ -35,8 +36,11 @@ void sha256_into(std::string_view data, unsigned char* out) {
   Sha256().update(data.data(), data.size()).finish(out);
 }
 
-void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char* out) {
-  // RFC 2104.
+HmacSha256Key::HmacSha256Key() : HmacSha256Key(std::string_view()) {}
+
+HmacSha256Key::HmacSha256Key(std::string_view key) {
+  static_assert(sizeof(SHA256_CTX) <= sizeof(inner_) && alignof(SHA256_CTX) <= 8);
+  // RFC 2104: a key longer than the block is hashed first; each pad is the key XOR a constant.
   unsigned char block[kBlock] = {};
   if (key.size() > kBlock) {
     sha256_into(key, block);
@@ -45,12 +49,31 @@ void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char
   }
   unsigned char pad[kBlock];
   for (std::size_t i = 0; i < kBlock; ++i) pad[i] = block[i] ^ 0x36;
-  unsigned char inner[kSha256Bytes];
-  Sha256().update(pad, kBlock).update(data.data(), data.size()).finish(inner);
+  auto* inner = new (inner_) SHA256_CTX;
+  SHA256_Init(inner);
+  SHA256_Update(inner, pad, kBlock);
   for (std::size_t i = 0; i < kBlock; ++i) pad[i] = block[i] ^ 0x5c;
-  Sha256().update(pad, kBlock).update(inner, kSha256Bytes).finish(out);
+  auto* outer = new (outer_) SHA256_CTX;
+  SHA256_Init(outer);
+  SHA256_Update(outer, pad, kBlock);
   OPENSSL_cleanse(block, sizeof block);
   OPENSSL_cleanse(pad, sizeof pad);
+}
+
+void HmacSha256Key::mac(std::string_view data, unsigned char* out) const {
+  SHA256_CTX ctx;
+  std::memcpy(&ctx, inner_, sizeof ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  unsigned char inner_digest[kSha256Bytes];
+  SHA256_Final(inner_digest, &ctx);
+  std::memcpy(&ctx, outer_, sizeof ctx);
+  SHA256_Update(&ctx, inner_digest, kSha256Bytes);
+  SHA256_Final(out, &ctx);
+  OPENSSL_cleanse(&ctx, sizeof ctx);
+}
+
+void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char* out) {
+  HmacSha256Key(key).mac(data, out);
 }
 
 void hex_lower_into(std::string_view bytes, char* out) {
