@@ -6,7 +6,8 @@
 #                    and a route throttle of 1e9/s, burst 1e9 (the bucket is taken on every
 #                    request but never refuses)
 # Both pass the account bucket, set to 1e9/s, burst 1e9, so it never refuses either.
-# Prints req/s, p50 and p99 of each (median of ROUNDS runs, alternating), the ratio b/a, the
+# Prints req/s, p50 and p99 of each (median of ROUNDS runs, alternating), the ratio b/a (and the
+# median of each round's own b/a, which a drifting machine disturbs less), the
 # per-request cost of SigV4 + throttling in microseconds, the gateway's measured CPU time per
 # request, and the p50 of each at one connection (the latency one request gains).
 #
@@ -18,7 +19,7 @@
 # policy) on every request. The request is signed again before every run of (b), so no run
 # outlives its signature.
 #
-# Usage: bench/auth/run.sh            (env: ROUNDS=3 WRK_SECONDS=8 WRK_CONNECTIONS=64 WRK_THREADS=2)
+# Usage: bench/auth/run.sh            (env: ROUNDS=5 WRK_SECONDS=8 WRK_CONNECTIONS=64 WRK_THREADS=2)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -26,7 +27,7 @@ source "$here/../lib.sh"
 "$root/scripts/install-deps.sh" wrk python3-botocore >/dev/null
 bin=${GATEHOUSE_BIN:-$root/build/release/gatehouse}
 [ -x "$bin" ] || { echo "build first: make build" >&2; exit 1; }
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 WRK_SECONDS=${WRK_SECONDS:-8}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
@@ -187,9 +188,14 @@ echo
 # verification and the route bucket add to each request on the gateway's threads. It assumes the
 # cores are saturated during both runs (the CPU us/req column, read from the gateway's
 # utime+stime in /proc, measures the gateway alone, as a cross-check).
-python3 - "$ra" "$rb" "$workers" "$la" "$lb" "$ca" "$cb" <<'PY'
-import sys
-ra, rb, workers, la, lb, ca, cb = map(float, sys.argv[1:])
+python3 - "$ra" "$rb" "$workers" "$la" "$lb" "$ca" "$cb" "${rps[plain]}" "${rps[signed]}" <<'PY'
+import statistics, sys
+ra, rb, workers, la, lb, ca, cb = map(float, sys.argv[1:8])
+# Each round runs (a) then (b) back to back: its own ratio compares two runs under the same
+# conditions, so the median of those ratios is the figure the goal is checked against (the
+# machine's speed drifts between rounds by more than the cost measured).
+paired = [b / a for a, b in zip(map(float, sys.argv[8].split()), map(float, sys.argv[9].split()))]
+paired_ratio = statistics.median(paired)
 cost = (1 / rb - 1 / ra) * workers * 1e6
 loss = 1 - rb / ra
 print(f"throughput (b)/(a): {rb / ra:.3f}   (SigV4 + throttling cost {loss * 100:.1f} % of mock-route throughput)")
@@ -197,8 +203,11 @@ print(f"per-request cost of SigV4 + throttling: {cost:.2f} us of CPU"
       f"   ((1/{rb:.0f} - 1/{ra:.0f}) x {workers:.0f} threads x 1e6)")
 print(f"  gateway CPU per request, measured: (a) {ca:.2f} us, (b) {cb:.2f} us, difference {cb - ca:.2f} us")
 print(f"1 connection p50: (a) {la * 1000:.1f} us, (b) {lb * 1000:.1f} us, added {(lb - la) * 1000:.1f} us per request")
-print(f"goal: SigV4 + throttling under 10 % of mock-route throughput: {loss * 100:.1f} %  "
-      + ("met" if loss < 0.10 else "NOT met"))
+print("per-round ratios (b)/(a): " + " ".join(f"{r:.3f}" for r in paired)
+      + f"   median {paired_ratio:.3f}")
+paired_loss = 1 - paired_ratio
+print(f"goal: SigV4 + throttling under 10 % of mock-route throughput (median per-round ratio): "
+      f"{paired_loss * 100:.1f} %  " + ("met" if paired_loss < 0.10 else "NOT met"))
 PY
 echo "(machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$WRK_THREADS" \
   "-c$WRK_CONNECTIONS ${WRK_SECONDS}s, and -t1 -c1; $workers gatehouse threads)"
