@@ -1,21 +1,88 @@
 #pragma once
-/// A prepared SQLite statement for the store's files (store.cpp and its store_*.cpp parts),
-/// finalised when it goes out of scope. Internal to the DynamoDB plugin.
+/// A prepared SQLite statement for the store's files (store.cpp and its store_*.cpp parts).
+/// Internal to the DynamoDB plugin.
 
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace gh::plugins::dynamodb {
 
+/// Statements kept prepared for reuse, by their SQL text: preparing costs more than running a
+/// point lookup or an insert. Each is lent to one Statement at a time (a second user of the same
+/// SQL meanwhile prepares its own). Guarded by the store's mutex, like the connection; clear()
+/// it before the connection closes, while no statement is lent.
+class StatementCache {
+ public:
+  struct Entry {
+    sqlite3_stmt* stmt = nullptr;
+    bool lent = false;
+  };
+  StatementCache() = default;
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+  ~StatementCache() { clear(); }
+
+  /// The entry for `sql`, prepared on first use, or nullptr when it is lent or the cache is full
+  /// (generated SQL could otherwise grow it without bound).
+  Entry* lend(sqlite3* db, const char* sql) {
+    auto it = entries_.find(std::string_view(sql));
+    if (it == entries_.end()) {
+      if (entries_.size() >= kMaxEntries) return nullptr;
+      sqlite3_stmt* stmt = nullptr;
+      if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        return nullptr;  // the caller prepares it itself and reports the error
+      }
+      it = entries_.emplace(sql, Entry{stmt, false}).first;
+    }
+    if (it->second.lent) return nullptr;
+    it->second.lent = true;
+    return &it->second;
+  }
+  void clear() {
+    for (auto& [sql, entry] : entries_) sqlite3_finalize(entry.stmt);
+    entries_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kMaxEntries = 64;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+};
+
 class Statement {
  public:
+  /// Prepared now, finalised when it goes out of scope.
   Statement(sqlite3* db, const char* sql) {
     rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  /// Borrowed from `cache` (reset and returned when it goes out of scope), or prepared now
+  /// when the cache cannot lend it.
+  Statement(StatementCache& cache, sqlite3* db, const char* sql) : entry_(cache.lend(db, sql)) {
+    if (entry_) {
+      stmt_ = entry_->stmt;
+      rc_ = SQLITE_OK;
+    } else {
+      rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+    }
+  }
+  ~Statement() {
+    if (entry_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+      entry_->lent = false;
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -54,6 +121,7 @@ class Statement {
   std::int64_t column_int(int i) { return sqlite3_column_int64(stmt_, i); }
 
  private:
+  StatementCache::Entry* entry_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   int rc_ = SQLITE_ERROR;
 };

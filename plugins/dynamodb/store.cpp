@@ -19,9 +19,11 @@ constexpr std::size_t kPageTextBytes = 16 * 1024 * 1024;
 
 }  // namespace
 
-Store::Store(std::string path) : path_(std::move(path)) {}
+Store::Store(std::string path)
+    : path_(std::move(path)), statements_(std::make_unique<StatementCache>()) {}
 
 Store::~Store() {
+  statements_->clear();
   if (db_) sqlite3_close_v2(db_);
 }
 
@@ -123,7 +125,7 @@ std::optional<DynamoError> Store::create_table(const TableSchema& schema) {
   if (tables_.count(schema.name)) {
     return DynamoError::in_use("Table already exists: " + schema.name);
   }
-  Statement s(db_, "INSERT INTO tables (name, schema) VALUES (?, ?)");
+  Statement s(*statements_, db_, "INSERT INTO tables (name, schema) VALUES (?, ?)");
   if (!s.ok() || s.text(1, schema.name).text(2, boost::json::serialize(schema.to_json())).step() !=
                      SQLITE_DONE) {
     return sqlite_error("create the table");
@@ -164,8 +166,8 @@ std::variant<TableSchema, DynamoError> Store::delete_table(std::string_view name
   auto it = tables_.find(name);
   if (it == tables_.end()) return DynamoError::not_found();
   if (auto e = exec_locked("BEGIN IMMEDIATE")) return *e;
-  Statement items(db_, "DELETE FROM items WHERE tbl = ?");
-  Statement table(db_, "DELETE FROM tables WHERE name = ?");
+  Statement items(*statements_, db_, "DELETE FROM items WHERE tbl = ?");
+  Statement table(*statements_, db_, "DELETE FROM tables WHERE name = ?");
   if (!items.ok() || !table.ok() || items.text(1, name).step() != SQLITE_DONE ||
       table.text(1, name).step() != SQLITE_DONE || drop_index_entries_locked(name, "")) {
     DynamoError e = sqlite_error("delete the table");
@@ -184,14 +186,15 @@ std::variant<TableSchema, DynamoError> Store::delete_table(std::string_view name
 std::variant<Store::Stats, DynamoError> Store::stats(std::string_view table) {
   std::lock_guard lock(mutex_);
   if (auto e = open_locked()) return *e;
-  Statement s(db_, "SELECT count(*), coalesce(sum(size), 0) FROM items WHERE tbl = ?");
+  Statement s(*statements_, db_,
+              "SELECT count(*), coalesce(sum(size), 0) FROM items WHERE tbl = ?");
   if (!s.ok() || s.text(1, table).step() != SQLITE_ROW) return sqlite_error("count the items");
   return Stats{s.column_int(0), s.column_int(1)};
 }
 
 std::optional<std::string> Store::get_locked(std::string_view table, const Key& key,
                                              std::optional<DynamoError>& error) {
-  Statement s(db_, "SELECT item FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
+  Statement s(*statements_, db_, "SELECT item FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
   if (!s.ok()) {
     error = sqlite_error("read the item");
     return std::nullopt;
@@ -257,9 +260,10 @@ std::variant<Store::Page, DynamoError> Store::scan(std::string_view table,
                                                    const std::function<bool(const Key&)>& accept) {
   std::lock_guard lock(mutex_);
   if (auto e = open_locked()) return *e;
-  Statement s(db_, after ? "SELECT hk, rk, size, item FROM items WHERE tbl = ? AND "
-                           "(hk, rk) > (?, ?) ORDER BY hk, rk"
-                         : "SELECT hk, rk, size, item FROM items WHERE tbl = ? ORDER BY hk, rk");
+  Statement s(*statements_, db_,
+              after ? "SELECT hk, rk, size, item FROM items WHERE tbl = ? AND "
+                      "(hk, rk) > (?, ?) ORDER BY hk, rk"
+                    : "SELECT hk, rk, size, item FROM items WHERE tbl = ? ORDER BY hk, rk");
   if (!s.ok()) return sqlite_error("scan the table");
   s.text(1, table);
   if (after) s.blob(2, after->hash).blob(3, after->range);
@@ -296,7 +300,7 @@ std::variant<Store::Page, DynamoError> Store::query(std::string_view table, std:
   if (range.prefix) sql += " AND substr(rk, 1, ?) = ?";
   if (after) sql += forward ? " AND rk > ?" : " AND rk < ?";
   sql += forward ? " ORDER BY rk ASC" : " ORDER BY rk DESC";
-  Statement s(db_, sql.c_str());
+  Statement s(*statements_, db_, sql.c_str());
   if (!s.ok()) return sqlite_error("query the table");
   int i = 0;
   s.text(++i, table);
@@ -363,7 +367,7 @@ std::optional<DynamoError> Store::write_locked(const TableSchema& table, const K
     if (auto e = write_index_entries_locked(table, key, old, item)) return e;
   }
   if (item) {
-    Statement s(db_,
+    Statement s(*statements_, db_,
                 "INSERT OR REPLACE INTO items (tbl, hk, rk, size, item) VALUES (?, ?, ?, ?, ?)");
     if (!s.ok() || s.text(1, table.name)
                            .blob(2, key.hash)
@@ -374,7 +378,7 @@ std::optional<DynamoError> Store::write_locked(const TableSchema& table, const K
       return sqlite_error("write the item");
     }
   } else {
-    Statement s(db_, "DELETE FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
+    Statement s(*statements_, db_, "DELETE FROM items WHERE tbl = ? AND hk = ? AND rk = ?");
     if (!s.ok() ||
         s.text(1, table.name).blob(2, key.hash).blob(3, key.range).step() != SQLITE_DONE) {
       return sqlite_error("delete the item");
@@ -407,7 +411,7 @@ std::optional<DynamoError> Store::update_table(
       if (auto e = backfill_index_locked(schema, added)) return fail(*e);
     }
   }
-  Statement s(db_, "UPDATE tables SET schema = ? WHERE name = ?");
+  Statement s(*statements_, db_, "UPDATE tables SET schema = ? WHERE name = ?");
   if (!s.ok() || s.text(1, boost::json::serialize(schema.to_json())).text(2, schema.name).step() !=
                      SQLITE_DONE) {
     return fail(sqlite_error("update the table"));

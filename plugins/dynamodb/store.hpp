@@ -28,6 +28,10 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace gh::plugins::dynamodb {
+class StatementCache;
+}
+
+namespace gh::plugins::dynamodb {
 
 class Store {
  public:
@@ -214,6 +218,8 @@ class Store {
   std::string path_;
   util::SpinningMutex mutex_;
   sqlite3* db_ = nullptr;
+  /// db_'s statements kept prepared (cleared before db_ closes).
+  std::unique_ptr<StatementCache> statements_;
   std::map<std::string, TableSchema, std::less<>> tables_;  // cached from the tables table
 };
 

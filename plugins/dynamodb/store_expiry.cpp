@@ -68,7 +68,7 @@ std::variant<std::size_t, DynamoError> Store::expire(const TableSchema& table,
     std::vector<Expired> expired;
     std::int64_t rows = 0;
     {
-      Statement s(db_, step_sql(after.has_value()).c_str());
+      Statement s(*statements_, db_, step_sql(after.has_value()).c_str());
       if (!s.ok()) return sqlite_error("expire items");
       s.text(1, table.name).text(2, attribute);
       if (after) s.blob(3, after->hash).blob(4, after->range);

@@ -76,10 +76,10 @@ std::optional<DynamoError> Store::write_index_entries_locked(
   if (auto* e = std::get_if<DynamoError>(&after)) return *e;
   const IndexKeys& was = std::get<IndexKeys>(before);
   const IndexKeys& now = std::get<IndexKeys>(after);
-  Statement del(db_,
+  Statement del(*statements_, db_,
                 "DELETE FROM index_items WHERE tbl = ? AND idx = ? AND hk = ? AND rk = ? AND "
                 "thk = ? AND trk = ?");
-  Statement put(db_,
+  Statement put(*statements_, db_,
                 "INSERT OR REPLACE INTO index_items (tbl, idx, hk, rk, thk, trk) "
                 "VALUES (?, ?, ?, ?, ?, ?)");
   if (!del.ok() || !put.ok()) return sqlite_error("update an index");
@@ -117,8 +117,8 @@ std::optional<DynamoError> Store::write_index_entries_locked(
 
 std::optional<DynamoError> Store::backfill_index_locked(const TableSchema& table,
                                                         const SecondaryIndex& index) {
-  Statement items(db_, "SELECT hk, rk, item FROM items WHERE tbl = ?");
-  Statement put(db_,
+  Statement items(*statements_, db_, "SELECT hk, rk, item FROM items WHERE tbl = ?");
+  Statement put(*statements_, db_,
                 "INSERT OR REPLACE INTO index_items (tbl, idx, hk, rk, thk, trk) "
                 "VALUES (?, ?, ?, ?, ?, ?)");
   if (!items.ok() || !put.ok()) return sqlite_error("build the index");
@@ -157,8 +157,9 @@ std::optional<DynamoError> Store::backfill_index_locked(const TableSchema& table
 
 std::optional<DynamoError> Store::drop_index_entries_locked(std::string_view table,
                                                             std::string_view index_name) {
-  Statement s(db_, index_name.empty() ? "DELETE FROM index_items WHERE tbl = ?"
-                                      : "DELETE FROM index_items WHERE tbl = ? AND idx = ?");
+  Statement s(*statements_, db_,
+              index_name.empty() ? "DELETE FROM index_items WHERE tbl = ?"
+                                 : "DELETE FROM index_items WHERE tbl = ? AND idx = ?");
   if (!s.ok()) return sqlite_error("remove an index");
   s.text(1, table);
   if (!index_name.empty()) s.text(2, index_name);
@@ -181,7 +182,7 @@ std::variant<Store::Page, DynamoError> Store::query_index(
         forward ? " AND (i.rk, i.thk, i.trk) > (?, ?, ?)" : " AND (i.rk, i.thk, i.trk) < (?, ?, ?)";
   sql += forward ? " ORDER BY i.rk ASC, i.thk ASC, i.trk ASC"
                  : " ORDER BY i.rk DESC, i.thk DESC, i.trk DESC";
-  Statement s(db_, sql.c_str());
+  Statement s(*statements_, db_, sql.c_str());
   if (!s.ok()) return sqlite_error("query the index");
   s.text(1, table.name).text(2, index.name).blob(3, hash);
   int i = 3;
@@ -208,7 +209,7 @@ std::variant<Store::Page, DynamoError> Store::scan_index(
   std::string sql = kIndexSelect;
   if (after) sql += " AND (i.hk, i.rk, i.thk, i.trk) > (?, ?, ?, ?)";
   sql += " ORDER BY i.hk, i.rk, i.thk, i.trk";
-  Statement s(db_, sql.c_str());
+  Statement s(*statements_, db_, sql.c_str());
   if (!s.ok()) return sqlite_error("scan the index");
   s.text(1, table.name).text(2, index.name);
   if (after)
@@ -226,7 +227,7 @@ std::variant<Store::Stats, DynamoError> Store::index_stats(const TableSchema& ta
                                                            const SecondaryIndex& index) {
   std::lock_guard lock(mutex_);
   if (auto e = open_locked()) return *e;
-  Statement s(db_,
+  Statement s(*statements_, db_,
               "SELECT count(*), coalesce(sum(t.size), 0) FROM index_items i JOIN items t "
               "ON t.tbl = i.tbl AND t.hk = i.thk AND t.rk = i.trk WHERE i.tbl = ? AND i.idx = ?");
   if (!s.ok() || s.text(1, table.name).text(2, index.name).step() != SQLITE_ROW) {
