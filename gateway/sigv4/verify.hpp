@@ -74,7 +74,8 @@ struct Verdict {
   std::string message;                       // AWS's message text for the failure
   const Credentials* credentials = nullptr;  // the signer's, when verified
   bool presigned = false;
-  // What the request claims, once it parsed (empty before).
+  // What the request claims, once it parsed (empty before). On success only with
+  // VerifyOptions::keep_details.
   std::string access_key_id;
   std::string amz_date;                         // "20130524T000000Z"
   std::string scope;                            // "20130524/us-east-1/s3/aws4_request" (as claimed)

@@ -44,7 +44,7 @@ HmacSha256Key::HmacSha256Key(std::string_view key) {
   unsigned char block[kBlock] = {};
   if (key.size() > kBlock) {
     sha256_into(key, block);
-  } else {
+  } else if (!key.empty()) {  // (an empty view's data() may be null: no memcpy from it)
     std::memcpy(block, key.data(), key.size());
   }
   unsigned char pad[kBlock];

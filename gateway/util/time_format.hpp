@@ -23,7 +23,8 @@ std::string iso8601_millis(SystemTime t);
 /// "2026-12-02T10:00:00.5Z", "2026-12-02T11:00:00+01:00" (no zone = UTC). nullopt otherwise.
 std::optional<SystemTime> parse_iso8601(std::string_view text);
 /// Seconds since the Unix epoch of a UTC calendar time, as timegm() counts them (a day past the
-/// month's end rolls into the next) but without its time-zone and locale work.
+/// month's end rolls into the next) but without its time-zone and locale work. `month` must be
+/// 1..12 (callers check it; timegm would also roll months over).
 std::int64_t utc_epoch_seconds(int year, int month, int day, int hour, int minute, int second);
 /// Milliseconds since the Unix epoch ($context.requestTimeEpoch).
 std::int64_t epoch_millis(SystemTime t);

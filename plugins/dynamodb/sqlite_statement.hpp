@@ -28,15 +28,18 @@ class StatementCache {
   ~StatementCache() { clear(); }
 
   /// The entry for `sql`, prepared on first use, or nullptr when it is lent or the cache is full
-  /// (generated SQL could otherwise grow it without bound).
-  Entry* lend(sqlite3* db, const char* sql) {
+  /// (generated SQL could otherwise grow it without bound). A failed prepare sets `rc` (and
+  /// returns nullptr): the caller reports it without preparing again.
+  Entry* lend(sqlite3* db, const char* sql, int& rc) {
+    rc = SQLITE_OK;
     auto it = entries_.find(std::string_view(sql));
     if (it == entries_.end()) {
       if (entries_.size() >= kMaxEntries) return nullptr;
       sqlite3_stmt* stmt = nullptr;
-      if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+      rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+      if (rc != SQLITE_OK) {
         sqlite3_finalize(stmt);
-        return nullptr;  // the caller prepares it itself and reports the error
+        return nullptr;
       }
       it = entries_.emplace(sql, Entry{stmt, false}).first;
     }
@@ -50,7 +53,9 @@ class StatementCache {
   }
 
  private:
-  static constexpr std::size_t kMaxEntries = 64;
+  // The store's fixed statements plus the generated query forms (key condition × start key ×
+  // direction, for tables and for indexes) fit with room to spare.
+  static constexpr std::size_t kMaxEntries = 256;
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -66,11 +71,15 @@ class Statement {
   }
   /// Borrowed from `cache` (reset and returned when it goes out of scope), or prepared now
   /// when the cache cannot lend it.
-  Statement(StatementCache& cache, sqlite3* db, const char* sql) : entry_(cache.lend(db, sql)) {
+  Statement(StatementCache& cache, sqlite3* db, const char* sql) {
+    int rc = SQLITE_OK;
+    entry_ = cache.lend(db, sql, rc);
     if (entry_) {
       stmt_ = entry_->stmt;
       rc_ = SQLITE_OK;
-    } else {
+    } else if (rc != SQLITE_OK) {
+      rc_ = rc;  // the prepare failed: reported by ok() and sqlite3_errmsg, not tried again
+    } else {     // lent meanwhile, or the cache is full
       rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
     }
   }
