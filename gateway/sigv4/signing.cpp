@@ -52,13 +52,19 @@ Signature finish(CanonicalRequest creq, const SigningParams& params, std::string
 
 }  // namespace
 
-std::string scope(std::string_view date, std::string_view region, std::string_view service) {
-  std::string out(date);
+void append_scope(std::string& out, std::string_view date, std::string_view region,
+                  std::string_view service) {
+  out += date;
   out += '/';
   out += region;
   out += '/';
   out += service;
   out += "/aws4_request";
+}
+
+std::string scope(std::string_view date, std::string_view region, std::string_view service) {
+  std::string out;
+  append_scope(out, date, region, service);
   return out;
 }
 
@@ -108,15 +114,23 @@ std::string signing_key(std::string_view secret, std::string_view date, std::str
   return util::hmac_sha256(k, "aws4_request");
 }
 
-std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+void append_string_to_sign(std::string& out, std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request) {
-  std::string out(kAlgorithm);
+  out += kAlgorithm;
   out += '\n';
   out += amz_date;
   out += '\n';
   out += scope;
   out += '\n';
-  out += util::sha256_hex(canonical_request);
+  std::size_t at = out.size();
+  out.resize(at + 2 * util::kSha256Bytes);
+  util::sha256_hex_into(canonical_request, out.data() + at);
+}
+
+std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request) {
+  std::string out;
+  append_string_to_sign(out, amz_date, scope, canonical_request);
   return out;
 }
 

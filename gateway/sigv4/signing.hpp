@@ -28,6 +28,8 @@ struct Credentials {
 
 /// "<yyyymmdd>/<region>/<service>/aws4_request".
 std::string scope(std::string_view date, std::string_view region, std::string_view service);
+void append_scope(std::string& out, std::string_view date, std::string_view region,
+                  std::string_view service);
 
 /// kSigning = HMAC chain over "AWS4"+secret, date, region, service, "aws4_request" (raw bytes).
 std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
@@ -41,9 +43,12 @@ struct SigningKey {
 /// uses, so a request costs one HMAC of the string to sign instead of five. The reference is
 /// the calling thread's and valid until its next call.
 const SigningKey& cached_signing_key(std::string_view secret, std::string_view date,
-                                      std::string_view region, std::string_view service);
+                                     std::string_view region, std::string_view service);
 /// "AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex sha256(canonical request)>".
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request);
+/// The same, appended to `out` (the verifier builds it in a buffer it keeps).
+void append_string_to_sign(std::string& out, std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request);
 /// Lower-case hex HMAC-SHA256(signing key, string to sign).
 std::string signature(std::string_view signing_key, std::string_view string_to_sign);

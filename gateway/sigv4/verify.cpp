@@ -334,10 +334,7 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
   char body_hex[2 * util::kSha256Bytes];
   auto body_hash = [&request, &body_hex]() -> std::string_view {
     if (request.body.empty()) return kEmptyPayloadHash;
-    unsigned char raw[util::kSha256Bytes];
-    util::sha256_into(request.body, raw);
-    util::hex_lower_into(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw),
-                         body_hex);
+    util::sha256_hex_into(request.body, body_hex);
     return std::string_view(body_hex, sizeof body_hex);
   };
   std::string_view payload_hash;
@@ -374,24 +371,12 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
     out += '\n';
     out += payload_hash;
   };
+  thread_local std::string scope_text;
+  scope_text.clear();
+  append_scope(scope_text, date, options.region, options.service);
   auto build_string_to_sign = [&](std::string& out, std::string_view canonical) {
-    unsigned char raw[util::kSha256Bytes];
-    util::sha256_into(canonical, raw);
     out.clear();
-    out += kAlgorithm;
-    out += '\n';
-    out += claim.date_time;
-    out += '\n';
-    out += date;
-    out += '/';
-    out += options.region;
-    out += '/';
-    out += options.service;
-    out += "/aws4_request\n";
-    std::size_t at = out.size();
-    out.resize(at + 2 * util::kSha256Bytes);
-    util::hex_lower_into(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw),
-                         out.data() + at);
+    append_string_to_sign(out, claim.date_time, scope_text, canonical);
   };
   auto signature_matches = [&claim](const SigningKey& key, std::string_view sts) {
     unsigned char raw[util::kSha256Bytes];

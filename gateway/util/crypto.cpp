@@ -90,11 +90,15 @@ std::string sha256(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), kSha256Bytes);
 }
 
-std::string sha256_hex(std::string_view data) {
+void sha256_hex_into(std::string_view data, char* out) {
   unsigned char raw[kSha256Bytes];
   sha256_into(data, raw);
+  hex_lower_into(std::string_view(reinterpret_cast<const char*>(raw), kSha256Bytes), out);
+}
+
+std::string sha256_hex(std::string_view data) {
   std::string out(2 * kSha256Bytes, '\0');
-  hex_lower_into(std::string_view(reinterpret_cast<const char*>(raw), kSha256Bytes), out.data());
+  sha256_hex_into(data, out.data());
   return out;
 }
 

@@ -12,6 +12,8 @@ inline constexpr std::size_t kSha256Bytes = 32;
 
 /// SHA-256 of `data` into out[32].
 void sha256_into(std::string_view data, unsigned char* out);
+/// SHA-256 of `data` as 64 lower-case hex digits into out[64].
+void sha256_hex_into(std::string_view data, char* out);
 /// HMAC-SHA256(key, data) into out[32].
 void hmac_sha256_into(std::string_view key, std::string_view data, unsigned char* out);
 /// HMAC-SHA256 under one key, prepared once (the key's inner and outer pads hashed ahead):
