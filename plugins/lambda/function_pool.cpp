@@ -38,9 +38,9 @@ FunctionPool::FunctionPool(const PoolEnv& env, std::shared_ptr<const FunctionSpe
 FunctionPool::~FunctionPool() { kill_all(); }
 
 std::size_t FunctionPool::live_instances() const {
-  return static_cast<std::size_t>(std::count_if(
-      instances_.begin(), instances_.end(),
-      [](const auto& i) { return i->state() != Instance::State::kDead; }));
+  return static_cast<std::size_t>(
+      std::count_if(instances_.begin(), instances_.end(),
+                    [](const auto& i) { return i->state() != Instance::State::kDead; }));
 }
 
 void FunctionPool::submit(std::shared_ptr<Invocation> invocation) {
@@ -137,14 +137,16 @@ void FunctionPool::spawn_instance() {
                            : "Runtime.ExitError";
     while (!queue_.empty()) {
       auto inv = pop_next();
-      std::string payload =
-          function_error_payload(type, "RequestId: " + inv->request.request_id + " Error: " + *error);
+      std::string payload = function_error_payload(
+          type, "RequestId: " + inv->request.request_id + " Error: " + *error);
       inv->finish({InvokeResult::Status::kOk, std::move(payload), "Unhandled", type, {}});
     }
   }
 }
 
 void FunctionPool::on_ready(Instance& instance) {
+  // A /next already on its way when the instance was stopped (timed out, reaped): it is dying.
+  if (instance.state() == Instance::State::kDead) return;
   if (instance.generation() != generation_ || retired_) {
     instance.stop(retired_ ? "function removed" : "code or config changed");
     return;

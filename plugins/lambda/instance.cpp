@@ -185,6 +185,7 @@ void Instance::assign(std::shared_ptr<Invocation> invocation) {
 void Instance::stop(std::string_view why) {
   if (state_ == State::kDead || process_.pid <= 0) return;
   if (stop_reason_.empty()) stop_reason_ = std::string(why);
+  stopping_ = true;
   kill_group(process_.pid, SIGKILL);
 }
 

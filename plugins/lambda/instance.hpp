@@ -48,7 +48,11 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// is killed, and its invocation fails with Runtime.OutOfMemory. Called every 100 ms.
   void check_memory();
 
-  State state() const { return state_; }
+  /// The state as the pool sees it: an instance told to stop is kDead at once, though its
+  /// process is gone only when on_exit() runs. Until then it must get no work: the idle reaper
+  /// once killed an instance that a request arriving in that window was then handed, and the
+  /// request failed with "signal: killed" (CI saw it).
+  State state() const { return stopping_ ? State::kDead : state_; }
   std::uint64_t generation() const { return generation_; }
   std::uint64_t number() const { return number_; }
   std::chrono::steady_clock::time_point idle_since() const { return idle_since_; }
@@ -93,7 +97,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   boost::asio::steady_timer wake_;     // wakes a /next long-poll
   boost::asio::steady_timer timeout_;  // the current invocation's deadline
   std::shared_ptr<Invocation> current_;
-  std::string current_id_;  // request id of current_, kept until the invocation ends
+  std::string current_id_;            // request id of current_, kept until the invocation ends
   std::int64_t deadline_ms_ = 0;      // Lambda-Runtime-Deadline-Ms of current_
   std::optional<InvokeResult> held_;  // an answer waiting for REPORT (log tail asked)
   std::chrono::steady_clock::time_point spawned_at_;
@@ -103,6 +107,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   bool out_of_memory_ = false;  // check_memory() killed it
   std::optional<std::string> init_failure_;  // body posted to /init/error
   std::string stop_reason_;
+  bool stopping_ = false;  // stop() sent the kill; on_exit() has not run yet
   std::chrono::steady_clock::time_point idle_since_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point responded_at_;
 };
