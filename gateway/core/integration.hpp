@@ -23,12 +23,27 @@ namespace gh::core {
 
 using IntegrationResult = std::variant<Response, GatewayError>;
 
+class SyncIntegration;
+
 class Integration {
  public:
   virtual ~Integration() = default;
   virtual boost::asio::awaitable<IntegrationResult> invoke(RequestContext& ctx) const = 0;
+  /// Non-null for an integration that never waits: the pipeline then calls its answer() directly.
+  virtual const SyncIntegration* synchronous() const { return nullptr; }
   /// One line for `gatehouse routes`, e.g. "http_proxy http://127.0.0.1:8080/{proxy}".
   virtual std::string describe() const = 0;
+};
+
+/// An integration that never waits (mock) implements answer(). A route whose middleware is
+/// synchronous too is served without a coroutine frame per request (Gateway::run_now).
+class SyncIntegration : public Integration {
+ public:
+  virtual IntegrationResult answer(RequestContext& ctx) const = 0;
+  const SyncIntegration* synchronous() const final { return this; }
+  boost::asio::awaitable<IntegrationResult> invoke(RequestContext& ctx) const final {
+    co_return answer(ctx);
+  }
 };
 
 /// What a factory gets to build one integration for one route of one stage.

@@ -6,13 +6,15 @@
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
 #include <charconv>
 #include <memory>
@@ -21,6 +23,7 @@
 #include "gateway/net/deadline_service.hpp"
 #include "gateway/net/http_wire.hpp"
 #include "gateway/net/session_state.hpp"
+#include "gateway/net/stream_io.hpp"
 #include "gateway/net/websocket_session.hpp"
 #include "gateway/pipeline/gateway.hpp"
 #include "gateway/util/time_format.hpp"
@@ -75,8 +78,7 @@ asio::awaitable<bool> write_source(Stream& stream, core::BodySource& source, Ses
       co_return false;
     }
     state.expires_after(limits.body_timeout);
-    co_await asio::async_write(stream, asio::buffer(piece.get(), n),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    co_await write_all(stream, asio::buffer(piece.get(), n), ec);
     if (ec) co_return false;
     left -= n;
   }
@@ -91,15 +93,26 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
   beast::flat_buffer buffer;
   std::string head_bytes;
   error_code ec;
-  auto on_error = asio::redirect_error(asio::use_awaitable, ec);
+  // Requests served in a row without waiting for the socket (a client that pipelines): every
+  // so often the connection yields, so that one client cannot hold its thread.
+  constexpr unsigned kMaxStreak = 16;
+  unsigned streak = 0;
+  bool waited = false;
 
   for (;;) {
+    if (waited) {
+      streak = 0;
+    } else if (++streak >= kMaxStreak) {
+      streak = 0;
+      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    }
+    waited = false;
     // Keep-alive idle: wait for the first byte of the next request.
     if (buffer.size() == 0) {
       if (env.registry->stopping()) co_return;
       state.idle = true;
       state.expires_after(gateway.refresh(handle).snapshot->config().server.limits.idle_timeout);
-      std::size_t n = co_await stream.async_read_some(buffer.prepare(kReadChunk), on_error);
+      std::size_t n = co_await read_some(stream, buffer.prepare(kReadChunk), ec, waited);
       state.idle = false;
       if (ec || state.closing) co_return;
       buffer.commit(n);
@@ -124,7 +137,7 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
 
     // Request line and headers, under the header deadline (slowloris).
     state.expires_after(limits.header_timeout);
-    co_await http::async_read_header(stream, buffer, parser, on_error);
+    co_await read_message(stream, buffer, parser, true, ec, waited);
     std::optional<core::GatewayError> refused;
     if (ec == http::error::header_limit) {
       refused = core::GatewayError::of(
@@ -139,7 +152,7 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
         spdlog::debug("{}:{}: malformed request: {}", conn.source_ip, conn.source_port,
                       ec.message());
         state.expires_after(limits.body_timeout);
-        co_await asio::async_write(stream, asio::buffer(kBadRequest), on_error);
+        co_await write_all(stream, asio::buffer(kBadRequest), ec);
         state.linger = true;
       }
       co_return;
@@ -183,17 +196,17 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
       // An empty body still gets its 100 (RFC 9110 §10.1.1 allows either): botocore keeps a
       // final answer to its Expect as the status of the connection's NEXT response otherwise.
       state.expires_after(limits.body_timeout);
-      co_await asio::async_write(stream, asio::buffer(kContinue), on_error);
+      co_await write_all(stream, asio::buffer(kContinue), ec);
       if (ec) co_return;
     }
     if (!refused && !skip_body && !parser.is_done()) {
       if (expects_continue) {
         state.expires_after(limits.body_timeout);
-        co_await asio::async_write(stream, asio::buffer(kContinue), on_error);
+        co_await write_all(stream, asio::buffer(kContinue), ec);
         if (ec) co_return;
       }
       state.expires_after(limits.body_timeout);
-      co_await http::async_read(stream, buffer, parser, on_error);
+      co_await read_message(stream, buffer, parser, false, ec, waited);
       if (ec && parser.body_refused_by_sink()) {
         keep_alive = false;  // the rest of the body is not read: answer, then close
       } else if (ec == http::error::body_limit) {
@@ -206,7 +219,7 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
           spdlog::debug("{}:{}: bad request body: {}", conn.source_ip, conn.source_port,
                         ec.message());
           state.expires_after(limits.body_timeout);
-          co_await asio::async_write(stream, asio::buffer(kBadRequest), on_error);
+          co_await write_all(stream, asio::buffer(kBadRequest), ec);
           state.linger = true;
         }
         co_return;
@@ -228,7 +241,7 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     } else {
       // The integration enforces its own deadline; the connection has none while it runs.
       state.expires_never();
-      response = co_await gateway.run(ex);
+      if (!gateway.run_now(ex, response)) response = co_await gateway.run(ex);
     }
     if (env.registry->stopping() || state.closing) keep_alive = false;
 
@@ -239,16 +252,20 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     bool with_body = serialize_head(head_bytes, response, version, head_request, keep_alive);
     state.expires_after(limits.body_timeout);
     if (with_body && response.body_source) {
-      co_await asio::async_write(stream, asio::buffer(head_bytes), on_error);
+      co_await write_all(stream, asio::buffer(head_bytes), ec);
       if (!ec && !co_await write_source(stream, *response.body_source, state, limits)) {
         ec = asio::error::connection_aborted;  // cut mid-body: the client sees a short body
       }
     } else if (with_body) {
+      // The common answer, written in place when the socket takes it (no coroutine frame).
       std::array<asio::const_buffer, 2> buffers{asio::buffer(head_bytes),
                                                 asio::buffer(response.body)};
-      co_await asio::async_write(stream, buffers, on_error);
+      std::size_t written = 0;
+      if (!write_now(stream, buffers, ec, written)) {
+        co_await write_rest(stream, buffers, written, ec);
+      }
     } else {
-      co_await asio::async_write(stream, asio::buffer(head_bytes), on_error);
+      co_await write_all(stream, asio::buffer(head_bytes), ec);
     }
     gateway.complete(ex);
     if (ec || !keep_alive) co_return;
@@ -283,6 +300,8 @@ asio::awaitable<void> run_connection(tcp::socket socket, SessionEnv env) {
   conn.local_port = socket.local_endpoint(ec).port();
   conn.secure = env.tls != nullptr;
   socket.set_option(tcp::no_delay(true), ec);
+  // stream_io.hpp's direct reads and writes: would_block instead of blocking the thread.
+  socket.non_blocking(true, ec);
 
   auto executor = socket.get_executor();
   auto& deadlines =

@@ -198,6 +198,60 @@ boost::asio::awaitable<core::Response> Gateway::run(Exchange& ex) const {
   co_return response;
 }
 
+bool Gateway::run_now(Exchange& ex, core::Response& response) const {
+  if (ex.role != config::ListenerRole::kApis ||
+      ex.dispatch.websocket == Dispatch::WebSocket::kManagement) {
+    return false;
+  }
+  const RouteBinding* binding = ex.dispatch.binding();
+  if (!binding || ex.dispatch.websocket == Dispatch::WebSocket::kConnect) {
+    response = reject(ex, no_route_error(ex));
+    return true;
+  }
+  if (!binding->synchronous) return false;
+  run_route_now(ex, *binding, response);
+  decorate(ex, response);
+  return true;
+}
+
+bool Gateway::answered_by(Exchange& ex, core::Step step, core::Response& response) const {
+  if (auto* r = std::get_if<core::Response>(&step)) {
+    response = std::move(*r);
+    return true;
+  }
+  if (auto* e = std::get_if<core::GatewayError>(&step)) {
+    response = error_response(ex, std::move(*e));
+    return true;
+  }
+  return false;
+}
+
+void Gateway::take_integration_result(Exchange& ex, core::IntegrationResult result,
+                                      std::chrono::steady_clock::time_point start,
+                                      core::Response& response) const {
+  ex.ctx.integration_latency = std::chrono::steady_clock::now() - start;
+  if (auto* r = std::get_if<core::Response>(&result)) {
+    if (ex.ctx.integration_status < 0) ex.ctx.integration_status = r->status;
+    normalize_integration_headers(ex.dispatch.protocol(), r->headers);
+    response = std::move(*r);
+  } else {
+    response = error_response(ex, std::move(std::get<core::GatewayError>(result)));
+  }
+}
+
+void Gateway::after_route(Exchange& ex, const RouteBinding& binding,
+                          core::Response& response) const {
+  for (auto it = binding.middleware.rbegin(); it != binding.middleware.rend(); ++it) {
+    (*it)->on_response(ex.ctx, response);
+  }
+}
+
+core::Response Gateway::route_failed(Exchange& ex, const std::exception& e) const {
+  spdlog::error("request {}: unexpected error in route \"{}\": {}", ex.ctx.request_id,
+                ex.ctx.route ? ex.ctx.route->route_key : "-", e.what());
+  return error_response(ex, core::GatewayError::of(core::ErrorKind::kInternal));
+}
+
 boost::asio::awaitable<core::Response> Gateway::run_route(Exchange& ex,
                                                           const RouteBinding& binding) const {
   core::RequestContext& ctx = ex.ctx;
@@ -205,44 +259,45 @@ boost::asio::awaitable<core::Response> Gateway::run_route(Exchange& ex,
   try {
     bool answered = false;
     for (const auto& mw : binding.middleware) {
+      // (No co_await inside ?: or a call's arguments: GCC 12 miscompiles the temporaries.)
       core::Step step;
       if (const core::SyncMiddleware* sync = mw->synchronous()) {
         step = sync->check(ctx);
       } else {
         step = co_await mw->handle(ctx);
       }
-      if (auto* r = std::get_if<core::Response>(&step)) {
-        response = std::move(*r);
-        answered = true;
-        break;
-      }
-      if (auto* e = std::get_if<core::GatewayError>(&step)) {
-        response = error_response(ex, std::move(*e));
-        answered = true;
-        break;
-      }
+      answered = answered_by(ex, std::move(step), response);
+      if (answered) break;
     }
     if (!answered && binding.integration) {
       auto start = std::chrono::steady_clock::now();
       core::IntegrationResult result = co_await binding.integration->invoke(ctx);
-      ctx.integration_latency = std::chrono::steady_clock::now() - start;
-      if (auto* r = std::get_if<core::Response>(&result)) {
-        if (ctx.integration_status < 0) ctx.integration_status = r->status;
-        normalize_integration_headers(ex.dispatch.protocol(), r->headers);
-        response = std::move(*r);
-      } else {
-        response = error_response(ex, std::move(std::get<core::GatewayError>(result)));
-      }
+      take_integration_result(ex, std::move(result), start, response);
     }
-    for (auto it = binding.middleware.rbegin(); it != binding.middleware.rend(); ++it) {
-      (*it)->on_response(ctx, response);
-    }
+    after_route(ex, binding, response);
   } catch (const std::exception& e) {
-    spdlog::error("request {}: unexpected error in route \"{}\": {}", ctx.request_id,
-                  ctx.route ? ctx.route->route_key : "-", e.what());
-    response = error_response(ex, core::GatewayError::of(core::ErrorKind::kInternal));
+    response = route_failed(ex, e);
   }
   co_return response;
+}
+
+void Gateway::run_route_now(Exchange& ex, const RouteBinding& binding,
+                            core::Response& response) const {
+  try {
+    bool answered = false;
+    for (const auto& mw : binding.middleware) {
+      answered = answered_by(ex, mw->synchronous()->check(ex.ctx), response);
+      if (answered) break;
+    }
+    if (!answered && binding.integration) {
+      auto start = std::chrono::steady_clock::now();
+      take_integration_result(ex, binding.integration->synchronous()->answer(ex.ctx), start,
+                              response);
+    }
+    after_route(ex, binding, response);
+  } catch (const std::exception& e) {
+    response = route_failed(ex, e);
+  }
 }
 
 core::Response Gateway::services_response(Exchange& ex) const {

@@ -158,6 +158,10 @@ std::shared_ptr<const Snapshot> Snapshot::compile(config::Config config,
         std::stable_sort(binding.middleware.begin(), binding.middleware.end(),
                          [](const auto& a, const auto& b) { return a->phase() < b->phase(); });
         if (metrics) binding.metrics = &metrics->route(api->info.id, route.route_key);
+        binding.synchronous =
+            (!binding.integration || binding.integration->synchronous()) &&
+            std::all_of(binding.middleware.begin(), binding.middleware.end(),
+                        [](const auto& mw) { return mw->synchronous() != nullptr; });
         stage.bindings.push_back(std::move(binding));
       }
     }

@@ -35,6 +35,9 @@ struct RouteBinding {
   std::shared_ptr<const core::Integration> integration;
   std::vector<std::shared_ptr<const core::Middleware>> middleware;  // sorted by phase
   RouteMetrics* metrics = nullptr;                                  // owned by Metrics
+  /// Every middleware and the integration (if any) answer without waiting: Gateway::run_now
+  /// serves the route in place, without coroutines.
+  bool synchronous = false;
 };
 
 struct CompiledStage {

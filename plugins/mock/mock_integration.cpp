@@ -9,13 +9,13 @@ namespace gh::plugins::mock {
 
 namespace {
 
-class MockIntegration final : public core::Integration {
+class MockIntegration final : public core::SyncIntegration {
  public:
   MockIntegration(int status, std::vector<std::pair<std::string, core::ValueTemplate>> headers,
                   core::ValueTemplate body)
       : status_(status), headers_(std::move(headers)), body_(std::move(body)) {}
 
-  boost::asio::awaitable<core::IntegrationResult> invoke(core::RequestContext& ctx) const override {
+  core::IntegrationResult answer(core::RequestContext& ctx) const override {
     core::Response response;
     response.status = status_;
     for (const auto& [name, value] : headers_) {
@@ -24,7 +24,7 @@ class MockIntegration final : public core::Integration {
       response.headers.add(name, std::move(rendered));
     }
     body_.render(ctx, response.body);
-    co_return response;
+    return response;
   }
 
   std::string describe() const override { return "mock " + std::to_string(status_); }

@@ -61,6 +61,13 @@ apis:
         integration: {type: mock, body: '{"ok": true}'}
 """
 
+# A response far larger than a socket's buffers, in a pattern that shows any byte out of place.
+BIG_RESPONSE = "".join(f"{i:07d}," for i in range(768 * 1024)).encode()  # 6 MiB
+BIG_CONFIG += f"""\
+      "GET /big":
+        integration: {{type: mock, headers: {{Content-Type: text/plain}}, body: '{BIG_RESPONSE.decode()}'}}
+"""
+
 MAXCONN_CONFIG = """\
 version: 1
 server:
@@ -131,6 +138,16 @@ class ServerTest(unittest.TestCase):
                          [echo("one"), echo("two", "POST"), echo("three", "DELETE")])
         # And the connection is still usable afterwards.
         self.assertEqual(c.request("GET", "/echo/four").body, echo("four"))
+
+    def test_many_pipelined_requests_are_all_answered_in_order(self):
+        # More requests in one packet than the gateway serves in a row before it yields the
+        # thread to other connections: each still gets its answer, in order.
+        c = self.client()
+        c.send(b"".join(build_request("GET", f"/echo/p{i}") for i in range(100)))
+        got = [c.read_response() for _ in range(100)]
+        self.assertEqual([r.status for r in got], [200] * 100)
+        self.assertEqual([r.body for r in got], [echo(f"p{i}") for i in range(100)])
+        self.assertEqual(c.request("GET", "/echo/after").body, echo("after"))
 
     def test_http_1_0_closes_after_the_response(self):
         c = self.client()
@@ -426,6 +443,41 @@ class BigBodyTest(unittest.TestCase):
             self.fail(f"the gateway dropped a 2 MiB request under maxBodyBytes 4 MiB: {exc!r}")
         self.assertEqual(r.status, 200, r.text)
         self.assertEqual(r.body, b'{"ok": true}')
+
+    def test_response_larger_than_the_socket_buffers_arrives_whole(self):
+        # The gateway writes what the socket takes at once and waits for room for the rest: a
+        # client with a small receive buffer that pauses before reading still gets every byte,
+        # in order, and the connection goes on serving.
+        sock = socket.socket()
+        self.addCleanup(sock.close)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", self.gw.api_port))
+        sock.sendall(build_request("GET", "/dev/big") * 2)
+        time.sleep(0.3)
+        buf = bytearray()
+
+        def fill():
+            chunk = sock.recv(1 << 20)
+            self.assertTrue(chunk, "the gateway closed the connection")
+            buf.extend(chunk)
+
+        for _ in range(2):
+            while b"\r\n\r\n" not in buf:
+                fill()
+            end = buf.index(b"\r\n\r\n") + 4
+            head = bytes(buf[:end]).decode("latin-1")
+            del buf[:end]
+            self.assertTrue(head.startswith("HTTP/1.1 200 "), head)
+            self.assertIn(f"Content-Length: {len(BIG_RESPONSE)}\r\n", head)
+            while len(buf) < len(BIG_RESPONSE):
+                fill()
+            self.assertTrue(buf[:len(BIG_RESPONSE)] == BIG_RESPONSE, "the body arrived changed")
+            del buf[:len(BIG_RESPONSE)]
+        self.assertEqual(buf, b"")
+        sock.sendall(build_request("POST", "/dev/upload", body=b"x"))
+        while not buf.endswith(b'{"ok": true}'):
+            fill()
 
     def test_curl_100_continue_with_a_large_body(self):
         # curl sends Expect: 100-continue for a large body and waits for the interim answer.
