@@ -27,7 +27,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <cassert>
 #include <deque>
 #include <filesystem>
@@ -35,6 +34,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "gateway/net/stream_io.hpp"
 
 namespace gh::net {
 
@@ -329,7 +330,11 @@ asio::awaitable<Connected> open_connection(const asio::any_io_executor& executor
   }
   // Headers and body usually leave in one write; without Nagle a small request is not held back.
   lowest.socket().set_option(tcp::no_delay(true), ec);
-  if (!origin.https) co_return connection;
+  if (!origin.https) {
+    // exchange() writes a request in place when the socket takes it (stream_io.hpp's write_now).
+    lowest.socket().non_blocking(true, ec);
+    co_return connection;
+  }
 
   SSL* handle = connection->tls->native_handle();
   // SNI carries names only (RFC 6066 §3), never IP literals.
@@ -380,7 +385,14 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
   // closes (e.g. a 413 while a large body is still being sent) is therefore seen as a connection
   // failure (kConnect). Reading while writing would fix that at the cost of a second coroutine.
   std::array<asio::const_buffer, 2> buffers{asio::buffer(wire.head), asio::buffer(wire.body)};
-  co_await asio::async_write(stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
+  // On a plain connection the request is written in place when the socket takes it all (no
+  // coroutine trip, no timer armed); what remains, and TLS, go through the timed stream.
+  std::size_t written = 0;
+  bool sent = false;
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    sent = write_now(stream.socket(), buffers, ec, written);
+  }
+  if (!sent) co_await write_rest(stream, buffers, written, ec);
   if (ec) {
     if (timed_out(ec, deadline)) {
       out.result = SendError{SendErrorKind::kTimeout, "request not sent in time"};
@@ -395,8 +407,8 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
     parser.body_limit(static_cast<std::uint64_t>(options.max_response_body));
     // A response to HEAD announces a length but carries no body.
     if (head) parser.skip(true);
-    co_await http::async_read(stream, connection.buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
+    bool waited = false;
+    co_await read_message(stream, connection.buffer, parser, false, ec, waited);
     if (parser.got_some()) out.response_started = true;
     if (ec) {
       out.result = read_error(ec, deadline, options.max_response_body);
