@@ -6,8 +6,6 @@
 
 namespace gh::core {
 
-bool iequals(std::string_view a, std::string_view b) noexcept { return util::iequals_ascii(a, b); }
-
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = util::ascii_lower(c);

@@ -253,7 +253,8 @@ struct WireRequest {
 /// appended once into its final string.
 class ResponseParser final : public http::basic_parser<false> {
  public:
-  core::Response response;
+  explicit ResponseParser(core::Response& into) : response(into) {}
+  core::Response& response;
 
  private:
   void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
@@ -369,15 +370,15 @@ asio::awaitable<Connected> open_connection(const asio::any_io_executor& executor
 }
 
 struct Outcome {
-  SendResult result;
-  bool response_started = false;  // some response byte arrived
-  bool reusable = false;          // the connection may go back to the pool
+  std::optional<SendError> error;  // none: the response was parsed into the caller's
+  bool response_started = false;   // some response byte arrived
+  bool reusable = false;           // the connection may go back to the pool
 };
 
 template <typename Stream>
 asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const WireRequest& wire,
                                   bool head, const ClientOptions& options,
-                                  Clock::time_point deadline) {
+                                  Clock::time_point deadline, core::Response& response) {
   Outcome out;
   connection.lowest().expires_at(deadline);
   error_code ec;
@@ -395,14 +396,15 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
   if (!sent) co_await write_rest(stream, buffers, written, ec);
   if (ec) {
     if (timed_out(ec, deadline)) {
-      out.result = SendError{SendErrorKind::kTimeout, "request not sent in time"};
+      out.error = SendError{SendErrorKind::kTimeout, "request not sent in time"};
     } else {
-      out.result = SendError{SendErrorKind::kConnect, "sending the request: " + ec.message()};
+      out.error = SendError{SendErrorKind::kConnect, "sending the request: " + ec.message()};
     }
     co_return out;
   }
   for (;;) {
-    ResponseParser parser;
+    response = core::Response{};  // an interim response before this one leaves nothing behind
+    ResponseParser parser(response);
     parser.header_limit(static_cast<std::uint32_t>(options.max_response_header));
     parser.body_limit(static_cast<std::uint64_t>(options.max_response_body));
     // A response to HEAD announces a length but carries no body.
@@ -411,10 +413,10 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
     co_await read_message(stream, connection.buffer, parser, false, ec, waited);
     if (parser.got_some()) out.response_started = true;
     if (ec) {
-      out.result = read_error(ec, deadline, options.max_response_body);
+      out.error = read_error(ec, deadline, options.max_response_body);
       co_return out;
     }
-    const int status = parser.response.status;
+    const int status = response.status;
     // Interim responses (100 Continue, 103 Early Hints) precede the real one.
     if (status >= 100 && status < 200 && status != 101) continue;
     // Reuse only a connection whose response was delimited (not read to EOF), fully consumed,
@@ -422,7 +424,6 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
     out.reusable = parser.keep_alive() && !parser.need_eof() && connection.buffer.size() == 0 &&
                    status != 101 &&
                    (!connection.tls || SSL_pending(connection.tls->native_handle()) == 0);
-    out.result = std::move(parser.response);
     co_return out;
   }
 }
@@ -537,6 +538,16 @@ HttpClient::~HttpClient() = default;
 
 asio::awaitable<SendResult> HttpClient::send(const Origin& origin, const OutboundRequest& request,
                                              Clock::time_point deadline) const {
+  core::Response response;
+  std::optional<SendError> error = co_await send_into(origin, request, deadline, response);
+  if (error) co_return std::move(*error);
+  co_return std::move(response);
+}
+
+asio::awaitable<std::optional<SendError>> HttpClient::send_into(const Origin& origin,
+                                                                const OutboundRequest& request,
+                                                                Clock::time_point deadline,
+                                                                core::Response& response) const {
   auto executor = co_await asio::this_coro::executor;
   auto& pool = asio::use_service<ConnectionPool>(asio::query(executor, asio::execution::context));
   std::string key = origin.to_string();
@@ -594,12 +605,15 @@ asio::awaitable<SendResult> HttpClient::send(const Origin& origin, const Outboun
 
     Outcome outcome;
     if (connection->tls) {
-      outcome = co_await exchange(*connection->tls, *connection, wire, head, options_, deadline);
+      outcome = co_await exchange(*connection->tls, *connection, wire, head, options_, deadline,
+                                  response);
     } else {
-      outcome = co_await exchange(*connection->plain, *connection, wire, head, options_, deadline);
+      outcome = co_await exchange(*connection->plain, *connection, wire, head, options_, deadline,
+                                  response);
     }
 
-    if (auto* error = std::get_if<SendError>(&outcome.result)) {
+    if (outcome.error) {
+      SendError* error = &*outcome.error;
       // A server may close an idle keep-alive connection just as we pick it up (the peek in
       // still_open() cannot close that race). Nothing came back, so send once more on a fresh
       // connection, as browsers and other proxies do — but only for idempotent methods
@@ -610,13 +624,14 @@ asio::awaitable<SendResult> HttpClient::send(const Origin& origin, const Outboun
                       origin.to_string(), error->message);
         continue;
       }
-      co_return std::move(outcome.result);
+      response = core::Response{};
+      co_return std::move(outcome.error);
     }
     if (outcome.reusable) {
       connection->lowest().expires_never();
       pool.put(key, std::move(connection), Clock::now(), options_);
     }
-    co_return std::move(outcome.result);
+    co_return std::nullopt;
   }
 }
 

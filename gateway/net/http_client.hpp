@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -131,6 +132,11 @@ class HttpClient {
   /// Runs on the caller's executor; completes by `deadline` (kTimeout otherwise).
   boost::asio::awaitable<SendResult> send(const Origin& origin, const OutboundRequest& request,
                                           std::chrono::steady_clock::time_point deadline) const;
+  /// send(), with the response parsed straight into `response` (left empty on failure): a
+  /// proxied response is not moved through result variants and coroutine frames on its way.
+  boost::asio::awaitable<std::optional<SendError>> send_into(
+      const Origin& origin, const OutboundRequest& request,
+      std::chrono::steady_clock::time_point deadline, core::Response& response) const;
 
   const ClientOptions& options() const noexcept { return options_; }
 

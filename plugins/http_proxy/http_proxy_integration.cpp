@@ -75,12 +75,14 @@ class HttpProxyIntegration final : public core::Integration {
     request.headers = build_upstream_headers(ctx, authority_);
     request.body = ctx.request.body;
 
-    net::SendResult result = co_await client_->send(target_.origin, request, deadline);
-    if (auto* response = std::get_if<core::Response>(&result)) {
-      ctx.integration_status = response->status;
-      co_return std::move(*response);
+    core::Response response;
+    std::optional<net::SendError> failed =
+        co_await client_->send_into(target_.origin, request, deadline, response);
+    if (!failed) {
+      ctx.integration_status = response.status;
+      co_return std::move(response);
     }
-    const auto& error = std::get<net::SendError>(result);
+    const net::SendError& error = *failed;
     ctx.integration_error = std::string(net::to_string(error.kind)) + ": " + error.message;
     spdlog::warn("request {}: http_proxy {} {} failed: {}", ctx.request_id, request.method,
                  endpoint_, ctx.integration_error);
