@@ -13,7 +13,11 @@ std::string to_lower(std::string_view s) {
 }
 
 void HeaderMap::add(std::string name, std::string value) {
-  fields_.push_back({std::move(name), std::move(value)});
+  fields_.emplace_back(std::move(name), std::move(value));
+}
+
+void HeaderMap::add_copy(std::string_view name, std::string_view value) {
+  fields_.emplace_back(std::string(name), std::string(value));
 }
 
 void HeaderMap::set(std::string_view name, std::string value) {

@@ -37,6 +37,8 @@ class HeaderMap {
 
   /// Appends a field (keeps existing ones with the same name).
   void add(std::string name, std::string value);
+  /// add() from views: the strings are built in place (parsers, copied fields).
+  void add_copy(std::string_view name, std::string_view value);
   /// Replaces every field named `name` with one field (appended if none existed).
   void set(std::string_view name, std::string value);
   /// Removes every field named `name`; returns how many were removed.

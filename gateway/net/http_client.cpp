@@ -49,8 +49,6 @@ using boost::system::error_code;
 
 namespace {
 
-std::string str(beast::string_view s) { return std::string(s.data(), s.size()); }
-
 // ------------------------------------------------------------------------------- connections
 
 struct Connection {
@@ -264,7 +262,8 @@ class ResponseParser final : public http::basic_parser<false> {
   }
   void on_field_impl(http::field, beast::string_view name, beast::string_view value,
                      error_code&) override {
-    response.headers.add(str(name), str(value));
+    response.headers.add_copy(std::string_view(name.data(), name.size()),
+                              std::string_view(value.data(), value.size()));
   }
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {

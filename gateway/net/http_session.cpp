@@ -241,7 +241,7 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     } else {
       // The integration enforces its own deadline; the connection has none while it runs.
       state.expires_never();
-      if (!gateway.run_now(ex, response)) response = co_await gateway.run(ex);
+      if (!gateway.run_now(ex, response)) co_await gateway.run(ex, response);
     }
     if (env.registry->stopping() || state.closing) keep_alive = false;
 

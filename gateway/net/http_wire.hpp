@@ -45,7 +45,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     if (field == boost::beast::http::field::host) ++host_fields_;
     if (field == boost::beast::http::field::transfer_encoding)
       last_transfer_coding_ = last_token(value);
-    request_.headers.add(std::string(name), std::string(value));
+    request_.headers.add_copy(std::string_view(name.data(), name.size()),
+                              std::string_view(value.data(), value.size()));
   }
   void on_header_impl(boost::system::error_code& ec) override {
     // RFC 9112 §6.3: a request whose Transfer-Encoding does not end in "chunked" has no

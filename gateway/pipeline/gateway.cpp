@@ -160,14 +160,18 @@ void Gateway::decorate(Exchange& ex, core::Response& response) const {
   }
 }
 
-boost::asio::awaitable<core::Response> Gateway::run(Exchange& ex) const {
+boost::asio::awaitable<void> Gateway::run(Exchange& ex, core::Response& response) const {
   if (ex.role == config::ListenerRole::kServices) {
-    if (auto managed = manage_connection_on_services(ex)) co_return std::move(*managed);
+    if (auto managed = manage_connection_on_services(ex)) {
+      response = std::move(*managed);
+      co_return;
+    }
     ex.ctx.service_authorizer = ex.installed->snapshot->service_authorizer();
     for (const auto& api : ex.installed->snapshot->service_apis()) {
       if (!api->claims(ex.ctx.request)) continue;
       try {
-        co_return co_await api->handle(ex.ctx);
+        response = co_await api->handle(ex.ctx);
+        co_return;
       } catch (const std::exception& e) {
         spdlog::error("request {}: unexpected error in the {} service API: {}", ex.ctx.request_id,
                       api->name(), e.what());
@@ -177,25 +181,27 @@ boost::asio::awaitable<core::Response> Gateway::run(Exchange& ex) const {
         failed.headers.add("x-amzn-RequestId", ex.ctx.request_id);
         failed.body = "{\"Type\":\"Service\",\"message\":\"Internal error\"}";
         failed.headers.add("x-amzn-ErrorType", "ServiceException");
-        co_return failed;
+        response = std::move(failed);
+        co_return;
       }
     }
-    co_return services_response(ex);
+    response = services_response(ex);
+    co_return;
   }
 
   if (ex.dispatch.websocket == Dispatch::WebSocket::kManagement) {
-    core::Response response = manage_connection(ex);
+    response = manage_connection(ex);
     decorate(ex, response);
-    co_return response;
+    co_return;
   }
   const RouteBinding* binding = ex.dispatch.binding();
   if (!binding || ex.dispatch.websocket == Dispatch::WebSocket::kConnect) {
     // (A plain request to a WebSocket API's stage, without the upgrade, matches nothing.)
-    co_return reject(ex, no_route_error(ex));
+    response = reject(ex, no_route_error(ex));
+    co_return;
   }
-  core::Response response = co_await run_route(ex, *binding);
+  co_await run_route(ex, *binding, response);
   decorate(ex, response);
-  co_return response;
 }
 
 bool Gateway::run_now(Exchange& ex, core::Response& response) const {
@@ -252,10 +258,10 @@ core::Response Gateway::route_failed(Exchange& ex, const std::exception& e) cons
   return error_response(ex, core::GatewayError::of(core::ErrorKind::kInternal));
 }
 
-boost::asio::awaitable<core::Response> Gateway::run_route(Exchange& ex,
-                                                          const RouteBinding& binding) const {
+boost::asio::awaitable<void> Gateway::run_route(Exchange& ex, const RouteBinding& binding,
+                                                core::Response& response) const {
   core::RequestContext& ctx = ex.ctx;
-  core::Response response;
+  response = core::Response{};
   try {
     bool answered = false;
     for (const auto& mw : binding.middleware) {
@@ -278,7 +284,6 @@ boost::asio::awaitable<core::Response> Gateway::run_route(Exchange& ex,
   } catch (const std::exception& e) {
     response = route_failed(ex, e);
   }
-  co_return response;
 }
 
 void Gateway::run_route_now(Exchange& ex, const RouteBinding& binding,

@@ -87,7 +87,8 @@ class Gateway {
   /// The response for a request refused before its body was read (too large, bad framing).
   core::Response reject(Exchange& ex, core::GatewayError error) const;
   /// Runs the request: services endpoint, or phases and integration. Never throws.
-  boost::asio::awaitable<core::Response> run(Exchange& ex) const;
+  /// The answer goes into `response` (no moves through coroutine frames).
+  boost::asio::awaitable<void> run(Exchange& ex, core::Response& response) const;
   /// Answers the request into `response` when that needs no waiting: a miss, or a route whose
   /// middleware and integration are all synchronous (RouteBinding::synchronous: mock behind
   /// IAM, throttling, API keys). Otherwise false, and run() answers it. Saves the coroutine
@@ -128,8 +129,9 @@ class Gateway {
   /// them.
   bool begin_websocket_event(Exchange& ex, SnapshotHandle& handle,
                              const WebSocketSession& session) const;
-  /// The route's phases and integration (or 200 with no body when it has none).
-  boost::asio::awaitable<core::Response> run_route(Exchange& ex, const RouteBinding& binding) const;
+  /// The route's phases and integration (or 200 with no body when it has none), into `response`.
+  boost::asio::awaitable<void> run_route(Exchange& ex, const RouteBinding& binding,
+                                         core::Response& response) const;
   /// run_route for a synchronous binding, in place.
   void run_route_now(Exchange& ex, const RouteBinding& binding, core::Response& response) const;
   // The pieces both share.

@@ -63,7 +63,7 @@ boost::asio::awaitable<core::Response> Gateway::websocket_connect(Exchange& ex,
   core::Response response;
   response.status = 200;  // no $connect route: the connection is simply accepted
   if (const RouteBinding* binding = ex.dispatch.binding()) {
-    response = co_await run_route(ex, *binding);
+    co_await run_route(ex, *binding, response);
   }
   session.identity = ctx.identity;
   co_return response;
@@ -126,7 +126,8 @@ boost::asio::awaitable<std::optional<std::string>> Gateway::websocket_message(
   event.message_id = util::short_request_id();
   ctx.websocket = std::move(event);
 
-  core::Response response = co_await run_route(ex, stage->bindings[route]);
+  core::Response response;
+  co_await run_route(ex, stage->bindings[route], response);
   ctx.status = response.status;
   ctx.response_length = response.body.size();
   complete(ex);
@@ -158,7 +159,8 @@ boost::asio::awaitable<void> Gateway::websocket_disconnect(SnapshotHandle& handl
   event.disconnect_status_code = code;
   event.disconnect_reason = std::move(reason);
   ctx.websocket = std::move(event);
-  core::Response response = co_await run_route(ex, stage->bindings[route]);
+  core::Response response;
+  co_await run_route(ex, stage->bindings[route], response);
   ctx.status = response.status;
   complete(ex);
 }

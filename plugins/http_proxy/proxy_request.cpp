@@ -432,7 +432,7 @@ core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
         continue;
       }
     }
-    out.add(f.name, f.value);
+    out.add_copy(f.name, f.value);
   }
 
   const std::string& client_ip = ctx.request.connection.source_ip;
