@@ -104,7 +104,10 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
       streak = 0;
     } else if (++streak >= kMaxStreak) {
       streak = 0;
-      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+      // (The executor is awaited into a local first: GCC 12 mishandles a co_await inside a
+      // call's arguments, see docs/architecture.md.)
+      auto executor = co_await asio::this_coro::executor;
+      co_await asio::post(executor, asio::use_awaitable);
     }
     waited = false;
     // Keep-alive idle: wait for the first byte of the next request.
