@@ -461,29 +461,65 @@ std::optional<Statement> parse_statement(const config::Node& node, bool resource
 
 }  // namespace
 
-bool glob_match(std::string_view pattern, std::string_view text, bool ignore_case) {
-  auto eq = [ignore_case](char a, char b) {
-    return ignore_case ? util::ascii_lower(a) == util::ascii_lower(b) : a == b;
-  };
-  // Iterative wildcard match with single backtrack point: O(n·m) worst case, no recursion.
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() &&
-        (pattern[p] == '?' || (pattern[p] != '*' && eq(pattern[p], text[t])))) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
+namespace {
+
+/// Whether `text` starts with `segment`, a piece of a pattern without '*' ('?' matches any
+/// one character).
+bool segment_matches_at(std::string_view segment, std::string_view text, bool ignore_case) {
+  if (text.size() < segment.size()) return false;
+  for (std::size_t i = 0; i < segment.size(); ++i) {
+    char p = segment[i], t = text[i];
+    if (p == '?' || p == t) continue;
+    if (!ignore_case || util::ascii_lower(p) != util::ascii_lower(t)) return false;
   }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  return true;
+}
+
+/// The first position at which `segment` matches in `text`, or npos.
+std::size_t find_segment(std::string_view segment, std::string_view text, bool ignore_case) {
+  if (!ignore_case && segment.find('?') == std::string_view::npos) return text.find(segment);
+  if (segment.size() > text.size()) return std::string_view::npos;
+  for (std::size_t at = 0; at + segment.size() <= text.size(); ++at) {
+    if (segment_matches_at(segment, text.substr(at), ignore_case)) return at;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view text, bool ignore_case) {
+  // The pattern is its '*'-separated segments: the first must match at the start, the last at
+  // the end, and each one between at its leftmost place after the one before (taking the
+  // leftmost place never loses a match, as every segment has a fixed length). Linear in
+  // practice, no recursion, and a policy's literal pieces are found with memchr/memcmp.
+  std::size_t star = pattern.find('*');
+  if (star == std::string_view::npos) {
+    return pattern.size() == text.size() && segment_matches_at(pattern, text, ignore_case);
+  }
+  std::string_view head = pattern.substr(0, star);
+  if (!segment_matches_at(head, text, ignore_case)) return false;
+  text.remove_prefix(head.size());
+  std::size_t last_star = pattern.rfind('*');
+  std::string_view tail = pattern.substr(last_star + 1);
+  if (text.size() < tail.size() ||
+      !segment_matches_at(tail, text.substr(text.size() - tail.size()), ignore_case)) {
+    return false;
+  }
+  text.remove_suffix(tail.size());
+  // The segments between the first and the last '*', leftmost first, within what is left.
+  std::string_view middle = pattern.substr(star + 1, last_star - star - (last_star > star));
+  while (!middle.empty()) {
+    std::size_t next = middle.find('*');
+    std::string_view segment = middle.substr(0, next);
+    if (!segment.empty()) {
+      std::size_t at = find_segment(segment, text, ignore_case);
+      if (at == std::string_view::npos) return false;
+      text.remove_prefix(at + segment.size());
+    }
+    if (next == std::string_view::npos) break;
+    middle.remove_prefix(next + 1);
+  }
+  return true;
 }
 
 std::optional<Policy> parse_policy(const config::Node& given, bool resource_policy,

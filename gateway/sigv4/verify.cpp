@@ -35,12 +35,39 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-const std::string_view* header(std::span<const HeaderView> headers, std::string_view name) {
-  for (const HeaderView& h : headers) {
-    if (util::iequals_ascii(h.name, name)) return &h.value;
+/// The headers a signature check reads (the first of each name), found in one pass.
+struct SigningHeaders {
+  const std::string_view* authorization = nullptr;
+  const std::string_view* amz_date = nullptr;
+  const std::string_view* date = nullptr;
+  const std::string_view* security_token = nullptr;
+  const std::string_view* content_sha256 = nullptr;
+
+  explicit SigningHeaders(std::span<const HeaderView> headers) {
+    auto take = [](const std::string_view*& slot, const HeaderView& h, std::string_view name) {
+      if (!slot && util::iequals_ascii(h.name, name)) slot = &h.value;
+    };
+    for (const HeaderView& h : headers) {
+      switch (h.name.size()) {  // the names' lengths tell them apart, but for the two of 20
+        case 4:
+          take(date, h, "Date");
+          break;
+        case 10:
+          take(amz_date, h, "X-Amz-Date");
+          break;
+        case 13:
+          take(authorization, h, "Authorization");
+          break;
+        case 20:
+          take(security_token, h, "X-Amz-Security-Token");
+          take(content_sha256, h, "X-Amz-Content-Sha256");
+          break;
+        default:
+          break;
+      }
+    }
   }
-  return nullptr;
-}
+};
 
 /// The decoded value of query parameter `name` (first occurrence), if present.
 std::optional<std::string> query_param(std::string_view query, std::string_view name) {
@@ -99,8 +126,8 @@ struct Claim {
 
 // "AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…". The messages are AWS's
 // (IncompleteSignatureException): aws/chalice#828, serverless#3205.
-std::optional<Verdict> parse_authorization(std::string_view value,
-                                           std::span<const HeaderView> headers, Claim& claim) {
+std::optional<Verdict> parse_authorization(std::string_view value, const SigningHeaders& headers,
+                                           Claim& claim) {
   std::string_view rest = value;
   std::size_t space = rest.find(' ');
   std::string_view params =
@@ -132,8 +159,8 @@ std::optional<Verdict> parse_authorization(std::string_view value,
       have_signature = true;
     }
   }
-  const std::string_view* amz = header(headers, "X-Amz-Date");
-  const std::string_view* date = header(headers, "Date");
+  const std::string_view* amz = headers.amz_date;
+  const std::string_view* date = headers.date;
   bool algorithm_ok = rest.substr(0, space) == kAlgorithm;
   std::string missing;
   if (!have_credential) missing += "Authorization header requires 'Credential' parameter. ";
@@ -167,8 +194,7 @@ std::optional<Verdict> parse_authorization(std::string_view value,
     claim.time = *t;
     claim.date_time = claim.own(0, amz_date(*t));
   }
-  if (const std::string_view* token = header(headers, "X-Amz-Security-Token"))
-    claim.session_token = *token;
+  if (headers.security_token) claim.session_token = *headers.security_token;
   return std::nullopt;
 }
 
@@ -226,7 +252,9 @@ std::string minutes_text(std::chrono::seconds s) {
 std::optional<std::string> incomplete_authorization(std::string_view value,
                                                     std::span<const HeaderView> headers) {
   Claim claim;
-  if (auto error = parse_authorization(value, headers, claim)) return error->message;
+  if (auto error = parse_authorization(value, SigningHeaders(headers), claim)) {
+    return error->message;
+  }
   return std::nullopt;
 }
 
@@ -235,8 +263,9 @@ namespace {
 Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
               const CredentialLookup& lookup, Claim& claim) {
   bool presigned = false;
-  if (const std::string_view* authorization = header(request.headers, "Authorization")) {
-    if (auto error = parse_authorization(*authorization, request.headers, claim)) return *error;
+  SigningHeaders signing_headers(request.headers);
+  if (const std::string_view* authorization = signing_headers.authorization) {
+    if (auto error = parse_authorization(*authorization, signing_headers, claim)) return *error;
   } else if (query_param(request.query, "X-Amz-Algorithm")) {
     presigned = claim.presigned = true;
     if (auto error = parse_presigned(request.query, claim)) return *error;
@@ -338,7 +367,7 @@ Verdict check(const ReceivedRequest& request, const VerifyOptions& options,
     return std::string_view(body_hex, sizeof body_hex);
   };
   std::string_view payload_hash;
-  const std::string_view* stated = header(request.headers, "X-Amz-Content-Sha256");
+  const std::string_view* stated = signing_headers.content_sha256;
   if (presigned && options.presigned_unsigned_payload) {
     payload_hash = "UNSIGNED-PAYLOAD";
   } else if (stated) {

@@ -249,6 +249,20 @@ TEST_CASE("SigV4 crypto primitives") {
   CHECK(gh::util::constant_time_equals("abc", "abc"));
   CHECK_FALSE(gh::util::constant_time_equals("abc", "abd"));
   CHECK_FALSE(gh::util::constant_time_equals("abc", "abcd"));
+  CHECK(gh::util::constant_time_equals("", ""));
+  // Compared eight bytes at a time, then the rest: a difference anywhere counts.
+  const std::string sig(64, 'a');
+  CHECK(gh::util::constant_time_equals(sig, sig));
+  for (std::size_t len : {7u, 8u, 9u, 17u, 64u}) {
+    std::string a = sig.substr(0, len);
+    for (std::size_t i = 0; i < len; ++i) {
+      std::string b = a;
+      b[i] ^= 0x01;
+      CAPTURE(len);
+      CAPTURE(i);
+      CHECK_FALSE(gh::util::constant_time_equals(a, b));
+    }
+  }
 }
 
 TEST_CASE("SigV4 canonical pieces") {
