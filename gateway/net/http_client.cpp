@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <charconv>
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -489,16 +490,37 @@ std::string_view to_string(SendErrorKind kind) noexcept {
   return "unknown";
 }
 
+namespace {
+
+/// host (IPv6 in brackets), then ":port" when `with_port`: appended without temporaries (these
+/// run for every proxied request).
+void append_host_port(std::string& out, const std::string& host, std::uint16_t port,
+                      bool with_port) {
+  const bool bracket = has_ipv6_colon(host);
+  if (bracket) out += '[';
+  out += host;
+  if (bracket) out += ']';
+  if (!with_port) return;
+  char digits[8];
+  auto end = std::to_chars(digits, digits + sizeof digits, port).ptr;
+  out += ':';
+  out.append(digits, end);
+}
+
+}  // namespace
+
 std::string Origin::authority() const {
-  std::string out = has_ipv6_colon(host) ? "[" + host + "]" : host;
-  if (port != (https ? 443 : 80)) out += ":" + std::to_string(port);
+  std::string out;
+  out.reserve(host.size() + 8);
+  append_host_port(out, host, port, port != (https ? 443 : 80));
   return out;
 }
 
 std::string Origin::to_string() const {
-  std::string out = https ? "https://" : "http://";
-  out += has_ipv6_colon(host) ? "[" + host + "]" : host;
-  out += ":" + std::to_string(port);
+  std::string out;
+  out.reserve(host.size() + 16);
+  out += https ? "https://" : "http://";
+  append_host_port(out, host, port, true);
   return out;
 }
 

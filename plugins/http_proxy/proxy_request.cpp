@@ -358,19 +358,29 @@ std::string render_target(const TargetTemplate& target, const core::RequestConte
   return out;
 }
 
+void append_forwarded_value(std::string& out, std::string_view value, bool node) {
+  // An IPv6 node is bracketed; a value that is not a token is quoted (RFC 7239 §4, §6).
+  bool bracket = node && !value.empty() && value.front() != '[' &&
+                 std::count(value.begin(), value.end(), ':') >= 2;
+  bool token = !bracket && !value.empty() && std::all_of(value.begin(), value.end(), tchar);
+  if (token) {
+    out.append(value);
+    return;
+  }
+  out += '"';
+  if (bracket) out += '[';
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  if (bracket) out += ']';
+  out += '"';
+}
+
 std::string forwarded_value(std::string_view value, bool node) {
-  std::string v(value);
-  if (node && !v.empty() && v.front() != '[' && std::count(v.begin(), v.end(), ':') >= 2) {
-    v = "[" + v + "]";
-  }
-  if (!v.empty() && std::all_of(v.begin(), v.end(), tchar)) return v;
-  std::string quoted = "\"";
-  for (char c : v) {
-    if (c == '"' || c == '\\') quoted += '\\';
-    quoted += c;
-  }
-  quoted += '"';
-  return quoted;
+  std::string out;
+  append_forwarded_value(out, value, node);
+  return out;
 }
 
 core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
@@ -459,29 +469,48 @@ core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
   }
 
   // HTTP APIs: Forwarded: [incoming elements, ]for=<xff…>, for=<client>;host=<host>;proto=<p>.
+  // Built in place: one allocation for the whole value.
   std::string value;
-  auto append_element = [&](std::string_view element) {
+  value.reserve(64);
+  auto separate = [&value] {
     if (!value.empty()) value += ", ";
-    value.append(element);
   };
-  for (std::string_view f : forwarded) append_element(f);
-  for (std::string_view item : xff) append_element("for=" + forwarded_value(item, true));
-  std::string host =
-      ctx.domain_name.empty() ? std::string(in_headers.get("Host")) : ctx.domain_name;
-  std::string own =
-      "for=" + (client_ip.empty() ? std::string("unknown") : forwarded_value(client_ip, true));
-  if (!host.empty()) own += ";host=" + forwarded_value(host, false);
-  own += ";proto=";
-  own += proto;
-  append_element(own);
+  for (std::string_view f : forwarded) {
+    separate();
+    value.append(f);
+  }
+  for (std::string_view item : xff) {
+    separate();
+    value += "for=";
+    append_forwarded_value(value, item, true);
+  }
+  std::string_view host = ctx.domain_name.empty() ? in_headers.get("Host") : ctx.domain_name;
+  separate();
+  value += "for=";
+  if (client_ip.empty()) {
+    value += "unknown";
+  } else {
+    append_forwarded_value(value, client_ip, true);
+  }
+  if (!host.empty()) {
+    value += ";host=";
+    append_forwarded_value(value, host, false);
+  }
+  value += ";proto=";
+  value += proto;
   out.add("Forwarded", std::move(value));
 
+  constexpr std::string_view kVia = "HTTP/1.1 AmazonAPIGateway";
   std::string via_value;
-  for (std::string_view v : via) {
-    via_value.append(v);
-    via_value += ", ";
+  if (!via.empty()) {
+    for (std::string_view v : via) {
+      via_value.append(v);
+      via_value += ", ";
+    }
+    via_value += kVia;
+  } else {
+    via_value.assign(kVia);
   }
-  via_value += "HTTP/1.1 AmazonAPIGateway";
   out.add("Via", std::move(via_value));
   out.add("X-Amzn-Trace-Id", std::move(trace_id));
   return out;

@@ -76,5 +76,7 @@ core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
 /// A value for a `Forwarded` parameter (RFC 7239 §4): a token as is, otherwise a quoted-string;
 /// with `node`, an IPv6 address is put in brackets first (RFC 7239 §6).
 std::string forwarded_value(std::string_view value, bool node);
+/// The same, appended to `out`.
+void append_forwarded_value(std::string& out, std::string_view value, bool node);
 
 }  // namespace gh::plugins::http_proxy
