@@ -7,13 +7,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <list>
 
 #include "gateway/net/http_wire.hpp"
+#include "gateway/net/stream_io.hpp"
 
 namespace gh::net {
 
@@ -24,6 +23,26 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 namespace {
+
+/// The most answer bytes a connection holds back (see LoopbackServer::Flush).
+constexpr std::size_t kMaxHeldBytes = 64 * 1024;
+
+/// The socket as read_message() reads it: answers held back are sent before it waits for more
+/// bytes, so a peer that sent only part of its next request is never left waiting for them.
+struct HoldingReader {
+  tcp::socket& socket;
+  std::string& held;
+
+  template <typename Token>
+  asio::awaitable<std::size_t> async_read_some(asio::mutable_buffer into, Token token) {
+    if (!held.empty()) {
+      error_code ignored;  // a failed write shows in the read that follows
+      co_await write_all(socket, asio::buffer(held), ignored);
+      held.clear();
+    }
+    co_return co_await socket.async_read_some(into, std::move(token));
+  }
+};
 
 class Server final : public LoopbackServer, public std::enable_shared_from_this<Server> {
  public:
@@ -60,6 +79,8 @@ class Server final : public LoopbackServer, public std::enable_shared_from_this<
       co_await self->acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || self->closed_) co_return;
       socket.set_option(tcp::no_delay(true), ec);
+      socket.non_blocking(true, ec);  // for write_now (stream_io.hpp)
+      if (ec) continue;
       asio::co_spawn(self->acceptor_.get_executor(), session(self, std::move(socket)),
                      asio::detached);
     }
@@ -69,8 +90,15 @@ class Server final : public LoopbackServer, public std::enable_shared_from_this<
     auto registered = self->sockets_.insert(self->sockets_.end(), &socket);
     beast::flat_buffer buffer;
     std::string head;
+    std::string held;  // answers not sent yet (LoopbackServer::Flush)
+    HoldingReader reader{socket, held};
+    const Flush flush = [&socket, &held]() -> asio::awaitable<void> {
+      if (held.empty()) co_return;
+      error_code ignored;  // a failed write shows in the next read
+      co_await write_all(socket, asio::buffer(held), ignored);
+      held.clear();
+    };
     error_code ec;
-    auto on_error = asio::redirect_error(asio::use_awaitable, ec);
     while (!self->closed_) {
       core::Request request;
       RequestParser parser(request);
@@ -78,21 +106,35 @@ class Server final : public LoopbackServer, public std::enable_shared_from_this<
       parser.body_limit(self->options_.too_large ? self->options_.max_discarded_body_bytes
                                                  : self->options_.max_body_bytes);
       parser.keep_body_up_to(self->options_.max_body_bytes);
-      co_await http::async_read(socket, buffer, parser, on_error);
+      // Parsed inline from what is buffered (a runtime's GET /next is usually already there,
+      // pipelined after its POST /response) and written in place: stream_io.hpp.
+      bool waited = false;
+      co_await read_message(reader, buffer, parser, /*header_only=*/false, ec, waited);
       if (ec || self->closed_) break;
       bool keep_alive = parser.keep_alive();
       // Two statements, not one `?:`: GCC 12 miscompiles co_await inside a conditional
       // expression (the frame's temporaries are destroyed twice).
       core::Response response;
       if (parser.body_overflowed()) {
-        response = co_await self->options_.too_large(request);
+        response = co_await self->options_.too_large(request, flush);
       } else {
-        response = co_await self->handler_(request);
+        response = co_await self->handler_(request, flush);
       }
       if (self->closed_) break;
       serialize_head(head, response, request.version, request.method == "HEAD", keep_alive);
-      std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(response.body)};
-      co_await asio::async_write(socket, out, on_error);
+      // The next request is already (at least partly) here: hold this answer and send it with
+      // the next one (LoopbackServer::Flush, HoldingReader).
+      if (keep_alive && buffer.size() > 0 &&
+          held.size() + head.size() + response.body.size() <= kMaxHeldBytes) {
+        held += head;
+        held += response.body;
+        continue;
+      }
+      std::array<asio::const_buffer, 3> out{asio::buffer(held), asio::buffer(head),
+                                            asio::buffer(response.body)};
+      std::size_t written = 0;
+      if (!write_now(socket, out, ec, written)) co_await write_rest(socket, out, written, ec);
+      held.clear();
       if (ec || !keep_alive) break;
     }
     self->sockets_.erase(registered);
@@ -112,8 +154,8 @@ class Server final : public LoopbackServer, public std::enable_shared_from_this<
 
 std::shared_ptr<LoopbackServer> LoopbackServer::start(asio::any_io_executor executor,
                                                       Handler handler, Options options) {
-  auto server = std::make_shared<Server>(std::move(executor), std::move(handler),
-                                         std::move(options));
+  auto server =
+      std::make_shared<Server>(std::move(executor), std::move(handler), std::move(options));
   server->run();
   return server;
 }

@@ -22,7 +22,13 @@ namespace gh::net {
 
 class LoopbackServer {
  public:
-  using Handler = std::function<boost::asio::awaitable<core::Response>(core::Request&)>;
+  /// Sends the answers the connection holds back. A client that pipelines (a Runtime API
+  /// bootstrap writes its GET /next right behind its POST /response) gets an answer together
+  /// with the next one, in one write: one wake-up of the peer, not two. A handler that is
+  /// about to wait (the /next long poll) calls this first, so nothing waits with it.
+  using Flush = std::function<boost::asio::awaitable<void>()>;
+  using Handler =
+      std::function<boost::asio::awaitable<core::Response>(core::Request&, const Flush&)>;
 
   struct Options {
     std::size_t max_header_bytes = 64 * 1024;

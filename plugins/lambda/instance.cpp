@@ -96,18 +96,21 @@ std::optional<std::string> Instance::start() {
   std::weak_ptr<Instance> weak = weak_from_this();
   net::LoopbackServer::Options options;
   options.max_body_bytes = kMaxResponseBytes;
-  options.too_large = [weak](core::Request& request) -> asio::awaitable<core::Response> {
+  options.too_large =
+      [weak](core::Request& request,
+             const net::LoopbackServer::Flush& flush) -> asio::awaitable<core::Response> {
     auto self = weak.lock();
     if (!self) co_return runtime_error(500, "InternalServerError", "Internal Server Error");
-    co_return co_await self->handle(request, /*body_too_large=*/true);
+    co_return co_await self->handle(request, /*body_too_large=*/true, flush);
   };
   try {
     server_ = net::LoopbackServer::start(
         pool_.env().executor,
-        [weak](core::Request& request) -> asio::awaitable<core::Response> {
+        [weak](core::Request& request,
+               const net::LoopbackServer::Flush& flush) -> asio::awaitable<core::Response> {
           auto self = weak.lock();
           if (!self) co_return runtime_error(500, "InternalServerError", "Internal Server Error");
-          co_return co_await self->handle(request, /*body_too_large=*/false);
+          co_return co_await self->handle(request, /*body_too_large=*/false, flush);
         },
         std::move(options));
   } catch (const std::exception& e) {
@@ -201,7 +204,8 @@ void Instance::check_memory() {
   kill_group(process_.pid, SIGKILL);
 }
 
-asio::awaitable<core::Response> Instance::handle(core::Request& request, bool body_too_large) {
+asio::awaitable<core::Response> Instance::handle(core::Request& request, bool body_too_large,
+                                                 const net::LoopbackServer::Flush& flush) {
   std::string_view path = request.path;
   if (path.substr(0, kPrefix.size()) != kPrefix) co_return not_found();
   path.remove_prefix(kPrefix.size());
@@ -209,7 +213,7 @@ asio::awaitable<core::Response> Instance::handle(core::Request& request, bool bo
   bool post = request.method == "POST";
   if (path == "invocation/next") {
     if (!get) co_return method_not_allowed();
-    co_return co_await next_invocation();
+    co_return co_await next_invocation(flush);
   }
   if (path == "init/error") {
     if (!post) co_return method_not_allowed();
@@ -232,7 +236,7 @@ asio::awaitable<core::Response> Instance::handle(core::Request& request, bool bo
   co_return not_found();
 }
 
-asio::awaitable<core::Response> Instance::next_invocation() {
+asio::awaitable<core::Response> Instance::next_invocation(const net::LoopbackServer::Flush& flush) {
   auto self = shared_from_this();
   switch (state_) {
     case State::kStarting:
@@ -264,6 +268,9 @@ asio::awaitable<core::Response> Instance::next_invocation() {
     case State::kDead:
       co_return runtime_error(500, "InternalServerError", "Internal Server Error");
   }
+  // About to wait for work: the runtime's answers held back go out first (its 202 for the
+  // invocation it just answered, when it pipelined this request behind it).
+  if (state_ == State::kReady) co_await flush();
   while (state_ == State::kReady) {
     wake_.expires_at(Clock::time_point::max());
     error_code ec;

@@ -61,8 +61,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
  private:
   /// A Runtime API request; `body_too_large`: its body was over 6 MiB + 100 and was dropped.
-  boost::asio::awaitable<core::Response> handle(core::Request& request, bool body_too_large);
-  boost::asio::awaitable<core::Response> next_invocation();
+  boost::asio::awaitable<core::Response> handle(core::Request& request, bool body_too_large,
+                                                const net::LoopbackServer::Flush& flush);
+  boost::asio::awaitable<core::Response> next_invocation(const net::LoopbackServer::Flush& flush);
   core::Response answer(std::string_view request_id, core::Request& request, bool is_error,
                         bool body_too_large);
   core::Response init_error(core::Request& request);
