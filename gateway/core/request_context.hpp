@@ -25,11 +25,16 @@ class Services;
 struct Identity {
   std::string source_ip;
   std::string user_agent;
-  std::string access_key;
-  std::string account_id;
-  std::string caller;
-  std::string user;
-  std::string user_arn;
+  // The AWS_IAM signer's fields: views of the credential store's own strings, which `signer`
+  // keeps alive (a WebSocket connection keeps its $connect identity across config reloads), so
+  // a signed request copies none of them. Set them only from storage that `signer` owns, or
+  // from literals.
+  std::string_view access_key;
+  std::string_view account_id;
+  std::string_view caller;
+  std::string_view user;
+  std::string_view user_arn;
+  std::shared_ptr<const void> signer;
   std::string principal_org_id;
   std::string api_key;
   std::string api_key_id;

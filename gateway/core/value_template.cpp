@@ -18,7 +18,7 @@ void append_int(std::string& out, long long v) {
   out.append(buf, end);
 }
 
-bool str(std::string& out, const std::string& v) {
+bool str(std::string& out, std::string_view v) {
   if (v.empty()) return false;
   out += v;
   return true;

@@ -44,7 +44,9 @@ gh::sigv4::VerifyOptions verify_options(const AccessCheck& check,
   return options;
 }
 
-void fill_identity(core::Identity& identity, const iam::SigningIdentity& signer) {
+void fill_identity(core::Identity& identity, const iam::SigningIdentity& signer,
+                   const std::shared_ptr<const iam::CredentialStore>& store) {
+  identity.signer = store;
   identity.access_key = signer.credentials.access_key_id;
   identity.account_id = signer.principal.account_id;
   identity.caller = signer.principal.caller;

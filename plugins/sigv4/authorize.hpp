@@ -43,8 +43,10 @@ struct AccessResult {
 gh::sigv4::VerifyOptions verify_options(const AccessCheck& check,
                                         std::chrono::system_clock::time_point now);
 
-/// The signer as `$context.identity.*` / requestContext.identity show it.
-void fill_identity(core::Identity& identity, const iam::SigningIdentity& signer);
+/// The signer as `$context.identity.*` / requestContext.identity show it: views of `signer`,
+/// an entry of `store`, which the identity keeps alive.
+void fill_identity(core::Identity& identity, const iam::SigningIdentity& signer,
+                   const std::shared_ptr<const iam::CredentialStore>& store);
 
 AccessResult authorize(const iam::CredentialStore& store, const core::RequestContext& ctx,
                        const AccessCheck& check, std::chrono::system_clock::time_point now);

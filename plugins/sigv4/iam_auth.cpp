@@ -85,7 +85,7 @@ class IamAuthMiddleware final : public core::SyncMiddleware {
     check.resource_policy = resource_policy_.get();
     check.resource_account = api.account_id;
     AccessResult result = authorize(*store_, ctx, check, std::chrono::system_clock::now());
-    if (result.signer) fill_identity(ctx.identity, *result.signer);
+    if (result.signer) fill_identity(ctx.identity, *result.signer, store_);
     if (!result.error) return core::Next{};
     // HTTP and WebSocket APIs answer a denial with {"message":"Forbidden"} (their only 403
     // body); REST APIs with AWS's "User: … is not authorized …" text.

@@ -24,7 +24,7 @@ class EnforcingAuthorizer final : public SigV4ServiceAuthorizer {
     check.action = access.action;
     check.resource = access.resource;
     AccessResult result = authorize(*store_, ctx, check, now);
-    if (result.signer) fill_identity(ctx.identity, *result.signer);
+    if (result.signer) fill_identity(ctx.identity, *result.signer, store_);
     return result;
   }
 
