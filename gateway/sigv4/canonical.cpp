@@ -138,6 +138,11 @@ std::string canonical_query(std::string_view raw_query,
 
 void append_trimmed(std::string& out, std::string_view value) {
   auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  // Most values (a host, a date, a hash) have no whitespace at all: copied whole.
+  if (std::none_of(value.begin(), value.end(), space)) {
+    out.append(value);
+    return;
+  }
   bool started = false, pending_space = false;
   for (char c : value) {
     if (space(c)) {
