@@ -25,10 +25,9 @@ constexpr const char* kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 constexpr const char* kHost = "examplebucket.s3.amazonaws.com";
 constexpr const char* kEmpty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-std::shared_ptr<const gh::iam::CredentialStore> store() {
-  static auto s = [] {
-    gh::config::Diagnostics diags;
-    auto root = gh::config::load_yaml_text(std::string(R"(
+std::shared_ptr<const gh::iam::CredentialStore> make_store() {
+  gh::config::Diagnostics diags;
+  auto root = gh::config::load_yaml_text(std::string(R"(
 iam:
   enforce: true
   credentials:
@@ -41,13 +40,16 @@ iam:
             - {Effect: Allow, Action: "s3:*", Resource: "*"}
             - {Effect: Deny, Action: "s3:DeleteObject", Resource: "arn:aws:s3:::examplebucket/keep/*"}
 )"),
-                                           "iam.yaml", diags);
-    REQUIRE(root);
-    auto st = gh::iam::CredentialStore::parse(root->child("iam"), root->child("functions"), diags);
-    INFO(diags.format());
-    REQUIRE_FALSE(diags.has_errors());
-    return st;
-  }();
+                                         "iam.yaml", diags);
+  REQUIRE(root);
+  auto st = gh::iam::CredentialStore::parse(root->child("iam"), root->child("functions"), diags);
+  INFO(diags.format());
+  REQUIRE_FALSE(diags.has_errors());
+  return st;
+}
+
+std::shared_ptr<const gh::iam::CredentialStore> store() {
+  static auto s = make_store();
   return s;
 }
 
@@ -149,6 +151,24 @@ gh::core::RequestContext signed_request(std::string method, std::string path,
 }
 
 }  // namespace
+
+TEST_CASE("the signer's identity keeps its credential store alive (a reload may drop it)") {
+  // core::Identity holds the signer's fields as views of the store: a WebSocket connection keeps
+  // its $connect identity after the config that held the store is gone.
+  auto ctx = get_object();
+  {
+    auto fresh = gh::plugins::sigv4::make_service_authorizer(make_store(), "us-east-1");
+    auto o = s3::authorize_s3(ctx, *fresh, kGet, example_time());
+    REQUIRE(code(o) == "OK");
+  }  // the authorizer, and with it the config's reference to the store, is gone
+  gh::core::Identity kept = ctx.identity;
+  ctx = gh::core::RequestContext();
+  REQUIRE(kept.signer != nullptr);
+  CHECK(kept.signer.use_count() == 1);  // only the identity holds it now
+  CHECK(kept.user_arn == "arn:aws:iam::123456789012:user/alice");
+  CHECK(kept.access_key == kKey);
+  CHECK(kept.account_id == "123456789012");
+}
 
 TEST_CASE("AWS's S3 SigV4 examples verify with S3's rules") {
   SUBCASE("GET object with Range") {
