@@ -110,7 +110,14 @@ class Server final : public LoopbackServer, public std::enable_shared_from_this<
       // pipelined after its POST /response) and written in place: stream_io.hpp.
       bool waited = false;
       co_await read_message(reader, buffer, parser, /*header_only=*/false, ec, waited);
-      if (ec || self->closed_) break;
+      if (self->closed_) break;
+      if (ec) {
+        // A next request that does not parse ends the connection, but the answers held for
+        // the requests before it are still owed.
+        error_code ignored;
+        if (!held.empty()) co_await write_all(socket, asio::buffer(held), ignored);
+        break;
+      }
       bool keep_alive = parser.keep_alive();
       // Two statements, not one `?:`: GCC 12 miscompiles co_await inside a conditional
       // expression (the frame's temporaries are destroyed twice).

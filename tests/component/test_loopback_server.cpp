@@ -150,3 +150,10 @@ TEST_CASE("loopback server: pipelined requests are answered in order") {
   CHECK(f1 < a2);
   CHECK(a2 < f2);
 }
+
+TEST_CASE("loopback server: an answer held behind a request that does not parse is still sent") {
+  ServerFixture fixture;
+  Client client(fixture.server->port());
+  client.send(kPost + "NOT HTTP AT ALL\r\n\r\n");
+  CHECK(client.read_until("accepted", std::chrono::milliseconds(3000)));
+}
