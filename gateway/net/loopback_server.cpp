@@ -27,6 +27,15 @@ namespace {
 /// The most answer bytes a connection holds back (see LoopbackServer::Flush).
 constexpr std::size_t kMaxHeldBytes = 64 * 1024;
 
+/// Sends the answers held back on a connection. A failed write shows in the next read (or no
+/// longer matters: the connection is ending).
+asio::awaitable<void> send_held(tcp::socket& socket, std::string& held) {
+  if (held.empty()) co_return;
+  error_code ignored;
+  co_await write_all(socket, asio::buffer(held), ignored);
+  held.clear();
+}
+
 /// The socket as read_message() reads it: answers held back are sent before it waits for more
 /// bytes, so a peer that sent only part of its next request is never left waiting for them.
 struct HoldingReader {
@@ -35,11 +44,7 @@ struct HoldingReader {
 
   template <typename Token>
   asio::awaitable<std::size_t> async_read_some(asio::mutable_buffer into, Token token) {
-    if (!held.empty()) {
-      error_code ignored;  // a failed write shows in the read that follows
-      co_await write_all(socket, asio::buffer(held), ignored);
-      held.clear();
-    }
+    if (!held.empty()) co_await send_held(socket, held);  // (no coroutine frame per read)
     co_return co_await socket.async_read_some(into, std::move(token));
   }
 };
@@ -92,12 +97,7 @@ class Server final : public LoopbackServer, public std::enable_shared_from_this<
     std::string head;
     std::string held;  // answers not sent yet (LoopbackServer::Flush)
     HoldingReader reader{socket, held};
-    const Flush flush = [&socket, &held]() -> asio::awaitable<void> {
-      if (held.empty()) co_return;
-      error_code ignored;  // a failed write shows in the next read
-      co_await write_all(socket, asio::buffer(held), ignored);
-      held.clear();
-    };
+    const Flush flush = [&socket, &held] { return send_held(socket, held); };
     error_code ec;
     while (!self->closed_) {
       core::Request request;
@@ -114,8 +114,7 @@ class Server final : public LoopbackServer, public std::enable_shared_from_this<
       if (ec) {
         // A next request that does not parse ends the connection, but the answers held for
         // the requests before it are still owed.
-        error_code ignored;
-        if (!held.empty()) co_await write_all(socket, asio::buffer(held), ignored);
+        co_await send_held(socket, held);
         break;
       }
       bool keep_alive = parser.keep_alive();

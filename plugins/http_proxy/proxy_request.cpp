@@ -500,17 +500,12 @@ core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
   value += proto;
   out.add("Forwarded", std::move(value));
 
-  constexpr std::string_view kVia = "HTTP/1.1 AmazonAPIGateway";
   std::string via_value;
-  if (!via.empty()) {
-    for (std::string_view v : via) {
-      via_value.append(v);
-      via_value += ", ";
-    }
-    via_value += kVia;
-  } else {
-    via_value.assign(kVia);
+  for (std::string_view v : via) {
+    via_value.append(v);
+    via_value += ", ";
   }
+  via_value += "HTTP/1.1 AmazonAPIGateway";
   out.add("Via", std::move(via_value));
   out.add("X-Amzn-Trace-Id", std::move(trace_id));
   return out;
