@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "plugins/s3/object_listing.hpp"
 
@@ -20,6 +21,11 @@ struct BucketState {
   bool deleted = false;
   bool index_loaded = false;
   KeyIndex index;
+
+  /// Replaced objects' files in tmp/, to be rewritten as the next temporary files (see
+  /// ObjectStore, "Recycled files"). Guarded by spare_mu, never held with mu.
+  std::mutex spare_mu;
+  std::vector<std::filesystem::path> spares;
 
   std::filesystem::path objects_dir() const { return dir / "objects"; }
   std::filesystem::path uploads_dir() const { return dir / "uploads"; }

@@ -1,7 +1,10 @@
 #include "plugins/s3/object_store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstdio>  // renameat2
 
 #include <algorithm>
 #include <charconv>
@@ -29,17 +32,30 @@ std::optional<std::int64_t> read_created_ms(const fs::path& file) {
 
 UniqueFd open_read(const fs::path& p) { return UniqueFd(::open(p.c_str(), O_RDONLY | O_CLOEXEC)); }
 
-/// Opens the object for `key` and checks that the file really holds that key.
-std::optional<std::pair<UniqueFd, ObjectInfo>> open_object(const BucketState& b,
-                                                           std::string_view key) {
-  UniqueFd fd = open_read(b.dir / key_relative_path(key));
-  if (!fd.valid()) return std::nullopt;
-  auto info = read_object_info(fd.get());
-  if (!info || info->key != key) return std::nullopt;
-  return std::pair(std::move(fd), std::move(*info));
-}
+/// Spares kept per bucket: enough for the writes in flight at once, bounded so that a burst of
+/// overwrites followed by quiet does not keep many old bodies on disk.
+constexpr std::size_t kMaxSpares = 64;
 
 }  // namespace
+
+struct ObjectStore::OpenedObject {
+  UniqueFd fd;
+  OpenFiles::Lease lease;
+  ObjectInfo info;
+};
+
+/// Opens the object for `key` (registered in open_files_ while the lease lives) and checks that
+/// the file really holds that key.
+std::optional<ObjectStore::OpenedObject> ObjectStore::open_object(const BucketState& b,
+                                                            std::string_view key) {
+  OpenedObject o;
+  o.fd = open_files_->open_read(b.dir / key_relative_path(key), o.lease);
+  if (!o.fd.valid()) return std::nullopt;
+  auto info = read_object_info(o.fd.get());
+  if (!info || info->key != key) return std::nullopt;
+  o.info = std::move(*info);
+  return o;
+}
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -328,7 +344,8 @@ Result<std::unique_ptr<ObjectWriter>> ObjectStore::make_writer(std::shared_ptr<B
                                                                PutOptions options) {
   std::error_code ec;
   fs::path temp;
-  UniqueFd fd = create_temp_file(b->tmp_dir(), "put-", temp, ec);
+  UniqueFd fd = take_spare(*b, temp);
+  if (!fd.valid()) fd = create_temp_file(b->tmp_dir(), "put-", temp, ec);
   if (!fd.valid()) return S3Error::kInternalError;
   return std::unique_ptr<ObjectWriter>(new ObjectWriter(
       *this, std::move(b), std::string(key), std::move(options), std::move(fd), std::move(temp)));
@@ -346,19 +363,63 @@ Result<std::unique_ptr<ObjectWriter>> ObjectStore::begin_put(std::string_view bu
 Result<ObjectInfo> ObjectStore::install_object(BucketState& b, const fs::path& temp,
                                                ObjectInfo info) {
   const fs::path final_path = b.dir / key_relative_path(info.key);
+  bool exchanged = false;
   {
     std::lock_guard lock(b.mu);
     if (b.deleted) return S3Error::kNoSuchBucket;
     ensure_index_locked(b);
-    std::error_code ec;
-    fs::create_directories(final_path.parent_path(), ec);
-    fs::rename(temp, final_path, ec);
-    if (ec) return S3Error::kInternalError;
+    // An overwrite swaps the two files: the old object's file is then at `temp`, to recycle.
+    // ENOENT: no object yet (or no directory yet); EINVAL: the filesystem cannot exchange.
+    exchanged = ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, final_path.c_str(),
+                            RENAME_EXCHANGE) == 0;
+    if (!exchanged) {
+      std::error_code ec;
+      fs::create_directories(final_path.parent_path(), ec);
+      fs::rename(temp, final_path, ec);
+      if (ec) return S3Error::kInternalError;
+    }
     b.index.insert_or_assign(info.key, ObjectSummary{info.size, info.etag, info.last_modified_ms});
   }
-  // Outside the lock: durability of the rename does not decide which commit was last.
+  // Outside the lock: durability of the rename does not decide which commit was last. After an
+  // exchange the old file in tmp/ needs no sync: a crash leaves it there, and the load removes it.
   sync_dir(final_path.parent_path());
+  if (exchanged) recycle(b, temp);
   return info;
+}
+
+std::size_t ObjectStore::spare_files(std::string_view bucket) {
+  auto b = find_bucket(bucket);
+  if (!b) return 0;
+  std::lock_guard lock(b->spare_mu);
+  return b->spares.size();
+}
+
+UniqueFd ObjectStore::take_spare(BucketState& b, fs::path& path) {
+  for (;;) {
+    {
+      std::lock_guard lock(b.spare_mu);
+      if (b.spares.empty()) return {};
+      path = std::move(b.spares.back());
+      b.spares.pop_back();
+    }
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+    if (fd.valid()) return fd;
+    std::error_code ec;
+    fs::remove(path, ec);
+  }
+}
+
+void ObjectStore::recycle(BucketState& b, const fs::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && open_files_->unused(st.st_ino)) {
+    std::lock_guard lock(b.spare_mu);
+    if (b.spares.size() < kMaxSpares) {
+      b.spares.push_back(path);
+      return;
+    }
+  }
+  std::error_code ec;
+  fs::remove(path, ec);
 }
 
 Result<std::unique_ptr<ObjectReader>> ObjectStore::get_object(std::string_view bucket,
@@ -370,8 +431,9 @@ Result<std::unique_ptr<ObjectReader>> ObjectStore::get_object(std::string_view b
   auto opened = open_object(*b, key);
   if (!opened) return S3Error::kNoSuchKey;
   std::unique_ptr<ObjectReader> r(new ObjectReader());
-  r->fd_ = std::move(opened->first);
-  r->info_ = std::move(opened->second);
+  r->fd_ = std::move(opened->fd);
+  r->lease_ = std::move(opened->lease);
+  r->info_ = std::move(opened->info);
   const std::uint64_t size = r->info_.size;
   r->length_ = size;
   if (range) {
@@ -400,7 +462,7 @@ Result<ObjectInfo> ObjectStore::head_object(std::string_view bucket, std::string
   if (validate_key(key) != S3Error::kNone) return S3Error::kNoSuchKey;
   auto opened = open_object(*b, key);
   if (!opened) return S3Error::kNoSuchKey;
-  return std::move(opened->second);
+  return std::move(opened->info);
 }
 
 S3Error ObjectStore::delete_object(std::string_view bucket, std::string_view key) {

@@ -15,6 +15,13 @@
 /// fsync'ed (Options::fsync). A crash leaves either the old object or the new one, never a mix,
 /// and at worst a stray temp file that the next load removes.
 ///
+/// Recycled files: an overwrite swaps the new file into place with the old one
+/// (renameat2 RENAME_EXCHANGE), so the old object's file lands in tmp/. When no reader has it
+/// open (OpenFiles), it becomes the bucket's next temporary file, truncated and rewritten: a
+/// steady stream of overwrites allocates and frees no inodes (on ext4 without a journal, each new
+/// inode skips every inode freed in the last minutes, a cost that grows with the overwrite rate).
+/// Filesystems without RENAME_EXCHANGE get a plain rename over the old file.
+///
 /// Listing: each bucket keeps a sorted in-memory index (key → size, ETag, mtime), built lazily on
 /// first use by reading each object's trailer, then maintained by every put/delete under the
 /// bucket lock. One ObjectStore per data directory per process: two stores on the same directory
@@ -33,6 +40,7 @@
 #include "plugins/s3/file_io.hpp"
 #include "plugins/s3/object_listing.hpp"
 #include "plugins/s3/object_metadata.hpp"
+#include "plugins/s3/open_files.hpp"
 #include "plugins/s3/s3_errors.hpp"
 
 namespace gh::plugins::s3 {
@@ -121,6 +129,7 @@ class ObjectReader {
   friend class ObjectStore;
   ObjectReader() = default;
   ObjectInfo info_;
+  OpenFiles::Lease lease_;  // declared before fd_: the file closes, then stops counting as open
   UniqueFd fd_;
   bool is_range_ = false;
   std::uint64_t first_ = 0;
@@ -198,6 +207,8 @@ class ObjectStore {
   /// replaced. Copying onto itself without REPLACE is kInvalidRequest, as S3.
   Result<ObjectInfo> copy_object(const CopyRequest& request);
   Result<ListPage> list_objects(std::string_view bucket, const ListQuery& query);
+  /// Recycled files the bucket keeps in tmp/ for its next writes (tests, diagnostics).
+  std::size_t spare_files(std::string_view bucket);
 
   // Multipart uploads (multipart_store.cpp).
   Result<std::string> create_multipart_upload(std::string_view bucket, std::string_view key,
@@ -237,8 +248,15 @@ class ObjectStore {
   Result<ObjectInfo> commit_part(ObjectWriter& writer, ObjectInfo info);
   std::filesystem::path upload_dir(const BucketState& bucket, std::string_view upload_id) const;
   void sync_dir(const std::filesystem::path& dir) const;
+  /// A recycled file of the bucket's tmp/, truncated and open for writing, or an invalid fd.
+  UniqueFd take_spare(BucketState& bucket, std::filesystem::path& path);
+  /// `path` (in tmp/) holds a replaced object: keep it as a spare when unused, else remove it.
+  void recycle(BucketState& bucket, const std::filesystem::path& path);
+  struct OpenedObject;
+  std::optional<OpenedObject> open_object(const BucketState& bucket, std::string_view key);
 
   Options options_;
+  std::shared_ptr<OpenFiles> open_files_ = OpenFiles::create();
   std::mutex mu_;  // guards buckets_
   std::map<std::string, std::shared_ptr<BucketState>, std::less<>> buckets_;
 };

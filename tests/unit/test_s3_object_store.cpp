@@ -2,6 +2,7 @@
 // atomicity and crash leftovers, hostile keys, copy, delete, listing through the store, and
 // concurrent writers to one key.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -336,6 +337,60 @@ TEST_CASE("a reader keeps its snapshot across an overwrite and a delete") {
   CHECK(read_all(**r) == "first version");
 }
 
+TEST_CASE("an overwrite recycles the old object's file; an open reader's file is never reused") {
+  TempDir t;
+  ObjectStore s(opts(t.path));
+  REQUIRE(s.create_bucket("bk1") == S3Error::kNone);
+  const auto inode = [&](std::string_view key) {
+    struct stat st {};
+    REQUIRE(::stat((t.path / "bk1" / key_relative_path(key)).c_str(), &st) == 0);
+    return st.st_ino;
+  };
+  REQUIRE(put(s, "bk1", "k", "version one"));
+  const auto first = inode("k");
+  REQUIRE(put(s, "bk1", "k", "version two"));
+  CHECK(s.spare_files("bk1") == 1);
+  CHECK(count_files(t.path / "bk1" / "tmp") == 1);
+  REQUIRE(put(s, "bk1", "new key", "a new object in a recycled file"));
+  CHECK(inode("new key") == first);
+  CHECK(s.spare_files("bk1") == 0);
+  CHECK(get(s, "bk1", "new key") == "a new object in a recycled file");
+  CHECK(get(s, "bk1", "k") == "version two");
+
+  // A reader holds version two: its file is removed, not recycled, when k is replaced, so the
+  // writes that follow (which would rewrite a spare) cannot change what the reader reads.
+  const std::string body(100000, 'r');
+  REQUIRE(put(s, "bk1", "big", body));
+  const auto held = inode("big");
+  auto r = s.get_object("bk1", "big");
+  REQUIRE(r);
+  REQUIRE(put(s, "bk1", "big", "replaced"));
+  CHECK(s.spare_files("bk1") == 0);
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(put(s, "bk1", "other" + std::to_string(i), std::string(100000, 'x')));
+    CHECK(inode("other" + std::to_string(i)) != held);
+  }
+  CHECK(read_all(**r) == body);
+  r->reset();
+  // Reader gone: the next replacement is recycled again.
+  REQUIRE(put(s, "bk1", "big", "and again"));
+  CHECK(s.spare_files("bk1") == 1);
+}
+
+TEST_CASE("a restart removes the recycled files with the other leftovers of tmp/") {
+  TempDir t;
+  {
+    ObjectStore s(opts(t.path));
+    REQUIRE(s.create_bucket("bk1") == S3Error::kNone);
+    REQUIRE(put(s, "bk1", "k", "one"));
+    REQUIRE(put(s, "bk1", "k", "two"));
+    REQUIRE(s.spare_files("bk1") == 1);
+  }
+  ObjectStore s(opts(t.path));
+  CHECK(count_files(t.path / "bk1" / "tmp") == 0);
+  CHECK(get(s, "bk1", "k") == "two");
+}
+
 TEST_CASE("concurrent writers to one key: the last complete write wins, never a mix") {
   TempDir t;
   ObjectStore s(opts(t.path));
@@ -382,7 +437,8 @@ TEST_CASE("concurrent writers to one key: the last complete write wins, never a 
   const auto page = s.list_objects("bk1", {});
   REQUIRE(page->contents.size() == 1);
   CHECK(page->contents[0].summary.etag == s.head_object("bk1", "shared")->etag);
-  CHECK(count_files(t.path / "bk1" / "tmp") == 0);
+  // What stays in tmp/ is the recycled files of replaced objects, nothing else.
+  CHECK(count_files(t.path / "bk1" / "tmp") == s.spare_files("bk1"));
 }
 
 TEST_CASE("a write in flight when its bucket is deleted commits nothing") {
