@@ -41,6 +41,15 @@ class BodySource {
   /// Up to `n` bytes into `out`; 0 only at the end. On failure sets `ec`: the status line has
   /// gone out already, so the connection is closed mid-body (the client sees a short body).
   virtual std::size_t read(char* out, std::size_t n, std::error_code& ec) = 0;
+
+  /// Where the body's next bytes lie when it is a byte range of a file: a plain TCP connection
+  /// then sends them with sendfile(2) from `fd` at `offset` (no copy through user space, no
+  /// read() calls); TLS connections read(). `fd` -1: no file.
+  struct FileSpan {
+    int fd = -1;
+    std::uint64_t offset = 0;
+  };
+  virtual FileSpan file() const { return {}; }
 };
 
 }  // namespace gh::core

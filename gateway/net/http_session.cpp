@@ -1,5 +1,9 @@
 #include "gateway/net/http_session.hpp"
 
+#include <sys/sendfile.h>
+
+#include <cerrno>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -60,9 +64,44 @@ constexpr std::uint64_t kMaxStreamedBody = 5ull * 1024 * 1024 * 1024 * 103 / 100
 
 /// Sends a BodySource's bytes in pieces, each write under the body deadline (a client that
 /// stops reading is cut off). False when the source failed or ended early, or a write failed.
+/// write_source's path for a body that is a span of a file on a plain TCP socket: sendfile(2)
+/// as much as the socket takes, then waits until it takes more (the body deadline re-armed for
+/// each step, as for writes).
+asio::awaitable<bool> send_file(tcp::socket& socket, core::BodySource::FileSpan span,
+                                std::uint64_t left, SessionState& state,
+                                const config::LimitsConfig& limits) {
+  // sendfile moves at most 0x7ffff000 bytes per call.
+  constexpr std::uint64_t kMaxPerCall = 0x7ffff000;
+  auto offset = static_cast<off_t>(span.offset);
+  error_code ec;
+  while (left > 0) {
+    state.expires_after(limits.body_timeout);
+    const ssize_t n = ::sendfile(socket.native_handle(), span.fd, &offset,
+                                 static_cast<std::size_t>(std::min(left, kMaxPerCall)));
+    if (n > 0) {
+      left -= static_cast<std::uint64_t>(n);
+    } else if (n == 0) {
+      spdlog::warn("a streamed response body ended {} bytes early: end of data", left);
+      co_return false;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      co_await socket.async_wait(tcp::socket::wait_write,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return false;
+    } else if (errno != EINTR) {
+      co_return false;  // the client went away (EPIPE, ECONNRESET), or the file failed
+    }
+  }
+  co_return true;
+}
+
 template <typename Stream>
 asio::awaitable<bool> write_source(Stream& stream, core::BodySource& source, SessionState& state,
                                    const config::LimitsConfig& limits) {
+  if constexpr (kDirectIo<Stream>) {
+    if (const auto span = source.file(); span.fd >= 0) {
+      co_return co_await send_file(stream, span, source.size(), state, limits);
+    }
+  }
   // 64 KiB: a few syscalls per MiB, and below malloc's mmap threshold (cheap to allocate).
   constexpr std::size_t kPiece = 64 * 1024;
   std::unique_ptr<char[]> piece(new char[kPiece]);

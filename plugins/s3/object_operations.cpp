@@ -72,6 +72,7 @@ class ReaderSource final : public core::BodySource {
   std::size_t read(char* out, std::size_t n, std::error_code& ec) override {
     return reader_->read(out, n, ec);
   }
+  FileSpan file() const override { return {reader_->fd(), reader_->position()}; }
 
  private:
   std::unique_ptr<ObjectReader> reader_;

@@ -124,6 +124,10 @@ class ObjectReader {
   std::uint64_t content_length() const noexcept { return length_; }
   /// Up to `n` bytes; 0 at the end of the range.
   std::size_t read(char* out, std::size_t n, std::error_code& ec) noexcept;
+  /// The open object file and the file offset of the next byte read() would give (for
+  /// sendfile: the caller sends from there and reads no more through this reader).
+  int fd() const noexcept { return fd_.get(); }
+  std::uint64_t position() const noexcept { return first_ + pos_; }
 
  private:
   friend class ObjectStore;

@@ -231,6 +231,44 @@ class S3StreamingTest(GatewayTestCase):
         self.assertEqual(self.s3.get_object(Bucket="big", Key="slow")["Body"].read(),
                          b"z" * (2 * MB))
 
+    def test_large_ranges_and_a_reader_that_pauses(self):
+        # Bodies over 256 KiB go out with sendfile from the object's file: ranges start at
+        # their offset in the file, and a client that stops reading (the socket buffer fills,
+        # sendfile would block) neither stalls other clients nor loses a byte when it resumes.
+        data = b"".join(blocks(12 * MB, 4096))
+        self.s3.put_object(Bucket="big", Key="twelve", Body=data)
+        for first, last in ((1, 9 * MB + 7), (5 * MB - 3, 12 * MB - 1), (0, 300 * 1024)):
+            r = request(self.gw.services_port, "GET", "/big/twelve",
+                        headers={"Range": f"bytes={first}-{last}"})
+            self.assertEqual(r.status, 206)
+            self.assertEqual(r.header("Content-Range"), f"bytes {first}-{last}/{12 * MB}")
+            self.assertEqual(r.body, data[first:last + 1], (first, last))
+        r = request(self.gw.services_port, "GET", "/big/twelve", headers={"Range": "bytes=-700000"})
+        self.assertEqual((r.status, r.body), (206, data[-700000:]))
+
+        paused = socket.create_connection(("127.0.0.1", self.gw.services_port), timeout=10)
+        paused.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        paused.sendall(b"GET /big/twelve HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.3)  # the gateway fills the socket and waits
+        started = time.time()
+        for _ in range(5):
+            self.assertEqual(self.s3.get_object(Bucket="big", Key="twelve")["Body"].read(), data)
+        self.assertLess(time.time() - started, 10)
+        got = b""
+        while True:
+            chunk = paused.recv(1 << 20)
+            if not chunk:
+                break
+            got += chunk
+            head, sep, body = got.partition(b"\r\n\r\n")
+            if sep and len(body) >= 12 * MB:
+                break
+        paused.close()
+        head, _, body = got.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200 "), head)
+        self.assertIn(f"Content-Length: {12 * MB}".lower().encode(), head.lower())
+        self.assertEqual(body, data)
+
 
 class S3StreamingIamTest(GatewayTestCase):
     def test_streamed_bodies_under_iam(self):
