@@ -27,6 +27,31 @@ namespace {
 /// The most answer bytes a connection holds back (see LoopbackServer::Flush).
 constexpr std::size_t kMaxHeldBytes = 64 * 1024;
 
+/// What the Runtime Interface Emulator's server, Go's net/http, writes before it closes a
+/// connection whose request does not parse (net/http server.go, conn.serve): 431 for a header
+/// over the limit, 501 for a transfer coding it does not know, 400 for the rest; nothing when
+/// the peer closed or the socket failed, and nothing past the discarded-body limit (closed, as
+/// Options says).
+std::string_view refusal_for(const error_code& ec) {
+  namespace http = boost::beast::http;
+  if (ec.category() != http::make_error_code(http::error::end_of_stream).category() ||
+      ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      ec == http::error::body_limit) {
+    return {};
+  }
+  constexpr std::string_view kHeaders =
+      "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n";
+  static const std::string k431 = "HTTP/1.1 431 Request Header Fields Too Large" +
+                                  std::string(kHeaders) + "431 Request Header Fields Too Large";
+  static const std::string k501 =
+      "HTTP/1.1 501 Not Implemented" + std::string(kHeaders) + "Unsupported transfer encoding";
+  static const std::string k400 =
+      "HTTP/1.1 400 Bad Request" + std::string(kHeaders) + "400 Bad Request";
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) return k431;
+  if (ec == http::error::bad_transfer_encoding) return k501;
+  return k400;
+}
+
 /// Sends the answers held back on a connection. A failed write shows in the next read (or no
 /// longer matters: the connection is ending).
 asio::awaitable<void> send_held(tcp::socket& socket, std::string& held) {
@@ -113,7 +138,9 @@ class Server final : public LoopbackServer, public std::enable_shared_from_this<
       if (self->closed_) break;
       if (ec) {
         // A next request that does not parse ends the connection, but the answers held for
-        // the requests before it are still owed.
+        // the requests before it are still owed, and the broken one is answered as the
+        // Runtime Interface Emulator's server (Go's net/http) answers it, then closed.
+        if (const std::string_view refusal = refusal_for(ec); !refusal.empty()) held += refusal;
         co_await send_held(socket, held);
         break;
       }

@@ -156,4 +156,39 @@ TEST_CASE("loopback server: an answer held behind a request that does not parse 
   Client client(fixture.server->port());
   client.send(kPost + "NOT HTTP AT ALL\r\n\r\n");
   CHECK(client.read_until("accepted", std::chrono::milliseconds(3000)));
+  // Then the broken request is refused as Go's net/http refuses it, and the connection closes.
+  CHECK(client.read_until("\r\n\r\n400 Bad Request", std::chrono::milliseconds(3000)));
+  CHECK(client.received.find("accepted") < client.received.find("HTTP/1.1 400 Bad Request"));
+  CHECK(!client.read_until("more", std::chrono::milliseconds(300)));  // closed: recv gave 0
+}
+
+TEST_CASE("loopback server: requests that do not parse get Go's net/http answers, then a close") {
+  ServerFixture fixture;
+  {
+    Client client(fixture.server->port());
+    client.send("GET /x HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n");
+    REQUIRE(client.read_until("400 Bad Request", std::chrono::milliseconds(3000)));
+    CHECK(client.received.find(
+              "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+              "Connection: close\r\n\r\n400 Bad Request") == 0);
+  }
+  {
+    Client client(fixture.server->port());
+    client.send("GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70 * 1024, 'a') +
+                "\r\n\r\n");
+    REQUIRE(client.read_until("\r\n\r\n431 Request Header Fields Too Large",
+                              std::chrono::milliseconds(3000)));
+    CHECK(client.received.find("HTTP/1.1 431 Request Header Fields Too Large\r\n") == 0);
+  }
+  {
+    // A peer that closes mid-request gets nothing, and the server goes on serving.
+    Client client(fixture.server->port());
+    client.send("GET /x HTTP/1.1\r\nHo");
+    ::shutdown(client.fd, SHUT_WR);
+    CHECK(!client.read_until("HTTP", std::chrono::milliseconds(500)));
+    CHECK(client.received.empty());
+  }
+  Client client(fixture.server->port());
+  client.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(client.read_until("fast /after", std::chrono::milliseconds(3000)));
 }
