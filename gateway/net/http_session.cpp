@@ -64,15 +64,19 @@ constexpr std::uint64_t kMaxStreamedBody = 5ull * 1024 * 1024 * 1024 * 103 / 100
 
 /// Sends a BodySource's bytes in pieces, each write under the body deadline (a client that
 /// stops reading is cut off). False when the source failed or ended early, or a write failed.
+enum class SendFileResult { kSent, kFailed, kUnsupported };
+
 /// write_source's path for a body that is a span of a file on a plain TCP socket: sendfile(2)
 /// as much as the socket takes, then waits until it takes more (the body deadline re-armed for
-/// each step, as for writes).
-asio::awaitable<bool> send_file(tcp::socket& socket, core::BodySource::FileSpan span,
-                                std::uint64_t left, SessionState& state,
-                                const config::LimitsConfig& limits) {
+/// each step, as for writes). kUnsupported: the file's filesystem cannot sendfile, and nothing
+/// was sent (the caller reads the body instead).
+asio::awaitable<SendFileResult> send_file(tcp::socket& socket, core::BodySource::FileSpan span,
+                                          std::uint64_t left, SessionState& state,
+                                          const config::LimitsConfig& limits) {
   // sendfile moves at most 0x7ffff000 bytes per call.
   constexpr std::uint64_t kMaxPerCall = 0x7ffff000;
   auto offset = static_cast<off_t>(span.offset);
+  const std::uint64_t size = left;
   error_code ec;
   while (left > 0) {
     state.expires_after(limits.body_timeout);
@@ -82,16 +86,20 @@ asio::awaitable<bool> send_file(tcp::socket& socket, core::BodySource::FileSpan 
       left -= static_cast<std::uint64_t>(n);
     } else if (n == 0) {
       spdlog::warn("a streamed response body ended {} bytes early: end of data", left);
-      co_return false;
+      co_return SendFileResult::kFailed;
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       co_await socket.async_wait(tcp::socket::wait_write,
                                  asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return false;
+      if (ec) co_return SendFileResult::kFailed;
+    } else if ((errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) && left == size) {
+      co_return SendFileResult::kUnsupported;
     } else if (errno != EINTR) {
-      co_return false;  // the client went away (EPIPE, ECONNRESET), or the file failed
+      // The client went away (EPIPE, ECONNRESET; SIGPIPE is ignored by the CLI), or the file
+      // failed.
+      co_return SendFileResult::kFailed;
     }
   }
-  co_return true;
+  co_return SendFileResult::kSent;
 }
 
 template <typename Stream>
@@ -99,7 +107,8 @@ asio::awaitable<bool> write_source(Stream& stream, core::BodySource& source, Ses
                                    const config::LimitsConfig& limits) {
   if constexpr (kDirectIo<Stream>) {
     if (const auto span = source.file(); span.fd >= 0) {
-      co_return co_await send_file(stream, span, source.size(), state, limits);
+      const SendFileResult sent = co_await send_file(stream, span, source.size(), state, limits);
+      if (sent != SendFileResult::kUnsupported) co_return sent == SendFileResult::kSent;
     }
   }
   // 64 KiB: a few syscalls per MiB, and below malloc's mmap threshold (cheap to allocate).

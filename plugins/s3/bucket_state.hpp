@@ -24,8 +24,13 @@ struct BucketState {
 
   /// Replaced objects' files in tmp/, to be rewritten as the next temporary files (see
   /// ObjectStore, "Recycled files"). Guarded by spare_mu, never held with mu.
+  struct Spare {
+    std::filesystem::path path;
+    std::uint64_t bytes = 0;  // its size when kept
+  };
   std::mutex spare_mu;
-  std::vector<std::filesystem::path> spares;
+  std::vector<Spare> spares;
+  std::uint64_t spare_bytes = 0;
 
   std::filesystem::path objects_dir() const { return dir / "objects"; }
   std::filesystem::path uploads_dir() const { return dir / "uploads"; }

@@ -7,6 +7,7 @@
 #include <cstdio>  // renameat2
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <fstream>
@@ -32,15 +33,18 @@ std::optional<std::int64_t> read_created_ms(const fs::path& file) {
 
 UniqueFd open_read(const fs::path& p) { return UniqueFd(::open(p.c_str(), O_RDONLY | O_CLOEXEC)); }
 
-/// Spares kept per bucket: enough for the writes in flight at once, bounded so that a burst of
-/// overwrites followed by quiet does not keep many old bodies on disk.
+/// Spares kept per bucket: enough for the writes in flight at once, bounded in number and in
+/// bytes so that a burst of overwrites followed by quiet does not keep many old bodies on disk
+/// (inode churn costs per file: small objects gain the most, and a large object's write
+/// outweighs an inode allocation anyway).
 constexpr std::size_t kMaxSpares = 64;
+constexpr std::uint64_t kMaxSpareBytes = std::uint64_t{64} << 20;
 
 }  // namespace
 
 struct ObjectStore::OpenedObject {
+  OpenFiles::Lease lease;  // before fd: the file closes, then stops counting as open
   UniqueFd fd;
-  OpenFiles::Lease lease;
   ObjectInfo info;
 };
 
@@ -396,14 +400,23 @@ std::size_t ObjectStore::spare_files(std::string_view bucket) {
 
 UniqueFd ObjectStore::take_spare(BucketState& b, fs::path& path) {
   for (;;) {
+    BucketState::Spare spare;
     {
       std::lock_guard lock(b.spare_mu);
       if (b.spares.empty()) return {};
-      path = std::move(b.spares.back());
+      spare = std::move(b.spares.back());
       b.spares.pop_back();
+      b.spare_bytes -= spare.bytes;
     }
+    path = spare.path;
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
     if (fd.valid()) return fd;
+    if (errno == EMFILE || errno == ENFILE) {  // out of descriptors: the spare is still good
+      std::lock_guard lock(b.spare_mu);
+      b.spare_bytes += spare.bytes;
+      b.spares.push_back(std::move(spare));
+      return {};
+    }
     std::error_code ec;
     fs::remove(path, ec);
   }
@@ -412,9 +425,11 @@ UniqueFd ObjectStore::take_spare(BucketState& b, fs::path& path) {
 void ObjectStore::recycle(BucketState& b, const fs::path& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0 && open_files_->unused(st.st_ino)) {
+    const auto bytes = static_cast<std::uint64_t>(st.st_size);
     std::lock_guard lock(b.spare_mu);
-    if (b.spares.size() < kMaxSpares) {
-      b.spares.push_back(path);
+    if (b.spares.size() < kMaxSpares && b.spare_bytes + bytes <= kMaxSpareBytes) {
+      b.spares.push_back(BucketState::Spare{path, bytes});
+      b.spare_bytes += bytes;
       return;
     }
   }

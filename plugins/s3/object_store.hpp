@@ -17,7 +17,8 @@
 ///
 /// Recycled files: an overwrite swaps the new file into place with the old one
 /// (renameat2 RENAME_EXCHANGE), so the old object's file lands in tmp/. When no reader has it
-/// open (OpenFiles), it becomes the bucket's next temporary file, truncated and rewritten: a
+/// open (OpenFiles), it becomes the bucket's next temporary file (up to 64 files and 64 MiB
+/// per bucket; the next load removes what is left), truncated and rewritten: a
 /// steady stream of overwrites allocates and frees no inodes (on ext4 without a journal, each new
 /// inode skips every inode freed in the last minutes, a cost that grows with the overwrite rate).
 /// Filesystems without RENAME_EXCHANGE get a plain rename over the old file.

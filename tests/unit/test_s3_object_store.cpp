@@ -375,6 +375,16 @@ TEST_CASE("an overwrite recycles the old object's file; an open reader's file is
   // Reader gone: the next replacement is recycled again.
   REQUIRE(put(s, "bk1", "big", "and again"));
   CHECK(s.spare_files("bk1") == 1);
+  // Spares hold at most 64 MiB: a replaced body that would pass that is removed, not kept.
+  auto w = s.begin_put("bk1", "huge", {});
+  REQUIRE(w);
+  const std::string mib(1 << 20, 'h');
+  for (int i = 0; i < 65; ++i) REQUIRE((*w)->write(mib) == S3Error::kNone);
+  REQUIRE((*w)->commit());
+  CHECK(s.spare_files("bk1") == 0);  // the 65 MiB write took the one spare there was
+  REQUIRE(put(s, "bk1", "huge", "small now"));
+  CHECK(s.spare_files("bk1") == 0);
+  CHECK(count_files(t.path / "bk1" / "tmp") == 0);
 }
 
 TEST_CASE("a restart removes the recycled files with the other leftovers of tmp/") {
