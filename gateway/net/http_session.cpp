@@ -94,7 +94,7 @@ asio::awaitable<SendFileResult> send_file(tcp::socket& socket, core::BodySource:
     } else if ((errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) && left == size) {
       co_return SendFileResult::kUnsupported;
     } else if (errno != EINTR) {
-      // The client went away (EPIPE, ECONNRESET; SIGPIPE is ignored by the CLI), or the file
+      // The client went away (EPIPE, ECONNRESET; Server::start ignores SIGPIPE), or the file
       // failed.
       co_return SendFileResult::kFailed;
     }

@@ -1,5 +1,7 @@
 #include "gateway/server/server.hpp"
 
+#include <csignal>
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -76,6 +78,10 @@ void Server::install(std::shared_ptr<const pipeline::Snapshot> snapshot) {
 }
 
 void Server::start(std::shared_ptr<const pipeline::Snapshot> snapshot) {
+  // A client that closes mid-answer must cost an EPIPE, not the process: Asio's sends pass
+  // MSG_NOSIGNAL, but sendfile(2) (streamed file bodies) has no such flag. The CLI does the
+  // same; this covers servers started without it (the component tests).
+  std::signal(SIGPIPE, SIG_IGN);
   if (!metrics_) {
     threads_ =
         thread_count(options_.threads ? options_.threads : snapshot->config().server.threads);
