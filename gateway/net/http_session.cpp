@@ -62,8 +62,6 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 /// per 8 KiB chunk at worst, ~1.2 %). The sink's own max_bytes() is the real limit.
 constexpr std::uint64_t kMaxStreamedBody = 5ull * 1024 * 1024 * 1024 * 103 / 100;
 
-/// Sends a BodySource's bytes in pieces, each write under the body deadline (a client that
-/// stops reading is cut off). False when the source failed or ended early, or a write failed.
 enum class SendFileResult { kSent, kFailed, kUnsupported };
 
 /// write_source's path for a body that is a span of a file on a plain TCP socket: sendfile(2)
@@ -102,6 +100,8 @@ asio::awaitable<SendFileResult> send_file(tcp::socket& socket, core::BodySource:
   co_return SendFileResult::kSent;
 }
 
+/// Sends a BodySource's bytes in pieces, each write under the body deadline (a client that
+/// stops reading is cut off). False when the source failed or ended early, or a write failed.
 template <typename Stream>
 asio::awaitable<bool> write_source(Stream& stream, core::BodySource& source, SessionState& state,
                                    const config::LimitsConfig& limits) {

@@ -51,7 +51,7 @@ struct ObjectStore::OpenedObject {
 /// Opens the object for `key` (registered in open_files_ while the lease lives) and checks that
 /// the file really holds that key.
 std::optional<ObjectStore::OpenedObject> ObjectStore::open_object(const BucketState& b,
-                                                            std::string_view key) {
+                                                                  std::string_view key) {
   OpenedObject o;
   o.fd = open_files_->open_read(b.dir / key_relative_path(key), o.lease);
   if (!o.fd.valid()) return std::nullopt;
@@ -374,8 +374,8 @@ Result<ObjectInfo> ObjectStore::install_object(BucketState& b, const fs::path& t
     ensure_index_locked(b);
     // An overwrite swaps the two files: the old object's file is then at `temp`, to recycle.
     // ENOENT: no object yet (or no directory yet); EINVAL: the filesystem cannot exchange.
-    exchanged = ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, final_path.c_str(),
-                            RENAME_EXCHANGE) == 0;
+    exchanged =
+        ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, final_path.c_str(), RENAME_EXCHANGE) == 0;
     if (!exchanged) {
       std::error_code ec;
       fs::create_directories(final_path.parent_path(), ec);

@@ -174,8 +174,7 @@ TEST_CASE("loopback server: requests that do not parse get Go's net/http answers
   }
   {
     Client client(fixture.server->port());
-    client.send("GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70 * 1024, 'a') +
-                "\r\n\r\n");
+    client.send("GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70 * 1024, 'a') + "\r\n\r\n");
     REQUIRE(client.read_until("\r\n\r\n431 Request Header Fields Too Large",
                               std::chrono::milliseconds(3000)));
     CHECK(client.received.find("HTTP/1.1 431 Request Header Fields Too Large\r\n") == 0);
