@@ -25,19 +25,33 @@ class Services;
 struct Identity {
   std::string source_ip;
   std::string user_agent;
-  // The AWS_IAM signer's fields: views of the credential store's own strings, which `signer`
-  // keeps alive (a WebSocket connection keeps its $connect identity across config reloads), so
-  // a signed request copies none of them. Set them only from storage that `signer` owns, or
-  // from literals.
+  // The AWS_IAM signer's fields: views of the credential store's own strings, so a signed
+  // request copies none of them. Set them only from storage that `signer_owner` owns, or from
+  // literals.
   std::string_view access_key;
   std::string_view account_id;
   std::string_view caller;
   std::string_view user;
   std::string_view user_arn;
+  // What keeps those views valid. While the request runs, the config snapshot it runs in holds
+  // the store, so the identity only points at the snapshot's own reference (`signer_owner`):
+  // no reference count is touched per request (two atomic operations on a line all threads
+  // share). An identity kept after its request (a WebSocket connection keeps its $connect
+  // identity across config reloads) must be kept(): it then owns the store (`signer`).
+  const std::shared_ptr<const void>* signer_owner = nullptr;
   std::shared_ptr<const void> signer;
   std::string principal_org_id;
   std::string api_key;
   std::string api_key_id;
+
+  /// This identity, owning what its views point into, for keeping beyond the request (while the
+  /// request's snapshot still exists).
+  Identity kept() const {
+    Identity copy = *this;
+    if (signer_owner) copy.signer = *signer_owner;
+    copy.signer_owner = nullptr;
+    return copy;
+  }
 };
 
 /// WEBSOCKET APIs: which connection event a context is for ($context.eventType,

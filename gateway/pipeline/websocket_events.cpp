@@ -65,7 +65,7 @@ boost::asio::awaitable<core::Response> Gateway::websocket_connect(Exchange& ex,
   if (const RouteBinding* binding = ex.dispatch.binding()) {
     co_await run_route(ex, *binding, response);
   }
-  session.identity = ctx.identity;
+  session.identity = ctx.identity.kept();  // beyond this snapshot: see core::Identity
   co_return response;
 }
 

@@ -45,8 +45,9 @@ gh::sigv4::VerifyOptions verify_options(const AccessCheck& check,
 }
 
 void fill_identity(core::Identity& identity, const iam::SigningIdentity& signer,
-                   const std::shared_ptr<const iam::CredentialStore>& store) {
-  identity.signer = store;
+                   const std::shared_ptr<const void>& store_owner) {
+  identity.signer_owner = &store_owner;
+  identity.signer.reset();
   identity.access_key = signer.credentials.access_key_id;
   identity.account_id = signer.principal.account_id;
   identity.caller = signer.principal.caller;
@@ -56,20 +57,25 @@ void fill_identity(core::Identity& identity, const iam::SigningIdentity& signer,
 
 AccessResult authorize(const iam::CredentialStore& store, const core::RequestContext& ctx,
                        const AccessCheck& check, std::chrono::system_clock::time_point now) {
-  AccessResult result;
   const iam::SigningIdentity* signer = nullptr;
-  if (check.verify_signature) {
+  auto verify = [&]() {
     boost::container::small_vector<gh::sigv4::HeaderView, 16> headers;
     for (const auto& f : ctx.request.headers) headers.push_back({f.name, f.value});
     gh::sigv4::ReceivedRequest received{ctx.request.method, ctx.request.path,
                                         ctx.request.query,  headers,
                                         ctx.request.body,   ctx.request.body_pending};
-    result.verdict =
-        gh::sigv4::verify(received, verify_options(check, now),
-                          [&store, &signer](std::string_view key) -> const gh::sigv4::Credentials* {
-                            signer = store.find(key);
-                            return signer ? &signer->credentials : nullptr;
-                          });
+    return gh::sigv4::verify(
+        received, verify_options(check, now),
+        [&store, &signer](std::string_view key) -> const gh::sigv4::Credentials* {
+          signer = store.find(key);
+          return signer ? &signer->credentials : nullptr;
+        });
+  };
+  // The verdict is built in place (a prvalue all the way from the verifier): no Verdict moves.
+  AccessResult result{.error = std::nullopt,
+                      .signer = nullptr,
+                      .verdict = check.verify_signature ? verify() : gh::sigv4::Verdict()};
+  if (check.verify_signature) {
     if (!result.verdict.ok()) {
       result.error = signature_failure(result.verdict);
       return result;
@@ -91,7 +97,7 @@ AccessResult authorize(const iam::CredentialStore& store, const core::RequestCon
     facts.user_name = signer->principal.user_name;
   }
   facts.source_ip = ctx.request.connection.source_ip;
-  facts.user_agent = ctx.request.headers.get("User-Agent");
+  facts.user_agent = ctx.identity.user_agent;  // the User-Agent header (Gateway::begin)
   facts.secure_transport = ctx.request.connection.secure;
   facts.now = now;
 

@@ -44,9 +44,10 @@ gh::sigv4::VerifyOptions verify_options(const AccessCheck& check,
                                         std::chrono::system_clock::time_point now);
 
 /// The signer as `$context.identity.*` / requestContext.identity show it: views of `signer`,
-/// an entry of `store`, which the identity keeps alive.
+/// an entry of the store `store_owner` owns. `store_owner` must outlive the request (it is the
+/// caller's member, which the config snapshot keeps); Identity::kept() copies it.
 void fill_identity(core::Identity& identity, const iam::SigningIdentity& signer,
-                   const std::shared_ptr<const iam::CredentialStore>& store);
+                   const std::shared_ptr<const void>& store_owner);
 
 AccessResult authorize(const iam::CredentialStore& store, const core::RequestContext& ctx,
                        const AccessCheck& check, std::chrono::system_clock::time_point now);

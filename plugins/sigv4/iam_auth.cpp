@@ -40,8 +40,24 @@ std::optional<AuthType> read_auth_type(const config::Node& node, config::Diagnos
 class IamAuthMiddleware final : public core::SyncMiddleware {
  public:
   IamAuthMiddleware(bool iam, std::shared_ptr<const iam::CredentialStore> store,
-                    std::shared_ptr<const iam::Policy> resource_policy)
-      : iam_(iam), store_(std::move(store)), resource_policy_(std::move(resource_policy)) {}
+                    std::shared_ptr<const iam::Policy> resource_policy, const core::ApiInfo& api,
+                    const core::StageInfo& stage)
+      : iam_(iam),
+        store_(std::move(store)),
+        store_owner_(store_),
+        resource_policy_(std::move(resource_policy)) {
+    // arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/: this route's resources all start
+    // so (a middleware serves one route of one stage).
+    resource_prefix_.append("arn:aws:execute-api:")
+        .append(api.region)
+        .append(":")
+        .append(api.account_id)
+        .append(":")
+        .append(api.id)
+        .append("/")
+        .append(stage.name)
+        .append("/");
+  }
 
   core::Phase phase() const override { return core::Phase::kAuthenticate; }
   std::string describe() const override {
@@ -56,16 +72,7 @@ class IamAuthMiddleware final : public core::SyncMiddleware {
     // Built in a buffer this thread keeps (check() never waits, so nothing else uses it
     // meanwhile): no allocation per request.
     thread_local std::string resource;
-    resource.clear();
-    resource.append("arn:aws:execute-api:")
-        .append(api.region)
-        .append(":")
-        .append(api.account_id)
-        .append(":")
-        .append(api.id)
-        .append("/")
-        .append(ctx.stage->name)
-        .append("/");
+    resource.assign(resource_prefix_);
     if (api.protocol == core::ApiProtocol::kWebSocket) {
       // WebSocket routes: .../{stage}/{routeKey} (aws-behaviour.md §4.6).
       resource += ctx.route ? std::string_view(ctx.route->route_key) : "$connect";
@@ -84,8 +91,10 @@ class IamAuthMiddleware final : public core::SyncMiddleware {
     check.resource = resource;
     check.resource_policy = resource_policy_.get();
     check.resource_account = api.account_id;
-    AccessResult result = authorize(*store_, ctx, check, std::chrono::system_clock::now());
-    if (result.signer) fill_identity(ctx.identity, *result.signer, store_);
+    // The clock read when the request arrived (microseconds ago) is the time the signature's
+    // skew and the policies' aws:CurrentTime are judged at.
+    AccessResult result = authorize(*store_, ctx, check, ctx.request_time);
+    if (result.signer) fill_identity(ctx.identity, *result.signer, store_owner_);
     if (!result.error) return core::Next{};
     // HTTP and WebSocket APIs answer a denial with {"message":"Forbidden"} (their only 403
     // body); REST APIs with AWS's "User: … is not authorized …" text.
@@ -99,7 +108,9 @@ class IamAuthMiddleware final : public core::SyncMiddleware {
  private:
   bool iam_;
   std::shared_ptr<const iam::CredentialStore> store_;
+  std::shared_ptr<const void> store_owner_;  // the same store, as the identities point at it
   std::shared_ptr<const iam::Policy> resource_policy_;
+  std::string resource_prefix_;
 };
 
 class IamAuthFactory final : public core::MiddlewareFactory {
@@ -169,7 +180,8 @@ class IamAuthFactory final : public core::MiddlewareFactory {
       policy = p->second;
     }
     if (!iam && !policy) return nullptr;
-    return std::make_shared<IamAuthMiddleware>(iam, state.store, std::move(policy));
+    return std::make_shared<IamAuthMiddleware>(iam, state.store, std::move(policy), ctx.api,
+                                               ctx.stage);
   }
 };
 

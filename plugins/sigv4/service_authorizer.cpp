@@ -9,7 +9,7 @@ namespace {
 class EnforcingAuthorizer final : public SigV4ServiceAuthorizer {
  public:
   EnforcingAuthorizer(std::shared_ptr<const iam::CredentialStore> store, std::string region)
-      : store_(std::move(store)), region_(std::move(region)) {}
+      : store_(std::move(store)), store_owner_(store_), region_(std::move(region)) {}
 
   std::optional<core::GatewayError> check(core::RequestContext& ctx,
                                           const core::ServiceAccess& access) const override {
@@ -24,7 +24,7 @@ class EnforcingAuthorizer final : public SigV4ServiceAuthorizer {
     check.action = access.action;
     check.resource = access.resource;
     AccessResult result = authorize(*store_, ctx, check, now);
-    if (result.signer) fill_identity(ctx.identity, *result.signer, store_);
+    if (result.signer) fill_identity(ctx.identity, *result.signer, store_owner_);
     return result;
   }
 
@@ -32,6 +32,7 @@ class EnforcingAuthorizer final : public SigV4ServiceAuthorizer {
 
  private:
   std::shared_ptr<const iam::CredentialStore> store_;
+  std::shared_ptr<const void> store_owner_;  // the same store, as the identities point at it
   std::string region_;
 };
 

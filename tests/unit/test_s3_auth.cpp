@@ -152,22 +152,29 @@ gh::core::RequestContext signed_request(std::string method, std::string path,
 
 }  // namespace
 
-TEST_CASE("the signer's identity keeps its credential store alive (a reload may drop it)") {
-  // core::Identity holds the signer's fields as views of the store: a WebSocket connection keeps
-  // its $connect identity after the config that held the store is gone.
+TEST_CASE("a kept identity keeps its credential store alive (a reload may drop it)") {
+  // core::Identity holds the signer's fields as views of the store. While the request runs the
+  // snapshot holds the store and the identity only points at its reference; a WebSocket
+  // connection keeps its $connect identity (Identity::kept()) after that config is gone.
   auto ctx = get_object();
+  gh::core::Identity kept;
   {
     auto fresh = gh::plugins::sigv4::make_service_authorizer(make_store(), "us-east-1");
     auto o = s3::authorize_s3(ctx, *fresh, kGet, example_time());
     REQUIRE(code(o) == "OK");
+    REQUIRE(ctx.identity.signer_owner != nullptr);
+    CHECK(ctx.identity.signer == nullptr);  // no reference counted per request
+    kept = ctx.identity.kept();
   }  // the authorizer, and with it the config's reference to the store, is gone
-  gh::core::Identity kept = ctx.identity;
   ctx = gh::core::RequestContext();
   REQUIRE(kept.signer != nullptr);
+  CHECK(kept.signer_owner == nullptr);  // it pointed into the authorizer
   CHECK(kept.signer.use_count() == 1);  // only the identity holds it now
   CHECK(kept.user_arn == "arn:aws:iam::123456789012:user/alice");
   CHECK(kept.access_key == kKey);
   CHECK(kept.account_id == "123456789012");
+  gh::core::Identity copy = kept;  // a message event's context, from the connection's
+  CHECK(copy.kept().signer.use_count() == 3);
 }
 
 TEST_CASE("AWS's S3 SigV4 examples verify with S3's rules") {
