@@ -40,6 +40,8 @@
 
 namespace gh::net {
 
+using namespace std::string_view_literals;  // literals appended without a strlen each
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -581,7 +583,7 @@ asio::awaitable<std::optional<SendError>> HttpClient::send_into(const Origin& or
   wire.head += request.method;
   wire.head += ' ';
   wire.head += request.target;
-  wire.head += " HTTP/1.1\r\n";
+  wire.head += " HTTP/1.1\r\n"sv;
   bool has_host = false;
   for (const auto& field : request.headers) {
     // Framing belongs to this client.
@@ -591,21 +593,21 @@ asio::awaitable<std::optional<SendError>> HttpClient::send_into(const Origin& or
     }
     if (core::iequals(field.name, "Host")) has_host = true;
     wire.head += field.name;
-    wire.head += ": ";
+    wire.head += ": "sv;
     wire.head += field.value;
-    wire.head += "\r\n";
+    wire.head += "\r\n"sv;
   }
   if (!has_host) {
-    wire.head += "Host: ";
+    wire.head += "Host: "sv;
     wire.head += origin.authority();
-    wire.head += "\r\n";
+    wire.head += "\r\n"sv;
   }
   if (!request.body.empty() || sends_length_when_empty(request.method)) {
-    wire.head += "Content-Length: ";
+    wire.head += "Content-Length: "sv;
     wire.head += std::to_string(request.body.size());
-    wire.head += "\r\n";
+    wire.head += "\r\n"sv;
   }
-  wire.head += "\r\n";
+  wire.head += "\r\n"sv;
   const bool head = request.method == "HEAD";
   const bool idempotent = request.method == "GET" || head || request.method == "PUT" ||
                           request.method == "DELETE" || request.method == "OPTIONS" ||

@@ -4,12 +4,14 @@
 
 #include <boost/beast/http/status.hpp>
 #include <charconv>
+#include <cstring>
 
 #include "gateway/util/time_format.hpp"
 
 namespace gh::net {
 
 namespace http = boost::beast::http;
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -39,67 +41,80 @@ bool written_by_us(std::string_view name) {
   }
 }
 
-void append_number(std::string& out, std::size_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
-}
-
 }  // namespace
 
 bool serialize_head(std::string& out, const core::Response& response, unsigned version,
                     bool head_request, bool keep_alive) {
-  out.clear();
-  int status = response.status;
-  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  append_number(out, static_cast<std::size_t>(status));
-  out += ' ';
-  auto reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(status)));
-  out.append(reason.data(), reason.size());
-  out += "\r\nDate: ";
-  out += util::http_date_now();
-  out += "\r\n";
+  // Sized once, then written through a cursor: appending piece by piece costs a capacity check
+  // and a call per piece (about twenty pieces per response).
+  const int status = response.status;
+  const std::string_view reason =
+      http::obsolete_reason(http::int_to_status(static_cast<unsigned>(status)));
+  const std::string_view date = util::http_date_now();
   const std::string* content_type = response.headers.find("Content-Type");
-  if (content_type && valid_header_text(*content_type)) {
-    out += "Content-Type: ";
-    out += *content_type;
-    out += "\r\n";
+  if (content_type && !valid_header_text(*content_type)) content_type = nullptr;
+  const bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
+  // A HEAD answer may state the length a GET would have (the S3 API's HeadObject): only
+  // service APIs can, the pipeline drops integrations' Content-Length.
+  const std::string* head_length =
+      head_request && !no_body ? response.headers.find("Content-Length") : nullptr;
+  if (head_length &&
+      (head_length->empty() || head_length->find_first_not_of("0123456789") != std::string::npos)) {
+    head_length = nullptr;
   }
-  bool no_body = (status >= 100 && status < 200) || status == 204 || status == 304;
+  // API Gateway states keep-alive explicitly (docs/aws-notes-core.md §10).
+  const std::string_view connection =
+      keep_alive ? "Connection: keep-alive\r\n"sv : "Connection: close\r\n"sv;
+
+  std::size_t bound = 9 + 24 + 1 + reason.size() + 8 + date.size() + 2 + connection.size() + 2;
+  if (content_type) bound += 14 + content_type->size() + 2;
+  if (!no_body) bound += 16 + (head_length ? head_length->size() : 24) + 2;
+  for (const auto& f : response.headers) bound += f.name.size() + f.value.size() + 4;
+  out.resize(bound);
+
+  char* at = out.data();
+  auto put = [&at](std::string_view piece) {
+    std::memcpy(at, piece.data(), piece.size());
+    at += piece.size();
+  };
+  put(version == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv);
+  at = std::to_chars(at, at + 24, status).ptr;
+  *at++ = ' ';
+  put(reason);
+  put("\r\nDate: "sv);
+  put(date);
+  put("\r\n"sv);
+  if (content_type) {
+    put("Content-Type: "sv);
+    put(*content_type);
+    put("\r\n"sv);
+  }
   if (!no_body) {
-    out += "Content-Length: ";
-    // A HEAD answer may state the length a GET would have (the S3 API's HeadObject): only
-    // service APIs can, the pipeline drops integrations' Content-Length.
-    const std::string* head_length =
-        head_request ? response.headers.find("Content-Length") : nullptr;
-    if (head_length && !head_length->empty() &&
-        head_length->find_first_not_of("0123456789") == std::string::npos) {
-      out += *head_length;
+    put("Content-Length: "sv);
+    if (head_length) {
+      put(*head_length);
     } else {
-      append_number(out, response.body_source
-                             ? static_cast<std::size_t>(response.body_source->size())
-                             : response.body.size());
+      std::size_t length = response.body_source
+                               ? static_cast<std::size_t>(response.body_source->size())
+                               : response.body.size();
+      at = std::to_chars(at, at + 24, length).ptr;
     }
-    out += "\r\n";
+    put("\r\n"sv);
   }
-  if (keep_alive) {
-    // API Gateway states keep-alive explicitly (docs/aws-notes-core.md §10).
-    out += "Connection: keep-alive\r\n";
-  } else {
-    out += "Connection: close\r\n";
-  }
+  put(connection);
   for (const auto& f : response.headers) {
     if (written_by_us(f.name)) continue;
     if (f.name.empty() || !valid_header_text(f.name) || !valid_header_text(f.value)) {
       spdlog::warn("dropping response header with a control character: {}", f.name);
       continue;
     }
-    out += f.name;
-    out += ": ";
-    out += f.value;
-    out += "\r\n";
+    put(f.name);
+    put(": "sv);
+    put(f.value);
+    put("\r\n"sv);
   }
-  out += "\r\n";
+  put("\r\n"sv);
+  out.resize(static_cast<std::size_t>(at - out.data()));
   return !no_body && !head_request;
 }
 

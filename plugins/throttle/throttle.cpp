@@ -41,7 +41,11 @@ class ThrottleMiddleware final : public core::SyncMiddleware {
   }
 
   core::Step check(core::RequestContext& ctx) const override {
-    std::int64_t now = throttling::steady_now_ns();
+    // The time the request arrived (steady_clock, as steady_now_ns()): AWS throttles on arrival,
+    // and the request already read the clock.
+    std::int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(ctx.received.time_since_epoch())
+            .count();
     // Most specific first (aws-behaviour.md §5.1): the route's, then the account's.
     if (route_ && !route_->try_acquire(now)) return throttled(ctx, "route");
     if (!account_->try_acquire(now)) return throttled(ctx, "account");
