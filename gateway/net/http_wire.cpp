@@ -74,6 +74,7 @@ bool serialize_head(std::string& out, const core::Response& response, unsigned v
 
   char* at = out.data();
   auto put = [&at](std::string_view piece) {
+    if (piece.empty()) return;  // (an empty view's data() may be null: no memcpy from it)
     std::memcpy(at, piece.data(), piece.size());
     at += piece.size();
   };
