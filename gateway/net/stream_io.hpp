@@ -31,10 +31,14 @@ template <typename Stream>
 inline constexpr bool kDirectIo = std::is_same_v<Stream, boost::asio::ip::tcp::socket>;
 
 /// Reads what is there (at least one byte), or waits for some; `waited` is set (the read went
-/// through the event loop). Reads stay asynchronous: Asio's own read is already as cheap in
-/// system calls as it gets (after a short read it waits for epoll's edge instead of trying
-/// recv again), while a direct recv that would block costs a failed recv and an epoll_ctl to
-/// re-arm the wait (measured: 8 % of keep-alive reads under wrk).
+/// through the event loop). Reads stay Asio's async_read_some, which costs one system call more
+/// than the bytes need about as often as any alternative here: it tries recv first (only a
+/// read of 0 bytes stops that), so a keep-alive connection's next read usually finds nothing
+/// (EAGAIN: 0.73 per mock request under wrk, perf tracepoints, 2026-12-03); waiting for
+/// readiness first instead (async_wait) makes Asio re-arm the descriptor with an
+/// EPOLL_CTL_MOD every time (0.99 per request, measured the same way), which is how it avoids
+/// missing an edge that the event loop already took. Avoiding both needs the reactor's own
+/// "an edge came since" flag, which Asio keeps private.
 template <typename Stream>
 boost::asio::awaitable<std::size_t> read_some(Stream& stream, boost::asio::mutable_buffer into,
                                               boost::system::error_code& ec, bool& waited) {
