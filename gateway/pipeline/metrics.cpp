@@ -103,7 +103,10 @@ RouteMetrics::~RouteMetrics() {
 }
 
 RouteMetrics::Shard* RouteMetrics::shard() noexcept {
-  auto& slot = shards_[worker_index() % shard_count_];
+  // Workers 1..shards-1 own a shard each; every other thread shares shard 0 (and adds
+  // atomically there: record()).
+  unsigned index = worker_index();
+  auto& slot = shards_[index < shard_count_ ? index : 0];
   Shard* s = slot.load(std::memory_order_acquire);
   if (s) return s;
   // First request on this thread for this route: allocate lazily, so 10,000 configured routes

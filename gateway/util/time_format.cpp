@@ -49,14 +49,14 @@ std::string http_date(SystemTime t) {
 std::string_view http_date_now() {
   thread_local std::time_t cached_second = -1;
   thread_local std::string cached;
-  // The coarse clock (the kernel's last tick, a few milliseconds behind at most) is enough for
-  // a value in whole seconds, and reading it costs no timestamp counter read: every response
-  // asks. (A Date is "the best available approximation", RFC 9110 §6.6.1.)
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-  if (ts.tv_sec != cached_second) {
-    cached = http_date(std::chrono::system_clock::from_time_t(ts.tv_sec));
-    cached_second = ts.tv_sec;
+  // The precise clock: the coarse one (the last tick) lags it by up to a tick, so just after a
+  // second boundary a Date would name the second before, and an S3 PUT's Date could precede the
+  // object's Last-Modified (a client echoing it in If-Unmodified-Since would get a 412).
+  auto now = std::chrono::system_clock::now();
+  std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  if (secs != cached_second) {
+    cached = http_date(now);
+    cached_second = secs;
   }
   return cached;
 }

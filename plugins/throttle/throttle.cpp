@@ -41,11 +41,10 @@ class ThrottleMiddleware final : public core::SyncMiddleware {
   }
 
   core::Step check(core::RequestContext& ctx) const override {
-    // The time the request arrived (steady_clock, as steady_now_ns()): AWS throttles on arrival,
-    // and the request already read the clock.
-    std::int64_t now =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(ctx.received.time_since_epoch())
-            .count();
+    // Read now, not taken from ctx.received (when the head arrived): a request whose body came
+    // slowly would be older than requests the bucket has seen since, whose later times moved
+    // its theoretical arrival time on, and it would be refused at almost no load.
+    std::int64_t now = throttling::steady_now_ns();
     // Most specific first (aws-behaviour.md §5.1): the route's, then the account's.
     if (route_ && !route_->try_acquire(now)) return throttled(ctx, "route");
     if (!account_->try_acquire(now)) return throttled(ctx, "account");

@@ -20,6 +20,7 @@ import http.client
 import json
 import shutil
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -347,6 +348,34 @@ class ThrottlePrecedenceTest(Checks):
         self.assertRestThrottled(gw.get("/prod/c"))
         self.assertHttpThrottled(gw.get("/web/x"))
         self.assertHttpThrottled(gw.get("/web/other"))
+
+    def test_a_slow_body_is_judged_when_it_has_arrived(self):
+        # A bucket judges a request at the time it is checked (after its body), not when its
+        # head came: a request whose body took 0.6 s would otherwise be older than the one the
+        # bucket accepted meanwhile, and be refused at two requests in all.
+        gw = self.start_gateway(LISTENERS + """\
+apis:
+  - id: web
+    protocol: HTTP
+    routes:
+      "ANY /slow":
+        throttling: {rateLimit: 10, burstLimit: 2}
+        integration: %(ok)s
+""" % {"ok": MOCK_OK})
+        slow = socket.create_connection(("127.0.0.1", gw.api_port), timeout=10)
+        self.addCleanup(slow.close)
+        slow.sendall(b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+        time.sleep(0.3)
+        self.assertEqual(gw.get("/slow").status, 200)   # takes a token 0.3 s in
+        time.sleep(0.3)
+        slow.sendall(b"hello")
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = slow.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        self.assertTrue(answer.startswith(b"HTTP/1.1 200 "), answer)
 
     def test_account_bucket_spans_every_api(self):
         gw = self.start_gateway(LISTENERS + """\

@@ -5,6 +5,7 @@
 // GET; "… Multiple Chunks": the chunked PUT's seed signature), S3's answers for each failure,
 // and the operation → IAM action/resource table.
 #include <doctest/doctest.h>
+#include <map>
 
 #include <string>
 
@@ -53,8 +54,13 @@ std::shared_ptr<const gh::iam::CredentialStore> store() {
   return s;
 }
 
+/// One authorizer per region for the whole run: a verified identity points at its reference
+/// to the store (core::Identity::signer_owner), which must outlive the contexts checked here.
 std::shared_ptr<const gh::core::ServiceAuthorizer> authorizer(const char* region = "us-east-1") {
-  return gh::plugins::sigv4::make_service_authorizer(store(), region);
+  static std::map<std::string, std::shared_ptr<const gh::core::ServiceAuthorizer>> kept;
+  auto& a = kept[region];
+  if (!a) a = gh::plugins::sigv4::make_service_authorizer(store(), region);
+  return a;
 }
 
 std::chrono::system_clock::time_point example_time() {
