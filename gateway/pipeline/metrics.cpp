@@ -102,11 +102,8 @@ RouteMetrics::~RouteMetrics() {
   for (unsigned i = 0; i < shard_count_; ++i) delete shards_[i].load();
 }
 
-RouteMetrics::Shard* RouteMetrics::shard() noexcept {
-  // Workers 1..shards-1 own a shard each; every other thread shares shard 0 (and adds
-  // atomically there: record()).
-  unsigned index = worker_index();
-  auto& slot = shards_[index < shard_count_ ? index : 0];
+RouteMetrics::Shard* RouteMetrics::shard(unsigned index) noexcept {
+  auto& slot = shards_[index];
   Shard* s = slot.load(std::memory_order_acquire);
   if (s) return s;
   // First request on this thread for this route: allocate lazily, so 10,000 configured routes
@@ -119,8 +116,12 @@ RouteMetrics::Shard* RouteMetrics::shard() noexcept {
 
 void RouteMetrics::record(int status, std::chrono::steady_clock::duration latency,
                           const std::chrono::steady_clock::duration* integration_latency) noexcept {
-  Shard* s = shard();
-  const bool exclusive = worker_index() != 0 && worker_index() < shard_count_;
+  // Workers 1..shards-1 own a shard each and are its only writer; every other thread shares
+  // shard 0 and adds atomically there.
+  unsigned index = worker_index();
+  if (index >= shard_count_) index = 0;
+  const bool exclusive = index != 0;
+  Shard* s = shard(index);
   int slot = status_slot(status);
   if (slot >= 0) {
     bump(s->statuses[static_cast<std::size_t>(slot)], 1, exclusive);

@@ -82,7 +82,7 @@ class RouteMetrics {
 
  private:
   struct Shard;
-  Shard* shard() noexcept;
+  Shard* shard(unsigned index) noexcept;
 
   std::string api_;
   std::string route_;

@@ -5,8 +5,8 @@
 // GET; "… Multiple Chunks": the chunked PUT's seed signature), S3's answers for each failure,
 // and the operation → IAM action/resource table.
 #include <doctest/doctest.h>
-#include <map>
 
+#include <map>
 #include <string>
 
 #include "gateway/config/yaml_reader.hpp"
