@@ -28,6 +28,7 @@ class DeadlineService : public boost::asio::execution_context::service {
     virtual ~Entry() = default;
     virtual void expire() = 0;
     void expires_after(Clock::duration d) noexcept { deadline_ = coarse_now() + d; }
+    void expires_at(Clock::time_point t) noexcept { deadline_ = t; }
     void expires_never() noexcept { deadline_ = Clock::time_point::max(); }
 
    private:

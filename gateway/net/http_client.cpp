@@ -13,6 +13,7 @@
 #include <array>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -25,7 +26,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <cassert>
@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/net/deadline_service.hpp"
 #include "gateway/net/stream_io.hpp"
 
 namespace gh::net {
@@ -54,14 +55,74 @@ namespace {
 
 // ------------------------------------------------------------------------------- connections
 
-struct Connection {
+// How far ahead a deadline must be for the coarse DeadlineService to watch it (accurate to about
+// its 100 ms tick, and free per request). Nearer deadlines (a timeoutInMillis of a second or
+// two, AWS allows 50 ms) get a timer of their own.
+constexpr auto kCoarseDeadlineFrom = std::chrono::seconds(3);
+
+// One upstream connection. Its deadline (see arm()) closes the socket when it passes: whatever
+// operation is pending, or starts next, then fails, and timed_out() tells a timeout from other
+// failures by the clock. Closing rather than cancelling also ends an operation whose
+// completion was already queued when the deadline passed.
+struct Connection final : DeadlineService::Entry {
+  explicit Connection(const asio::any_io_executor& executor)
+      : deadlines(
+            asio::use_service<DeadlineService>(asio::query(executor, asio::execution::context))),
+        timer(executor) {}
+  ~Connection() override { disarm(); }
+
   // Declared first so it is destroyed last: the SSL object below refers to it.
   std::shared_ptr<ssl::context> tls_context;
-  std::unique_ptr<beast::tcp_stream> plain;
-  std::unique_ptr<ssl::stream<beast::tcp_stream>> tls;
+  std::unique_ptr<tcp::socket> plain;
+  std::unique_ptr<ssl::stream<tcp::socket>> tls;
   beast::flat_buffer buffer;
 
-  beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *plain; }
+  tcp::socket& lowest() { return tls ? tls->next_layer() : *plain; }
+
+  /// Closes the socket at `deadline` unless disarm() comes first.
+  void arm(Clock::time_point deadline, Clock::time_point now) {
+    disarm();
+    if (deadline - now >= kCoarseDeadlineFrom) {
+      expires_at(deadline);
+      deadlines.watch(*this);
+      watched_ = true;
+      return;
+    }
+    timer.expires_at(deadline);
+    timed_ = true;
+    // The wait may complete after this connection is gone or re-armed: the handler checks both.
+    timer.async_wait([alive = std::weak_ptr<int>(alive_), this, armed = ++arms_](error_code ec) {
+      if (ec || alive.expired() || armed != arms_) return;
+      expire();
+    });
+  }
+
+  void disarm() {
+    if (watched_) {
+      deadlines.unwatch(*this);
+      watched_ = false;
+    }
+    if (timed_) {
+      ++arms_;
+      timer.cancel();
+      timed_ = false;
+    }
+  }
+
+  // Called once per arm() at most; the entry stays watched (its deadline is now "never") until
+  // disarm().
+  void expire() override {
+    error_code ignored;
+    lowest().close(ignored);
+  }
+
+ private:
+  DeadlineService& deadlines;
+  asio::steady_timer timer;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  std::uint64_t arms_ = 0;
+  bool watched_ = false;
+  bool timed_ = false;
 };
 
 // An idle keep-alive connection is silent. Peeking without blocking tells a live one (nothing to
@@ -71,8 +132,7 @@ struct Connection {
 // socket (one syscall; toggling Asio's non_blocking() would cost three).
 bool still_open(Connection& connection) {
   char byte = 0;
-  ssize_t n =
-      ::recv(connection.lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n = ::recv(connection.lowest().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
@@ -316,26 +376,27 @@ asio::awaitable<Connected> open_connection(const asio::any_io_executor& executor
     for (const auto& entry : results) endpoints.push_back(entry.endpoint());
   }
 
-  auto connection = std::make_unique<Connection>();
+  auto connection = std::make_unique<Connection>(executor);
   if (origin.https) {
     if (!tls) co_return SendError{SendErrorKind::kTls, "no TLS context"};
     connection->tls_context = tls;
-    connection->tls = std::make_unique<ssl::stream<beast::tcp_stream>>(executor, *tls);
+    connection->tls = std::make_unique<ssl::stream<tcp::socket>>(executor, *tls);
   } else {
-    connection->plain = std::make_unique<beast::tcp_stream>(executor);
+    connection->plain = std::make_unique<tcp::socket>(executor);
   }
-  beast::tcp_stream& lowest = connection->lowest();
-  lowest.expires_at(deadline);
-  co_await lowest.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+  tcp::socket& lowest = connection->lowest();
+  // Disarmed when the connection is returned (or by exchange(), which arms it again).
+  connection->arm(deadline, Clock::now());
+  co_await asio::async_connect(lowest, endpoints, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     if (timed_out(ec, deadline)) co_return SendError{SendErrorKind::kTimeout, "connect timed out"};
     co_return SendError{SendErrorKind::kConnect, ec.message()};
   }
   // Headers and body usually leave in one write; without Nagle a small request is not held back.
-  lowest.socket().set_option(tcp::no_delay(true), ec);
+  lowest.set_option(tcp::no_delay(true), ec);
   if (!origin.https) {
     // exchange() writes a request in place when the socket takes it (stream_io.hpp's write_now).
-    lowest.socket().non_blocking(true, ec);
+    lowest.non_blocking(true, ec);
     co_return connection;
   }
 
@@ -382,7 +443,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
                                   bool head, const ClientOptions& options,
                                   Clock::time_point deadline, core::Response& response) {
   Outcome out;
-  connection.lowest().expires_at(deadline);
+  connection.arm(deadline, Clock::now());
   error_code ec;
   // The whole request is written before the response is read. A backend that answers early and
   // closes (e.g. a 413 while a large body is still being sent) is therefore seen as a connection
@@ -392,9 +453,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
   // coroutine trip, no timer armed); what remains, and TLS, go through the timed stream.
   std::size_t written = 0;
   bool sent = false;
-  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-    sent = write_now(stream.socket(), buffers, ec, written);
-  }
+  if constexpr (kDirectIo<Stream>) sent = write_now(stream, buffers, ec, written);
   if (!sent) co_await write_rest(stream, buffers, written, ec);
   if (ec) {
     if (timed_out(ec, deadline)) {
@@ -651,7 +710,7 @@ asio::awaitable<std::optional<SendError>> HttpClient::send_into(const Origin& or
       co_return std::move(outcome.error);
     }
     if (outcome.reusable) {
-      connection->lowest().expires_never();
+      connection->disarm();
       pool.put(key, std::move(connection), Clock::now(), options_);
     }
     co_return std::nullopt;
