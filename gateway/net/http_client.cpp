@@ -638,28 +638,32 @@ asio::awaitable<std::optional<SendError>> HttpClient::send_into(const Origin& or
   // Built once for both attempts. The body is a view of the caller's storage: never copied.
   WireRequest wire;
   wire.body = request.body;
-  wire.head.reserve(256 + request.target.size());
+  wire.head.reserve(256 + request.target.size() + request.fields.size());
   wire.head += request.method;
   wire.head += ' ';
   wire.head += request.target;
   wire.head += " HTTP/1.1\r\n"sv;
-  bool has_host = false;
-  for (const auto& field : request.headers) {
-    // Framing belongs to this client.
-    if (core::iequals(field.name, "Content-Length") ||
-        core::iequals(field.name, "Transfer-Encoding")) {
-      continue;
+  if (!request.fields.empty()) {
+    wire.head += request.fields;
+  } else {
+    bool has_host = false;
+    for (const auto& field : request.headers) {
+      // Framing belongs to this client.
+      if (core::iequals(field.name, "Content-Length") ||
+          core::iequals(field.name, "Transfer-Encoding")) {
+        continue;
+      }
+      if (core::iequals(field.name, "Host")) has_host = true;
+      wire.head += field.name;
+      wire.head += ": "sv;
+      wire.head += field.value;
+      wire.head += "\r\n"sv;
     }
-    if (core::iequals(field.name, "Host")) has_host = true;
-    wire.head += field.name;
-    wire.head += ": "sv;
-    wire.head += field.value;
-    wire.head += "\r\n"sv;
-  }
-  if (!has_host) {
-    wire.head += "Host: "sv;
-    wire.head += origin.authority();
-    wire.head += "\r\n"sv;
+    if (!has_host) {
+      wire.head += "Host: "sv;
+      wire.head += origin.authority();
+      wire.head += "\r\n"sv;
+    }
   }
   if (!request.body.empty() || sends_length_when_empty(request.method)) {
     wire.head += "Content-Length: "sv;

@@ -93,7 +93,11 @@ struct OutboundRequest {
   std::string target;       // origin-form: "/path?query"
   core::HeaderMap headers;  // sent as given; Host is added from the origin when absent.
                             // Content-Length / Transfer-Encoding are the client's: ignored.
-  std::string_view body;    // not copied: must outlive send()
+  /// Header lines already in wire form ("Name: value\r\n" each), sent instead of `headers`
+  /// when not empty: for callers that build them per request (the HTTP proxy). They must hold
+  /// Host and no Content-Length or Transfer-Encoding; the values must hold no CR or LF.
+  std::string fields;
+  std::string_view body;  // not copied: must outlive send()
 };
 
 /// Shares TLS contexts between clients with the same trust settings: loading the system CA

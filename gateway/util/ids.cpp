@@ -62,21 +62,27 @@ std::string short_request_id() {
 }
 
 std::string trace_id() {
+  std::string id;
+  append_trace_id(id, std::chrono::system_clock::now());
+  return id;
+}
+
+void append_trace_id(std::string& out, std::chrono::system_clock::time_point at) {
   unsigned char b[12];
   random_bytes(b, sizeof b);
-  auto secs = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count());
-  // "Root=1-" + the epoch second in 8 hex digits + '-' + 24 random hex digits: written in place
+  auto secs = static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count());
+  // "Root=1-" + the epoch second in 8 hex digits + '-' + 24 random hex digits, written in place
   // (every proxied request without a trace header gets one).
   constexpr std::string_view kRoot = "Root=1-";
-  std::string id(kRoot.size() + 8 + 1 + 2 * sizeof b, '-');
-  std::memcpy(id.data(), kRoot.data(), kRoot.size());
+  const std::size_t start = out.size();
+  out.resize(start + kRoot.size() + 8 + 1 + 2 * sizeof b, '-');
+  char* id = out.data() + start;
+  std::memcpy(id, kRoot.data(), kRoot.size());
   static constexpr char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 8; ++i) id[kRoot.size() + i] = kHex[(secs >> (28 - 4 * i)) & 0xf];
   hex_lower_into(std::string_view(reinterpret_cast<const char*>(b), sizeof b),
-                 id.data() + kRoot.size() + 9);
-  return id;
+                 id + kRoot.size() + 9);
 }
 
 }  // namespace gh::util

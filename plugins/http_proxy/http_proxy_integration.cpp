@@ -72,7 +72,8 @@ class HttpProxyIntegration final : public core::Integration {
       request.method = ctx.websocket ? std::string("POST") : ctx.request.method;
     }
     request.target = render_target(target_, ctx);
-    request.headers = build_upstream_headers(ctx, authority_);
+    request.fields.reserve(384);
+    append_upstream_fields(request.fields, ctx, authority_);
     request.body = ctx.request.body;
 
     core::Response response;

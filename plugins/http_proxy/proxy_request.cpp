@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/container/small_vector.hpp>
 #include <boost/url/authority_view.hpp>
 #include <boost/url/parse.hpp>
 #include <charconv>
@@ -383,24 +384,63 @@ std::string forwarded_value(std::string_view value, bool node) {
   return out;
 }
 
-core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
-                                       std::string_view upstream_authority) {
+namespace {
+
+// Where emit_upstream_headers() puts the fields. begin() returns the string a field's value is
+// appended to; end() closes the field.
+struct MapSink {  // a HeaderMap
+  core::HeaderMap& out;
+  std::string name{};
+  std::string value{};
+
+  std::string& begin(std::string_view field) {
+    name.assign(field);
+    value.clear();
+    return value;
+  }
+  void end() { out.add(std::move(name), std::move(value)); }
+  void copy(std::string_view field, std::string_view text) { out.add_copy(field, text); }
+};
+
+struct WireSink {  // "Name: value\r\n" lines, appended straight to the request head
+  std::string& out;
+
+  std::string& begin(std::string_view field) {
+    out += field;
+    out += ": ";
+    return out;
+  }
+  void end() { out += "\r\n"; }
+  void copy(std::string_view field, std::string_view text) {
+    begin(field) += text;
+    end();
+  }
+};
+
+// Calls fn(element) for every element of every `name` field, in order.
+template <typename Fn>
+void for_each_element(const core::HeaderMap& headers, std::string_view name, Fn&& fn) {
+  for (const auto& f : headers) {
+    if (core::iequals(f.name, name)) for_each_list_item(f.value, fn);
+  }
+}
+
+// The AWS rules for what goes upstream, in one place for both sinks. Composite values
+// (X-Forwarded-For, Forwarded, Via) are written as they are gathered: no list or string of
+// their own.
+template <typename Sink>
+void emit_upstream_headers(const core::RequestContext& ctx, std::string_view upstream_authority,
+                           Sink& sink) {
   const bool rest = ctx.api && ctx.api->protocol == core::ApiProtocol::kRest;
   const core::HeaderMap& in_headers = ctx.request.headers;
 
   // Names listed in Connection are hop-by-hop for this message too (RFC 9110 §7.6.1).
-  std::vector<std::string_view> nominated;
-  for (std::string_view value : in_headers.values("Connection")) {
-    for_each_list_item(value, [&](std::string_view item) { nominated.push_back(item); });
-  }
+  boost::container::small_vector<std::string_view, 4> nominated;
+  for_each_element(in_headers, "Connection",
+                   [&](std::string_view item) { nominated.push_back(item); });
 
-  core::HeaderMap out;
-  out.reserve(in_headers.size() + 6);
-  out.add("Host", std::string(upstream_authority));
-
-  std::vector<std::string_view> xff;        // incoming X-Forwarded-For elements
-  std::vector<std::string_view> forwarded;  // incoming Forwarded values (HTTP APIs)
-  std::vector<std::string_view> via;        // incoming Via values (HTTP APIs)
+  sink.copy("Host", upstream_authority);
+  bool has_xff = false;
   const std::string* trace = nullptr;
   for (const auto& f : in_headers) {
     const std::string& name = f.name;
@@ -413,8 +453,8 @@ core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
                     [&](std::string_view n) { return core::iequals(n, name); })) {
       continue;
     }
-    if (core::iequals(name, "X-Forwarded-For")) {
-      for_each_list_item(f.value, [&](std::string_view item) { xff.push_back(item); });
+    if (core::iequals(name, "X-Forwarded-For")) {  // folded into the chain below
+      has_xff = true;
       continue;
     }
     if (core::iequals(name, "X-Amzn-Trace-Id")) {
@@ -428,61 +468,73 @@ core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
         continue;
       }
     } else {
-      // HTTP APIs translate X-Forwarded-* into one Forwarded header (AWS known issues).
+      // HTTP APIs translate X-Forwarded-* into one Forwarded header (AWS known issues); incoming
+      // Forwarded and Via values lead the gateway's own (below).
       if (core::iequals(name, "X-Forwarded-Proto") || core::iequals(name, "X-Forwarded-Port") ||
-          core::iequals(name, "X-Forwarded-Host")) {
-        continue;
-      }
-      if (core::iequals(name, "Forwarded")) {
-        forwarded.push_back(f.value);
-        continue;
-      }
-      if (core::iequals(name, "Via")) {
-        via.push_back(f.value);
+          core::iequals(name, "X-Forwarded-Host") || core::iequals(name, "Forwarded") ||
+          core::iequals(name, "Via")) {
         continue;
       }
     }
-    out.add_copy(f.name, f.value);
+    sink.copy(f.name, f.value);
   }
 
   const std::string& client_ip = ctx.request.connection.source_ip;
-  const char* proto = ctx.request.connection.secure ? "https" : "http";
-  std::string trace_id = trace ? *trace : util::trace_id();
+  const std::string_view proto = ctx.request.connection.secure ? "https" : "http";
+  auto emit_trace = [&] {
+    std::string& value = sink.begin("X-Amzn-Trace-Id");
+    if (trace) {
+      value += *trace;
+    } else {
+      util::append_trace_id(value, ctx.request_time == std::chrono::system_clock::time_point{}
+                                       ? std::chrono::system_clock::now()
+                                       : ctx.request_time);
+    }
+    sink.end();
+  };
 
   if (rest) {
-    // REST adds X-Forwarded-* to the method request, and HTTP_PROXY forwards those (§6).
-    std::string chain;
-    for (std::string_view item : xff) {
-      if (!chain.empty()) chain += ", ";
-      chain.append(item);
-    }
-    if (!client_ip.empty()) {
-      if (!chain.empty()) chain += ", ";
-      chain += client_ip;
-    }
-    if (!chain.empty()) out.add("X-Forwarded-For", std::move(chain));
-    out.add("X-Forwarded-Proto", proto);
-    out.add("X-Forwarded-Port", std::to_string(ctx.request.connection.local_port));
-    out.add("X-Amzn-Trace-Id", std::move(trace_id));
-    out.add("X-Amzn-Apigateway-Api-Id", ctx.api ? ctx.api->id : std::string());
-    return out;
+    // REST adds X-Forwarded-* to the method request, and HTTP_PROXY forwards those (§6):
+    // X-Forwarded-For is the incoming chain, then the client.
+    std::string* chain = nullptr;
+    auto link = [&](std::string_view item) {
+      if (chain) {
+        *chain += ", ";
+      } else {
+        chain = &sink.begin("X-Forwarded-For");
+      }
+      chain->append(item);
+    };
+    if (has_xff) for_each_element(in_headers, "X-Forwarded-For", link);
+    if (!client_ip.empty()) link(client_ip);
+    if (chain) sink.end();
+    sink.copy("X-Forwarded-Proto", proto);
+    char digits[8];
+    auto end = std::to_chars(digits, digits + sizeof digits, ctx.request.connection.local_port).ptr;
+    sink.copy("X-Forwarded-Port", std::string_view(digits, static_cast<std::size_t>(end - digits)));
+    emit_trace();
+    sink.copy("X-Amzn-Apigateway-Api-Id", ctx.api ? std::string_view(ctx.api->id) : "");
+    return;
   }
 
   // HTTP APIs: Forwarded: [incoming elements, ]for=<xff…>, for=<client>;host=<host>;proto=<p>.
-  // Built in place: one allocation for the whole value.
-  std::string value;
-  value.reserve(64);
-  auto separate = [&value] {
-    if (!value.empty()) value += ", ";
+  std::string& value = sink.begin("Forwarded");
+  bool first = true;
+  auto separate = [&] {
+    if (!first) value += ", ";
+    first = false;
   };
-  for (std::string_view f : forwarded) {
+  for (const auto& f : in_headers) {
+    if (!core::iequals(f.name, "Forwarded")) continue;
     separate();
-    value.append(f);
+    value += f.value;
   }
-  for (std::string_view item : xff) {
-    separate();
-    value += "for=";
-    append_forwarded_value(value, item, true);
+  if (has_xff) {
+    for_each_element(in_headers, "X-Forwarded-For", [&](std::string_view item) {
+      separate();
+      value += "for=";
+      append_forwarded_value(value, item, true);
+    });
   }
   std::string_view host = ctx.domain_name.empty() ? in_headers.get("Host") : ctx.domain_name;
   separate();
@@ -498,17 +550,34 @@ core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
   }
   value += ";proto=";
   value += proto;
-  out.add("Forwarded", std::move(value));
+  sink.end();
 
-  std::string via_value;
-  for (std::string_view v : via) {
-    via_value.append(v);
-    via_value += ", ";
+  std::string& via = sink.begin("Via");
+  for (const auto& f : in_headers) {
+    if (!core::iequals(f.name, "Via")) continue;
+    via += f.value;
+    via += ", ";
   }
-  via_value += "HTTP/1.1 AmazonAPIGateway";
-  out.add("Via", std::move(via_value));
-  out.add("X-Amzn-Trace-Id", std::move(trace_id));
+  via += "HTTP/1.1 AmazonAPIGateway";
+  sink.end();
+  emit_trace();
+}
+
+}  // namespace
+
+core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
+                                       std::string_view upstream_authority) {
+  core::HeaderMap out;
+  out.reserve(ctx.request.headers.size() + 6);
+  MapSink sink{out};
+  emit_upstream_headers(ctx, upstream_authority, sink);
   return out;
+}
+
+void append_upstream_fields(std::string& out, const core::RequestContext& ctx,
+                            std::string_view upstream_authority) {
+  WireSink sink{out};
+  emit_upstream_headers(ctx, upstream_authority, sink);
 }
 
 }  // namespace gh::plugins::http_proxy

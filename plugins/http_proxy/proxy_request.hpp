@@ -72,6 +72,10 @@ std::string render_target(const TargetTemplate& target, const core::RequestConte
 /// `Forwarded` and add Via and X-Amzn-Trace-Id. `ctx.api` may be null (treated as an HTTP API).
 core::HeaderMap build_upstream_headers(const core::RequestContext& ctx,
                                        std::string_view upstream_authority);
+/// The same headers appended to `out` as "Name: value\r\n" lines, Host first: the form
+/// net::OutboundRequest::fields takes (the proxy's per-request path builds no HeaderMap).
+void append_upstream_fields(std::string& out, const core::RequestContext& ctx,
+                            std::string_view upstream_authority);
 
 /// A value for a `Forwarded` parameter (RFC 7239 §4): a token as is, otherwise a quoted-string;
 /// with `node`, an IPv6 address is put in brackets first (RFC 7239 §6).

@@ -256,6 +256,37 @@ TEST_CASE("http_proxy: HTTP API upstream headers fold X-Forwarded-* into Forward
   CHECK(plain.get("Via") == "HTTP/1.1 AmazonAPIGateway");
 }
 
+TEST_CASE("http_proxy: the wire form of the upstream headers is the HeaderMap's, in order") {
+  for (ApiProtocol protocol : {ApiProtocol::kRest, ApiProtocol::kHttp}) {
+    CAPTURE(static_cast<int>(protocol));
+    Fixture f(protocol);
+    auto& h = f.ctx.request.headers;
+    h.add("Host", "api.example.com");
+    h.add("Connection", "keep-alive, X-Hop");
+    h.add("X-Hop", "1");
+    h.add("User-Agent", "curl/8.0");
+    h.add("X-Forwarded-For", "198.51.100.1, 2001:db8::9");
+    h.add("Forwarded", "for=192.0.2.60");
+    h.add("Via", "1.1 edge");
+    h.add("X-Forwarded-For", "198.51.100.3");
+    h.add("Accept", "*/*");
+    h.add("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793");
+    std::string expected;
+    for (const auto& field : hp::build_upstream_headers(f.ctx, "backend:8080")) {
+      expected += field.name + ": " + field.value + "\r\n";
+    }
+    std::string wire = "GET / HTTP/1.1\r\n";  // appended to, not replaced
+    hp::append_upstream_fields(wire, f.ctx, "backend:8080");
+    CHECK(wire == "GET / HTTP/1.1\r\n" + expected);
+    CHECK(expected.find("X-Hop") == std::string::npos);
+    // REST forwards Forwarded and Via as they came; HTTP APIs fold them into their own.
+    CHECK(expected.rfind(protocol == ApiProtocol::kRest
+                             ? "Host: backend:8080\r\nUser-Agent: curl/8.0\r\nForwarded: "
+                             : "Host: backend:8080\r\nUser-Agent: curl/8.0\r\nAccept: */*\r\n",
+                         0) == 0);
+  }
+}
+
 // ------------------------------------------------------------------------------------- factory
 
 namespace {
