@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "gateway/net/deadline_service.hpp"
+#include "gateway/net/response_head.hpp"
 #include "gateway/net/stream_io.hpp"
 
 namespace gh::net {
@@ -463,14 +464,71 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
     }
     co_return out;
   }
+  beast::flat_buffer& buffer = connection.buffer;
+  auto closed_to_error = [&] {  // what Beast's parser makes of an end of stream here
+    if (ec == asio::error::eof) {
+      ec = out.response_started ? error_code(http::error::partial_message)
+                                : error_code(http::error::end_of_stream);
+    }
+    out.error = read_error(ec, deadline, options.max_response_body);
+  };
   for (;;) {
+    // The usual shape first (response_head.hpp): the head parsed in one pass, the body read
+    // straight into the response. Anything else goes to Beast's parser below, from the same
+    // bytes.
+    ResponseHead fast;
+    HeadParse parsed;
+    bool waited = false;
+    for (;;) {
+      const auto bytes = buffer.data();
+      parsed = parse_response_head(
+          std::string_view(static_cast<const char*>(bytes.data()), bytes.size()), head,
+          options.max_response_header, options.max_response_body, response, fast);
+      if (parsed != HeadParse::kNeedMore) break;
+      const std::size_t size = beast::read_size(buffer, 65536);
+      if (size == 0) {
+        parsed = HeadParse::kFallback;
+        break;
+      }
+      const std::size_t n = co_await read_some(stream, buffer.prepare(size), ec, waited);
+      buffer.commit(n);
+      if (buffer.size() > 0) out.response_started = true;
+      if (ec) {
+        closed_to_error();
+        co_return out;
+      }
+    }
+    if (parsed == HeadParse::kParsed) {
+      buffer.consume(fast.size);
+      if (fast.has_body) {
+        const auto length = static_cast<std::size_t>(fast.content_length);
+        const std::size_t have = std::min(buffer.size(), length);
+        response.body.assign(static_cast<const char*>(buffer.data().data()), have);
+        buffer.consume(have);
+        if (have < length) {
+          response.body.resize(length);
+          for (std::size_t got = have; got < length;) {
+            const std::size_t n = co_await read_some(
+                stream, asio::buffer(response.body.data() + got, length - got), ec, waited);
+            got += n;
+            if (ec) {
+              closed_to_error();
+              co_return out;
+            }
+          }
+        }
+      }
+      out.reusable = fast.keep_alive && buffer.size() == 0 &&
+                     (!connection.tls || SSL_pending(connection.tls->native_handle()) == 0);
+      co_return out;
+    }
+
     response = core::Response{};  // an interim response before this one leaves nothing behind
     ResponseParser parser(response);
     parser.header_limit(static_cast<std::uint32_t>(options.max_response_header));
     parser.body_limit(static_cast<std::uint64_t>(options.max_response_body));
     // A response to HEAD announces a length but carries no body.
     if (head) parser.skip(true);
-    bool waited = false;
     co_await read_message(stream, connection.buffer, parser, false, ec, waited);
     if (parser.got_some()) out.response_started = true;
     if (ec) {

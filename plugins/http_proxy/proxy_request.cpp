@@ -7,9 +7,12 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 
+#include "gateway/util/ascii.hpp"
 #include "gateway/util/ids.hpp"
 
 namespace gh::plugins::http_proxy {
+
+using namespace std::string_view_literals;  // appended without a strlen each
 
 namespace {
 
@@ -118,11 +121,6 @@ bool parse_path_query(std::string_view tail, bool allow_placeholders, TargetTemp
 
 std::string origin_text(const net::Origin& origin) {
   return (origin.https ? "https://" : "http://") + origin.authority();
-}
-
-bool tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 std::string_view trim(std::string_view s) {
@@ -363,7 +361,7 @@ void append_forwarded_value(std::string& out, std::string_view value, bool node)
   // An IPv6 node is bracketed; a value that is not a token is quoted (RFC 7239 §4, §6).
   bool bracket = node && !value.empty() && value.front() != '[' &&
                  std::count(value.begin(), value.end(), ':') >= 2;
-  bool token = !bracket && !value.empty() && std::all_of(value.begin(), value.end(), tchar);
+  bool token = !bracket && !value.empty() && util::all_tchar(value);
   if (token) {
     out.append(value);
     return;
@@ -407,10 +405,10 @@ struct WireSink {  // "Name: value\r\n" lines, appended straight to the request 
 
   std::string& begin(std::string_view field) {
     out += field;
-    out += ": ";
+    out += ": "sv;
     return out;
   }
-  void end() { out += "\r\n"; }
+  void end() { out += "\r\n"sv; }
   void copy(std::string_view field, std::string_view text) {
     begin(field) += text;
     end();
@@ -499,7 +497,7 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
     std::string* chain = nullptr;
     auto link = [&](std::string_view item) {
       if (chain) {
-        *chain += ", ";
+        *chain += ", "sv;
       } else {
         chain = &sink.begin("X-Forwarded-For");
       }
@@ -521,7 +519,7 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
   std::string& value = sink.begin("Forwarded");
   bool first = true;
   auto separate = [&] {
-    if (!first) value += ", ";
+    if (!first) value += ", "sv;
     first = false;
   };
   for (const auto& f : in_headers) {
@@ -532,23 +530,23 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
   if (has_xff) {
     for_each_element(in_headers, "X-Forwarded-For", [&](std::string_view item) {
       separate();
-      value += "for=";
+      value += "for="sv;
       append_forwarded_value(value, item, true);
     });
   }
   std::string_view host = ctx.domain_name.empty() ? in_headers.get("Host") : ctx.domain_name;
   separate();
-  value += "for=";
+  value += "for="sv;
   if (client_ip.empty()) {
-    value += "unknown";
+    value += "unknown"sv;
   } else {
     append_forwarded_value(value, client_ip, true);
   }
   if (!host.empty()) {
-    value += ";host=";
+    value += ";host="sv;
     append_forwarded_value(value, host, false);
   }
-  value += ";proto=";
+  value += ";proto="sv;
   value += proto;
   sink.end();
 
@@ -556,9 +554,9 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
   for (const auto& f : in_headers) {
     if (!core::iequals(f.name, "Via")) continue;
     via += f.value;
-    via += ", ";
+    via += ", "sv;
   }
-  via += "HTTP/1.1 AmazonAPIGateway";
+  via += "HTTP/1.1 AmazonAPIGateway"sv;
   sink.end();
   emit_trace();
 }

@@ -65,6 +65,7 @@ struct Action {
     kNoResponse,            // read the request and never answer
     kRaw,                   // write `raw` bytes, then close
     kRawKeepOpen,           // write `raw` bytes, keep the connection open
+    kRawInPieces,           // write `raw` in seven pieces 5 ms apart, keep the connection open
   };
   Kind kind = kRespond;
   http::response<http::string_body> response;
@@ -170,6 +171,20 @@ class FakeUpstream {
                                      asio::redirect_error(asio::use_awaitable, ec));
           if (ec || action.kind == Action::kRaw) co_return;
           break;
+        case Action::kRawInPieces: {
+          const std::size_t piece = action.raw.size() / 7 + 1;
+          asio::steady_timer pause(co_await asio::this_coro::executor);
+          for (std::size_t at = 0; at < action.raw.size() && !ec; at += piece) {
+            co_await asio::async_write(
+                stream,
+                asio::buffer(action.raw.data() + at, std::min(piece, action.raw.size() - at)),
+                asio::redirect_error(asio::use_awaitable, ec));
+            pause.expires_after(5ms);
+            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          }
+          if (ec) co_return;
+          break;
+        }
       }
     }
   }
@@ -397,6 +412,44 @@ TEST_CASE("http client: a malformed response is a protocol error") {
   const auto e = failed(send(ioc, *client, local(upstream.port()), get()));
   CHECK(e.kind == net::SendErrorKind::kProtocol);
   CHECK(net::idle_connection_count(ioc) == 0);
+}
+
+TEST_CASE("http client: a response that arrives in pieces is read whole") {
+  // The head and the body each come over several reads; the connection stays reusable.
+  FakeUpstream upstream([](const UpstreamRequest&, int) {
+    return Action{Action::kRawInPieces,
+                  {},
+                  "HTTP/1.1 200 OK\r\nX-Piece: yes\r\nContent-Length: 26\r\n\r\n"
+                  "abcdefghijklmnopqrstuvwxyz"};
+  });
+  auto client = make_client();
+  asio::io_context ioc;
+  for (int i = 0; i < 2; ++i) {
+    const auto r = ok(send(ioc, *client, local(upstream.port()), get()));
+    CHECK(r.status == 200);
+    CHECK(r.headers.get("X-Piece") == "yes");
+    CHECK(r.body == "abcdefghijklmnopqrstuvwxyz");
+  }
+  CHECK(upstream.connections() == 1);
+  CHECK(net::idle_connection_count(ioc) == 1);
+}
+
+TEST_CASE("http client: a response cut short is a connection error") {
+  for (const char* cut :
+       {"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b", "HTTP/1.1 200 OK\r\nContent-Le",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"}) {
+    CAPTURE(cut);
+    FakeUpstream upstream([cut](const UpstreamRequest&, int) {
+      return Action{Action::kRaw, {}, cut};
+    });
+    auto client = make_client();
+    asio::io_context ioc;
+    const auto e = failed(send(ioc, *client, local(upstream.port()), get()));
+    CHECK(e.kind == net::SendErrorKind::kConnect);
+    CHECK(e.message == "connection closed during the response");
+    CHECK(upstream.requests() == 1);
+    CHECK(net::idle_connection_count(ioc) == 0);
+  }
 }
 
 TEST_CASE("http client: a response body over the limit is TooLarge") {

@@ -1,0 +1,154 @@
+#include "gateway/net/response_head.hpp"
+
+#include <array>
+#include <cstring>
+
+#include "gateway/util/ascii.hpp"
+
+namespace gh::net {
+
+namespace {
+
+// RFC 9110 §5.5: field-value and reason-phrase characters (HTAB, SP, VCHAR, obs-text).
+constexpr std::array<bool, 256> kText = [] {
+  std::array<bool, 256> t{};
+  t['\t'] = true;
+  for (int c = 0x20; c <= 0x7e; ++c) t[c] = true;
+  for (int c = 0x80; c <= 0xff; ++c) t[c] = true;
+  return t;
+}();
+
+bool all_of(std::string_view s, const std::array<bool, 256>& table) {
+  for (char c : s) {
+    if (!table[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+enum class Line { kOk, kNeedMore, kFallback };
+
+// The next CRLF-terminated line from `p`; a bare LF falls back (the general parser decides).
+Line next_line(const char*& p, const char* end, std::string_view& line) {
+  const void* found = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+  if (!found) return Line::kNeedMore;
+  const char* nl = static_cast<const char*>(found);
+  if (nl == p || nl[-1] != '\r') return Line::kFallback;
+  line = std::string_view(p, static_cast<std::size_t>(nl - 1 - p));
+  p = nl + 1;
+  return Line::kOk;
+}
+
+}  // namespace
+
+HeadParse parse_response_head(std::string_view data, bool head_request, std::size_t max_head,
+                              std::uint64_t max_body, core::Response& response,
+                              ResponseHead& head) {
+  // Only the first max_head bytes may hold the head; past them the general parser reports it.
+  const bool truncated = data.size() > max_head;
+  const char* const begin = data.data();
+  const char* const end = begin + (truncated ? max_head : data.size());
+  const char* p = begin;
+  const HeadParse need_more = truncated ? HeadParse::kFallback : HeadParse::kNeedMore;
+  std::string_view line;
+
+  // Status line: "HTTP/1.0" or "HTTP/1.1", SP, three digits, SP, reason phrase.
+  switch (next_line(p, end, line)) {
+    case Line::kNeedMore:
+      return need_more;
+    case Line::kFallback:
+      return HeadParse::kFallback;
+    case Line::kOk:
+      break;
+  }
+  if (line.size() < 13 || line.substr(0, 7) != "HTTP/1." || (line[7] != '0' && line[7] != '1') ||
+      line[8] != ' ' || line[12] != ' ') {
+    return HeadParse::kFallback;
+  }
+  const bool http11 = line[7] == '1';
+  int status = 0;
+  for (int i = 9; i < 12; ++i) {
+    if (line[i] < '0' || line[i] > '9') return HeadParse::kFallback;
+    status = status * 10 + (line[i] - '0');
+  }
+  // Interim (1xx) and switching responses, and codes outside HTTP's range, take the general path.
+  if (status < 200 || status > 599) return HeadParse::kFallback;
+  if (!all_of(line.substr(13), kText)) return HeadParse::kFallback;
+
+  response.status = status;
+  response.headers.clear();
+  bool has_length = false;
+  std::uint64_t length = 0;
+  bool close = false;
+  bool keep_alive_token = false;
+  for (;;) {
+    switch (next_line(p, end, line)) {
+      case Line::kNeedMore:
+        return need_more;
+      case Line::kFallback:
+        return HeadParse::kFallback;
+      case Line::kOk:
+        break;
+    }
+    if (line.empty()) break;  // the blank line ending the head
+    const std::size_t colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos) return HeadParse::kFallback;
+    const std::string_view name = line.substr(0, colon);  // a leading SP (folding) fails here
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (!util::all_tchar(name) || !all_of(value, kText)) return HeadParse::kFallback;
+    if (util::iequals_ascii(name, "Content-Length")) {
+      // One plain number; a second one, even equal, is for the general parser to judge.
+      if (has_length || value.empty() || value.size() > 18) return HeadParse::kFallback;
+      for (char c : value) {
+        if (c < '0' || c > '9') return HeadParse::kFallback;
+        length = length * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      has_length = true;
+    } else if (util::iequals_ascii(name, "Transfer-Encoding")) {
+      return HeadParse::kFallback;
+    } else if (util::iequals_ascii(name, "Connection") ||
+               util::iequals_ascii(name, "Proxy-Connection")) {
+      // Beast reads both as the connection's options and rejects a value that is not a list
+      // of tokens: so does this, by falling back.
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view token = trim(rest.substr(0, comma));
+        if (!util::all_tchar(token)) return HeadParse::kFallback;
+        if (util::iequals_ascii(token, "close")) {
+          close = true;
+        } else if (util::iequals_ascii(token, "keep-alive")) {
+          keep_alive_token = true;
+        } else if (util::iequals_ascii(token, "upgrade")) {
+          return HeadParse::kFallback;
+        }
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+    }
+    response.headers.add_copy(name, value);
+  }
+
+  head.size = static_cast<std::size_t>(p - begin);
+  // RFC 9112 §6.3: responses to HEAD, 204 and 304 end with their head.
+  head.has_body = !head_request && status != 204 && status != 304;
+  if (head.has_body) {
+    // A body read until the connection closes is the general parser's (and ends the
+    // connection anyway).
+    if (!has_length || length > max_body) return HeadParse::kFallback;
+    head.content_length = length;
+  } else {
+    head.content_length = 0;
+  }
+  // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive". Beast
+  // reads a 1.0 "keep-alive" the same way.
+  head.keep_alive = http11 ? !close : (keep_alive_token && !close);
+  return HeadParse::kParsed;
+}
+
+}  // namespace gh::net

@@ -1,0 +1,210 @@
+// The fast response-head parser against Beast's: whatever it accepts, Beast accepts with the same
+// status, fields, body framing and keep-alive; a prefix of an acceptable head asks for more.
+#include <doctest/doctest.h>
+
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gateway/net/response_head.hpp"
+#include "gateway/util/ascii.hpp"
+
+namespace {
+
+namespace http = boost::beast::http;
+using gh::net::HeadParse;
+using gh::net::parse_response_head;
+using gh::net::ResponseHead;
+
+constexpr std::size_t kMaxHead = 4096;
+constexpr std::uint64_t kMaxBody = 1 << 20;
+
+struct Parsed {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string body;
+  bool keep_alive = false;
+  std::size_t used = 0;  // bytes of the message
+};
+
+// Beast's reading of `wire`, or nullopt when it rejects it or needs more.
+std::optional<Parsed> beast_parse(const std::string& wire, bool head_request) {
+  http::response_parser<http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(kMaxHead));
+  parser.body_limit(kMaxBody);
+  parser.eager(true);
+  if (head_request) parser.skip(true);
+  boost::system::error_code ec;
+  std::size_t used = 0;
+  while (!parser.is_done()) {
+    std::size_t n = parser.put(boost::asio::buffer(wire.data() + used, wire.size() - used), ec);
+    used += n;
+    if (ec || n == 0) return std::nullopt;
+  }
+  Parsed out;
+  out.status = parser.get().result_int();
+  for (const auto& f : parser.get()) {
+    out.fields.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  }
+  out.body = parser.get().body();
+  out.keep_alive = parser.keep_alive();
+  out.used = used;
+  return out;
+}
+
+// The fast parser's reading: the head, then the body it frames.
+HeadParse fast_parse(const std::string& wire, bool head_request, Parsed& out) {
+  gh::core::Response response;
+  ResponseHead head;
+  HeadParse result = parse_response_head(wire, head_request, kMaxHead, kMaxBody, response, head);
+  if (result != HeadParse::kParsed) return result;
+  out.status = response.status;
+  for (const auto& f : response.headers) out.fields.emplace_back(f.name, f.value);
+  out.keep_alive = head.keep_alive;
+  out.used = head.size;
+  if (head.has_body) {
+    if (wire.size() - head.size < head.content_length) return HeadParse::kNeedMore;
+    out.body = wire.substr(head.size, head.content_length);
+    out.used += head.content_length;
+  }
+  return result;
+}
+
+std::string lowered(std::string s) {
+  for (char& c : s) c = gh::util::ascii_lower(c);
+  return s;
+}
+
+struct Case {
+  std::string wire;
+  bool head_request = false;
+};
+
+const std::vector<Case> kPlain = {
+    {"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Thu, 03 Dec 2026 10:00:00 GMT\r\n"
+     "Content-Type: text/plain\r\nContent-Length: 22\r\nConnection: keep-alive\r\n\r\n"
+     "hello from the backend"},
+    {"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi"},
+    {"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nhi"},
+    {"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi"},
+    {"HTTP/1.1 200 OK\r\nconnection: keep-alive, X-Option , close\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 200 OK\r\nProxy-Connection: close\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 204 No Content\r\nX-Id: 7\r\n\r\n"},
+    {"HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\nETag: \"abc\"\r\n\r\n"},
+    {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", true},
+    {"HTTP/1.1 404 Not Found\r\nX-A:   spaced  \t\r\nX-Empty:\r\nX-Empty2:  \r\n"
+     "Content-Length: 3\r\n\r\nnot"},
+    {"HTTP/1.1 503 \r\nX-Utf: caf\xc3\xa9\r\ncontent-length: 000004\r\n\r\nbusy"},
+    {"HTTP/1.1 200 D\xc3\xa9j\xc3\xa0 vu\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"
+     "Content-Length: 1\r\n\r\nx"},
+    {"HTTP/1.1 201 Created\r\nLocation: /pets/1\r\nContent-Length: 11\r\n\r\n{\"id\":\"1\"}\n"
+     "HTTP/1.1 200 OK\r\n"},  // bytes after the body are not this response's
+    {"HTTP/1.1 599 Odd\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n"},
+};
+
+const std::vector<Case> kDeclined = {
+    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"},
+    {"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the close"},
+    {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"},
+    {"HTTP/1.1 200 OK\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 200 OK\nContent-Length: 0\n\n"},
+    {"HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nhi"},
+    {"HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nhi"},
+    {"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nhi"},
+    {"HTTP/1.1 200 OK\r\nConnection: keep alive\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 200 OK\r\nX-Ctl: a\x01"
+     "b\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 200 OK\r\nX-Del: a\x7f\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 200 OK\r\n: x\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 600 Beyond\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 200OK\r\nContent-Length: 0\r\n\r\n"},
+    {"HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n"},  // over the body limit
+};
+
+}  // namespace
+
+TEST_CASE("response head: the plain shapes parse as Beast parses them") {
+  for (const auto& c : kPlain) {
+    CAPTURE(c.wire);
+    Parsed fast;
+    REQUIRE(fast_parse(c.wire, c.head_request, fast) == HeadParse::kParsed);
+    auto beast = beast_parse(c.wire, c.head_request);
+    REQUIRE(beast);
+    CHECK(fast.status == beast->status);
+    CHECK(fast.fields == beast->fields);
+    CHECK(fast.body == beast->body);
+    CHECK(fast.keep_alive == beast->keep_alive);
+    CHECK(fast.used == beast->used);
+  }
+}
+
+TEST_CASE("response head: every part of a head asks for more") {
+  for (const auto& c : kPlain) {
+    gh::core::Response response;
+    ResponseHead head;
+    REQUIRE(parse_response_head(c.wire, c.head_request, kMaxHead, kMaxBody, response, head) ==
+            HeadParse::kParsed);
+    for (std::size_t n = 0; n < head.size; ++n) {
+      CAPTURE(c.wire.substr(0, n));
+      CHECK(parse_response_head(std::string_view(c.wire).substr(0, n), c.head_request, kMaxHead,
+                                kMaxBody, response, head) == HeadParse::kNeedMore);
+    }
+  }
+}
+
+TEST_CASE("response head: other shapes are left to Beast") {
+  for (const auto& c : kDeclined) {
+    CAPTURE(c.wire);
+    Parsed fast;
+    CHECK(fast_parse(c.wire, c.head_request, fast) == HeadParse::kFallback);
+  }
+  // A head that does not end within the limit is Beast's to report.
+  std::string long_head = "HTTP/1.1 200 OK\r\nX-Long: " + std::string(kMaxHead, 'a') + "\r\n\r\n";
+  gh::core::Response response;
+  ResponseHead head;
+  CHECK(parse_response_head(long_head, false, kMaxHead, kMaxBody, response, head) ==
+        HeadParse::kFallback);
+  CHECK(parse_response_head(std::string_view(long_head).substr(0, kMaxHead + 1), false, kMaxHead,
+                            kMaxBody, response, head) == HeadParse::kFallback);
+}
+
+TEST_CASE("response head: mutated heads are never accepted differently from Beast") {
+  // Each plain case with one byte changed, many times over: whenever the fast parser accepts
+  // the result, Beast must accept it and read it the same way.
+  std::mt19937 random(20261203);
+  const std::string interesting = std::string("\r\n :,\t\x7f\x80\x01") + "0aZ-";
+  int accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    const Case& c = kPlain[random() % kPlain.size()];
+    std::string wire = c.wire;
+    std::size_t at = random() % wire.size();
+    wire[at] = random() % 2 ? interesting[random() % interesting.size()]
+                            : static_cast<char>(random() % 256);
+    Parsed fast;
+    if (fast_parse(wire, c.head_request, fast) != HeadParse::kParsed) continue;
+    ++accepted;
+    CAPTURE(wire);
+    auto beast = beast_parse(wire, c.head_request);
+    REQUIRE(beast);
+    CHECK(fast.status == beast->status);
+    CHECK(fast.fields == beast->fields);
+    CHECK(fast.body == beast->body);
+    if (fast.keep_alive != beast->keep_alive) {
+      // The one knowing difference: an HTTP/1.0 response naming both keep-alive and close
+      // keeps its connection for Beast; "close" wins here (RFC 9112 §9.3), so it is not reused.
+      CHECK_FALSE(fast.keep_alive);
+      CHECK(wire.rfind("HTTP/1.0", 0) == 0);
+      CHECK(lowered(wire).find("close") != std::string::npos);
+    }
+    CHECK(fast.used == beast->used);
+  }
+  CHECK(accepted > 5000);  // the mutations mostly land in values and bodies
+}
