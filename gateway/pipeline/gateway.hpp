@@ -132,6 +132,11 @@ class Gateway {
   /// The route's phases and integration (or 200 with no body when it has none), into `response`.
   boost::asio::awaitable<void> run_route(Exchange& ex, const RouteBinding& binding,
                                          core::Response& response) const;
+  /// An asynchronous middleware's turn in run_route: true (and `response` set) when it answered.
+  boost::asio::awaitable<bool> run_middleware(Exchange& ex, const core::Middleware& mw,
+                                              core::Response& response) const;
+  /// run() for the services endpoint (Lambda Invoke, DynamoDB, S3 and the other service APIs).
+  boost::asio::awaitable<void> run_services(Exchange& ex, core::Response& response) const;
   /// run_route for a synchronous binding, in place.
   void run_route_now(Exchange& ex, const RouteBinding& binding, core::Response& response) const;
   // The pieces both share.
