@@ -63,8 +63,9 @@ constexpr auto kCoarseDeadlineFrom = std::chrono::seconds(3);
 
 // One upstream connection. Its deadline (see arm()) closes the socket when it passes: whatever
 // operation is pending, or starts next, then fails, and timed_out() tells a timeout from other
-// failures by the clock. Closing rather than cancelling also ends an operation whose
-// completion was already queued when the deadline passed.
+// failures by the clock. Closing rather than cancelling also fails the next operation when the
+// deadline passes between two. A completion queued before the deadline still arrives as a
+// success, so exchange() pools a connection only while its socket is open.
 struct Connection final : DeadlineService::Entry {
   explicit Connection(const asio::any_io_executor& executor)
       : deadlines(
@@ -499,6 +500,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
       }
     }
     if (parsed == HeadParse::kParsed) {
+      bool read_past_buffer = false;
       buffer.consume(fast.size);
       if (fast.has_body) {
         const auto length = static_cast<std::size_t>(fast.content_length);
@@ -506,6 +508,10 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
         response.body.assign(static_cast<const char*>(buffer.data().data()), have);
         buffer.consume(have);
         if (have < length) {
+          // Read straight into the body, exactly what is missing: bytes an upstream sends past
+          // its Content-Length then stay in the socket, and the peek below keeps such a
+          // connection out of the pool.
+          read_past_buffer = true;
           response.body.resize(length);
           for (std::size_t got = have; got < length;) {
             const std::size_t n = co_await read_some(
@@ -518,8 +524,9 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
           }
         }
       }
-      out.reusable = fast.keep_alive && buffer.size() == 0 &&
-                     (!connection.tls || SSL_pending(connection.tls->native_handle()) == 0);
+      out.reusable = fast.keep_alive && buffer.size() == 0 && connection.lowest().is_open() &&
+                     (!connection.tls || SSL_pending(connection.tls->native_handle()) == 0) &&
+                     (!read_past_buffer || still_open(connection));
       co_return out;
     }
 
@@ -541,7 +548,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
     // Reuse only a connection whose response was delimited (not read to EOF), fully consumed,
     // and not followed by bytes nobody asked for.
     out.reusable = parser.keep_alive() && !parser.need_eof() && connection.buffer.size() == 0 &&
-                   status != 101 &&
+                   status != 101 && connection.lowest().is_open() &&
                    (!connection.tls || SSL_pending(connection.tls->native_handle()) == 0);
     co_return out;
   }

@@ -437,6 +437,11 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
   for_each_element(in_headers, "Connection",
                    [&](std::string_view item) { nominated.push_back(item); });
 
+  auto is_nominated = [&](std::string_view name) {
+    return std::any_of(nominated.begin(), nominated.end(),
+                       [&](std::string_view n) { return core::iequals(n, name); });
+  };
+
   sink.copy("Host", upstream_authority);
   bool has_xff = false;
   const std::string* trace = nullptr;
@@ -447,10 +452,7 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
     if (ctx.websocket && name.size() >= 14 && core::iequals(name.substr(0, 14), "Sec-WebSocket-")) {
       continue;
     }
-    if (std::any_of(nominated.begin(), nominated.end(),
-                    [&](std::string_view n) { return core::iequals(n, name); })) {
-      continue;
-    }
+    if (is_nominated(name)) continue;
     if (core::iequals(name, "X-Forwarded-For")) {  // folded into the chain below
       has_xff = true;
       continue;
@@ -522,8 +524,10 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
     if (!first) value += ", "sv;
     first = false;
   };
+  // (The incoming values as the main loop would have let them through: Connection may name
+  // them, and an empty one adds nothing.)
   for (const auto& f : in_headers) {
-    if (!core::iequals(f.name, "Forwarded")) continue;
+    if (!core::iequals(f.name, "Forwarded") || f.value.empty() || is_nominated(f.name)) continue;
     separate();
     value += f.value;
   }
@@ -552,7 +556,7 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
 
   std::string& via = sink.begin("Via");
   for (const auto& f : in_headers) {
-    if (!core::iequals(f.name, "Via")) continue;
+    if (!core::iequals(f.name, "Via") || f.value.empty() || is_nominated(f.name)) continue;
     via += f.value;
     via += ", "sv;
   }

@@ -434,6 +434,25 @@ TEST_CASE("http client: a response that arrives in pieces is read whole") {
   CHECK(net::idle_connection_count(ioc) == 1);
 }
 
+TEST_CASE("http client: bytes past a Content-Length keep the connection out of the pool") {
+  // The body comes after the head (read straight into the response) and four bytes nobody
+  // asked for follow it: reusing the connection would hand them to the next request.
+  FakeUpstream upstream([](const UpstreamRequest&, int) {
+    return Action{Action::kRawInPieces,
+                  {},
+                  "HTTP/1.1 200 OK\r\nContent-Length: 26\r\n\r\n"
+                  "abcdefghijklmnopqrstuvwxyzJUNK"};
+  });
+  auto client = make_client();
+  asio::io_context ioc;
+  for (int i = 0; i < 2; ++i) {
+    const auto r = ok(send(ioc, *client, local(upstream.port()), get()));
+    CHECK(r.body == "abcdefghijklmnopqrstuvwxyz");
+    CHECK(net::idle_connection_count(ioc) == 0);
+  }
+  CHECK(upstream.connections() == 2);
+}
+
 TEST_CASE("http client: a response cut short is a connection error") {
   for (const char* cut :
        {"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b", "HTTP/1.1 200 OK\r\nContent-Le",

@@ -256,6 +256,27 @@ TEST_CASE("http_proxy: HTTP API upstream headers fold X-Forwarded-* into Forward
   CHECK(plain.get("Via") == "HTTP/1.1 AmazonAPIGateway");
 }
 
+TEST_CASE("http_proxy: HTTP API Forwarded and Via fold only what may be forwarded") {
+  Fixture f(ApiProtocol::kHttp);
+  auto& h = f.ctx.request.headers;
+  h.add("Host", "api.example.com");
+  h.add("Connection", "Via");  // Via is hop-by-hop for this message
+  h.add("Via", "1.1 hidden");
+  h.add("Forwarded", "");  // empty: adds nothing
+  h.add("Forwarded", "for=192.0.2.60");
+  f.ctx.domain_name = "api.example.com";
+  f.ctx.request.connection.source_ip = "203.0.113.7";
+  auto out = hp::build_upstream_headers(f.ctx, "backend");
+  CHECK(out.get("Via") == "HTTP/1.1 AmazonAPIGateway");
+  CHECK(out.get("Forwarded") == "for=192.0.2.60, for=203.0.113.7;host=api.example.com;proto=http");
+
+  h.erase("Connection");
+  h.add("Connection", "Forwarded");
+  out = hp::build_upstream_headers(f.ctx, "backend");
+  CHECK(out.get("Via") == "1.1 hidden, HTTP/1.1 AmazonAPIGateway");
+  CHECK(out.get("Forwarded") == "for=203.0.113.7;host=api.example.com;proto=http");
+}
+
 TEST_CASE("http_proxy: the wire form of the upstream headers is the HeaderMap's, in order") {
   for (ApiProtocol protocol : {ApiProtocol::kRest, ApiProtocol::kHttp}) {
     CAPTURE(static_cast<int>(protocol));
