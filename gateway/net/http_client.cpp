@@ -143,6 +143,47 @@ bool still_open(Connection& connection) {
 // reused within microseconds. The retry-once rule covers the rare late close.
 constexpr auto kPeekAfterIdle = std::chrono::seconds(1);
 
+// What a pooled connection may be reused for: the origin and, for HTTPS, the client's trust
+// settings. Looked up through a view, so a request builds no key string.
+struct PoolKeyView {
+  bool https = false;
+  std::string_view host;
+  std::uint16_t port = 0;
+  std::string_view tls;  // HttpClient's trust settings; empty for plain HTTP
+};
+
+struct PoolKey {
+  bool https = false;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string tls;
+
+  PoolKeyView view() const noexcept { return {https, host, port, tls}; }
+};
+
+struct PoolKeyHash {
+  using is_transparent = void;
+  std::size_t operator()(const PoolKeyView& k) const noexcept {
+    std::size_t h = std::hash<std::string_view>{}(k.host);
+    h ^= (static_cast<std::size_t>(k.port) << 1 | static_cast<std::size_t>(k.https)) +
+         0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    if (!k.tls.empty()) h ^= std::hash<std::string_view>{}(k.tls) + (h << 6) + (h >> 2);
+    return h;
+  }
+  std::size_t operator()(const PoolKey& k) const noexcept { return (*this)(k.view()); }
+};
+
+struct PoolKeyEqual {
+  using is_transparent = void;
+  static PoolKeyView view(const PoolKeyView& k) noexcept { return k; }
+  static PoolKeyView view(const PoolKey& k) noexcept { return k.view(); }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const noexcept {
+    const PoolKeyView x = view(a), y = view(b);
+    return x.https == y.https && x.port == y.port && x.host == y.host && x.tls == y.tls;
+  }
+};
+
 // The idle connections of one io_context. An Asio service, so it is created on first use by that
 // io_context and destroyed with it: sockets never outlive (or migrate from) the io_context that
 // owns them. Lock-free because each io_context is run by one thread (see the header).
@@ -153,7 +194,7 @@ class ConnectionPool final : public asio::execution_context::service {
 
   explicit ConnectionPool(asio::execution_context& context) : service(context) {}
 
-  std::unique_ptr<Connection> take(const std::string& origin_key, Clock::time_point now) {
+  std::unique_ptr<Connection> take(const PoolKeyView& origin_key, Clock::time_point now) {
     check_thread();
     sweep(now);
     auto it = idle_.find(origin_key);
@@ -172,11 +213,17 @@ class ConnectionPool final : public asio::execution_context::service {
     return nullptr;
   }
 
-  void put(const std::string& origin_key, std::unique_ptr<Connection> connection,
+  void put(const PoolKeyView& origin_key, std::unique_ptr<Connection> connection,
            Clock::time_point now, const ClientOptions& options) {
     check_thread();
     if (options.max_idle_per_origin == 0) return;
-    auto& list = idle_[origin_key];
+    auto it = idle_.find(origin_key);
+    if (it == idle_.end()) {
+      PoolKey owned{origin_key.https, std::string(origin_key.host), origin_key.port,
+                    std::string(origin_key.tls)};
+      it = idle_.emplace(std::move(owned), std::deque<Idle>()).first;
+    }
+    auto& list = it->second;
     list.push_back({std::move(connection), now + options.idle_timeout, now});
     ++count_;
     while (list.size() > options.max_idle_per_origin) {
@@ -217,7 +264,7 @@ class ConnectionPool final : public asio::execution_context::service {
 #endif
   }
 
-  std::unordered_map<std::string, std::deque<Idle>> idle_;
+  std::unordered_map<PoolKey, std::deque<Idle>, PoolKeyHash, PoolKeyEqual> idle_;
   std::size_t count_ = 0;
   Clock::time_point next_sweep_{};
   std::thread::id owner_;
@@ -697,8 +744,8 @@ asio::awaitable<std::optional<SendError>> HttpClient::send_into(const Origin& or
                                                                 core::Response& response) const {
   auto executor = co_await asio::this_coro::executor;
   auto& pool = asio::use_service<ConnectionPool>(asio::query(executor, asio::execution::context));
-  std::string key = origin.to_string();
-  if (origin.https) key += tls_key_;
+  const PoolKeyView key{origin.https, origin.host, origin.port,
+                        origin.https ? std::string_view(tls_key_) : std::string_view()};
 
   // Built once for both attempts. The body is a view of the caller's storage: never copied.
   WireRequest wire;
