@@ -242,7 +242,7 @@ bool Gateway::answered_by(Exchange& ex, core::Step step, core::Response& respons
   return false;
 }
 
-void Gateway::take_integration_result(Exchange& ex, core::IntegrationResult result,
+void Gateway::take_integration_result(Exchange& ex, core::IntegrationResult&& result,
                                       std::chrono::steady_clock::time_point start,
                                       core::Response& response) const {
   ex.ctx.integration_latency = std::chrono::steady_clock::now() - start;

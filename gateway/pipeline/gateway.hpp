@@ -142,7 +142,7 @@ class Gateway {
   // The pieces both share.
   /// A middleware's verdict: true (and `response` set) when it answered the request.
   bool answered_by(Exchange& ex, core::Step step, core::Response& response) const;
-  void take_integration_result(Exchange& ex, core::IntegrationResult result,
+  void take_integration_result(Exchange& ex, core::IntegrationResult&& result,
                                std::chrono::steady_clock::time_point start,
                                core::Response& response) const;
   void after_route(Exchange& ex, const RouteBinding& binding, core::Response& response) const;
