@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "gateway/net/deadline_service.hpp"
-#include "gateway/net/response_head.hpp"
+#include "gateway/net/fast_head.hpp"
 #include "gateway/net/stream_io.hpp"
 
 namespace gh::net {
@@ -138,6 +138,15 @@ bool still_open(Connection& connection) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+// Nothing read from a TLS connection waits inside it: neither decrypted bytes (SSL_pending)
+// nor records OpenSSL or its input BIO hold undecrypted. True for plain connections.
+bool tls_drained(Connection& connection) {
+  if (!connection.tls) return true;
+  SSL* ssl = connection.tls->native_handle();
+  return SSL_pending(ssl) == 0 && SSL_has_pending(ssl) == 0 &&
+         BIO_ctrl_pending(SSL_get_rbio(ssl)) == 0;
+}
+
 // A connection back in the pool for less than this is reused without the peek: servers close
 // idle keep-alive connections after seconds, not milliseconds, and under load connections are
 // reused within microseconds. The retry-once rule covers the rare late close.
@@ -149,14 +158,17 @@ struct PoolKeyView {
   bool https = false;
   std::string_view host;
   std::uint16_t port = 0;
-  std::string_view tls;  // HttpClient's trust settings; empty for plain HTTP
+  // The TLS context the connection was verified with (null for plain HTTP): a changed CA file
+  // gets a new context on reload (TlsContextCache), and pooled connections keep theirs alive,
+  // so an address never stands for two trust settings.
+  const void* tls = nullptr;
 };
 
 struct PoolKey {
   bool https = false;
   std::string host;
   std::uint16_t port = 0;
-  std::string tls;
+  const void* tls = nullptr;
 
   PoolKeyView view() const noexcept { return {https, host, port, tls}; }
 };
@@ -167,7 +179,7 @@ struct PoolKeyHash {
     std::size_t h = std::hash<std::string_view>{}(k.host);
     h ^= (static_cast<std::size_t>(k.port) << 1 | static_cast<std::size_t>(k.https)) +
          0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    if (!k.tls.empty()) h ^= std::hash<std::string_view>{}(k.tls) + (h << 6) + (h >> 2);
+    h ^= std::hash<const void*>{}(k.tls) + (h << 6) + (h >> 2);
     return h;
   }
   std::size_t operator()(const PoolKey& k) const noexcept { return (*this)(k.view()); }
@@ -220,7 +232,7 @@ class ConnectionPool final : public asio::execution_context::service {
     auto it = idle_.find(origin_key);
     if (it == idle_.end()) {
       PoolKey owned{origin_key.https, std::string(origin_key.host), origin_key.port,
-                    std::string(origin_key.tls)};
+                    origin_key.tls};
       it = idle_.emplace(std::move(owned), std::deque<Idle>()).first;
     }
     auto& list = it->second;
@@ -521,12 +533,15 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
     out.error = read_error(ec, deadline, options.max_response_body);
   };
   for (;;) {
-    // The usual shape first (response_head.hpp): the head parsed in one pass, the body read
+    // The usual shape first (fast_head.hpp): the head parsed in one pass, the body read
     // straight into the response. Anything else goes to Beast's parser below, from the same
     // bytes.
     ResponseHead fast;
     HeadParse parsed;
     bool waited = false;
+    // Whether bytes past this response may wait in the socket unseen: then the connection is
+    // peeked before it is pooled.
+    bool read_past_buffer = false;
     for (;;) {
       const auto bytes = buffer.data();
       parsed = parse_response_head(
@@ -539,6 +554,8 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
         break;
       }
       const std::size_t n = co_await read_some(stream, buffer.prepare(size), ec, waited);
+      // A read that filled what it was given may have left more in the socket.
+      read_past_buffer = n == size;
       buffer.commit(n);
       if (buffer.size() > 0) out.response_started = true;
       if (ec) {
@@ -547,7 +564,6 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
       }
     }
     if (parsed == HeadParse::kParsed) {
-      bool read_past_buffer = false;
       buffer.consume(fast.size);
       if (fast.has_body) {
         const auto length = static_cast<std::size_t>(fast.content_length);
@@ -572,8 +588,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
         }
       }
       out.reusable = fast.keep_alive && buffer.size() == 0 && connection.lowest().is_open() &&
-                     (!connection.tls || SSL_pending(connection.tls->native_handle()) == 0) &&
-                     (!read_past_buffer || still_open(connection));
+                     tls_drained(connection) && (!read_past_buffer || still_open(connection));
       co_return out;
     }
 
@@ -595,8 +610,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
     // Reuse only a connection whose response was delimited (not read to EOF), fully consumed,
     // and not followed by bytes nobody asked for.
     out.reusable = parser.keep_alive() && !parser.need_eof() && connection.buffer.size() == 0 &&
-                   status != 101 && connection.lowest().is_open() &&
-                   (!connection.tls || SSL_pending(connection.tls->native_handle()) == 0);
+                   status != 101 && connection.lowest().is_open() && tls_drained(connection);
     co_return out;
   }
 }
@@ -724,9 +738,7 @@ std::shared_ptr<const HttpClient> HttpClient::create(ClientOptions options, std:
 }
 
 HttpClient::HttpClient(ClientOptions options, std::shared_ptr<ssl::context> tls)
-    : options_(std::move(options)), tls_(std::move(tls)) {
-  tls_key_ = options_.tls_verify ? "|verify|" + options_.ca_file : "|noverify";
-}
+    : options_(std::move(options)), tls_(std::move(tls)) {}
 
 HttpClient::~HttpClient() = default;
 
@@ -745,7 +757,7 @@ asio::awaitable<std::optional<SendError>> HttpClient::send_into(const Origin& or
   auto executor = co_await asio::this_coro::executor;
   auto& pool = asio::use_service<ConnectionPool>(asio::query(executor, asio::execution::context));
   const PoolKeyView key{origin.https, origin.host, origin.port,
-                        origin.https ? std::string_view(tls_key_) : std::string_view()};
+                        origin.https ? static_cast<const void*>(tls_.get()) : nullptr};
 
   // Built once for both attempts. The body is a view of the caller's storage: never copied.
   WireRequest wire;

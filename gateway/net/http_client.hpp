@@ -147,7 +147,6 @@ class HttpClient {
  private:
   ClientOptions options_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
-  std::string tls_key_;  // TLS settings in the pool key: connections never cross trust settings
 };
 
 /// Idle pooled connections held for `context` (all origins). For tests and metrics; call it on
