@@ -1,4 +1,4 @@
-#include "gateway/net/response_head.hpp"
+#include "gateway/net/fast_head.hpp"
 
 #include <array>
 #include <cstring>
@@ -44,6 +44,93 @@ Line next_line(const char*& p, const char* end, std::string_view& line) {
   return Line::kOk;
 }
 
+// What the fields of a head said about framing and the connection.
+struct Facts {
+  bool has_length = false;
+  std::uint64_t length = 0;
+  bool close = false;
+  bool keep_alive_token = false;
+  bool upgrade_header = false;  // an Upgrade field
+  int hosts = 0;
+};
+
+// The fields up to the blank line, each added to `headers`. Declines (kFallback) what only the
+// general parser should judge; p ends past the blank line.
+HeadParse parse_fields(const char*& p, const char* end, HeadParse need_more,
+                       core::HeaderMap& headers, Facts& facts) {
+  std::string_view line;
+  for (;;) {
+    switch (next_line(p, end, line)) {
+      case Line::kNeedMore:
+        return need_more;
+      case Line::kFallback:
+        return HeadParse::kFallback;
+      case Line::kOk:
+        break;
+    }
+    if (line.empty()) return HeadParse::kParsed;  // the blank line ending the head
+    const std::size_t colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos) return HeadParse::kFallback;
+    const std::string_view name = line.substr(0, colon);  // a leading SP (folding) fails here
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (!util::all_tchar(name) || !all_of(value, kText)) return HeadParse::kFallback;
+    if (util::iequals_ascii(name, "Content-Length")) {
+      // One plain number; a second one, even equal, is for the general parser to judge.
+      if (facts.has_length || value.empty() || value.size() > 18) return HeadParse::kFallback;
+      for (char c : value) {
+        if (c < '0' || c > '9') return HeadParse::kFallback;
+        facts.length = facts.length * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      facts.has_length = true;
+    } else if (util::iequals_ascii(name, "Transfer-Encoding")) {
+      return HeadParse::kFallback;
+    } else if (util::iequals_ascii(name, "Connection") ||
+               util::iequals_ascii(name, "Proxy-Connection")) {
+      // Beast reads both as the connection's options and rejects a value that is not a list
+      // of tokens: so does this, by falling back.
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view token = trim(rest.substr(0, comma));
+        if (!util::all_tchar(token)) return HeadParse::kFallback;
+        if (util::iequals_ascii(token, "close")) {
+          facts.close = true;
+        } else if (util::iequals_ascii(token, "keep-alive")) {
+          facts.keep_alive_token = true;
+        } else if (util::iequals_ascii(token, "upgrade")) {
+          return HeadParse::kFallback;
+        }
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+    } else if (util::iequals_ascii(name, "Upgrade")) {
+      facts.upgrade_header = true;
+    } else if (util::iequals_ascii(name, "Host")) {
+      ++facts.hosts;
+    }
+    headers.add_copy(name, value);
+  }
+}
+
+// RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive" (as Beast
+// reads it), and never with "close".
+bool keeps_alive(bool http11, const Facts& facts) {
+  return http11 ? !facts.close : (facts.keep_alive_token && !facts.close);
+}
+
+// RFC 9110 §5.6.2 token, non-empty.
+bool is_token(std::string_view s) { return !s.empty() && util::all_tchar(s); }
+
+// Beast's request-target characters: any octet but controls, SP and DEL.
+bool is_target(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 HeadParse parse_response_head(std::string_view data, bool head_request, std::size_t max_head,
@@ -82,56 +169,10 @@ HeadParse parse_response_head(std::string_view data, bool head_request, std::siz
 
   response.status = status;
   response.headers.clear();
-  bool has_length = false;
-  std::uint64_t length = 0;
-  bool close = false;
-  bool keep_alive_token = false;
-  for (;;) {
-    switch (next_line(p, end, line)) {
-      case Line::kNeedMore:
-        return need_more;
-      case Line::kFallback:
-        return HeadParse::kFallback;
-      case Line::kOk:
-        break;
-    }
-    if (line.empty()) break;  // the blank line ending the head
-    const std::size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos) return HeadParse::kFallback;
-    const std::string_view name = line.substr(0, colon);  // a leading SP (folding) fails here
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (!util::all_tchar(name) || !all_of(value, kText)) return HeadParse::kFallback;
-    if (util::iequals_ascii(name, "Content-Length")) {
-      // One plain number; a second one, even equal, is for the general parser to judge.
-      if (has_length || value.empty() || value.size() > 18) return HeadParse::kFallback;
-      for (char c : value) {
-        if (c < '0' || c > '9') return HeadParse::kFallback;
-        length = length * 10 + static_cast<std::uint64_t>(c - '0');
-      }
-      has_length = true;
-    } else if (util::iequals_ascii(name, "Transfer-Encoding")) {
-      return HeadParse::kFallback;
-    } else if (util::iequals_ascii(name, "Connection") ||
-               util::iequals_ascii(name, "Proxy-Connection")) {
-      // Beast reads both as the connection's options and rejects a value that is not a list
-      // of tokens: so does this, by falling back.
-      std::string_view rest = value;
-      while (!rest.empty()) {
-        const std::size_t comma = rest.find(',');
-        const std::string_view token = trim(rest.substr(0, comma));
-        if (!util::all_tchar(token)) return HeadParse::kFallback;
-        if (util::iequals_ascii(token, "close")) {
-          close = true;
-        } else if (util::iequals_ascii(token, "keep-alive")) {
-          keep_alive_token = true;
-        } else if (util::iequals_ascii(token, "upgrade")) {
-          return HeadParse::kFallback;
-        }
-        if (comma == std::string_view::npos) break;
-        rest.remove_prefix(comma + 1);
-      }
-    }
-    response.headers.add_copy(name, value);
+  Facts facts;
+  if (HeadParse r = parse_fields(p, end, need_more, response.headers, facts);
+      r != HeadParse::kParsed) {
+    return r;
   }
 
   head.size = static_cast<std::size_t>(p - begin);
@@ -140,14 +181,60 @@ HeadParse parse_response_head(std::string_view data, bool head_request, std::siz
   if (head.has_body) {
     // A body read until the connection closes is the general parser's (and ends the
     // connection anyway).
-    if (!has_length || length > max_body) return HeadParse::kFallback;
-    head.content_length = length;
+    if (!facts.has_length || facts.length > max_body) return HeadParse::kFallback;
+    head.content_length = facts.length;
   } else {
     head.content_length = 0;
   }
-  // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive". Beast
-  // reads a 1.0 "keep-alive" the same way.
-  head.keep_alive = http11 ? !close : (keep_alive_token && !close);
+  head.keep_alive = keeps_alive(http11, facts);
+  return HeadParse::kParsed;
+}
+
+HeadParse parse_request_head(std::string_view data, std::size_t max_head, core::Request& request,
+                             RequestHead& head) {
+  const bool truncated = data.size() > max_head;
+  const char* const begin = data.data();
+  const char* const end = begin + (truncated ? max_head : data.size());
+  const char* p = begin;
+  const HeadParse need_more = truncated ? HeadParse::kFallback : HeadParse::kNeedMore;
+  std::string_view line;
+
+  // Request line: method SP request-target SP "HTTP/1.0" or "HTTP/1.1".
+  switch (next_line(p, end, line)) {
+    case Line::kNeedMore:
+      return need_more;
+    case Line::kFallback:
+      return HeadParse::kFallback;
+    case Line::kOk:
+      break;
+  }
+  const std::size_t sp1 = line.find(' ');
+  if (sp1 == std::string_view::npos) return HeadParse::kFallback;
+  const std::size_t sp2 = line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos) return HeadParse::kFallback;
+  const std::string_view method = line.substr(0, sp1);
+  const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  const std::string_view version = line.substr(sp2 + 1);
+  if (!is_token(method) || !is_target(target) || (version != "HTTP/1.1" && version != "HTTP/1.0")) {
+    return HeadParse::kFallback;
+  }
+  const bool http11 = version[7] == '1';
+
+  Facts facts;
+  if (HeadParse r = parse_fields(p, end, need_more, request.headers, facts);
+      r != HeadParse::kParsed) {
+    return r;
+  }
+  // A body, an upgrade and Host trouble (RFC 9112 §3.2: an HTTP/1.1 request has exactly one)
+  // are the general path's.
+  if (facts.has_length || facts.upgrade_header || facts.hosts > 1 || (http11 && facts.hosts == 0)) {
+    return HeadParse::kFallback;
+  }
+  request.method.assign(method);
+  request.set_target(std::string(target));
+  request.version = http11 ? 11 : 10;
+  head.size = static_cast<std::size_t>(p - begin);
+  head.keep_alive = keeps_alive(http11, facts);
   return HeadParse::kParsed;
 }
 

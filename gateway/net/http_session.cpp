@@ -25,6 +25,7 @@
 
 #include "gateway/net/connection_registry.hpp"
 #include "gateway/net/deadline_service.hpp"
+#include "gateway/net/fast_head.hpp"
 #include "gateway/net/http_wire.hpp"
 #include "gateway/net/session_state.hpp"
 #include "gateway/net/stream_io.hpp"
@@ -186,9 +187,22 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
                           ? std::max<std::uint64_t>(limits.max_body_bytes, kMaxStreamedBody)
                           : limits.max_body_bytes);
 
-    // Request line and headers, under the header deadline (slowloris).
-    state.expires_after(limits.header_timeout);
-    co_await read_message(stream, buffer, parser, true, ec, waited);
+    // The usual request (a plain head, no body) is parsed in one pass when it is in the buffer
+    // already (fast_head.hpp). Anything else, or a head still arriving, is Beast's: the
+    // request line and headers under the header deadline (slowloris).
+    RequestHead fast;
+    const auto bytes = buffer.data();
+    const bool parsed_fast =
+        parse_request_head(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()),
+                           limits.max_header_bytes, req, fast) == HeadParse::kParsed;
+    if (parsed_fast) {
+      buffer.consume(fast.size);
+    } else {
+      req.headers.clear();  // what the fast parser took before it declined
+      state.expires_after(limits.header_timeout);
+      co_await read_message(stream, buffer, parser, true, ec, waited);
+    }
+    auto body_done = [&] { return parsed_fast || parser.is_done(); };
     std::optional<core::GatewayError> refused;
     if (ec == http::error::header_limit) {
       refused = core::GatewayError::of(
@@ -211,18 +225,18 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     gateway.begin(ex, handle);
     const unsigned version = req.version;
     const bool head_request = req.method == "HEAD";
-    bool keep_alive = !refused && parser.keep_alive();
+    bool keep_alive = !refused && (parsed_fast ? fast.keep_alive : parser.keep_alive());
 
     // The body's limit: a service API's sink's (it takes the body as it arrives), else
     // maxBodyBytes. Beast counts what it still accepts from here on.
     std::uint64_t body_limit = limits.max_body_bytes;
     core::BodySink* sink = nullptr;
-    if (!refused && env.role == config::ListenerRole::kServices && !parser.is_done()) {
+    if (!refused && env.role == config::ListenerRole::kServices && !body_done()) {
       sink = gateway.stream_body(ex);
       if (sink) body_limit = sink->max_bytes();
     }
     ex.body_limit = body_limit;
-    if (!refused && !parser.is_done()) {
+    if (!refused && !body_done()) {
       if (parser.content_length() && *parser.content_length() > body_limit) {
         refused = core::GatewayError::of(
             core::ErrorKind::kRequestTooLarge,
@@ -243,14 +257,14 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     // Body, refused when too large before (Content-Length) or while (chunked) reading it.
     const bool expects_continue =
         version == 11 && core::iequals(req.headers.get("Expect"), "100-continue");
-    if (!refused && parser.is_done() && expects_continue) {
+    if (!refused && body_done() && expects_continue) {
       // An empty body still gets its 100 (RFC 9110 §10.1.1 allows either): botocore keeps a
       // final answer to its Expect as the status of the connection's NEXT response otherwise.
       state.expires_after(limits.body_timeout);
       co_await write_all(stream, asio::buffer(kContinue), ec);
       if (ec) co_return;
     }
-    if (!refused && !skip_body && !parser.is_done()) {
+    if (!refused && !skip_body && !body_done()) {
       if (expects_continue) {
         state.expires_after(limits.body_timeout);
         co_await write_all(stream, asio::buffer(kContinue), ec);
