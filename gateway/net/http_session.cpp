@@ -197,6 +197,7 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
                            limits.max_header_bytes, req, fast) == HeadParse::kParsed;
     if (parsed_fast) {
       buffer.consume(fast.size);
+      ec = {};
     } else {
       req.headers.clear();  // what the fast parser took before it declined
       state.expires_after(limits.header_timeout);

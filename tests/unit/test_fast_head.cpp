@@ -313,6 +313,14 @@ TEST_CASE("request head: bodies, upgrades and other shapes are left to Beast") {
     ParsedRequest fast;
     CHECK(fast_request(wire, fast) == HeadParse::kFallback);
   }
+  // A head that does not end within the limit is Beast's to report, however much has come.
+  std::string long_head =
+      "GET / HTTP/1.1\r\nHost: h\r\nX-Long: " + std::string(kMaxHead, 'a') + "\r\n\r\n";
+  gh::core::Request request;
+  gh::net::RequestHead head;
+  CHECK(gh::net::parse_request_head(long_head, kMaxHead, request, head) == HeadParse::kFallback);
+  CHECK(gh::net::parse_request_head(std::string_view(long_head).substr(0, kMaxHead + 1), kMaxHead,
+                                    request, head) == HeadParse::kFallback);
 }
 
 TEST_CASE("request head: mutated heads are never accepted differently from Beast") {
