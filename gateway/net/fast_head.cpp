@@ -35,6 +35,7 @@ enum class Line { kOk, kNeedMore, kFallback };
 
 // The next CRLF-terminated line from `p`; a bare LF falls back (the general parser decides).
 Line next_line(const char*& p, const char* end, std::string_view& line) {
+  if (p == end) return Line::kNeedMore;  // (an empty buffer's data() may be null: no memchr)
   const void* found = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
   if (!found) return Line::kNeedMore;
   const char* nl = static_cast<const char*>(found);

@@ -307,6 +307,17 @@ TEST_CASE("request head: the plain shapes parse as Beast parses them") {
   }
 }
 
+TEST_CASE("fast heads: an empty buffer (a null view) asks for more") {
+  gh::core::Request request;
+  gh::net::RequestHead request_head;
+  CHECK(gh::net::parse_request_head(std::string_view(), kMaxHead, request, request_head) ==
+        HeadParse::kNeedMore);
+  gh::core::Response response;
+  ResponseHead response_head;
+  CHECK(parse_response_head(std::string_view(), false, kMaxHead, kMaxBody, response,
+                            response_head) == HeadParse::kNeedMore);
+}
+
 TEST_CASE("request head: bodies, upgrades and other shapes are left to Beast") {
   for (const auto& wire : kDeclinedRequests) {
     CAPTURE(wire);
