@@ -1,5 +1,6 @@
 #include "gateway/net/fast_head.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -45,6 +46,35 @@ Line next_line(const char*& p, const char* end, std::string_view& line) {
   return Line::kOk;
 }
 
+// The bytes a head may occupy (the first max_head; past them the general parser reports it),
+// and the read position in them.
+struct Cursor {
+  Cursor(std::string_view data, std::size_t max_head)
+      : begin(data.data()),
+        end(begin + std::min(data.size(), max_head)),
+        p(begin),
+        need_more(data.size() > max_head ? HeadParse::kFallback : HeadParse::kNeedMore) {}
+
+  // The next CRLF-terminated line: kParsed when there is one, else what the parse returns.
+  HeadParse next(std::string_view& line) {
+    switch (next_line(p, end, line)) {
+      case Line::kOk:
+        return HeadParse::kParsed;
+      case Line::kNeedMore:
+        return need_more;
+      case Line::kFallback:
+        break;
+    }
+    return HeadParse::kFallback;
+  }
+  std::size_t used() const noexcept { return static_cast<std::size_t>(p - begin); }
+
+  const char* begin;
+  const char* end;
+  const char* p;
+  HeadParse need_more;
+};
+
 // What the fields of a head said about framing and the connection.
 struct Facts {
   bool has_length = false;
@@ -57,18 +87,10 @@ struct Facts {
 
 // The fields up to the blank line, each added to `headers`. Declines (kFallback) what only the
 // general parser should judge; p ends past the blank line.
-HeadParse parse_fields(const char*& p, const char* end, HeadParse need_more,
-                       core::HeaderMap& headers, Facts& facts) {
+HeadParse parse_fields(Cursor& at, core::HeaderMap& headers, Facts& facts) {
   std::string_view line;
   for (;;) {
-    switch (next_line(p, end, line)) {
-      case Line::kNeedMore:
-        return need_more;
-      case Line::kFallback:
-        return HeadParse::kFallback;
-      case Line::kOk:
-        break;
-    }
+    if (HeadParse r = at.next(line); r != HeadParse::kParsed) return r;
     if (line.empty()) return HeadParse::kParsed;  // the blank line ending the head
     const std::size_t colon = line.find(':');
     if (colon == 0 || colon == std::string_view::npos) return HeadParse::kFallback;
@@ -137,23 +159,10 @@ bool is_target(std::string_view s) {
 HeadParse parse_response_head(std::string_view data, bool head_request, std::size_t max_head,
                               std::uint64_t max_body, core::Response& response,
                               ResponseHead& head) {
-  // Only the first max_head bytes may hold the head; past them the general parser reports it.
-  const bool truncated = data.size() > max_head;
-  const char* const begin = data.data();
-  const char* const end = begin + (truncated ? max_head : data.size());
-  const char* p = begin;
-  const HeadParse need_more = truncated ? HeadParse::kFallback : HeadParse::kNeedMore;
+  Cursor at(data, max_head);
   std::string_view line;
-
   // Status line: "HTTP/1.0" or "HTTP/1.1", SP, three digits, SP, reason phrase.
-  switch (next_line(p, end, line)) {
-    case Line::kNeedMore:
-      return need_more;
-    case Line::kFallback:
-      return HeadParse::kFallback;
-    case Line::kOk:
-      break;
-  }
+  if (HeadParse r = at.next(line); r != HeadParse::kParsed) return r;
   if (line.size() < 13 || line.substr(0, 7) != "HTTP/1." || (line[7] != '0' && line[7] != '1') ||
       line[8] != ' ' || line[12] != ' ') {
     return HeadParse::kFallback;
@@ -171,12 +180,11 @@ HeadParse parse_response_head(std::string_view data, bool head_request, std::siz
   response.status = status;
   response.headers.clear();
   Facts facts;
-  if (HeadParse r = parse_fields(p, end, need_more, response.headers, facts);
-      r != HeadParse::kParsed) {
+  if (HeadParse r = parse_fields(at, response.headers, facts); r != HeadParse::kParsed) {
     return r;
   }
 
-  head.size = static_cast<std::size_t>(p - begin);
+  head.size = at.used();
   // RFC 9112 §6.3: responses to HEAD, 204 and 304 end with their head.
   head.has_body = !head_request && status != 204 && status != 304;
   if (head.has_body) {
@@ -193,22 +201,10 @@ HeadParse parse_response_head(std::string_view data, bool head_request, std::siz
 
 HeadParse parse_request_head(std::string_view data, std::size_t max_head, core::Request& request,
                              RequestHead& head) {
-  const bool truncated = data.size() > max_head;
-  const char* const begin = data.data();
-  const char* const end = begin + (truncated ? max_head : data.size());
-  const char* p = begin;
-  const HeadParse need_more = truncated ? HeadParse::kFallback : HeadParse::kNeedMore;
+  Cursor at(data, max_head);
   std::string_view line;
-
   // Request line: method SP request-target SP "HTTP/1.0" or "HTTP/1.1".
-  switch (next_line(p, end, line)) {
-    case Line::kNeedMore:
-      return need_more;
-    case Line::kFallback:
-      return HeadParse::kFallback;
-    case Line::kOk:
-      break;
-  }
+  if (HeadParse r = at.next(line); r != HeadParse::kParsed) return r;
   const std::size_t sp1 = line.find(' ');
   if (sp1 == std::string_view::npos) return HeadParse::kFallback;
   const std::size_t sp2 = line.find(' ', sp1 + 1);
@@ -222,8 +218,7 @@ HeadParse parse_request_head(std::string_view data, std::size_t max_head, core::
   const bool http11 = version[7] == '1';
 
   Facts facts;
-  if (HeadParse r = parse_fields(p, end, need_more, request.headers, facts);
-      r != HeadParse::kParsed) {
+  if (HeadParse r = parse_fields(at, request.headers, facts); r != HeadParse::kParsed) {
     return r;
   }
   // A body, an upgrade and Host trouble (RFC 9112 §3.2: an HTTP/1.1 request has exactly one)
@@ -234,7 +229,7 @@ HeadParse parse_request_head(std::string_view data, std::size_t max_head, core::
   request.method.assign(method);
   request.set_target(std::string(target));
   request.version = http11 ? 11 : 10;
-  head.size = static_cast<std::size_t>(p - begin);
+  head.size = at.used();
   head.keep_alive = keeps_alive(http11, facts);
   return HeadParse::kParsed;
 }
