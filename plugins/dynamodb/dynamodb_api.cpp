@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/crc.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
@@ -11,6 +10,7 @@
 #include <set>
 
 #include "gateway/core/service_authorizer.hpp"
+#include "gateway/util/crc.hpp"
 #include "gateway/util/ids.hpp"
 #include "plugins/dynamodb/attribute_value.hpp"
 #include "plugins/dynamodb/backend.hpp"
@@ -52,20 +52,18 @@ class DynamoDbApi final : public core::ServiceApi {
   boost::asio::awaitable<core::Response> handle(core::RequestContext& ctx) const override {
     std::string request_id = dynamodb_request_id();
     std::string operation(ctx.request.headers.get("X-Amz-Target").substr(kTargetPrefix.size()));
-    ops::Result result = parse_request(ctx.request);
-    if (auto* parsed = std::get_if<json::object>(&result)) {
-      json::object request = std::move(*parsed);
-      if (!remote_) {
-        result = run(ctx, operation, request);
-      } else if (auto refused = authorize(ctx, operation, request)) {
-        result = *refused;
-      } else {
-        // Remote mode: Gatehouse's IAM check above, then the remote's own answer, whatever
-        // the operation (the remote may know operations the embedded store does not).
-        result = co_await remote_->call(operation, std::move(request));
-      }
+    ops::Result parsed = parse_request(ctx.request);
+    if (auto* e = std::get_if<DynamoError>(&parsed)) co_return answer(ctx, request_id, *e);
+    json::object request = std::move(std::get<json::object>(parsed));
+    if (!remote_) co_return answer(ctx, request_id, run(ctx, operation, request));
+    if (auto refused = authorize(ctx, operation, request)) {
+      co_return answer(ctx, request_id, *refused);
     }
-    co_return answer(ctx, request_id, result);
+    // Remote mode: Gatehouse's IAM check above, then the remote's own answer, whatever the
+    // operation (the remote may know operations the embedded store does not).
+    // (GCC 12 miscompiles co_await inside call arguments.)
+    ops::Result remote = co_await remote_->call(operation, std::move(request));
+    co_return answer(ctx, request_id, as_text(std::move(remote)));
   }
 
  private:
@@ -81,14 +79,19 @@ class DynamoDbApi final : public core::ServiceApi {
     return std::move(body.get_object());
   }
 
+  static ops::TextResult as_text(ops::Result&& result) {
+    if (auto* e = std::get_if<DynamoError>(&result)) return std::move(*e);
+    return json::serialize(std::get<json::object>(result));
+  }
+
   static core::Response answer(core::RequestContext& ctx, const std::string& request_id,
-                               const ops::Result& result) {
+                               ops::TextResult&& result) {
     core::Response out;
     out.headers.add("Content-Type", "application/x-amz-json-1.0");
     out.headers.add("x-amzn-RequestId", request_id);
-    if (auto* ok = std::get_if<json::object>(&result)) {
+    if (auto* ok = std::get_if<std::string>(&result)) {
       out.status = 200;
-      out.body = json::serialize(*ok);
+      out.body = std::move(*ok);
     } else {
       const DynamoError& e = std::get<DynamoError>(result);
       out.status = e.status;
@@ -99,9 +102,7 @@ class DynamoDbApi final : public core::ServiceApi {
       out.body = json::serialize(o);
       ctx.error_message = e.message;
     }
-    boost::crc_32_type crc;
-    crc.process_bytes(out.body.data(), out.body.size());
-    out.headers.add("x-amz-crc32", std::to_string(crc.checksum()));
+    out.headers.add("x-amz-crc32", std::to_string(util::crc32_update(0, out.body)));
     return out;
   }
 
@@ -200,15 +201,15 @@ class DynamoDbApi final : public core::ServiceApi {
     }
   }
 
-  ops::Result run(core::RequestContext& ctx, std::string_view operation,
-                  const json::object& request) const {
+  ops::TextResult run(core::RequestContext& ctx, std::string_view operation,
+                      const json::object& request) const {
     // The name -> operation table is shared with route integrations (operation_table.hpp).
     ops::Handler handler = ops::find_operation(operation);
-    if (handler) {
-      if (auto refused = authorize(ctx, operation, request)) return *refused;
-      return handler(env_, request);
-    }
-    return DynamoError{400, "com.amazon.coral.service#UnknownOperationException", ""};
+    if (!handler) return DynamoError{400, "com.amazon.coral.service#UnknownOperationException", ""};
+    if (auto refused = authorize(ctx, operation, request)) return *refused;
+    // Reads answer as text (stored items copied in as they are); the others as an object.
+    if (ops::TextHandler text = ops::find_text_operation(operation)) return text(env_, request);
+    return as_text(handler(env_, request));
   }
 
   TransactionTokens tokens_;  // before env_, which points to it

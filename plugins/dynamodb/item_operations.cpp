@@ -217,7 +217,7 @@ Result put_item(const Env& env, const json::object& request) {
   return out;
 }
 
-Result get_item(const Env& env, const json::object& request) {
+TextResult get_item_text(const Env& env, const json::object& request) {
   if (auto e = refuse_legacy(request, {"AttributesToGet"})) return *e;
   auto expressions = parse_expressions(request, false, false, false, true);
   if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
@@ -230,15 +230,27 @@ Result get_item(const Env& env, const json::object& request) {
   auto item = env.store.get(schema.name, std::get<Store::Key>(key));
   if (auto* e = std::get_if<DynamoError>(&item)) return *e;
   const auto& found = std::get<std::optional<std::string>>(item);
-  json::object out;
+  // The stored text is the item as DynamoDB JSON: parsed only to project it or to size it.
+  std::string out = "{";
   std::size_t size = 0;
   if (found) {
-    json::value v = parse_stored(*found);
-    size = item_size(v.get_object());
-    out["Item"] = projection ? json::value(expr::project(*projection, v.get_object())) : v;
+    std::optional<json::value> parsed;
+    if (projection || wants_consumed(request)) parsed = parse_stored(*found);
+    out += "\"Item\":";
+    out += projection ? json::serialize(expr::project(*projection, parsed->get_object())) : *found;
+    if (parsed) size = item_size(parsed->get_object());
   }
-  add_consumed(out, request, schema, read_units(size, consistent_read(request)));
+  std::string consumed = consumed_text(request, schema, read_units(size, consistent_read(request)));
+  if (!consumed.empty()) {
+    if (found) out += ',';
+    out += consumed;
+  }
+  out += '}';
   return out;
+}
+
+Result get_item(const Env& env, const json::object& request) {
+  return as_object(get_item_text(env, request));
 }
 
 Result delete_item(const Env& env, const json::object& request) {

@@ -1,5 +1,7 @@
+#include <boost/json/serialize.hpp>
 #include <cmath>
 
+#include "plugins/dynamodb/attribute_value.hpp"
 #include "plugins/dynamodb/operations.hpp"
 
 namespace gh::plugins::dynamodb::ops {
@@ -95,6 +97,28 @@ void add_consumed(json::object& out, const json::object& request, const TableSch
   json::object c{{"TableName", t.name}, {"CapacityUnits", units}};
   if (r->get_string() == "INDEXES") c["Table"] = json::object{{"CapacityUnits", units}};
   out["ConsumedCapacity"] = std::move(c);
+}
+
+bool wants_consumed(const json::object& request) {
+  const json::value* r = member(request, "ReturnConsumedCapacity");
+  return r && r->is_string() && r->get_string() != "NONE";
+}
+
+std::string consumed_text(const json::object& request, const TableSchema& t, double units) {
+  json::object c;
+  add_consumed(c, request, t, units);
+  if (c.empty()) return {};
+  std::string text = json::serialize(c);  // {"ConsumedCapacity":{…}}
+  text.pop_back();
+  text.erase(0, 1);
+  return text;
+}
+
+Result as_object(TextResult&& answer) {
+  if (auto* e = std::get_if<DynamoError>(&answer)) return std::move(*e);
+  json::value v = parse_stored(std::get<std::string>(answer));
+  if (!v.is_object()) return DynamoError::internal("An answer could not be read back");
+  return std::move(v.get_object());
 }
 
 void add_batch_consumed(json::object& out, const json::object& request,

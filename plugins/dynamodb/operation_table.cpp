@@ -33,4 +33,16 @@ Handler find_operation(std::string_view name) noexcept {
   return nullptr;
 }
 
+TextHandler find_text_operation(std::string_view name) noexcept {
+  static constexpr std::pair<std::string_view, TextHandler> kOperations[] = {
+      {"GetItem", &get_item_text},
+      {"Query", &query_text},
+      {"Scan", &scan_text},
+  };
+  for (const auto& [op, handler] : kOperations) {
+    if (op == name) return handler;
+  }
+  return nullptr;
+}
+
 }  // namespace gh::plugins::dynamodb::ops

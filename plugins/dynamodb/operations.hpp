@@ -32,6 +32,13 @@ namespace gh::plugins::dynamodb::ops {
 
 namespace json = boost::json;
 using Result = std::variant<json::object, DynamoError>;
+/// An answer already written as JSON text. The reads that return stored items (GetItem, Query,
+/// Scan) answer this way: a stored item is JSON text already (json::serialize when it was
+/// written), so it is copied into the answer instead of being parsed and written out again. The
+/// services endpoint sends the text as it is; everything else takes as_object() of it, as it
+/// takes a remote's answer.
+using TextResult = std::variant<std::string, DynamoError>;
+Result as_object(TextResult&& answer);
 
 struct Env {
   Store& store;
@@ -55,6 +62,7 @@ Result list_tags(const Env& env, const json::object& request);
 
 // --- item_operations.cpp ------------------------------------------------------------------
 Result put_item(const Env& env, const json::object& request);
+TextResult get_item_text(const Env& env, const json::object& request);
 Result get_item(const Env& env, const json::object& request);
 Result delete_item(const Env& env, const json::object& request);
 Result update_item(const Env& env, const json::object& request);
@@ -66,6 +74,8 @@ Result transact_write_items(const Env& env, const json::object& request);
 Result transact_get_items(const Env& env, const json::object& request);
 
 // --- read_operations.cpp ------------------------------------------------------------------
+TextResult scan_text(const Env& env, const json::object& request);
+TextResult query_text(const Env& env, const json::object& request);
 Result scan(const Env& env, const json::object& request);
 Result query(const Env& env, const json::object& request);
 
@@ -99,6 +109,10 @@ json::object key_of(const TableSchema& t, const json::object& item);
 /// ReturnConsumedCapacity (TOTAL/INDEXES) of one table, and of several (batches).
 void add_consumed(json::object& out, const json::object& request, const TableSchema& t,
                   double units);
+/// Whether the request asks for ConsumedCapacity (TOTAL or INDEXES).
+bool wants_consumed(const json::object& request);
+/// add_consumed() as JSON text for an answer being written: "" or `"ConsumedCapacity":{…}`.
+std::string consumed_text(const json::object& request, const TableSchema& t, double units);
 void add_batch_consumed(json::object& out, const json::object& request,
                         const std::map<std::string, double>& units);
 /// DynamoDB's rounding: writes per started KB, reads per started 4 KB, half for eventually

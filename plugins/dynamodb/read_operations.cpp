@@ -1,9 +1,9 @@
-#include <boost/crc.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <limits>
 #include <set>
 
+#include "gateway/util/crc.hpp"
 #include "plugins/dynamodb/operations.hpp"
 #include "plugins/dynamodb/secondary_index.hpp"
 
@@ -140,41 +140,61 @@ std::variant<Select, DynamoError> select_of(const json::object& request, bool pr
 /// The answer for a page read: the items the filter keeps (projected), Count (after the
 /// filter), ScannedCount (before), LastEvaluatedKey when the page was cut by Limit or by the
 /// 1 MB cap, and the capacity of everything read.
-json::object page_answer(const json::object& request, const TableSchema& schema,
-                         const SecondaryIndex* index, const Store::Page& page, std::size_t limit,
-                         const RequestExpressions& ex, Select select) {
-  json::array items;
+/// The page as DynamoDB answers it, written as JSON text. A row that needs nothing done to it
+/// (no filter, no projection, not cut down to an index's attributes) is copied as stored;
+/// others are parsed, filtered and projected. LastEvaluatedKey comes from the last row read.
+std::string page_text(const json::object& request, const TableSchema& schema,
+                      const SecondaryIndex* index, const Store::Page& page, std::size_t limit,
+                      const RequestExpressions& ex, Select select) {
+  const bool to_index = index && (index->global || select == Select::kAllProjected);
+  const bool as_stored = !ex.filter && !ex.projection && !to_index;
+  std::string out = select == Select::kCount ? "{" : "{\"Items\":[";
   std::size_t bytes = 0;
   std::size_t count = 0;
-  json::value last;
   for (const auto& row : page.rows) {
     bytes += row.size;
-    last = parse_stored(row.item);
+    if (as_stored) {
+      ++count;
+      if (select == Select::kCount) continue;
+      if (count > 1) out += ',';
+      out += row.item;
+      continue;
+    }
+    json::value item = parse_stored(row.item);
     // What the index holds of the item: a GSI has nothing else; a query on an LSI fetches the
     // rest from the table when asked for it.
-    json::object seen = index && (index->global || select == Select::kAllProjected)
-                            ? project_to_index(*index, schema, last.get_object())
-                            : last.get_object();
+    json::object seen = to_index ? project_to_index(*index, schema, item.get_object())
+                                 : std::move(item.get_object());
     if (ex.filter && !expr::evaluate(*ex.filter, &seen)) continue;
     ++count;
     if (select == Select::kCount) continue;
-    items.push_back(ex.projection ? json::value(expr::project(*ex.projection, seen))
-                                  : json::value(std::move(seen)));
+    if (count > 1) out += ',';
+    out += ex.projection ? json::serialize(expr::project(*ex.projection, seen))
+                         : json::serialize(seen);
   }
-  json::object out;
-  if (select != Select::kCount) out["Items"] = std::move(items);
-  out["Count"] = count;
-  out["ScannedCount"] = page.rows.size();
+  if (select != Select::kCount) out += "],";
+  out += "\"Count\":";
+  out += std::to_string(count);
+  out += ",\"ScannedCount\":";
+  out += std::to_string(page.rows.size());
   if (!page.rows.empty() && (page.more || page.rows.size() == limit)) {
+    json::value last = parse_stored(page.rows.back().item);
     json::object key = key_of(schema, last.get_object());
     if (index) {
       for (auto& [name, value] : key_of(index_view(schema, *index), last.get_object())) {
         key[name] = value;
       }
     }
-    out["LastEvaluatedKey"] = std::move(key);
+    out += ",\"LastEvaluatedKey\":";
+    out += json::serialize(key);
   }
-  add_consumed(out, request, schema, read_units(bytes, consistent_read(request)));
+  std::string consumed =
+      consumed_text(request, schema, read_units(bytes, consistent_read(request)));
+  if (!consumed.empty()) {
+    out += ',';
+    out += consumed;
+  }
+  out += '}';
   return out;
 }
 
@@ -191,7 +211,7 @@ std::variant<std::string, DynamoError> operand_bytes(const json::value& v, Scala
 
 }  // namespace
 
-Result scan(const Env& env, const json::object& request) {
+TextResult scan_text(const Env& env, const json::object& request) {
   if (auto e = refuse_legacy(request, {"ScanFilter", "AttributesToGet", "ConditionalOperator"})) {
     return *e;
   }
@@ -238,11 +258,7 @@ Result scan(const Env& env, const json::object& request) {
     }
     auto n = static_cast<std::uint64_t>(total->get_int64());
     auto s = static_cast<std::uint64_t>(segment->get_int64());
-    in_segment = [n, s](std::string_view hash) {
-      boost::crc_32_type crc;
-      crc.process_bytes(hash.data(), hash.size());
-      return crc.checksum() % n == s;
-    };
+    in_segment = [n, s](std::string_view hash) { return util::crc32_update(0, hash) % n == s; };
   }
   auto after = start_key(request, schema, index);
   if (auto* e = std::get_if<DynamoError>(&after)) return *e;
@@ -259,11 +275,11 @@ Result scan(const Env& env, const json::object& request) {
                                             [&](const Store::Key& k) { return in_segment(k.hash); })
                                       : nullptr);
   if (auto* e = std::get_if<DynamoError>(&page)) return *e;
-  return page_answer(request, schema, index, std::get<Store::Page>(page), max_items, ex,
-                     std::get<Select>(select));
+  return page_text(request, schema, index, std::get<Store::Page>(page), max_items, ex,
+                   std::get<Select>(select));
 }
 
-Result query(const Env& env, const json::object& request) {
+TextResult query_text(const Env& env, const json::object& request) {
   if (auto e = refuse_legacy(
           request, {"KeyConditions", "QueryFilter", "AttributesToGet", "ConditionalOperator"})) {
     return *e;
@@ -376,8 +392,16 @@ Result query(const Env& env, const json::object& request) {
                               start ? std::optional(start->table.range) : std::nullopt, max_items,
                               kPageBytes);
   if (auto* e = std::get_if<DynamoError>(&page)) return *e;
-  return page_answer(request, table, index, std::get<Store::Page>(page), max_items, ex,
-                     std::get<Select>(select));
+  return page_text(request, table, index, std::get<Store::Page>(page), max_items, ex,
+                   std::get<Select>(select));
+}
+
+Result scan(const Env& env, const json::object& request) {
+  return as_object(scan_text(env, request));
+}
+
+Result query(const Env& env, const json::object& request) {
+  return as_object(query_text(env, request));
 }
 
 }  // namespace gh::plugins::dynamodb::ops

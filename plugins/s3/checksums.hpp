@@ -41,10 +41,6 @@ class StreamingHasher {
   std::unique_ptr<Impl> impl_;
 };
 
-/// CRC-32 (ISO-HDLC, as zlib) and CRC-32C (Castagnoli) continuing from `crc` (0 to start).
-std::uint32_t crc32_update(std::uint32_t crc, std::string_view bytes) noexcept;
-std::uint32_t crc32c_update(std::uint32_t crc, std::string_view bytes) noexcept;
-
 /// The ETag S3 gives a single-part object: the MD5 as lower-case hex in double quotes.
 std::string single_part_etag(std::string_view raw_md5);
 /// The ETag of a completed multipart upload: `"hex(md5(concat(raw part MD5s)))-N"`

@@ -70,12 +70,7 @@ TEST_CASE("Range headers: first-last, first-, -suffix; anything else ignored") {
   }
 }
 
-TEST_CASE("checksums: CRC32, CRC32C check values; MD5 ETag; multipart ETag") {
-  CHECK(crc32_update(0, "123456789") == 0xCBF43926u);
-  CHECK(crc32c_update(0, "123456789") == 0xE3069283u);
-  // Incremental equals one shot, across the 8-byte fast path.
-  CHECK(crc32c_update(crc32c_update(0, "12345"), "6789") == 0xE3069283u);
-
+TEST_CASE("checksums: MD5 ETag; multipart ETag") {
   StreamingHasher h(ChecksumSet{true, true, true});
   h.update("hello ");
   h.update("world");
