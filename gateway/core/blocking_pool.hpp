@@ -13,6 +13,7 @@
 /// state (HTTP client pools).
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstddef>
@@ -40,6 +41,12 @@ class BlockingPool {
         pool_.get_executor(),
         [fn = std::move(f)]() mutable -> boost::asio::awaitable<R> { co_return fn(); },
         boost::asio::use_awaitable);
+  }
+
+  /// Queues `f()` to run on a pool thread, for work nobody waits on directly.
+  template <typename F>
+  void post(F f) {
+    boost::asio::post(pool_, std::move(f));
   }
 
   /// Waits for the queued work and stops the threads (idempotent).

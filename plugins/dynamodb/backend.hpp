@@ -20,6 +20,8 @@
 
 namespace gh::plugins::dynamodb {
 
+class GroupCommit;
+
 class DynamoBackend {
  public:
   virtual ~DynamoBackend() = default;
@@ -30,7 +32,9 @@ class DynamoBackend {
   virtual std::string describe() const = 0;
 };
 
-/// The embedded store, through the same operations the services endpoint serves.
-std::shared_ptr<const DynamoBackend> make_local_backend(Store& store, const config::AwsConfig& aws);
+/// The embedded store, through the same operations the services endpoint serves (item writes
+/// through `group`).
+std::shared_ptr<const DynamoBackend> make_local_backend(Store& store, GroupCommit& group,
+                                                        const config::AwsConfig& aws);
 
 }  // namespace gh::plugins::dynamodb

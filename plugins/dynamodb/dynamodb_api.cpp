@@ -14,6 +14,7 @@
 #include "gateway/util/ids.hpp"
 #include "plugins/dynamodb/attribute_value.hpp"
 #include "plugins/dynamodb/backend.hpp"
+#include "plugins/dynamodb/group_commit.hpp"
 #include "plugins/dynamodb/operation_table.hpp"
 #include "plugins/dynamodb/operations.hpp"
 #include "plugins/dynamodb/transaction_tokens.hpp"
@@ -39,9 +40,9 @@ std::string dynamodb_request_id() {
 
 class DynamoDbApi final : public core::ServiceApi {
  public:
-  DynamoDbApi(Store& store, const config::AwsConfig& aws,
+  DynamoDbApi(Store& store, GroupCommit& group, const config::AwsConfig& aws,
               std::shared_ptr<const DynamoBackend> remote)
-      : env_{store, aws, &tokens_}, remote_(std::move(remote)) {}
+      : env_{store, aws, &tokens_}, group_(group), remote_(std::move(remote)) {}
 
   std::string_view name() const override { return "dynamodb"; }
 
@@ -55,7 +56,18 @@ class DynamoDbApi final : public core::ServiceApi {
     ops::Result parsed = parse_request(ctx.request);
     if (auto* e = std::get_if<DynamoError>(&parsed)) co_return answer(ctx, request_id, *e);
     json::object request = std::move(std::get<json::object>(parsed));
-    if (!remote_) co_return answer(ctx, request_id, run(ctx, operation, request));
+    if (!remote_) {
+      if (ops::writes_items(operation)) {
+        if (auto refused = authorize(ctx, operation, request)) {
+          co_return answer(ctx, request_id, *refused);
+        }
+        ops::Handler handler = ops::find_operation(operation);
+        ops::Result written =
+            co_await group_.run<ops::Result>([&] { return handler(env_, request); });
+        co_return answer(ctx, request_id, as_text(std::move(written)));
+      }
+      co_return answer(ctx, request_id, run(ctx, operation, request));
+    }
     if (auto refused = authorize(ctx, operation, request)) {
       co_return answer(ctx, request_id, *refused);
     }
@@ -214,14 +226,16 @@ class DynamoDbApi final : public core::ServiceApi {
 
   TransactionTokens tokens_;  // before env_, which points to it
   ops::Env env_;
+  GroupCommit& group_;
   std::shared_ptr<const DynamoBackend> remote_;  // null: the embedded store answers
 };
 
 }  // namespace
 
 std::shared_ptr<const core::ServiceApi> make_dynamodb_api(
-    Store& store, const config::AwsConfig& aws, std::shared_ptr<const DynamoBackend> remote) {
-  return std::make_shared<DynamoDbApi>(store, aws, std::move(remote));
+    Store& store, GroupCommit& group, const config::AwsConfig& aws,
+    std::shared_ptr<const DynamoBackend> remote) {
+  return std::make_shared<DynamoDbApi>(store, group, aws, std::move(remote));
 }
 
 }  // namespace gh::plugins::dynamodb

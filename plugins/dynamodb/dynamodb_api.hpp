@@ -18,12 +18,14 @@
 namespace gh::plugins::dynamodb {
 
 class DynamoBackend;
+class GroupCommit;
 
-/// With `remote` (dynamodb.endpoint, servicesEndpoint: remote), every operation is checked
-/// against IAM as here and then forwarded to it; its answer (or error) is returned in this
-/// API's envelope (our request id, x-amz-crc32 of the body we send).
+/// Item writes go through `group` (group commit). With `remote` (dynamodb.endpoint,
+/// servicesEndpoint: remote), every operation is checked against IAM as here and then forwarded to
+/// it; its answer (or error) is returned in this API's envelope (our request id, x-amz-crc32 of the
+/// body we send).
 std::shared_ptr<const core::ServiceApi> make_dynamodb_api(
-    Store& store, const config::AwsConfig& aws,
+    Store& store, GroupCommit& group, const config::AwsConfig& aws,
     std::shared_ptr<const DynamoBackend> remote = nullptr);
 
 }  // namespace gh::plugins::dynamodb

@@ -2,11 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gateway/core/blocking_pool.hpp"
 #include "gateway/core/services.hpp"
 #include "gateway/net/http_client.hpp"
 #include "plugins/dynamodb/backend.hpp"
 #include "plugins/dynamodb/dynamodb_api.hpp"
 #include "plugins/dynamodb/dynamodb_settings.hpp"
+#include "plugins/dynamodb/group_commit.hpp"
 #include "plugins/dynamodb/operation_table.hpp"
 #include "plugins/dynamodb/remote_backend.hpp"
 #include "plugins/dynamodb/route_integration.hpp"
@@ -40,6 +42,11 @@ class DynamoDbFactory final : public core::IntegrationFactory {
       spdlog::warn("dynamodb: the store stays {} until the next start (the config now says {})",
                    store.path(), path);
     }
+    // Item writes are group-committed (group_commit.hpp) on the blocking pool's threads.
+    // (The pool is looked up first: get_or_create holds the services' lock while it makes.)
+    core::BlockingPool& pool = core::blocking_pool(scope.services());
+    GroupCommit& group =
+        scope.services().get_or_create<GroupCommit>([&] { return new GroupCommit(store, pool); });
     std::shared_ptr<const DynamoBackend> remote;
     if (state.settings.remote) {
       std::string error;
@@ -53,9 +60,9 @@ class DynamoDbFactory final : public core::IntegrationFactory {
     }
     // Remote mode never opens the store (it is created lazily above, so a reload back to
     // local mode finds it), unless `servicesEndpoint: local` serves it on the services endpoint.
-    scope.add_service_api(make_dynamodb_api(store, scope.config().aws,
+    scope.add_service_api(make_dynamodb_api(store, group, scope.config().aws,
                                             state.settings.services_remote ? remote : nullptr));
-    state.backend = remote ? remote : make_local_backend(store, scope.config().aws);
+    state.backend = remote ? remote : make_local_backend(store, group, scope.config().aws);
     if (state.settings.tables.empty()) return;
     // At install (start, reload), never on `validate`: creating opens the store or calls the
     // remote (on the control thread, each call bounded by the endpoint's timeout).

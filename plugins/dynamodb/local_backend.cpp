@@ -1,4 +1,5 @@
 #include "plugins/dynamodb/backend.hpp"
+#include "plugins/dynamodb/group_commit.hpp"
 #include "plugins/dynamodb/operation_table.hpp"
 
 namespace gh::plugins::dynamodb {
@@ -7,13 +8,17 @@ namespace {
 
 class LocalBackend final : public DynamoBackend {
  public:
-  LocalBackend(Store& store, const config::AwsConfig& aws) : env_{store, aws} {}
+  LocalBackend(Store& store, GroupCommit& group, const config::AwsConfig& aws)
+      : env_{store, aws}, group_(group) {}
 
   boost::asio::awaitable<ops::Result> call(std::string_view operation,
                                            boost::json::object request) const override {
     ops::Handler handler = ops::find_operation(operation);
     if (!handler) {
       co_return DynamoError{400, "com.amazon.coral.service#UnknownOperationException", ""};
+    }
+    if (ops::writes_items(operation)) {
+      co_return co_await group_.run<ops::Result>([&] { return handler(env_, request); });
     }
     co_return handler(env_, request);
   }
@@ -22,13 +27,14 @@ class LocalBackend final : public DynamoBackend {
 
  private:
   ops::Env env_;
+  GroupCommit& group_;
 };
 
 }  // namespace
 
-std::shared_ptr<const DynamoBackend> make_local_backend(Store& store,
+std::shared_ptr<const DynamoBackend> make_local_backend(Store& store, GroupCommit& group,
                                                         const config::AwsConfig& aws) {
-  return std::make_shared<LocalBackend>(store, aws);
+  return std::make_shared<LocalBackend>(store, group, aws);
 }
 
 }  // namespace gh::plugins::dynamodb

@@ -33,6 +33,11 @@ Handler find_operation(std::string_view name) noexcept {
   return nullptr;
 }
 
+bool writes_items(std::string_view name) noexcept {
+  return name == "PutItem" || name == "UpdateItem" || name == "DeleteItem" ||
+         name == "BatchWriteItem" || name == "TransactWriteItems";
+}
+
 TextHandler find_text_operation(std::string_view name) noexcept {
   static constexpr std::pair<std::string_view, TextHandler> kOperations[] = {
       {"GetItem", &get_item_text},

@@ -14,6 +14,10 @@ using Handler = Result (*)(const Env&, const json::object&);
 /// The operation DynamoDB calls `name`, or nullptr if this store does not implement it.
 Handler find_operation(std::string_view name) noexcept;
 
+/// Whether `name` writes items (PutItem, UpdateItem, DeleteItem, BatchWriteItem,
+/// TransactWriteItems): those run through group_commit.hpp.
+bool writes_items(std::string_view name) noexcept;
+
 using TextHandler = TextResult (*)(const Env&, const json::object&);
 /// The same operation answering as JSON text (operations.hpp's TextResult), or nullptr for the
 /// operations that only answer as a JSON object.

@@ -75,6 +75,9 @@ std::optional<DynamoError> Store::open_locked() {
   for (const char* sql :
        {"PRAGMA locking_mode=EXCLUSIVE", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
         "PRAGMA mmap_size=1073741824", "PRAGMA cache_size=-65536",
+        // A group's savepoints (run_group) keep what they would undo in a sub-journal: in
+        // memory, not in a temporary file written on every change.
+        "PRAGMA temp_store=MEMORY",
         "CREATE TABLE IF NOT EXISTS tables (name TEXT PRIMARY KEY, "
         "schema TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS items (tbl TEXT NOT NULL, hk BLOB NOT NULL, "
@@ -120,7 +123,7 @@ std::optional<DynamoError> Store::open_locked() {
 }
 
 std::optional<DynamoError> Store::create_table(const TableSchema& schema) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return e;
   if (tables_.count(schema.name)) {
     return DynamoError::in_use("Table already exists: " + schema.name);
@@ -135,7 +138,7 @@ std::optional<DynamoError> Store::create_table(const TableSchema& schema) {
 }
 
 std::variant<TableSchema, DynamoError> Store::table(std::string_view name) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   auto it = tables_.find(name);
   if (it == tables_.end()) return DynamoError::not_found();
@@ -145,7 +148,7 @@ std::variant<TableSchema, DynamoError> Store::table(std::string_view name) {
 std::variant<std::vector<std::string>, DynamoError> Store::table_names(std::string_view after,
                                                                        std::size_t limit,
                                                                        bool& more) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   std::vector<std::string> names;
   more = false;
@@ -161,11 +164,11 @@ std::variant<std::vector<std::string>, DynamoError> Store::table_names(std::stri
 }
 
 std::variant<TableSchema, DynamoError> Store::delete_table(std::string_view name) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   auto it = tables_.find(name);
   if (it == tables_.end()) return DynamoError::not_found();
-  if (auto e = exec_locked("BEGIN IMMEDIATE")) return *e;
+  if (auto e = begin_locked()) return *e;
   Statement items(*statements_, db_, "DELETE FROM items WHERE tbl = ?");
   Statement table(*statements_, db_, "DELETE FROM tables WHERE name = ?");
   if (!items.ok() || !table.ok() || items.text(1, name).step() != SQLITE_DONE ||
@@ -174,7 +177,7 @@ std::variant<TableSchema, DynamoError> Store::delete_table(std::string_view name
     rollback_locked();
     return e;
   }
-  if (auto e = exec_locked("COMMIT")) {
+  if (auto e = commit_locked()) {
     rollback_locked();
     return *e;
   }
@@ -184,7 +187,7 @@ std::variant<TableSchema, DynamoError> Store::delete_table(std::string_view name
 }
 
 std::variant<Store::Stats, DynamoError> Store::stats(std::string_view table) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   Statement s(*statements_, db_,
               "SELECT count(*), coalesce(sum(size), 0) FROM items WHERE tbl = ?");
@@ -208,7 +211,7 @@ std::optional<std::string> Store::get_locked(std::string_view table, const Key& 
 
 std::variant<std::optional<std::string>, DynamoError> Store::get(std::string_view table,
                                                                  const Key& key) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   std::optional<DynamoError> error;
   auto item = get_locked(table, key, error);
@@ -221,14 +224,54 @@ bool Store::same_table_locked(std::string_view name, std::string_view table_id) 
   return it != tables_.end() && it->second.table_id == table_id;
 }
 
+thread_local const Store* Store::grouping_ = nullptr;
+
+std::optional<DynamoError> Store::begin_locked() {
+  if (grouping_ != this) return exec_locked("BEGIN IMMEDIATE");
+  if (auto e = exec_locked("SAVEPOINT write")) return e;
+  ++savepoints_;
+  return std::nullopt;
+}
+
+std::optional<DynamoError> Store::commit_locked() {
+  if (grouping_ != this) return exec_locked("COMMIT");
+  if (auto e = exec_locked("RELEASE write")) return e;
+  --savepoints_;
+  return std::nullopt;
+}
+
 void Store::rollback_locked() {
-  if (db_ && !sqlite3_get_autocommit(db_)) exec_locked("ROLLBACK");
+  if (grouping_ != this) {
+    if (db_ && !sqlite3_get_autocommit(db_)) exec_locked("ROLLBACK");
+    return;
+  }
+  if (savepoints_ == 0) return;
+  exec_locked("ROLLBACK TO write");
+  exec_locked("RELEASE write");
+  --savepoints_;
+}
+
+std::optional<DynamoError> Store::run_group(std::span<const std::function<void()>> jobs) {
+  Guard lock(*this);
+  if (auto e = open_locked()) return e;
+  if (auto e = exec_locked("BEGIN IMMEDIATE")) return e;
+  grouping_ = this;
+  for (const auto& job : jobs) {
+    job();
+    rollback_locked();  // a savepoint its job left open (none unless a call failed oddly)
+  }
+  grouping_ = nullptr;
+  if (auto e = exec_locked("COMMIT")) {
+    rollback_locked();
+    return e;
+  }
+  return std::nullopt;
 }
 
 std::variant<std::optional<std::string>, DynamoError> Store::mutate(const TableSchema& schema,
                                                                     const Key& key,
                                                                     const Decide& decide) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   if (!same_table_locked(schema.name, schema.table_id)) return DynamoError::not_found();
   const std::string& table = schema.name;
@@ -240,14 +283,14 @@ std::variant<std::optional<std::string>, DynamoError> Store::mutate(const TableS
   const Change& change = std::get<Change>(decision);
   if (change.action == Change::Action::kKeep || (change.action == Change::Action::kDelete && !old))
     return old;
-  if (auto e = exec_locked("BEGIN IMMEDIATE")) return *e;
+  if (auto e = begin_locked()) return *e;
   std::optional<std::string> item;
   if (change.action == Change::Action::kPut) item = change.item;
   if (auto e = write_locked(schema, key, old, item, change.size)) {
     rollback_locked();
     return *e;
   }
-  if (auto e = exec_locked("COMMIT")) {
+  if (auto e = commit_locked()) {
     rollback_locked();
     return *e;
   }
@@ -258,7 +301,7 @@ std::variant<Store::Page, DynamoError> Store::scan(std::string_view table,
                                                    const std::optional<Key>& after,
                                                    std::size_t limit, std::size_t max_bytes,
                                                    const std::function<bool(const Key&)>& accept) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   Statement s(*statements_, db_,
               after ? "SELECT hk, rk, size, item FROM items WHERE tbl = ? AND "
@@ -292,7 +335,7 @@ std::variant<Store::Page, DynamoError> Store::query(std::string_view table, std:
                                                     const RangeCondition& range, bool forward,
                                                     const std::optional<std::string>& after,
                                                     std::size_t limit, std::size_t max_bytes) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   std::string sql = "SELECT hk, rk, size, item FROM items WHERE tbl = ? AND hk = ?";
   if (range.low) sql += range.low_inclusive ? " AND rk >= ?" : " AND rk > ?";
@@ -333,9 +376,9 @@ std::variant<Store::Page, DynamoError> Store::query(std::string_view table, std:
 }
 
 std::optional<DynamoError> Store::write_batch(const std::vector<Write>& writes) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return e;
-  if (auto e = exec_locked("BEGIN IMMEDIATE")) return e;
+  if (auto e = begin_locked()) return e;
   for (const Write& w : writes) {
     auto it = tables_.find(w.table);
     if (it == tables_.end() || it->second.table_id != w.table_id) {
@@ -352,7 +395,7 @@ std::optional<DynamoError> Store::write_batch(const std::vector<Write>& writes) 
       return error;
     }
   }
-  if (auto e = exec_locked("COMMIT")) {
+  if (auto e = commit_locked()) {
     rollback_locked();
     return e;
   }
@@ -389,14 +432,14 @@ std::optional<DynamoError> Store::write_locked(const TableSchema& table, const K
 
 std::optional<DynamoError> Store::update_table(
     std::string_view name, const std::function<std::optional<DynamoError>(TableSchema&)>& edit) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return e;
   auto it = tables_.find(name);
   if (it == tables_.end()) return DynamoError::not_found();
   TableSchema schema = it->second;
   if (auto e = edit(schema)) return e;
   // One transaction: the definition and the entries of indexes it adds or removes.
-  if (auto e = exec_locked("BEGIN IMMEDIATE")) return e;
+  if (auto e = begin_locked()) return e;
   auto fail = [this](DynamoError e) {
     rollback_locked();
     return std::optional<DynamoError>(std::move(e));
@@ -416,7 +459,7 @@ std::optional<DynamoError> Store::update_table(
                      SQLITE_DONE) {
     return fail(sqlite_error("update the table"));
   }
-  if (auto e = exec_locked("COMMIT")) return fail(*e);
+  if (auto e = commit_locked()) return fail(*e);
   it->second = std::move(schema);
   return std::nullopt;
 }

@@ -9,6 +9,10 @@
 /// A long-lived core::Services object: it outlives config reloads. Thread-safe: every call takes
 /// the store's mutex around its SQLite statements (one connection; point reads and writes take
 /// microseconds). The database is opened on first use, never while a config is only validated.
+///
+/// Group commit (run_group, driven by group_commit.hpp): writes that arrive together share one
+/// SQLite transaction, so a page changed by many of them is written to the WAL once per group
+/// instead of once per write.
 
 #include <cstdint>
 #include <functional>
@@ -16,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -59,6 +64,13 @@ class Store {
     std::int64_t bytes = 0;
   };
   std::variant<Stats, DynamoError> stats(std::string_view table);
+
+  /// Runs `jobs` in order on this thread, in one SQLite transaction, holding the store's lock
+  /// throughout. The store calls a job makes take no lock of their own and open a savepoint
+  /// instead of a transaction, so a call that fails undoes only its own writes. Returns what
+  /// kept the group from committing (opening the store, BEGIN or COMMIT failing): then no job's
+  /// writes are kept, and every job must be answered with that error. A job must not throw.
+  std::optional<DynamoError> run_group(std::span<const std::function<void()>> jobs);
 
   // --- items ------------------------------------------------------------------------------
   struct Key {
@@ -188,6 +200,29 @@ class Store {
       std::string_view name, const std::function<std::optional<DynamoError>(TableSchema&)>& edit);
 
  private:
+  /// The store's lock, taken by every call, except on the thread running a group, which
+  /// already holds it (run_group).
+  class Guard {
+   public:
+    explicit Guard(Store& store) : store_(grouping_ == &store ? nullptr : &store) {
+      if (store_) store_->mutex_.lock();
+    }
+    ~Guard() {
+      if (store_) store_->mutex_.unlock();
+    }
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+
+   private:
+    Store* store_;
+  };
+  /// The store whose group this thread is running, if any.
+  static thread_local const Store* grouping_;
+
+  /// A write's transaction: BEGIN IMMEDIATE / COMMIT, or inside a group a savepoint and its
+  /// RELEASE. rollback_locked() undoes whichever is open.
+  std::optional<DynamoError> begin_locked();
+  std::optional<DynamoError> commit_locked();
   std::optional<DynamoError> open_locked();
   std::optional<DynamoError> exec_locked(const char* sql);
   DynamoError sqlite_error(std::string_view what) const;
@@ -210,7 +245,8 @@ class Store {
   /// Removes every entry of index `index_name` of `table` ("" : of all its indexes).
   std::optional<DynamoError> drop_index_entries_locked(std::string_view table,
                                                        std::string_view index_name);
-  /// Ends an open transaction after a failure (a failed COMMIT can leave one open).
+  /// Ends an open transaction after a failure (a failed COMMIT can leave one open); in a group,
+  /// rolls back and releases the open savepoint.
   void rollback_locked();
   /// Whether `name` still is the table with `table_id`.
   bool same_table_locked(std::string_view name, std::string_view table_id) const;
@@ -218,6 +254,7 @@ class Store {
   std::string path_;
   util::SpinningMutex mutex_;
   sqlite3* db_ = nullptr;
+  int savepoints_ = 0;  // open inside the running group (0 or 1)
   /// db_'s statements kept prepared (cleared before db_ closes).
   std::unique_ptr<StatementCache> statements_;
   std::map<std::string, TableSchema, std::less<>> tables_;  // cached from the tables table

@@ -42,7 +42,7 @@ std::string step_sql(bool continued) {
 }  // namespace
 
 bool Store::is_open() {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   return db_ != nullptr;
 }
 
@@ -55,7 +55,7 @@ std::variant<std::size_t, DynamoError> Store::expire(const TableSchema& table,
   std::size_t deleted = 0;
   std::optional<Key> after;
   while (deleted < limit) {
-    std::lock_guard lock(mutex_);
+    Guard lock(*this);
     if (auto e = open_locked()) return *e;
     // Deleted (or deleted and created again) since the caller looked: nothing of it to expire.
     if (!same_table_locked(table.name, table.table_id)) return DynamoError::not_found();
@@ -85,7 +85,7 @@ std::variant<std::size_t, DynamoError> Store::expire(const TableSchema& table,
     }  // the read is finished before the writes begin
 
     if (!expired.empty()) {
-      if (auto e = exec_locked("BEGIN IMMEDIATE")) return *e;
+      if (auto e = begin_locked()) return *e;
       for (const Expired& x : expired) {
         // write_locked: the one place items are deleted, with their secondary-index entries.
         if (auto e = write_locked(current, x.key, x.item, std::nullopt, 0)) {
@@ -93,7 +93,7 @@ std::variant<std::size_t, DynamoError> Store::expire(const TableSchema& table,
           return *e;
         }
       }
-      if (auto e = exec_locked("COMMIT")) {
+      if (auto e = commit_locked()) {
         rollback_locked();
         return *e;
       }

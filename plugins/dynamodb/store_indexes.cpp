@@ -171,7 +171,7 @@ std::variant<Store::Page, DynamoError> Store::query_index(
     const TableSchema& table, const SecondaryIndex& index, std::string_view hash,
     const RangeCondition& range, bool forward, const std::optional<IndexPosition>& after,
     std::size_t limit, std::size_t max_bytes) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   std::string sql = std::string(kIndexSelect) + " AND i.hk = ?";
   if (range.low) sql += range.low_inclusive ? " AND i.rk >= ?" : " AND i.rk > ?";
@@ -204,7 +204,7 @@ std::variant<Store::Page, DynamoError> Store::scan_index(
     const TableSchema& table, const SecondaryIndex& index,
     const std::optional<IndexPosition>& after, std::size_t limit, std::size_t max_bytes,
     const std::function<bool(std::string_view index_hash)>& accept) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   std::string sql = kIndexSelect;
   if (after) sql += " AND (i.hk, i.rk, i.thk, i.trk) > (?, ?, ?, ?)";
@@ -225,7 +225,7 @@ std::variant<Store::Page, DynamoError> Store::scan_index(
 
 std::variant<Store::Stats, DynamoError> Store::index_stats(const TableSchema& table,
                                                            const SecondaryIndex& index) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   Statement s(*statements_, db_,
               "SELECT count(*), coalesce(sum(t.size), 0) FROM index_items i JOIN items t "

@@ -7,7 +7,7 @@ namespace gh::plugins::dynamodb {
 
 std::variant<std::vector<Store::Outcome>, DynamoError> Store::mutate_all(
     const std::vector<Mutation>& items) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   for (const Mutation& m : items) {
     if (!m.table || !same_table_locked(m.table->name, m.table->table_id)) {
@@ -35,7 +35,7 @@ std::variant<std::vector<Store::Outcome>, DynamoError> Store::mutate_all(
              (changes[i].action == Change::Action::kDelete && outcomes[i].old);
   }
   if (refused || !writes) return outcomes;
-  if (auto e = exec_locked("BEGIN IMMEDIATE")) return *e;
+  if (auto e = begin_locked()) return *e;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const Change& change = changes[i];
     if (change.action == Change::Action::kKeep ||
@@ -49,7 +49,7 @@ std::variant<std::vector<Store::Outcome>, DynamoError> Store::mutate_all(
       return *e;
     }
   }
-  if (auto e = exec_locked("COMMIT")) {
+  if (auto e = commit_locked()) {
     rollback_locked();
     return *e;
   }
@@ -58,7 +58,7 @@ std::variant<std::vector<Store::Outcome>, DynamoError> Store::mutate_all(
 
 std::variant<std::vector<std::optional<std::string>>, DynamoError> Store::get_all(
     const std::vector<std::pair<const TableSchema*, Key>>& reads) {
-  std::lock_guard lock(mutex_);
+  Guard lock(*this);
   if (auto e = open_locked()) return *e;
   std::vector<std::optional<std::string>> items;
   items.reserve(reads.size());

@@ -1,0 +1,43 @@
+#include "plugins/dynamodb/group_commit.hpp"
+
+#include "gateway/core/blocking_pool.hpp"
+
+namespace gh::plugins::dynamodb {
+
+void GroupCommit::submit(Job job) {
+  std::lock_guard lock(mutex_);
+  queue_.push_back(std::move(job));
+  if (draining_) return;  // the running drain takes it with its next group
+  draining_ = true;
+  pool_.post([this] { drain(); });
+}
+
+void GroupCommit::drain() {
+  std::vector<Job> group;
+  std::vector<std::function<void()>> work;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.empty()) {
+        draining_ = false;
+        return;
+      }
+      if (queue_.size() <= kMaxGroup) {
+        group.swap(queue_);
+      } else {
+        auto end = queue_.begin() + kMaxGroup;
+        group.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+        queue_.erase(queue_.begin(), end);
+      }
+    }
+    work.clear();
+    for (Job& job : group) work.push_back(std::move(job.work));
+    if (auto failed = store_.run_group(work)) {
+      for (Job& job : group) job.fail(*failed);
+    }
+    for (Job& job : group) job.done();  // after the COMMIT
+    group.clear();
+  }
+}
+
+}  // namespace gh::plugins::dynamodb
