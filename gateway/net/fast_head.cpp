@@ -26,6 +26,24 @@ bool all_of(std::string_view s, const std::array<bool, 256>& table) {
   return true;
 }
 
+// Field values and reason phrases: all_of(s, kText), eight bytes at a time. A word with a byte
+// below 0x20 or a DEL is checked byte by byte (a TAB is text); others are text as they are.
+bool all_text(std::string_view s) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101u;
+  constexpr std::uint64_t kHighs = 0x8080808080808080u;
+  const char* p = s.data();
+  std::size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    const std::uint64_t control = (x - kOnes * 0x20) & ~x & kHighs;  // a byte < 0x20 (or none)
+    const std::uint64_t y = x ^ (kOnes * 0x7f);
+    const std::uint64_t del = (y - kOnes) & ~y & kHighs;  // a byte == 0x7f (or none)
+    if ((control | del) != 0 && !all_of(std::string_view(p, 8), kText)) return false;
+  }
+  return all_of(std::string_view(p, n), kText);
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -96,7 +114,7 @@ HeadParse parse_fields(Cursor& at, core::HeaderMap& headers, Facts& facts) {
     if (colon == 0 || colon == std::string_view::npos) return HeadParse::kFallback;
     const std::string_view name = line.substr(0, colon);  // a leading SP (folding) fails here
     const std::string_view value = trim(line.substr(colon + 1));
-    if (!util::all_tchar(name) || !all_of(value, kText)) return HeadParse::kFallback;
+    if (!util::all_tchar(name) || !all_text(value)) return HeadParse::kFallback;
     if (util::iequals_ascii(name, "Content-Length")) {
       // One plain number; a second one, even equal, is for the general parser to judge.
       if (facts.has_length || value.empty() || value.size() > 18) return HeadParse::kFallback;
@@ -175,7 +193,7 @@ HeadParse parse_response_head(std::string_view data, bool head_request, std::siz
   }
   // Interim (1xx) and switching responses, and codes outside HTTP's range, take the general path.
   if (status < 200 || status > 599) return HeadParse::kFallback;
-  if (!all_of(line.substr(13), kText)) return HeadParse::kFallback;
+  if (!all_text(line.substr(13))) return HeadParse::kFallback;
 
   response.status = status;
   response.headers.clear();

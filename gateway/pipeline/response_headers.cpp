@@ -1,17 +1,30 @@
 #include "gateway/pipeline/response_headers.hpp"
 
-#include <array>
-
 namespace gh::pipeline {
 
 bool is_hop_by_hop(std::string_view name) noexcept {
-  static constexpr std::array<std::string_view, 9> kHopByHop = {
-      "Connection", "Keep-Alive",        "Proxy-Connection", "Proxy-Authenticate", "TE",
-      "Trailer",    "Transfer-Encoding", "Upgrade",          "Content-Length"};
-  for (auto h : kHopByHop) {
-    if (core::iequals(h, name)) return true;
+  // Connection, Keep-Alive, Proxy-Connection, Proxy-Authenticate, TE, Trailer,
+  // Transfer-Encoding, Upgrade, Content-Length: by length first, so a field compares with at
+  // most two names (every response's fields pass through here).
+  using core::iequals;
+  switch (name.size()) {
+    case 2:
+      return iequals(name, "TE");
+    case 7:
+      return iequals(name, "Trailer") || iequals(name, "Upgrade");
+    case 10:
+      return iequals(name, "Connection") || iequals(name, "Keep-Alive");
+    case 14:
+      return iequals(name, "Content-Length");
+    case 16:
+      return iequals(name, "Proxy-Connection");
+    case 17:
+      return iequals(name, "Transfer-Encoding");
+    case 18:
+      return iequals(name, "Proxy-Authenticate");
+    default:
+      return false;
   }
-  return false;
 }
 
 void normalize_integration_headers(core::ApiProtocol protocol, core::HeaderMap& headers) {

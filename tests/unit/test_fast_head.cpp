@@ -362,3 +362,26 @@ TEST_CASE("request head: mutated heads are never accepted differently from Beast
   }
   CHECK(accepted > 5000);
 }
+
+TEST_CASE("response head: a control byte or DEL anywhere in a long value is Beast's to judge") {
+  // Values are checked eight bytes at a time: put each odd byte at every position of the words.
+  const std::string value(40, 'v');
+  for (std::size_t at = 0; at < value.size(); ++at) {
+    for (char odd : {'\x00', '\x01', '\x1f', '\x7f', '\t', ' ', '\x80', '\xff', '~'}) {
+      std::string v = value;
+      v[at] = odd;
+      const std::string wire =
+          "HTTP/1.1 200 " + v + "\r\nX-Long: " + v + "\r\nContent-Length: 0\r\n\r\n";
+      CAPTURE(at);
+      CAPTURE(static_cast<int>(static_cast<unsigned char>(odd)));
+      Parsed fast;
+      const HeadParse r = fast_parse(wire, false, fast);
+      const bool control = (odd >= '\x00' && odd < ' ' && odd != '\t') || odd == '\x7f';
+      CHECK(r == (control ? HeadParse::kFallback : HeadParse::kParsed));
+      if (r != HeadParse::kParsed) continue;
+      auto beast = beast_parse(wire, false);
+      REQUIRE(beast);
+      CHECK(fast.fields == beast->fields);
+    }
+  }
+}

@@ -6,6 +6,7 @@
 
 #include "gateway/core/header_map.hpp"
 #include "gateway/core/request.hpp"
+#include "gateway/pipeline/response_headers.hpp"
 
 namespace {
 
@@ -138,5 +139,21 @@ TEST_CASE("request: set_target splits path and query") {
     CHECK(r.target == c.target);
     CHECK(r.path == c.path);
     CHECK(r.query == c.query);
+  }
+}
+
+TEST_CASE("hop-by-hop: the nine names in any case, nothing else") {
+  using gh::pipeline::is_hop_by_hop;
+  for (const char* name : {"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
+                           "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length"}) {
+    CHECK_MESSAGE(is_hop_by_hop(name), name);
+    CHECK_MESSAGE(is_hop_by_hop(gh::core::to_lower(name)), name);
+  }
+  CHECK(is_hop_by_hop("CONNECTION"));
+  CHECK(is_hop_by_hop("keep-ALIVE"));
+  for (const char* name : {"", "T", "TE2", "Date", "Server", "Content-Type", "Connectio",
+                           "Connections", "Keep-Alivf", "Trailers", "Upgrades", "Content-Lengt",
+                           "Proxy-Connectio", "Transfer-Encodings", "Proxy-Authorization"}) {
+    CHECK_FALSE_MESSAGE(is_hop_by_hop(name), name);
   }
 }
