@@ -19,29 +19,13 @@ constexpr std::array<bool, 256> kText = [] {
   return t;
 }();
 
-bool all_of(std::string_view s, const std::array<bool, 256>& table) {
-  for (char c : s) {
-    if (!table[static_cast<unsigned char>(c)]) return false;
-  }
-  return true;
-}
-
-// Field values and reason phrases: all_of(s, kText), eight bytes at a time. A word with a byte
-// below 0x20 or a DEL is checked byte by byte (a TAB is text); others are text as they are.
+// Field values and reason phrases: every byte in kText, eight at a time (a word with no byte
+// below 0x20 and no DEL is text as it is).
 bool all_text(std::string_view s) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101u;
-  constexpr std::uint64_t kHighs = 0x8080808080808080u;
-  const char* p = s.data();
-  std::size_t n = s.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    std::uint64_t x;
-    std::memcpy(&x, p, 8);
-    const std::uint64_t control = (x - kOnes * 0x20) & ~x & kHighs;  // a byte < 0x20 (or none)
-    const std::uint64_t y = x ^ (kOnes * 0x7f);
-    const std::uint64_t del = (y - kOnes) & ~y & kHighs;  // a byte == 0x7f (or none)
-    if ((control | del) != 0 && !all_of(std::string_view(p, 8), kText)) return false;
-  }
-  return all_of(std::string_view(p, n), kText);
+  return util::all_bytes(
+      s,
+      [](std::uint64_t w) { return util::word_has_below(w, 0x20) | util::word_has_byte(w, 0x7f); },
+      [](unsigned char c) { return kText[c]; });
 }
 
 std::string_view trim(std::string_view s) {

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "gateway/util/ascii.hpp"
 #include "gateway/util/time_format.hpp"
 
 namespace gh::net {
@@ -15,11 +16,12 @@ using namespace std::string_view_literals;
 
 namespace {
 
+// No CR, LF or NUL (they would split or end the head), eight bytes at a time: all three are
+// below 0x0e, so a word with no byte that low is fine as it is.
 bool valid_header_text(std::string_view s) {
-  for (char c : s) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
+  return util::all_bytes(
+      s, [](std::uint64_t w) { return util::word_has_below(w, 0x0e); },
+      [](unsigned char c) { return c != '\r' && c != '\n' && c != '\0'; });
 }
 
 // Fields serialize_head() writes itself: framing, Date, and Content-Type (written first).

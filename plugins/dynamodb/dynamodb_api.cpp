@@ -56,23 +56,25 @@ class DynamoDbApi final : public core::ServiceApi {
     ops::Result parsed = parse_request(ctx.request);
     if (auto* e = std::get_if<DynamoError>(&parsed)) co_return answer(ctx, request_id, *e);
     json::object request = std::move(std::get<json::object>(parsed));
-    if (!remote_) {
-      if (ops::writes_items(operation)) {
-        if (auto refused = authorize(ctx, operation, request)) {
-          co_return answer(ctx, request_id, *refused);
-        }
-        ops::Handler handler = ops::find_operation(operation);
-        ops::Result written =
-            co_await group_.run<ops::Result>([&] { return handler(env_, request); });
-        co_return answer(ctx, request_id, as_text(std::move(written)));
-      }
-      co_return answer(ctx, request_id, run(ctx, operation, request));
-    }
+    // The name -> operation table is shared with route integrations (operation_table.hpp).
+    // In remote mode every operation goes on (the remote may know operations the embedded
+    // store does not).
+    const ops::Operation* op = remote_ ? nullptr : ops::find_operation(operation);
+    if (!remote_ && !op) co_return answer(ctx, request_id, DynamoError::unknown_operation());
     if (auto refused = authorize(ctx, operation, request)) {
       co_return answer(ctx, request_id, *refused);
     }
-    // Remote mode: Gatehouse's IAM check above, then the remote's own answer, whatever the
-    // operation (the remote may know operations the embedded store does not).
+    if (op && op->grouped) {
+      ops::Result written =
+          co_await group_.run<ops::Result>([&] { return op->handler(env_, request); });
+      co_return answer(ctx, request_id, as_text(std::move(written)));
+    }
+    if (op) {
+      // Reads answer as text (stored items copied in as they are); the others as an object.
+      co_return answer(ctx, request_id,
+                       op->text ? op->text(env_, request) : as_text(op->handler(env_, request)));
+    }
+    // Remote mode: Gatehouse's IAM check above, then the remote's own answer.
     // (GCC 12 miscompiles co_await inside call arguments.)
     ops::Result remote = co_await remote_->call(operation, std::move(request));
     co_return answer(ctx, request_id, as_text(std::move(remote)));
@@ -211,17 +213,6 @@ class DynamoDbApi final : public core::ServiceApi {
         return coral("UnrecognizedClientException",
                      "The security token included in the request is invalid.");
     }
-  }
-
-  ops::TextResult run(core::RequestContext& ctx, std::string_view operation,
-                      const json::object& request) const {
-    // The name -> operation table is shared with route integrations (operation_table.hpp).
-    ops::Handler handler = ops::find_operation(operation);
-    if (!handler) return DynamoError{400, "com.amazon.coral.service#UnknownOperationException", ""};
-    if (auto refused = authorize(ctx, operation, request)) return *refused;
-    // Reads answer as text (stored items copied in as they are); the others as an object.
-    if (ops::TextHandler text = ops::find_text_operation(operation)) return text(env_, request);
-    return as_text(handler(env_, request));
   }
 
   TransactionTokens tokens_;  // before env_, which points to it

@@ -79,7 +79,7 @@ class DynamoDbFactory final : public core::IntegrationFactory {
       scope.on_install([env, tables = state.settings.tables] {
         provision_tables(
             [&](std::string_view op, const boost::json::object& request) -> ops::Result {
-              return ops::find_operation(op)(env, request);
+              return ops::find_operation(op)->handler(env, request);
             },
             tables);
       });

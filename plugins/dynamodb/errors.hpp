@@ -39,6 +39,10 @@ struct DynamoError {
   static DynamoError internal(std::string message) {
     return {500, "com.amazonaws.dynamodb.v20120810#InternalServerError", std::move(message)};
   }
+  /// An X-Amz-Target this store does not implement (DynamoDB answers it with no message).
+  static DynamoError unknown_operation() {
+    return {400, "com.amazon.coral.service#UnknownOperationException", ""};
+  }
 };
 
 }  // namespace gh::plugins::dynamodb

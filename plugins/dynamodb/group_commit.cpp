@@ -32,7 +32,15 @@ void GroupCommit::drain() {
     }
     work.clear();
     for (Job& job : group) work.push_back(std::move(job.work));
-    if (auto failed = store_.run_group(work)) {
+    std::optional<DynamoError> failed;
+    try {
+      failed = store_.run_group(work);
+    } catch (const std::exception& e) {  // (the jobs catch their own: the store's, if any)
+      failed = DynamoError::internal(std::string("Internal server error (") + e.what() + ")");
+    } catch (...) {
+      failed = DynamoError::internal("Internal server error");
+    }
+    if (failed) {
       for (Job& job : group) job.fail(*failed);
     }
     for (Job& job : group) job.done();  // after the COMMIT

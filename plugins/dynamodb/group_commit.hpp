@@ -1,10 +1,10 @@
 #pragma once
 /// Group commit for the embedded store's item writes (PutItem, UpdateItem, DeleteItem,
-/// BatchWriteItem, TransactWriteItems). A write's request coroutine hands its operation to
-/// `run()` and suspends; one blocking-pool thread at a time takes every operation queued so far
-/// and runs them in one SQLite transaction (Store::run_group), then resumes each coroutine on its
-/// own executor with its answer. The worker threads meanwhile go on reading and parsing other
-/// requests, so the writes that arrive while a group commits form the next group.
+/// BatchWriteItem: operation_table.hpp's `grouped`). A write's request coroutine hands its
+/// operation to `run()` and suspends; one blocking-pool thread at a time takes every operation
+/// queued so far and runs them in one SQLite transaction (Store::run_group), then resumes each
+/// coroutine on its own executor with its answer. The worker threads meanwhile go on reading and
+/// parsing other requests, so the writes that arrive while a group commits form the next group.
 ///
 /// Why: each write used to be its own transaction, and a transaction writes every page it
 /// changed (the table's leaf and the pages above it) to the WAL: ~6.7 pwrite calls per PutItem.
@@ -14,9 +14,10 @@
 /// acknowledged write is committed (synchronous=NORMAL: it survives the gateway being killed);
 /// writes apply in the order they were queued, each one atomically (a savepoint per store call),
 /// and one that fails (a condition, a validation error) leaves the others in its group alone.
-/// If the COMMIT itself fails (a full disk), every write of the group gets that error and none
-/// is kept. Reads are not grouped: they take the store's lock directly and wait for a group to
-/// finish, so they never see a write that is not committed.
+/// If the group cannot commit (a full disk, an I/O error, SQLite rolling the transaction back
+/// by itself), every write of the group gets that error and none is kept. Reads are not grouped:
+/// they take the store's lock directly and wait for a group to finish, so they never see a write
+/// that is not committed.
 ///
 /// A long-lived core::Services object, like the store it writes to.
 
@@ -70,6 +71,8 @@ class GroupCommit {
             } catch (const std::exception& e) {
               result.emplace(
                   DynamoError::internal(std::string("Internal server error (") + e.what() + ")"));
+            } catch (...) {
+              result.emplace(DynamoError::internal("Internal server error"));
             }
           };
           job.fail = [&result](const DynamoError& e) { result.emplace(e); };

@@ -13,14 +13,12 @@ class LocalBackend final : public DynamoBackend {
 
   boost::asio::awaitable<ops::Result> call(std::string_view operation,
                                            boost::json::object request) const override {
-    ops::Handler handler = ops::find_operation(operation);
-    if (!handler) {
-      co_return DynamoError{400, "com.amazon.coral.service#UnknownOperationException", ""};
+    const ops::Operation* op = ops::find_operation(operation);
+    if (!op) co_return DynamoError::unknown_operation();
+    if (op->grouped) {
+      co_return co_await group_.run<ops::Result>([&] { return op->handler(env_, request); });
     }
-    if (ops::writes_items(operation)) {
-      co_return co_await group_.run<ops::Result>([&] { return handler(env_, request); });
-    }
-    co_return handler(env_, request);
+    co_return op->handler(env_, request);
   }
 
   std::string describe() const override { return "embedded store"; }

@@ -10,17 +10,21 @@
 namespace gh::plugins::dynamodb::ops {
 
 using Handler = Result (*)(const Env&, const json::object&);
+using TextHandler = TextResult (*)(const Env&, const json::object&);
+
+struct Operation {
+  std::string_view name;
+  Handler handler;
+  /// The same operation answering as JSON text (operations.hpp's TextResult), or nullptr: the
+  /// reads that return stored items.
+  TextHandler text = nullptr;
+  /// Runs through group commit (group_commit.hpp): PutItem, UpdateItem, DeleteItem,
+  /// BatchWriteItem. Not TransactWriteItems: it records its ClientRequestToken as it
+  /// finishes, which must follow its own COMMIT, not precede a group's.
+  bool grouped = false;
+};
 
 /// The operation DynamoDB calls `name`, or nullptr if this store does not implement it.
-Handler find_operation(std::string_view name) noexcept;
-
-/// Whether `name` writes items (PutItem, UpdateItem, DeleteItem, BatchWriteItem,
-/// TransactWriteItems): those run through group_commit.hpp.
-bool writes_items(std::string_view name) noexcept;
-
-using TextHandler = TextResult (*)(const Env&, const json::object&);
-/// The same operation answering as JSON text (operations.hpp's TextResult), or nullptr for the
-/// operations that only answer as a JSON object.
-TextHandler find_text_operation(std::string_view name) noexcept;
+const Operation* find_operation(std::string_view name) noexcept;
 
 }  // namespace gh::plugins::dynamodb::ops

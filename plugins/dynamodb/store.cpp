@@ -228,9 +228,18 @@ thread_local const Store* Store::grouping_ = nullptr;
 
 std::optional<DynamoError> Store::begin_locked() {
   if (grouping_ != this) return exec_locked("BEGIN IMMEDIATE");
+  // SQLite may have rolled the group's transaction back by itself after an I/O error or a full
+  // disk: a savepoint now would open a transaction of its own, committed by its RELEASE.
+  if (sqlite3_get_autocommit(db_)) return group_lost();
   if (auto e = exec_locked("SAVEPOINT write")) return e;
   ++savepoints_;
   return std::nullopt;
+}
+
+DynamoError Store::group_lost() const {
+  spdlog::error("dynamodb store {}: a group of writes was rolled back by SQLite", path_);
+  return DynamoError::internal(
+      "Internal server error (the store rolled back a group of writes after an error)");
 }
 
 std::optional<DynamoError> Store::commit_locked() {
@@ -255,11 +264,29 @@ std::optional<DynamoError> Store::run_group(std::span<const std::function<void()
   Guard lock(*this);
   if (auto e = open_locked()) return e;
   if (auto e = exec_locked("BEGIN IMMEDIATE")) return e;
-  grouping_ = this;
+  // Until the COMMIT, store calls on this thread are the group's; if a job throws after all,
+  // the group is undone and the store left as it was before it.
+  struct Grouping {
+    Store& store;
+    bool done = false;
+    explicit Grouping(Store& s) : store(s) { grouping_ = &s; }
+    ~Grouping() {
+      grouping_ = nullptr;
+      store.savepoints_ = 0;
+      if (!done) store.rollback_locked();
+    }
+  } grouping(*this);
   for (const auto& job : jobs) {
     job();
     rollback_locked();  // a savepoint its job left open (none unless a call failed oddly)
+    // SQLite rolled the whole transaction back (an I/O error, a full disk): every write of the
+    // group is gone, those already answered for included.
+    if (sqlite3_get_autocommit(db_)) {
+      grouping.done = true;
+      return group_lost();
+    }
   }
+  grouping.done = true;
   grouping_ = nullptr;
   if (auto e = exec_locked("COMMIT")) {
     rollback_locked();

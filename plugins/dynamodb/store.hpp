@@ -8,7 +8,8 @@
 ///
 /// A long-lived core::Services object: it outlives config reloads. Thread-safe: every call takes
 /// the store's mutex around its SQLite statements (one connection; point reads and writes take
-/// microseconds). The database is opened on first use, never while a config is only validated.
+/// microseconds, a group of writes as long as its writes and its COMMIT). The database is opened
+/// on first use, never while a config is only validated.
 ///
 /// Group commit (run_group, driven by group_commit.hpp): writes that arrive together share one
 /// SQLite transaction, so a page changed by many of them is written to the WAL once per group
@@ -69,7 +70,8 @@ class Store {
   /// throughout. The store calls a job makes take no lock of their own and open a savepoint
   /// instead of a transaction, so a call that fails undoes only its own writes. Returns what
   /// kept the group from committing (opening the store, BEGIN or COMMIT failing): then no job's
-  /// writes are kept, and every job must be answered with that error. A job must not throw.
+  /// writes are kept, and every job must be answered with that error. A job should not throw:
+  /// if one does, the group is rolled back and the exception goes on to the caller.
   std::optional<DynamoError> run_group(std::span<const std::function<void()>> jobs);
 
   // --- items ------------------------------------------------------------------------------
@@ -223,6 +225,8 @@ class Store {
   /// RELEASE. rollback_locked() undoes whichever is open.
   std::optional<DynamoError> begin_locked();
   std::optional<DynamoError> commit_locked();
+  /// The error of a group whose transaction SQLite rolled back by itself.
+  DynamoError group_lost() const;
   std::optional<DynamoError> open_locked();
   std::optional<DynamoError> exec_locked(const char* sql);
   DynamoError sqlite_error(std::string_view what) const;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <variant>
@@ -90,6 +91,26 @@ TEST_CASE("run_group: one transaction, each write atomic on its own, later jobs 
   CHECK(std::get<Store::Stats>(store.stats("tbl")).items == 3);
 }
 
+TEST_CASE("run_group: a job that throws undoes the whole group and leaves the store usable") {
+  Store store(":memory:");
+  ddb::ops::Env env{store, {}};
+  REQUIRE(std::holds_alternative<json::object>(ddb::ops::create_table(env, request(kCreate))));
+  std::vector<std::function<void()>> jobs = {
+      [&] { REQUIRE(std::holds_alternative<json::object>(ddb::ops::put_item(env, put("a")))); },
+      [] { throw std::runtime_error("job failed"); },
+      [&] { FAIL("a job after the one that threw ran"); },
+  };
+  CHECK_THROWS_WITH(store.run_group(jobs), "job failed");
+  CHECK_FALSE(has_item(env, "a"));
+  // Neither the lock nor a transaction is left behind: writes on this thread commit alone.
+  CHECK(std::holds_alternative<json::object>(ddb::ops::put_item(env, put("b"))));
+  CHECK(has_item(env, "b"));
+  std::vector<std::function<void()>> next = {
+      [&] { CHECK(std::holds_alternative<json::object>(ddb::ops::put_item(env, put("c")))); }};
+  CHECK_FALSE(store.run_group(next));
+  CHECK(std::get<Store::Stats>(store.stats("tbl")).items == 2);
+}
+
 namespace {
 
 /// Sends `count` PutItems through a GroupCommit from coroutines on two io_context threads, as
@@ -142,7 +163,7 @@ TEST_CASE("GroupCommit: concurrent writes are all answered after they committed"
   CHECK(has_item(env, "k299"));
 }
 
-TEST_CASE("GroupCommit: a group that cannot commit answers every write with its error") {
+TEST_CASE("GroupCommit: a group that cannot begin answers every write with its error") {
   // The store's directory is a file: the database cannot be opened, so no group can begin.
   auto dir =
       std::filesystem::temp_directory_path() / ("gh-group-commit-" + std::to_string(::getpid()));
