@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 
 namespace gh::util {
 
@@ -13,10 +14,43 @@ constexpr char ascii_lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-/// Equal ignoring ASCII case.
+namespace detail {
+/// ascii_lower() of each byte of `word` at once: 'A'..'Z' gain 0x20, every other byte (those
+/// of 0x80 and above included) is kept.
+constexpr std::uint64_t lower_word(std::uint64_t word) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101u;
+  constexpr std::uint64_t highs = 0x8080808080808080u;
+  const std::uint64_t seven = word & ~highs;  // each byte's low seven bits: no carries below
+  const std::uint64_t above_z = seven + ones * (0x7f - 'Z');  // high bit: byte > 'Z'
+  const std::uint64_t from_a = seven + ones * (0x80 - 'A');   // high bit: byte >= 'A'
+  const std::uint64_t upper = (from_a ^ above_z) & ~word & highs;
+  return word | (upper >> 2);
+}
+}  // namespace detail
+
+/// Equal ignoring ASCII case. Header names are compared many times per request: eight bytes at
+/// a time, then four, then one.
 constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
+  std::size_t i = 0;
+  if (!std::is_constant_evaluated()) {
+    for (; i + 8 <= a.size(); i += 8) {
+      std::uint64_t x = 0;
+      std::uint64_t y = 0;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      if (x != y && detail::lower_word(x) != detail::lower_word(y)) return false;
+    }
+    if (i + 4 <= a.size()) {
+      std::uint32_t x = 0;
+      std::uint32_t y = 0;
+      std::memcpy(&x, a.data() + i, 4);
+      std::memcpy(&y, b.data() + i, 4);
+      if (x != y && detail::lower_word(x) != detail::lower_word(y)) return false;
+      i += 4;
+    }
+  }
+  for (; i < a.size(); ++i) {
     if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   }
   return true;

@@ -7,6 +7,7 @@
 #include "gateway/core/header_map.hpp"
 #include "gateway/core/request.hpp"
 #include "gateway/pipeline/response_headers.hpp"
+#include "gateway/util/ascii.hpp"
 
 namespace {
 
@@ -156,4 +157,32 @@ TEST_CASE("hop-by-hop: the nine names in any case, nothing else") {
                            "Proxy-Connectio", "Transfer-Encodings", "Proxy-Authorization"}) {
     CHECK_FALSE_MESSAGE(is_hop_by_hop(name), name);
   }
+}
+
+TEST_CASE("iequals_ascii: word-at-a-time agrees with the byte rule for every pair of bytes") {
+  using gh::util::ascii_lower;
+  using gh::util::iequals_ascii;
+  // One byte differs, at the start, middle and end of names that take each path (8-byte
+  // words, a 4-byte step, single bytes).
+  for (std::size_t length : {1u, 3u, 4u, 5u, 8u, 11u, 12u, 16u, 19u}) {
+    for (std::size_t at : {std::size_t{0}, length / 2, length - 1}) {
+      std::string a(length, 'k');
+      std::string b(length, 'K');
+      for (int c = 0; c < 256; ++c) {
+        for (int d = 0; d < 256; ++d) {
+          a[at] = static_cast<char>(c);
+          b[at] = static_cast<char>(d);
+          const bool expected = ascii_lower(a[at]) == ascii_lower(b[at]);
+          if (iequals_ascii(a, b) != expected) {
+            FAIL("length " << length << " at " << at << ": " << c << " vs " << d);
+          }
+        }
+      }
+    }
+  }
+  CHECK(iequals_ascii("Content-Length", "content-LENGTH"));
+  CHECK_FALSE(iequals_ascii("Content-Length", "Content_Length"));
+  CHECK_FALSE(iequals_ascii("x-amzn-requestid", "x-amzn-requestie"));
+  CHECK(iequals_ascii("", ""));
+  static_assert(iequals_ascii("User-Agent", "user-agent"));
 }
