@@ -15,15 +15,16 @@ constexpr char ascii_lower(char c) noexcept {
 }
 
 namespace detail {
+inline constexpr std::uint64_t kOnes = 0x0101010101010101u;
+inline constexpr std::uint64_t kHighs = 0x8080808080808080u;
+
 /// ascii_lower() of each byte of `word` at once: 'A'..'Z' gain 0x20, every other byte (those
 /// of 0x80 and above included) is kept.
 constexpr std::uint64_t lower_word(std::uint64_t word) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101u;
-  constexpr std::uint64_t highs = 0x8080808080808080u;
-  const std::uint64_t seven = word & ~highs;  // each byte's low seven bits: no carries below
-  const std::uint64_t above_z = seven + ones * (0x7f - 'Z');  // high bit: byte > 'Z'
-  const std::uint64_t from_a = seven + ones * (0x80 - 'A');   // high bit: byte >= 'A'
-  const std::uint64_t upper = (from_a ^ above_z) & ~word & highs;
+  const std::uint64_t seven = word & ~kHighs;  // each byte's low seven bits: no carries below
+  const std::uint64_t above_z = seven + kOnes * (0x7f - 'Z');  // high bit: byte > 'Z'
+  const std::uint64_t from_a = seven + kOnes * (0x80 - 'A');   // high bit: byte >= 'A'
+  const std::uint64_t upper = (from_a ^ above_z) & ~word & kHighs;
   return word | (upper >> 2);
 }
 }  // namespace detail
@@ -80,11 +81,6 @@ constexpr bool all_tchar(std::string_view s) noexcept {
 
 /// Word-at-a-time scans of protocol text: a byte test that is cheap on eight bytes at once
 /// screens each word, and only a word it flags is looked at byte by byte.
-namespace detail {
-inline constexpr std::uint64_t kOnes = 0x0101010101010101u;
-inline constexpr std::uint64_t kHighs = 0x8080808080808080u;
-}  // namespace detail
-
 /// Non-zero when some byte of `word` is below `n` (n <= 0x80). Exact as to whether one is.
 constexpr std::uint64_t word_has_below(std::uint64_t word, unsigned n) noexcept {
   return (word - detail::kOnes * n) & ~word & detail::kHighs;

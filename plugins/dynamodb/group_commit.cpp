@@ -4,6 +4,16 @@
 
 namespace gh::plugins::dynamodb {
 
+DynamoError GroupCommit::error_of(std::exception_ptr thrown) {
+  try {
+    std::rethrow_exception(thrown);
+  } catch (const std::exception& e) {
+    return DynamoError::internal(std::string("Internal server error (") + e.what() + ")");
+  } catch (...) {
+    return DynamoError::internal("Internal server error");
+  }
+}
+
 void GroupCommit::submit(Job job) {
   std::lock_guard lock(mutex_);
   queue_.push_back(std::move(job));
@@ -35,10 +45,8 @@ void GroupCommit::drain() {
     std::optional<DynamoError> failed;
     try {
       failed = store_.run_group(work);
-    } catch (const std::exception& e) {  // (the jobs catch their own: the store's, if any)
-      failed = DynamoError::internal(std::string("Internal server error (") + e.what() + ")");
-    } catch (...) {
-      failed = DynamoError::internal("Internal server error");
+    } catch (...) {  // (the jobs catch their own: the store's, if any)
+      failed = error_of(std::current_exception());
     }
     if (failed) {
       for (Job& job : group) job.fail(*failed);

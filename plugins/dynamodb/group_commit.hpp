@@ -68,11 +68,8 @@ class GroupCommit {
           job.work = [&op, &result] {
             try {
               result.emplace(op());
-            } catch (const std::exception& e) {
-              result.emplace(
-                  DynamoError::internal(std::string("Internal server error (") + e.what() + ")"));
             } catch (...) {
-              result.emplace(DynamoError::internal("Internal server error"));
+              result.emplace(error_of(std::current_exception()));
             }
           };
           job.fail = [&result](const DynamoError& e) { result.emplace(e); };
@@ -95,6 +92,8 @@ class GroupCommit {
     std::function<void(const DynamoError&)> fail;  // replaces it with the group's failure
     std::function<void()> done;                    // resumes the caller
   };
+  /// A 500 naming what was thrown.
+  static DynamoError error_of(std::exception_ptr thrown);
   void submit(Job job);
   /// On a pool thread: runs groups until the queue is empty.
   void drain();

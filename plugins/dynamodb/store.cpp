@@ -264,30 +264,29 @@ std::optional<DynamoError> Store::run_group(std::span<const std::function<void()
   Guard lock(*this);
   if (auto e = open_locked()) return e;
   if (auto e = exec_locked("BEGIN IMMEDIATE")) return e;
-  // Until the COMMIT, store calls on this thread are the group's; if a job throws after all,
-  // the group is undone and the store left as it was before it.
-  struct Grouping {
-    Store& store;
-    bool done = false;
-    explicit Grouping(Store& s) : store(s) { grouping_ = &s; }
-    ~Grouping() {
-      grouping_ = nullptr;
-      store.savepoints_ = 0;
-      if (!done) store.rollback_locked();
+  // Until the COMMIT, store calls on this thread are the group's.
+  auto end_group = [this] {
+    grouping_ = nullptr;
+    savepoints_ = 0;
+  };
+  grouping_ = this;
+  try {
+    for (const auto& job : jobs) {
+      job();
+      rollback_locked();  // a savepoint its job left open (none unless a call failed oddly)
+      // SQLite rolled the whole transaction back (an I/O error, a full disk): every write of
+      // the group is gone, those already answered for included.
+      if (sqlite3_get_autocommit(db_)) {
+        end_group();
+        return group_lost();
+      }
     }
-  } grouping(*this);
-  for (const auto& job : jobs) {
-    job();
-    rollback_locked();  // a savepoint its job left open (none unless a call failed oddly)
-    // SQLite rolled the whole transaction back (an I/O error, a full disk): every write of the
-    // group is gone, those already answered for included.
-    if (sqlite3_get_autocommit(db_)) {
-      grouping.done = true;
-      return group_lost();
-    }
+  } catch (...) {  // a job threw after all: the group is undone, the store as it was before
+    end_group();
+    rollback_locked();
+    throw;
   }
-  grouping.done = true;
-  grouping_ = nullptr;
+  end_group();
   if (auto e = exec_locked("COMMIT")) {
     rollback_locked();
     return e;

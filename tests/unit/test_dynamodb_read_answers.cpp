@@ -111,10 +111,11 @@ TEST_CASE("Query and Scan pages: copied rows, filtered and projected rows, count
         R"({"Items":[],"Count":0,"ScannedCount":0,)"
         R"("ConsumedCapacity":{"TableName":"tbl","CapacityUnits":5E-1}})");
   // On a KEYS_ONLY GSI a row is cut down to the keys; the page key names both key schemas.
-  CHECK(f.text(query_text, R"({"TableName":"tbl","IndexName":"byg","KeyConditionExpression":"g = :g",
+  CHECK(
+      f.text(query_text, R"({"TableName":"tbl","IndexName":"byg","KeyConditionExpression":"g = :g",
                                "ExpressionAttributeValues":{":g":{"S":"x"}},"Limit":1})") ==
-        R"({"Items":[{"pk":{"S":"a"},"sk":{"N":"1"},"g":{"S":"x"}}],"Count":1,"ScannedCount":1,)"
-        R"("LastEvaluatedKey":{"pk":{"S":"a"},"sk":{"N":"1"},"g":{"S":"x"}}})");
+      R"({"Items":[{"pk":{"S":"a"},"sk":{"N":"1"},"g":{"S":"x"}}],"Count":1,"ScannedCount":1,)"
+      R"("LastEvaluatedKey":{"pk":{"S":"a"},"sk":{"N":"1"},"g":{"S":"x"}}})");
   CHECK(f.text(scan_text, R"({"TableName":"tbl","Limit":5})") ==
         R"({"Items":[)" + kItem1 + "," + kItem2 + "," + kItem3 +
             R"(],"Count":3,"ScannedCount":3})");
