@@ -87,6 +87,28 @@ struct Facts {
   int hosts = 0;
 };
 
+// A Connection or Proxy-Connection value: Beast reads both as the connection's options and
+// rejects a value that is not a list of tokens, so false (fall back) for one; and for
+// "upgrade", which only the general path handles.
+bool connection_options(std::string_view value, Facts& facts) {
+  std::string_view rest = value;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view token = trim(rest.substr(0, comma));
+    if (!util::all_tchar(token)) return false;
+    if (util::iequals_ascii(token, "close")) {
+      facts.close = true;
+    } else if (util::iequals_ascii(token, "keep-alive")) {
+      facts.keep_alive_token = true;
+    } else if (util::iequals_ascii(token, "upgrade")) {
+      return false;
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return true;
+}
+
 // The fields up to the blank line, each added to `headers`. Declines (kFallback) what only the
 // general parser should judge; p ends past the blank line.
 HeadParse parse_fields(Cursor& at, core::HeaderMap& headers, Facts& facts) {
@@ -94,44 +116,43 @@ HeadParse parse_fields(Cursor& at, core::HeaderMap& headers, Facts& facts) {
   for (;;) {
     if (HeadParse r = at.next(line); r != HeadParse::kParsed) return r;
     if (line.empty()) return HeadParse::kParsed;  // the blank line ending the head
-    const std::size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos) return HeadParse::kFallback;
-    const std::string_view name = line.substr(0, colon);  // a leading SP (folding) fails here
+    // The name: one or more tchars up to the colon (a leading SP, folding, fails here).
+    std::size_t colon = 0;
+    while (colon < line.size() && util::is_tchar(line[colon])) ++colon;
+    if (colon == 0 || colon == line.size() || line[colon] != ':') return HeadParse::kFallback;
+    const std::string_view name = line.substr(0, colon);
     const std::string_view value = trim(line.substr(colon + 1));
-    if (!util::all_tchar(name) || !all_text(value)) return HeadParse::kFallback;
-    if (util::iequals_ascii(name, "Content-Length")) {
-      // One plain number; a second one, even equal, is for the general parser to judge.
-      if (facts.has_length || value.empty() || value.size() > 18) return HeadParse::kFallback;
-      for (char c : value) {
-        if (c < '0' || c > '9') return HeadParse::kFallback;
-        facts.length = facts.length * 10 + static_cast<std::uint64_t>(c - '0');
-      }
-      facts.has_length = true;
-    } else if (util::iequals_ascii(name, "Transfer-Encoding")) {
-      return HeadParse::kFallback;
-    } else if (util::iequals_ascii(name, "Connection") ||
-               util::iequals_ascii(name, "Proxy-Connection")) {
-      // Beast reads both as the connection's options and rejects a value that is not a list
-      // of tokens: so does this, by falling back.
-      std::string_view rest = value;
-      while (!rest.empty()) {
-        const std::size_t comma = rest.find(',');
-        const std::string_view token = trim(rest.substr(0, comma));
-        if (!util::all_tchar(token)) return HeadParse::kFallback;
-        if (util::iequals_ascii(token, "close")) {
-          facts.close = true;
-        } else if (util::iequals_ascii(token, "keep-alive")) {
-          facts.keep_alive_token = true;
-        } else if (util::iequals_ascii(token, "upgrade")) {
-          return HeadParse::kFallback;
+    if (!all_text(value)) return HeadParse::kFallback;
+    // The names that matter here, told apart by their length first (most fields are none).
+    switch (name.size()) {
+      case 14:  // Content-Length: one plain number; a second one, even equal, is Beast's.
+        if (util::iequals_ascii(name, "Content-Length")) {
+          if (facts.has_length || value.empty() || value.size() > 18) return HeadParse::kFallback;
+          for (char c : value) {
+            if (c < '0' || c > '9') return HeadParse::kFallback;
+            facts.length = facts.length * 10 + static_cast<std::uint64_t>(c - '0');
+          }
+          facts.has_length = true;
         }
-        if (comma == std::string_view::npos) break;
-        rest.remove_prefix(comma + 1);
-      }
-    } else if (util::iequals_ascii(name, "Upgrade")) {
-      facts.upgrade_header = true;
-    } else if (util::iequals_ascii(name, "Host")) {
-      ++facts.hosts;
+        break;
+      case 17:
+        if (util::iequals_ascii(name, "Transfer-Encoding")) return HeadParse::kFallback;
+        break;
+      case 10:
+      case 16:
+        if (util::iequals_ascii(name, "Connection") ||
+            util::iequals_ascii(name, "Proxy-Connection")) {
+          if (!connection_options(value, facts)) return HeadParse::kFallback;
+        }
+        break;
+      case 7:
+        if (util::iequals_ascii(name, "Upgrade")) facts.upgrade_header = true;
+        break;
+      case 4:
+        if (util::iequals_ascii(name, "Host")) ++facts.hosts;
+        break;
+      default:
+        break;
     }
     headers.add_copy(name, value);
   }
@@ -201,8 +222,8 @@ HeadParse parse_response_head(std::string_view data, bool head_request, std::siz
   return HeadParse::kParsed;
 }
 
-HeadParse parse_request_head(std::string_view data, std::size_t max_head, core::Request& request,
-                             RequestHead& head) {
+HeadParse parse_request_head(std::string_view data, std::size_t max_head, std::uint64_t max_body,
+                             core::Request& request, RequestHead& head) {
   Cursor at(data, max_head);
   std::string_view line;
   // Request line: method SP request-target SP "HTTP/1.0" or "HTTP/1.1".
@@ -223,15 +244,21 @@ HeadParse parse_request_head(std::string_view data, std::size_t max_head, core::
   if (HeadParse r = parse_fields(at, request.headers, facts); r != HeadParse::kParsed) {
     return r;
   }
-  // A body, an upgrade and Host trouble (RFC 9112 §3.2: an HTTP/1.1 request has exactly one)
-  // are the general path's.
-  if (facts.has_length || facts.upgrade_header || facts.hosts > 1 || (http11 && facts.hosts == 0)) {
+  // An upgrade and Host trouble (RFC 9112 §3.2: an HTTP/1.1 request has exactly one) are the
+  // general path's.
+  if (facts.upgrade_header || facts.hosts > 1 || (http11 && facts.hosts == 0)) {
+    return HeadParse::kFallback;
+  }
+  // So is a body still arriving (Beast reads it under the body deadline) or over the limit.
+  const std::size_t used = at.used();
+  if (facts.has_length && (facts.length > max_body || facts.length > data.size() - used)) {
     return HeadParse::kFallback;
   }
   request.method.assign(method);
   request.set_target(std::string(target));
   request.version = http11 ? 11 : 10;
-  head.size = at.used();
+  head.size = used;
+  head.content_length = facts.has_length ? facts.length : 0;
   head.keep_alive = keeps_alive(http11, facts);
   return HeadParse::kParsed;
 }

@@ -9,10 +9,10 @@
 /// simple body framing. These parsers handle exactly that shape in one pass and decline
 /// everything else (kFallback): chunked or EOF-delimited bodies, interim 1xx and 101
 /// responses, upgrades, folded or unusual fields, a second Content-Length, a head over its
-/// limit, and on the request side any body at all. The caller then hands the same bytes to
-/// Beast, which gives the general result or the error. So a fast path never accepts what Beast
-/// would reject, and yields what Beast would (start line, fields in order with values trimmed,
-/// body length, keep-alive); tests/unit/test_fast_head.cpp checks both against Beast, with
+/// limit, and on the request side a body that has not all arrived yet. The caller then hands the
+/// same bytes to Beast, which gives the general result or the error. So a fast path never accepts
+/// what Beast would reject, and yields what Beast would (start line, fields in order with values
+/// trimmed, body length, keep-alive); tests/unit/test_fast_head.cpp checks both against Beast, with
 /// thousands of mutated heads.
 ///
 /// One deliberate difference: a message naming both `keep-alive` and `close` in Connection
@@ -49,16 +49,19 @@ HeadParse parse_response_head(std::string_view data, bool head_request, std::siz
                               std::uint64_t max_body, core::Response& response, ResponseHead& head);
 
 struct RequestHead {
-  std::size_t size = 0;     // bytes of the request line, fields and the blank line
-  bool keep_alive = false;  // the connection may carry another request
+  std::size_t size = 0;              // bytes of the request line, fields and the blank line
+  std::uint64_t content_length = 0;  // the body's bytes, in `data` right after the head
+  bool keep_alive = false;           // the connection may carry another request
 };
 
 /// Parses a request head at the start of `data` into `request` (method, target, version,
-/// headers appended), for a request without a body: one with Content-Length or
-/// Transfer-Encoding falls back, as do upgrades (WebSocket handshakes), a missing or repeated
-/// Host in HTTP/1.1, and heads longer than `max_head`. On anything but kParsed, `request` is
-/// unspecified.
-HeadParse parse_request_head(std::string_view data, std::size_t max_head, core::Request& request,
-                             RequestHead& head);
+/// headers appended). The request has no body, or one Content-Length whose bytes have all
+/// arrived (they follow the head in `data`; the caller takes them) and are at most `max_body`.
+/// Everything else falls back: Transfer-Encoding, a body still arriving or over `max_body`
+/// (Beast reads it, under its deadline, and refuses one too large), upgrades (WebSocket
+/// handshakes), a missing or repeated Host in HTTP/1.1, and heads longer than `max_head`. On
+/// anything but kParsed, `request` is unspecified.
+HeadParse parse_request_head(std::string_view data, std::size_t max_head, std::uint64_t max_body,
+                             core::Request& request, RequestHead& head);
 
 }  // namespace gh::net

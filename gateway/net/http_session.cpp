@@ -22,6 +22,7 @@
 #include <boost/beast/http/status.hpp>
 #include <charconv>
 #include <memory>
+#include <optional>
 
 #include "gateway/net/connection_registry.hpp"
 #include "gateway/net/deadline_service.hpp"
@@ -187,23 +188,27 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
                           ? std::max<std::uint64_t>(limits.max_body_bytes, kMaxStreamedBody)
                           : limits.max_body_bytes);
 
-    // The usual request (a plain head, no body) is parsed in one pass when it is in the buffer
-    // already (fast_head.hpp). Anything else, or a head still arriving, is Beast's: the
-    // request line and headers under the header deadline (slowloris).
+    // The usual request (a plain head, and a Content-Length body that has arrived with it) is
+    // parsed in one pass when it is in the buffer already (fast_head.hpp); its body stays in
+    // the buffer until it is taken below. Anything else, or a head still arriving, is Beast's:
+    // the request line and headers under the header deadline (slowloris).
     RequestHead fast;
     const auto bytes = buffer.data();
     const bool parsed_fast =
         parse_request_head(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()),
-                           limits.max_header_bytes, req, fast) == HeadParse::kParsed;
+                           limits.max_header_bytes, limits.max_body_bytes, req,
+                           fast) == HeadParse::kParsed;
+    bool fast_body_waiting = false;  // the fast head's body, not taken yet, in `buffer`
     if (parsed_fast) {
       buffer.consume(fast.size);
+      fast_body_waiting = fast.content_length > 0;
       ec = {};
     } else {
       req.headers.clear();  // what the fast parser took before it declined
       state.expires_after(limits.header_timeout);
       co_await read_message(stream, buffer, parser, true, ec, waited);
     }
-    auto body_done = [&] { return parsed_fast || parser.is_done(); };
+    auto body_done = [&] { return parsed_fast ? !fast_body_waiting : parser.is_done(); };
     std::optional<core::GatewayError> refused;
     if (ec == http::error::header_limit) {
       refused = core::GatewayError::of(
@@ -237,13 +242,18 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
       if (sink) body_limit = sink->max_bytes();
     }
     ex.body_limit = body_limit;
+    const std::optional<std::uint64_t> content_length = [&]() -> std::optional<std::uint64_t> {
+      if (parsed_fast) return fast.content_length;
+      if (auto n = parser.content_length()) return *n;
+      return std::nullopt;  // chunked
+    }();
     if (!refused && !body_done()) {
-      if (parser.content_length() && *parser.content_length() > body_limit) {
+      if (content_length && *content_length > body_limit) {
         refused = core::GatewayError::of(
             core::ErrorKind::kRequestTooLarge,
             "HTTP content length exceeded " + std::to_string(body_limit) + " bytes.");
         keep_alive = false;
-      } else {
+      } else if (!parsed_fast) {
         parser.body_limit(body_limit);
         parser.stream_body_to(sink);
         // A streamed body is large: read it 64 KiB at a time (Beast's largest read), not in
@@ -271,8 +281,22 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
         co_await write_all(stream, asio::buffer(kContinue), ec);
         if (ec) co_return;
       }
-      state.expires_after(limits.body_timeout);
-      co_await read_message(stream, buffer, parser, false, ec, waited);
+      if (parsed_fast) {
+        // The whole body is in the buffer: one copy into the request, or into the sink.
+        const std::string_view body(static_cast<const char*>(buffer.data().data()),
+                                    static_cast<std::size_t>(fast.content_length));
+        if (sink) {
+          sink->write(body);
+          if (!sink->accepting()) keep_alive = false;  // as when Beast feeds it: answer, close
+        } else {
+          req.body.assign(body);
+        }
+        buffer.consume(body.size());
+        fast_body_waiting = false;
+      } else {
+        state.expires_after(limits.body_timeout);
+        co_await read_message(stream, buffer, parser, false, ec, waited);
+      }
       if (ec && parser.body_refused_by_sink()) {
         keep_alive = false;  // the rest of the body is not read: answer, then close
       } else if (ec == http::error::body_limit) {

@@ -23,12 +23,13 @@ std::mt19937_64& generator() {
 
 void random_bytes(unsigned char* out, std::size_t n) {
   auto& gen = generator();
-  while (n > 0) {
-    std::uint64_t v = gen();
-    for (int i = 0; i < 8 && n > 0; ++i, --n) {
-      *out++ = static_cast<unsigned char>(v);
-      v >>= 8;
-    }
+  for (; n >= 8; n -= 8, out += 8) {
+    const std::uint64_t v = gen();
+    std::memcpy(out, &v, 8);
+  }
+  if (n > 0) {
+    const std::uint64_t v = gen();
+    std::memcpy(out, &v, n);
   }
 }
 

@@ -140,10 +140,11 @@ std::size_t value_size(const json::value& v) {
 
 }  // namespace
 
-json::value parse_json(std::string_view text, boost::system::error_code& ec) {
+json::value parse_json(std::string_view text, boost::system::error_code& ec,
+                       json::storage_ptr storage) {
   json::parse_options options;
   options.max_depth = 4 * kMaxDepth + 16;
-  return json::parse(text, ec, {}, options);
+  return json::parse(text, ec, std::move(storage), options);
 }
 
 json::value parse_stored(std::string_view text) {

@@ -19,8 +19,10 @@ namespace gh::plugins::dynamodb {
 
 /// Parses a request body or a stored item. DynamoDB allows 32 levels of lists and maps, which
 /// is twice as many JSON levels (plus the request's own): boost::json's default limit of 32
-/// would refuse valid items.
-boost::json::value parse_json(std::string_view text, boost::system::error_code& ec);
+/// would refuse valid items. `storage`: where the values live (the default resource unless
+/// given).
+boost::json::value parse_json(std::string_view text, boost::system::error_code& ec,
+                              boost::json::storage_ptr storage = {});
 /// The same for text known to be valid (items the store wrote).
 boost::json::value parse_stored(std::string_view text);
 

@@ -219,8 +219,9 @@ struct ParsedRequest {
   std::string target;
   unsigned version = 0;
   std::vector<std::pair<std::string, std::string>> fields;
+  std::string body;
   bool keep_alive = false;
-  std::size_t used = 0;
+  std::size_t used = 0;  // bytes of the head and its body
 };
 
 // The gateway's Beast-based RequestParser on `wire`; nullopt when it rejects it or needs more.
@@ -236,7 +237,8 @@ std::optional<ParsedRequest> beast_request(const std::string& wire) {
     used += n;
     if (ec || n == 0) return std::nullopt;
   }
-  ParsedRequest out{request.method, request.target, request.version, {}, parser.keep_alive(), used};
+  ParsedRequest out{
+      request.method, request.target, request.version, {}, request.body, parser.keep_alive(), used};
   for (const auto& f : request.headers) out.fields.emplace_back(f.name, f.value);
   return out;
 }
@@ -244,9 +246,17 @@ std::optional<ParsedRequest> beast_request(const std::string& wire) {
 HeadParse fast_request(const std::string& wire, ParsedRequest& out) {
   gh::core::Request request;
   gh::net::RequestHead head;
-  HeadParse result = gh::net::parse_request_head(wire, kMaxHead, request, head);
+  HeadParse result = gh::net::parse_request_head(wire, kMaxHead, kMaxBody, request, head);
   if (result != HeadParse::kParsed) return result;
-  out = {request.method, request.target, request.version, {}, head.keep_alive, head.size};
+  // The body is the caller's to take: it follows the head.
+  REQUIRE(head.size + head.content_length <= wire.size());
+  out = {request.method,
+         request.target,
+         request.version,
+         {},
+         wire.substr(head.size, static_cast<std::size_t>(head.content_length)),
+         head.keep_alive,
+         head.size + static_cast<std::size_t>(head.content_length)};
   for (const auto& f : request.headers) out.fields.emplace_back(f.name, f.value);
   return result;
 }
@@ -262,12 +272,26 @@ const std::vector<std::string> kPlainRequests = {
     "GET / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Sp:  a  b \t\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n"
     "GET /next HTTP/1.1\r\n",  // a pipelined request follows
     "PATCH /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n",
+    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi",
+    "POST /x HTTP/1.1\r\nHost: h\r\ncontent-length: 0\r\n\r\n",
+    "POST / HTTP/1.1\r\nHost: localhost:4566\r\nX-Amz-Target: DynamoDB_20120810.GetItem\r\n"
+    "Content-Type: application/x-amz-json-1.0\r\nContent-Length: 00026\r\n\r\n"
+    "{\"TableName\":\"t\",\"Key\":{}}",
+    "PUT /b/k HTTP/1.0\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\n\r\n\x01\xff\n"
+    "GET /next HTTP/1.1\r\n",  // a pipelined request follows the body
 };
 
 const std::vector<std::string> kDeclinedRequests = {
-    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi",
-    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
+    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nhi",      // still arriving
+    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 1048577\r\n\r\n",  // over kMaxBody
+    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nhi",
+    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2, 2\r\n\r\nhi",
+    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: +2\r\n\r\nhi",
+    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n\r\nhi",
+    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\nhi",
     "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "0\r\n\r\n",
     "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
     "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n",
     "GET / HTTP/1.1\r\n\r\n",
@@ -295,14 +319,17 @@ TEST_CASE("request head: the plain shapes parse as Beast parses them") {
     CHECK(fast.target == beast->target);
     CHECK(fast.version == beast->version);
     CHECK(fast.fields == beast->fields);
+    CHECK(fast.body == beast->body);
     CHECK(fast.keep_alive == beast->keep_alive);
     CHECK(fast.used == beast->used);
-    // Every part of the head asks for more.
+    // Every part of the head asks for more; a head whose body has not all come is Beast's.
+    const std::size_t head_size = fast.used - fast.body.size();
     for (std::size_t n = 0; n < fast.used; ++n) {
       gh::core::Request request;
       gh::net::RequestHead head;
-      CHECK(gh::net::parse_request_head(std::string_view(wire).substr(0, n), kMaxHead, request,
-                                        head) == HeadParse::kNeedMore);
+      CHECK(gh::net::parse_request_head(std::string_view(wire).substr(0, n), kMaxHead, kMaxBody,
+                                        request, head) ==
+            (n < head_size ? HeadParse::kNeedMore : HeadParse::kFallback));
     }
   }
 }
@@ -310,8 +337,8 @@ TEST_CASE("request head: the plain shapes parse as Beast parses them") {
 TEST_CASE("fast heads: an empty buffer (a null view) asks for more") {
   gh::core::Request request;
   gh::net::RequestHead request_head;
-  CHECK(gh::net::parse_request_head(std::string_view(), kMaxHead, request, request_head) ==
-        HeadParse::kNeedMore);
+  CHECK(gh::net::parse_request_head(std::string_view(), kMaxHead, kMaxBody, request,
+                                    request_head) == HeadParse::kNeedMore);
   gh::core::Response response;
   ResponseHead response_head;
   CHECK(parse_response_head(std::string_view(), false, kMaxHead, kMaxBody, response,
@@ -329,9 +356,10 @@ TEST_CASE("request head: bodies, upgrades and other shapes are left to Beast") {
       "GET / HTTP/1.1\r\nHost: h\r\nX-Long: " + std::string(kMaxHead, 'a') + "\r\n\r\n";
   gh::core::Request request;
   gh::net::RequestHead head;
-  CHECK(gh::net::parse_request_head(long_head, kMaxHead, request, head) == HeadParse::kFallback);
+  CHECK(gh::net::parse_request_head(long_head, kMaxHead, kMaxBody, request, head) ==
+        HeadParse::kFallback);
   CHECK(gh::net::parse_request_head(std::string_view(long_head).substr(0, kMaxHead + 1), kMaxHead,
-                                    request, head) == HeadParse::kFallback);
+                                    kMaxBody, request, head) == HeadParse::kFallback);
 }
 
 TEST_CASE("request head: mutated heads are never accepted differently from Beast") {
@@ -353,6 +381,7 @@ TEST_CASE("request head: mutated heads are never accepted differently from Beast
     CHECK(fast.target == beast->target);
     CHECK(fast.version == beast->version);
     CHECK(fast.fields == beast->fields);
+    CHECK(fast.body == beast->body);
     if (fast.keep_alive != beast->keep_alive) {  // the one knowing difference (fast_head.hpp)
       CHECK_FALSE(fast.keep_alive);
       CHECK(wire.find("HTTP/1.0") != std::string::npos);
