@@ -242,12 +242,13 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
       if (sink) body_limit = sink->max_bytes();
     }
     ex.body_limit = body_limit;
-    const std::optional<std::uint64_t> content_length = [&]() -> std::optional<std::uint64_t> {
-      if (parsed_fast) return fast.content_length;
-      if (auto n = parser.content_length()) return *n;
-      return std::nullopt;  // chunked
-    }();
     if (!refused && !body_done()) {
+      // (Beast's content_length() asserts a complete head: asked only here.)
+      const std::optional<std::uint64_t> content_length = [&]() -> std::optional<std::uint64_t> {
+        if (parsed_fast) return fast.content_length;
+        if (auto n = parser.content_length()) return *n;
+        return std::nullopt;  // chunked
+      }();
       if (content_length && *content_length > body_limit) {
         refused = core::GatewayError::of(
             core::ErrorKind::kRequestTooLarge,
