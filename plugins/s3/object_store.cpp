@@ -135,7 +135,8 @@ std::size_t ObjectReader::read(char* out, std::size_t n, std::error_code& ec) no
 // Writers
 
 ObjectWriter::ObjectWriter(ObjectStore& store, std::shared_ptr<BucketState> bucket, std::string key,
-                           PutOptions options, UniqueFd fd, fs::path temp_path)
+                           PutOptions options, UniqueFd fd, fs::path temp_path,
+                           std::uint64_t old_bytes)
     : store_(store),
       bucket_(std::move(bucket)),
       key_(std::move(key)),
@@ -149,7 +150,8 @@ ObjectWriter::ObjectWriter(ObjectStore& store, std::shared_ptr<BucketState> buck
         return s;
       }()),
       fd_(std::move(fd)),
-      temp_path_(std::move(temp_path)) {}
+      temp_path_(std::move(temp_path)),
+      old_bytes_(old_bytes) {}
 
 ObjectWriter::~ObjectWriter() { abort(); }
 
@@ -198,7 +200,10 @@ Result<ObjectInfo> ObjectWriter::commit() {
   info.checksum_crc32 = d.crc32;
   info.checksum_crc32c = d.crc32c;
   info.checksum_sha256 = d.sha256;
-  if (write_all(fd_.get(), encode_trailer(info)) ||
+  const std::string trailer = encode_trailer(info);
+  const auto length = static_cast<off_t>(size_ + trailer.size());
+  if (write_all(fd_.get(), trailer) ||
+      (old_bytes_ > static_cast<std::uint64_t>(length) && ::ftruncate(fd_.get(), length) != 0) ||
       (store_.options().fsync && fsync_fd(fd_.get()))) {
     abort();
     return S3Error::kInternalError;
@@ -348,11 +353,13 @@ Result<std::unique_ptr<ObjectWriter>> ObjectStore::make_writer(std::shared_ptr<B
                                                                PutOptions options) {
   std::error_code ec;
   fs::path temp;
-  UniqueFd fd = take_spare(*b, temp);
+  std::uint64_t old_bytes = 0;
+  UniqueFd fd = take_spare(*b, temp, old_bytes);
   if (!fd.valid()) fd = create_temp_file(b->tmp_dir(), "put-", temp, ec);
   if (!fd.valid()) return S3Error::kInternalError;
-  return std::unique_ptr<ObjectWriter>(new ObjectWriter(
-      *this, std::move(b), std::string(key), std::move(options), std::move(fd), std::move(temp)));
+  return std::unique_ptr<ObjectWriter>(new ObjectWriter(*this, std::move(b), std::string(key),
+                                                        std::move(options), std::move(fd),
+                                                        std::move(temp), old_bytes));
 }
 
 Result<std::unique_ptr<ObjectWriter>> ObjectStore::begin_put(std::string_view bucket,
@@ -398,7 +405,7 @@ std::size_t ObjectStore::spare_files(std::string_view bucket) {
   return b->spares.size();
 }
 
-UniqueFd ObjectStore::take_spare(BucketState& b, fs::path& path) {
+UniqueFd ObjectStore::take_spare(BucketState& b, fs::path& path, std::uint64_t& bytes) {
   for (;;) {
     BucketState::Spare spare;
     {
@@ -409,8 +416,11 @@ UniqueFd ObjectStore::take_spare(BucketState& b, fs::path& path) {
       b.spare_bytes -= spare.bytes;
     }
     path = spare.path;
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
-    if (fd.valid()) return fd;
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (fd.valid()) {
+      bytes = spare.bytes;
+      return fd;
+    }
     if (errno == EMFILE || errno == ENFILE) {  // out of descriptors: the spare is still good
       std::lock_guard lock(b.spare_mu);
       b.spare_bytes += spare.bytes;

@@ -18,9 +18,10 @@
 /// Recycled files: an overwrite swaps the new file into place with the old one
 /// (renameat2 RENAME_EXCHANGE), so the old object's file lands in tmp/. When no reader has it
 /// open (OpenFiles), it becomes the bucket's next temporary file (up to 64 files and 64 MiB
-/// per bucket; the next load removes what is left), truncated and rewritten: a
-/// steady stream of overwrites allocates and frees no inodes (on ext4 without a journal, each new
-/// inode skips every inode freed in the last minutes, a cost that grows with the overwrite rate).
+/// per bucket; the next load removes what is left), rewritten from its start and cut to its new
+/// length at commit (never truncated to zero: see take_spare): a steady stream of overwrites
+/// allocates and frees no inodes (on ext4 without a journal, each new inode skips every inode
+/// freed in the last minutes, a cost that grows with the overwrite rate).
 /// Filesystems without RENAME_EXCHANGE get a plain rename over the old file.
 ///
 /// Listing: each bucket keeps a sorted in-memory index (key → size, ETag, mtime), built lazily on
@@ -88,7 +89,8 @@ class ObjectWriter {
   friend class ObjectStore;
   enum class Target { kObject, kPart };
   ObjectWriter(ObjectStore& store, std::shared_ptr<BucketState> bucket, std::string key,
-               PutOptions options, UniqueFd fd, std::filesystem::path temp_path);
+               PutOptions options, UniqueFd fd, std::filesystem::path temp_path,
+               std::uint64_t old_bytes);
 
   ObjectStore& store_;
   std::shared_ptr<BucketState> bucket_;
@@ -98,6 +100,7 @@ class ObjectWriter {
   UniqueFd fd_;
   std::filesystem::path temp_path_;
   std::uint64_t size_ = 0;
+  std::uint64_t old_bytes_ = 0;  // a recycled file's length before this writer: cut at commit
   bool done_ = false;
   Target target_ = Target::kObject;
   std::string upload_id_;  // kPart only
@@ -253,8 +256,12 @@ class ObjectStore {
   Result<ObjectInfo> commit_part(ObjectWriter& writer, ObjectInfo info);
   std::filesystem::path upload_dir(const BucketState& bucket, std::string_view upload_id) const;
   void sync_dir(const std::filesystem::path& dir) const;
-  /// A recycled file of the bucket's tmp/, truncated and open for writing, or an invalid fd.
-  UniqueFd take_spare(BucketState& bucket, std::filesystem::path& path);
+  /// A recycled file of the bucket's tmp/, open for writing at its start, or an invalid fd.
+  /// It is not truncated: `bytes` says how long it is, and the writer overwrites it and cuts
+  /// it to its new length at commit. (ext4 flushes a file truncated to zero when it is closed,
+  /// its auto_da_alloc heuristic: with O_TRUNC every recycled PUT started a disk write in
+  /// close(), even with fsync off.)
+  UniqueFd take_spare(BucketState& bucket, std::filesystem::path& path, std::uint64_t& bytes);
   /// `path` (in tmp/) holds a replaced object: keep it as a spare when unused, else remove it.
   void recycle(BucketState& bucket, const std::filesystem::path& path);
   struct OpenedObject;

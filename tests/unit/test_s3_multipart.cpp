@@ -48,6 +48,35 @@ struct Fixture {
 
 }  // namespace
 
+TEST_CASE("multipart: a part written into a longer recycled file keeps only its own bytes") {
+  Fixture f;
+  auto put = [&](std::string_view key, std::string_view body) {
+    auto w = f.store.begin_put("bk1", key, {});
+    REQUIRE(w);
+    REQUIRE((*w)->write(body) == S3Error::kNone);
+    REQUIRE((*w)->commit());
+  };
+  put("old", std::string(50000, 'o'));
+  put("old", "x");  // the 50,000-byte file becomes a spare
+  REQUIRE(f.store.spare_files("bk1") == 1);
+  const auto id = f.store.create_multipart_upload("bk1", "big", {});
+  REQUIRE(id);
+  const auto p1 = f.part(*id, 1, std::string(10, 'a'));  // written into the spare
+  REQUIRE(p1);
+  CHECK(f.store.spare_files("bk1") == 0);
+  const auto p2 = f.part(*id, 2, "bbb");
+  REQUIRE(p2);
+  const auto parts = f.store.list_parts("bk1", "big", *id);
+  REQUIRE(parts);
+  REQUIRE(parts->size() == 2);
+  CHECK((*parts)[0].size == 10);
+  const auto done =
+      f.store.complete_multipart_upload("bk1", "big", *id, {{1, p1->etag}, {2, p2->etag}});
+  REQUIRE(done);
+  CHECK(done->size == 13);
+  CHECK(f.get("big") == std::string(10, 'a') + "bbb");
+}
+
 TEST_CASE("multipart: upload, list parts, complete with the -N ETag") {
   Fixture f;
   ObjectHeaders h;

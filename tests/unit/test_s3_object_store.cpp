@@ -387,6 +387,49 @@ TEST_CASE("an overwrite recycles the old object's file; an open reader's file is
   CHECK(count_files(t.path / "bk1" / "tmp") == 0);
 }
 
+TEST_CASE("a recycled file longer than what is written into it is cut to the new object") {
+  // Spares are rewritten from their start, not truncated first (object_store.hpp): the commit
+  // must cut what is left of the old object, or its bytes would follow the new trailer.
+  TempDir t;
+  const auto size_on_disk = [&](std::string_view key) {
+    struct stat st {};
+    REQUIRE(::stat((t.path / "bk1" / key_relative_path(key)).c_str(), &st) == 0);
+    return static_cast<std::uint64_t>(st.st_size);
+  };
+  {
+    ObjectStore s(opts(t.path));
+    REQUIRE(s.create_bucket("bk1") == S3Error::kNone);
+    PutOptions po;
+    po.headers.content_type = "text/plain";
+    po.headers.user_metadata = {{"note", "a long one"}};
+    REQUIRE(put(s, "bk1", "k", std::string(100000, 'o'), po));
+    REQUIRE(put(s, "bk1", "k", "replaced"));
+    REQUIRE(s.spare_files("bk1") == 1);
+    PutOptions small;
+    small.headers.content_type = "application/x-small";
+    REQUIRE(put(s, "bk1", "small", "tiny", small));
+    CHECK(s.spare_files("bk1") == 0);
+    CHECK(get(s, "bk1", "small") == "tiny");
+    CHECK(size_on_disk("small") < 1000);
+    const auto head = s.head_object("bk1", "small");
+    REQUIRE(head);
+    CHECK(head->size == 4);
+    CHECK(head->headers.content_type == "application/x-small");
+    CHECK(head->headers.user_metadata.empty());
+  }
+  // A restart reads the object's trailer from the end of its file: still the new one.
+  ObjectStore again(opts(t.path));
+  CHECK(get(again, "bk1", "small") == "tiny");
+  const auto page = again.list_objects("bk1", {});
+  REQUIRE(page);
+  REQUIRE(page->contents.size() == 2);
+  CHECK(page->contents[1].key == "small");
+  CHECK(page->contents[1].summary.size == 4);
+  const auto head = again.head_object("bk1", "small");
+  REQUIRE(head);
+  CHECK(head->headers.content_type == "application/x-small");
+}
+
 TEST_CASE("a restart removes the recycled files with the other leftovers of tmp/") {
   TempDir t;
   {
