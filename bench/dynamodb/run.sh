@@ -17,8 +17,14 @@
 #
 # Goal (issue 6): >= 10x dynalite's ops/s.
 #
+# Gatehouse runs as configured by default (one worker thread per core) and, unless
+# ONE_WORKER=0, a second Gatehouse with one worker thread: dynalite is one Node thread, and on
+# a machine whose cores also run the client, one worker that never sleeps can outrun two that
+# share a core with wrk (see bench/README.md).
+#
 # Usage: bench/dynamodb/run.sh
 #   env: ROUNDS=3 SECONDS_PER_RUN=5 CONCURRENCY=16 ITEMS=10000 MILLION=1000000 (0: skip)
+#        ONE_WORKER=1 (0: skip the one-worker Gatehouse)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -32,6 +38,7 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 CONCURRENCY=${CONCURRENCY:-16}
 ITEMS=${ITEMS:-10000}
 MILLION=${MILLION:-1000000}
+ONE_WORKER=${ONE_WORKER:-1}
 
 if [ ! -f "$here/node_modules/.package-lock.json" ] ||
    [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
@@ -70,13 +77,13 @@ print(json.dumps({"op": op, "rate": float(re.search(r"Requests/sec:\s+([\d.]+)",
 PY
 }
 
-gatehouse() {  # gatehouse NAME: starts a Gatehouse with its store in $tmp/NAME; sets gh_url
+gatehouse() {  # gatehouse NAME [THREADS]: a Gatehouse with its store in $tmp/NAME; sets gh_url
   local port services
   port=$(free_port); services=$(free_port)
   cat > "$tmp/$1.yaml" <<YAML
 version: 1
 server:
-  threads: $(nproc)
+  threads: ${2:-$(nproc)}
   watchConfig: false
   listeners:
     - {host: 127.0.0.1, port: $port, serves: apis}
@@ -93,9 +100,16 @@ YAML
 }
 
 declare -A endpoint
+sides=(gh)
 gatehouse main
 endpoint[gh]=$gh_url
 main_pid=$gh_pid
+if [ "$ONE_WORKER" = 1 ]; then
+  gatehouse one 1
+  endpoint[g1]=$gh_url
+  sides+=(g1)
+fi
+sides+=(dl)
 dynalite_port=$(free_port)
 node "$here/node_modules/dynalite/cli.js" --port "$dynalite_port" --host 127.0.0.1 \
   >"$tmp/dynalite.log" 2>&1 &
@@ -108,7 +122,7 @@ until { : <>"/dev/tcp/127.0.0.1/$dynalite_port"; } 2>/dev/null; do
 done
 
 mkdir -p "$tmp/runs"
-for side in gh dl; do
+for side in "${sides[@]}"; do
   client setup "${endpoint[$side]}" >/dev/null
   client load "${endpoint[$side]}" "$ITEMS" > "$tmp/runs/load-$side"
   echo "load $side: $(cat "$tmp/runs/load-$side")" >&2
@@ -116,7 +130,7 @@ for side in gh dl; do
 done
 for round in $(seq "$ROUNDS"); do
   for op in put get query; do
-    for side in gh dl; do
+    for side in "${sides[@]}"; do
       phase "${endpoint[$side]}" "$op" "$SECONDS_PER_RUN" "$ITEMS" $((ITEMS + round * 10000000)) \
         > "$tmp/runs/$op-$side-$round"
       echo "$op $side #$round: $(cat "$tmp/runs/$op-$side-$round")" >&2
@@ -141,25 +155,30 @@ if [ "$MILLION" -gt 0 ]; then
   du -sk "$tmp/million-data" | cut -f1 > "$tmp/runs/million-disk"
 fi
 
-python3 - "$tmp/runs" "$ROUNDS" "$rss_gh" "$rss_dl" "$MILLION" <<'PY'
+python3 - "$tmp/runs" "$ROUNDS" "$rss_gh" "$rss_dl" "$MILLION" "$(nproc)" <<'PY'
 import glob, json, os, statistics, sys
 runs, rounds, rss_gh, rss_dl, million = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+cores = int(sys.argv[6])
+sides = [("gh", f"gatehouse ({cores} workers)"), ("g1", "gatehouse (1 worker)"), ("dl", "dynalite")]
+sides = [(s, label) for s, label in sides if glob.glob(os.path.join(runs, f"put-{s}-*"))]
 load = lambda name: json.load(open(os.path.join(runs, name)))
 med = statistics.median
-print(f"\nmedian of {rounds}        {'ops/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+print(f"\nmedian of {rounds}{'':22} {'ops/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
 ratios = {}
 for op in ("put", "get", "query"):
-    for side, label in (("gh", "gatehouse"), ("dl", "dynalite")):
+    for side, label in sides:
         r = [json.load(open(f)) for f in glob.glob(os.path.join(runs, f"{op}-{side}-*"))]
         rate = med(x["rate"] for x in r)
         ratios[op, side] = rate
-        print(f"{op:6} {label:12} {rate:10.0f} {med(x['p50'] for x in r):8.2f} "
+        print(f"{op:6} {label:26} {rate:10.0f} {med(x['p50'] for x in r):8.2f} "
               f"{med(x['p99'] for x in r):8.2f} {sum(x['errors'] for x in r):7d}")
-print()
-for op in ("put", "get", "query"):
-    x = ratios[op, "gh"] / ratios[op, "dl"]
-    print(f"gatehouse / dynalite {op:6}: {x:6.2f}x   goal >= 10x: {'met' if x >= 10 else 'NOT met'}")
-lg, ld = load("load-gh"), load("load-dl")
+for side, label in sides[:-1]:
+    print()
+    for op in ("put", "get", "query"):
+        x = ratios[op, side] / ratios[op, "dl"]
+        print(f"{label} / dynalite {op:6}: {x:6.2f}x   goal >= 10x: "
+              f"{'met' if x >= 10 else 'NOT met'}")
+lg, ld = load("load-gh"), load("load-dl")  # (the default Gatehouse's)
 print(f"\nloading with BatchWriteItem: gatehouse {lg['rate']:.0f} items/s, dynalite {ld['rate']:.0f}")
 print(f"RSS after the rounds: gatehouse {rss_gh / 1024:.0f} MiB, dynalite {rss_dl / 1024:.0f} MiB")
 if million:
