@@ -62,7 +62,16 @@ class HttpProxyIntegration final : public core::Integration {
 
   boost::asio::awaitable<core::IntegrationResult> invoke(core::RequestContext& ctx) const override {
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
-    net::OutboundRequest request;
+    // The request and the response (about 1.3 KiB with their headers' inline storage) live in
+    // one heap block, not in this coroutine's frame: Asio recycles frames of up to 1,020 bytes
+    // per thread, and allocating a larger one also evicts a cached frame, so a 2 KiB frame here
+    // cost three aligned allocations per request (this one and two it evicted) instead of one.
+    struct Exchange {
+      net::OutboundRequest request;
+      core::Response response;
+    };
+    const auto exchange = std::make_unique<Exchange>();
+    net::OutboundRequest& request = exchange->request;
     // AWS integrationHttpMethod: ANY passes the client's method through. WebSocket events have
     // none (a message is not a request; $connect's GET is the upgrade's): they are POSTed, the
     // message as the body, unless httpMethod names another method.
@@ -76,7 +85,7 @@ class HttpProxyIntegration final : public core::Integration {
     append_upstream_fields(request.fields, ctx, authority_);
     request.body = ctx.request.body;
 
-    core::Response response;
+    core::Response& response = exchange->response;
     std::optional<net::SendError> failed =
         co_await client_->send_into(target_.origin, request, deadline, response);
     if (!failed) {

@@ -142,31 +142,69 @@ void for_each_list_item(std::string_view value, Fn&& fn) {
   }
 }
 
-// Never forwarded by either API type: hop-by-hop headers (RFC 9110 §7.6.1), Expect (this client
-// sends the body at once), Content-Length (recomputed for the body actually sent) and Host (the
-// upstream's own, docs/aws-notes-core.md §6).
-constexpr std::array<std::string_view, 12> kNeverForwarded = {"Connection",
-                                                              "Keep-Alive",
-                                                              "Proxy-Connection",
-                                                              "TE",
-                                                              "Trailer",
-                                                              "Transfer-Encoding",
-                                                              "Upgrade",
-                                                              "Proxy-Authenticate",
-                                                              "Proxy-Authorization",
-                                                              "Expect",
-                                                              "Content-Length",
-                                                              "Host"};
+// What an incoming field is to the proxy (emit_upstream_headers() applies the rules).
+enum class Incoming : unsigned char {
+  kPlain,            // goes upstream as it came
+  kNever,            // never forwarded by either API type
+  kXForwardedFor,    // folded into the gateway's chain (REST) or Forwarded (HTTP APIs)
+  kTraceId,          // X-Amzn-Trace-Id: passed on, or made
+  kXForwardedProto,  // the gateway's own (REST), or folded into Forwarded (HTTP APIs)
+  kXForwardedPort,
+  kXForwardedHost,  // dropped by HTTP APIs
+  kForwarded,       // HTTP APIs: leads the gateway's own Forwarded
+  kVia,             // HTTP APIs: leads the gateway's own Via
+  kApiId,           // X-Amzn-Apigateway-Api-Id: REST sets its own
+  kRestDropped,     // dropped by REST HTTP_PROXY
+};
 
-// REST HTTP_PROXY also drops these (LocalStack snapshots recorded against AWS,
-// docs/aws-notes-core.md §6); Content-Encoding in particular does not reach the backend.
-constexpr std::array<std::string_view, 5> kRestNotForwarded = {
-    "Content-Encoding", "Content-MD5", "Max-Forwards", "Server", "WWW-Authenticate"};
+struct IncomingName {
+  std::string_view name;
+  Incoming kind;
+};
 
-template <std::size_t N>
-bool in(const std::array<std::string_view, N>& names, std::string_view name) {
-  return std::any_of(names.begin(), names.end(),
-                     [&](std::string_view n) { return core::iequals(n, name); });
+// Every name that is not kPlain, in one place.
+// - kNever: hop-by-hop headers (RFC 9110 §7.6.1), Expect (this client sends the body at once),
+//   Content-Length (recomputed for the body actually sent) and Host (the upstream's own,
+//   docs/aws-notes-core.md §6).
+// - kRestDropped: REST HTTP_PROXY also drops these (LocalStack snapshots recorded against AWS,
+//   docs/aws-notes-core.md §6); Content-Encoding in particular does not reach the backend.
+constexpr std::array<IncomingName, 25> kIncomingNames = {{
+    {"Connection", Incoming::kNever},
+    {"Keep-Alive", Incoming::kNever},
+    {"Proxy-Connection", Incoming::kNever},
+    {"TE", Incoming::kNever},
+    {"Trailer", Incoming::kNever},
+    {"Transfer-Encoding", Incoming::kNever},
+    {"Upgrade", Incoming::kNever},
+    {"Proxy-Authenticate", Incoming::kNever},
+    {"Proxy-Authorization", Incoming::kNever},
+    {"Expect", Incoming::kNever},
+    {"Content-Length", Incoming::kNever},
+    {"Host", Incoming::kNever},
+    {"X-Forwarded-For", Incoming::kXForwardedFor},
+    {"X-Amzn-Trace-Id", Incoming::kTraceId},
+    {"X-Forwarded-Proto", Incoming::kXForwardedProto},
+    {"X-Forwarded-Port", Incoming::kXForwardedPort},
+    {"X-Forwarded-Host", Incoming::kXForwardedHost},
+    {"Forwarded", Incoming::kForwarded},
+    {"Via", Incoming::kVia},
+    {"X-Amzn-Apigateway-Api-Id", Incoming::kApiId},
+    {"Content-Encoding", Incoming::kRestDropped},
+    {"Content-MD5", Incoming::kRestDropped},
+    {"Max-Forwards", Incoming::kRestDropped},
+    {"Server", Incoming::kRestDropped},
+    {"WWW-Authenticate", Incoming::kRestDropped},
+}};
+
+// One pass over the table, comparing lengths first: most fields are kPlain, and few names
+// share a length.
+Incoming classify(std::string_view name) {
+  for (const auto& known : kIncomingNames) {
+    if (known.name.size() == name.size() && util::iequals_ascii(known.name, name)) {
+      return known.kind;
+    }
+  }
+  return Incoming::kPlain;
 }
 
 }  // namespace
@@ -444,37 +482,45 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
 
   sink.copy("Host", upstream_authority);
   bool has_xff = false;
+  bool has_forwarded = false;  // Forwarded or Via fields came in
   const std::string* trace = nullptr;
   for (const auto& f : in_headers) {
     const std::string& name = f.name;
-    if (in(kNeverForwarded, name)) continue;
+    const Incoming kind = classify(name);
+    if (kind == Incoming::kNever) continue;
     // A WebSocket handshake's own fields describe the client's socket, not the backend call.
     if (ctx.websocket && name.size() >= 14 && core::iequals(name.substr(0, 14), "Sec-WebSocket-")) {
       continue;
     }
     if (is_nominated(name)) continue;
-    if (core::iequals(name, "X-Forwarded-For")) {  // folded into the chain below
-      has_xff = true;
-      continue;
-    }
-    if (core::iequals(name, "X-Amzn-Trace-Id")) {
-      if (!trace) trace = &f.value;
-      continue;
-    }
-    if (rest) {
-      if (in(kRestNotForwarded, name) || core::iequals(name, "X-Forwarded-Proto") ||
-          core::iequals(name, "X-Forwarded-Port") ||
-          core::iequals(name, "X-Amzn-Apigateway-Api-Id")) {
+    switch (kind) {
+      case Incoming::kXForwardedFor:  // folded into the chain below
+        has_xff = true;
         continue;
-      }
-    } else {
-      // HTTP APIs translate X-Forwarded-* into one Forwarded header (AWS known issues); incoming
-      // Forwarded and Via values lead the gateway's own (below).
-      if (core::iequals(name, "X-Forwarded-Proto") || core::iequals(name, "X-Forwarded-Port") ||
-          core::iequals(name, "X-Forwarded-Host") || core::iequals(name, "Forwarded") ||
-          core::iequals(name, "Via")) {
+      case Incoming::kTraceId:
+        if (!trace) trace = &f.value;
         continue;
-      }
+      // HTTP APIs translate X-Forwarded-* into one Forwarded header (AWS known issues);
+      // incoming Forwarded and Via values lead the gateway's own (below). REST sets its own
+      // X-Forwarded-Proto, -Port and API id.
+      case Incoming::kXForwardedProto:
+      case Incoming::kXForwardedPort:
+        continue;
+      case Incoming::kXForwardedHost:
+      case Incoming::kForwarded:
+      case Incoming::kVia:
+        if (!rest) {
+          has_forwarded = true;
+          continue;
+        }
+        break;
+      case Incoming::kApiId:
+      case Incoming::kRestDropped:
+        if (rest) continue;
+        break;
+      case Incoming::kPlain:
+      case Incoming::kNever:
+        break;
     }
     sink.copy(f.name, f.value);
   }
@@ -526,10 +572,12 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
   };
   // (The incoming values as the main loop would have let them through: Connection may name
   // them, and an empty one adds nothing.)
-  for (const auto& f : in_headers) {
-    if (!core::iequals(f.name, "Forwarded") || f.value.empty() || is_nominated(f.name)) continue;
-    separate();
-    value += f.value;
+  if (has_forwarded) {
+    for (const auto& f : in_headers) {
+      if (!core::iequals(f.name, "Forwarded") || f.value.empty() || is_nominated(f.name)) continue;
+      separate();
+      value += f.value;
+    }
   }
   if (has_xff) {
     for_each_element(in_headers, "X-Forwarded-For", [&](std::string_view item) {
@@ -555,10 +603,12 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
   sink.end();
 
   std::string& via = sink.begin("Via");
-  for (const auto& f : in_headers) {
-    if (!core::iequals(f.name, "Via") || f.value.empty() || is_nominated(f.name)) continue;
-    via += f.value;
-    via += ", "sv;
+  if (has_forwarded) {
+    for (const auto& f : in_headers) {
+      if (!core::iequals(f.name, "Via") || f.value.empty() || is_nominated(f.name)) continue;
+      via += f.value;
+      via += ", "sv;
+    }
   }
   via += "HTTP/1.1 AmazonAPIGateway"sv;
   sink.end();
