@@ -1,5 +1,7 @@
 #include "plugins/dynamodb/store.hpp"
 
+#include <mutex>
+
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
@@ -39,14 +41,27 @@ std::optional<DynamoError> Store::exec_locked(const char* sql) {
   if (int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message); rc != SQLITE_OK) {
     std::string text = message ? message : "unknown error";
     sqlite3_free(message);
-    if ((rc & 0xff) == SQLITE_BUSY)
-      text = "the store " + path_ +
-             " is in use by another process; give each gateway its own "
-             "dynamodb.dataDir";
-    spdlog::error("dynamodb store {}: {}", path_, text);
-    return DynamoError::internal("Internal server error (" + text + ")");
+    return exec_failed(rc, std::move(text));
   }
   return std::nullopt;
+}
+
+std::optional<DynamoError> Store::control_locked(const char* sql) {
+  // BEGIN, SAVEPOINT, RELEASE, COMMIT and ROLLBACK run for every write: kept prepared, they
+  // are not parsed again each time (sqlite3_exec() parses its SQL on every call).
+  Statement statement(*statements_, db_, sql);
+  const int rc = statement.ok() ? statement.step() : SQLITE_ERROR;
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW) return std::nullopt;
+  return exec_failed(rc, sqlite3_errmsg(db_));
+}
+
+DynamoError Store::exec_failed(int rc, std::string text) const {
+  if ((rc & 0xff) == SQLITE_BUSY)
+    text = "the store " + path_ +
+           " is in use by another process; give each gateway its own "
+           "dynamodb.dataDir";
+  spdlog::error("dynamodb store {}: {}", path_, text);
+  return DynamoError::internal("Internal server error (" + text + ")");
 }
 
 std::optional<DynamoError> Store::open_locked() {
@@ -55,6 +70,10 @@ std::optional<DynamoError> Store::open_locked() {
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
   }
+  // SQLite counts every allocation it makes under a global mutex (its memory statistics, which
+  // nothing here reads): off, before SQLite initialises (the first open in the process).
+  static std::once_flag no_memory_statistics;
+  std::call_once(no_memory_statistics, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path_.c_str(), &db, flags, nullptr) != SQLITE_OK) {
@@ -227,11 +246,11 @@ bool Store::same_table_locked(std::string_view name, std::string_view table_id) 
 thread_local const Store* Store::grouping_ = nullptr;
 
 std::optional<DynamoError> Store::begin_locked() {
-  if (grouping_ != this) return exec_locked("BEGIN IMMEDIATE");
+  if (grouping_ != this) return control_locked("BEGIN IMMEDIATE");
   // SQLite may have rolled the group's transaction back by itself after an I/O error or a full
   // disk: a savepoint now would open a transaction of its own, committed by its RELEASE.
   if (sqlite3_get_autocommit(db_)) return group_lost();
-  if (auto e = exec_locked("SAVEPOINT write")) return e;
+  if (auto e = control_locked("SAVEPOINT write")) return e;
   ++savepoints_;
   return std::nullopt;
 }
@@ -243,27 +262,27 @@ DynamoError Store::group_lost() const {
 }
 
 std::optional<DynamoError> Store::commit_locked() {
-  if (grouping_ != this) return exec_locked("COMMIT");
-  if (auto e = exec_locked("RELEASE write")) return e;
+  if (grouping_ != this) return control_locked("COMMIT");
+  if (auto e = control_locked("RELEASE write")) return e;
   --savepoints_;
   return std::nullopt;
 }
 
 void Store::rollback_locked() {
   if (grouping_ != this) {
-    if (db_ && !sqlite3_get_autocommit(db_)) exec_locked("ROLLBACK");
+    if (db_ && !sqlite3_get_autocommit(db_)) control_locked("ROLLBACK");
     return;
   }
   if (savepoints_ == 0) return;
-  exec_locked("ROLLBACK TO write");
-  exec_locked("RELEASE write");
+  control_locked("ROLLBACK TO write");
+  control_locked("RELEASE write");
   --savepoints_;
 }
 
 std::optional<DynamoError> Store::run_group(std::span<const std::function<void()>> jobs) {
   Guard lock(*this);
   if (auto e = open_locked()) return e;
-  if (auto e = exec_locked("BEGIN IMMEDIATE")) return e;
+  if (auto e = control_locked("BEGIN IMMEDIATE")) return e;
   // Until the COMMIT, store calls on this thread are the group's.
   auto end_group = [this] {
     grouping_ = nullptr;
@@ -287,7 +306,7 @@ std::optional<DynamoError> Store::run_group(std::span<const std::function<void()
     throw;
   }
   end_group();
-  if (auto e = exec_locked("COMMIT")) {
+  if (auto e = control_locked("COMMIT")) {
     rollback_locked();
     return e;
   }

@@ -228,7 +228,11 @@ class Store {
   /// The error of a group whose transaction SQLite rolled back by itself.
   DynamoError group_lost() const;
   std::optional<DynamoError> open_locked();
+  /// One-off SQL (the schema, pragmas), parsed each time.
   std::optional<DynamoError> exec_locked(const char* sql);
+  /// A transaction-control statement, kept prepared in the statement cache.
+  std::optional<DynamoError> control_locked(const char* sql);
+  DynamoError exec_failed(int rc, std::string text) const;
   DynamoError sqlite_error(std::string_view what) const;
   std::optional<std::string> get_locked(std::string_view table, const Key& key,
                                         std::optional<DynamoError>& error);
