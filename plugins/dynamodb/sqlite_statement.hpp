@@ -96,6 +96,8 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   bool ok() const noexcept { return rc_ == SQLITE_OK; }
+  /// The prepare's result code (SQLITE_OK when ok()).
+  int prepare_rc() const noexcept { return rc_; }
   Statement& text(int i, std::string_view v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;

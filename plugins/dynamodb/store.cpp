@@ -50,7 +50,7 @@ std::optional<DynamoError> Store::control_locked(const char* sql) {
   // BEGIN, SAVEPOINT, RELEASE, COMMIT and ROLLBACK run for every write: kept prepared, they
   // are not parsed again each time (sqlite3_exec() parses its SQL on every call).
   Statement statement(*statements_, db_, sql);
-  const int rc = statement.ok() ? statement.step() : SQLITE_ERROR;
+  const int rc = statement.ok() ? statement.step() : statement.prepare_rc();
   if (rc == SQLITE_DONE || rc == SQLITE_ROW) return std::nullopt;
   return exec_failed(rc, sqlite3_errmsg(db_));
 }

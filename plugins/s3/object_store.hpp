@@ -260,7 +260,9 @@ class ObjectStore {
   /// It is not truncated: `bytes` says how long it is, and the writer overwrites it and cuts
   /// it to its new length at commit. (ext4 flushes a file truncated to zero when it is closed,
   /// its auto_da_alloc heuristic: with O_TRUNC every recycled PUT started a disk write in
-  /// close(), even with fsync off.)
+  /// close(), even with fsync off.) With fsync on, the new bytes are on disk before the file
+  /// takes the key's name; with fsync off, a machine crash can leave the name on a file still
+  /// holding some of the earlier object's bytes (config/README.md says so).
   UniqueFd take_spare(BucketState& bucket, std::filesystem::path& path, std::uint64_t& bytes);
   /// `path` (in tmp/) holds a replaced object: keep it as a spare when unused, else remove it.
   void recycle(BucketState& bucket, const std::filesystem::path& path);

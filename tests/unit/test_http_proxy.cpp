@@ -1,6 +1,8 @@
 // http_proxy: URL templates, request-target rendering, upstream headers, factory diagnostics.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include <string>
 #include <vector>
 
@@ -254,6 +256,61 @@ TEST_CASE("http_proxy: HTTP API upstream headers fold X-Forwarded-* into Forward
   auto plain = hp::build_upstream_headers(f.ctx, "backend");
   CHECK(plain.get("Forwarded") == "for=127.0.0.1;host=\"localhost:3000\";proto=https");
   CHECK(plain.get("Via") == "HTTP/1.1 AmazonAPIGateway");
+}
+
+TEST_CASE("http_proxy: every special field name, in either case, for both API types") {
+  // Which incoming fields reach the upstream with their own value: the rest are dropped,
+  // replaced by the gateway's own, or folded into another field.
+  const std::vector<std::string> special = {"Connection",
+                                            "Keep-Alive",
+                                            "Proxy-Connection",
+                                            "TE",
+                                            "Trailer",
+                                            "Transfer-Encoding",
+                                            "Upgrade",
+                                            "Proxy-Authenticate",
+                                            "Proxy-Authorization",
+                                            "Expect",
+                                            "Content-Length",
+                                            "Host",
+                                            "X-Forwarded-For",
+                                            "X-Forwarded-Proto",
+                                            "X-Forwarded-Port",
+                                            "X-Forwarded-Host",
+                                            "Forwarded",
+                                            "Via",
+                                            "X-Amzn-Apigateway-Api-Id",
+                                            "Content-Encoding",
+                                            "Content-MD5",
+                                            "Max-Forwards",
+                                            "Server",
+                                            "WWW-Authenticate",
+                                            "X-Amzn-Trace-Id",
+                                            "X-Plain"};
+  const std::set<std::string> rest_passes = {"X-Forwarded-Host", "Forwarded", "Via",
+                                             "X-Amzn-Trace-Id", "X-Plain"};
+  const std::set<std::string> http_passes = {
+      "X-Amzn-Apigateway-Api-Id", "Content-Encoding", "Content-MD5", "Max-Forwards", "Server",
+      "WWW-Authenticate",         "X-Amzn-Trace-Id",  "X-Plain"};
+  for (ApiProtocol protocol : {ApiProtocol::kRest, ApiProtocol::kHttp}) {
+    for (const std::string& name : special) {
+      for (const std::string& spelled : {name, gh::core::to_lower(name)}) {
+        CAPTURE(spelled);
+        CAPTURE(protocol == ApiProtocol::kRest);
+        Fixture f(protocol);
+        // A value each field could carry (the trace id must look like one to be passed on).
+        const std::string value = name == "X-Amzn-Trace-Id"
+                                      ? "Root=1-5759e988-bd862e3fe1be46a994272793"
+                                      : "incoming-" + name;
+        f.ctx.request.headers.add(spelled, value);
+        const auto out = hp::build_upstream_headers(f.ctx, "backend");
+        bool passed = false;
+        for (const auto& field : out) passed |= field.value == value;
+        const auto& passes = protocol == ApiProtocol::kRest ? rest_passes : http_passes;
+        CHECK(passed == (passes.count(name) == 1));
+      }
+    }
+  }
 }
 
 TEST_CASE("http_proxy: HTTP API Forwarded and Via fold only what may be forwarded") {
