@@ -18,6 +18,18 @@
 
 namespace gh::testing {
 
+/// The start of a test config: an APIs and a services listener on loopback port 0, no config
+/// watching, no access log. Tests append their own sections.
+inline const std::string kLoopbackConfig = R"(version: 1
+server:
+  listeners:
+    - {host: 127.0.0.1, port: 0, serves: apis}
+    - {host: 127.0.0.1, port: 0, serves: services}
+  watchConfig: false
+logging:
+  accessLog: {destination: "off"}
+)";
+
 class RunningServer {
  public:
   explicit RunningServer(const std::string& yaml) {

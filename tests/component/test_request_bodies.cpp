@@ -55,15 +55,7 @@ class TempDir {
 };
 
 std::string config(const std::string& data_dir) {
-  return R"(version: 1
-server:
-  listeners:
-    - {host: 127.0.0.1, port: 0, serves: apis}
-    - {host: 127.0.0.1, port: 0, serves: services}
-  watchConfig: false
-logging:
-  accessLog: {destination: "off"}
-dynamodb: {inMemory: true}
+  return gh::testing::kLoopbackConfig + R"(dynamodb: {inMemory: true}
 s3: {dataDir: ")" +
          data_dir + R"(", fsync: false}
 apis:

@@ -11,15 +11,7 @@ using gh::testing::RunningServer;
 
 namespace {
 
-const char* kConfig = R"(version: 1
-server:
-  listeners:
-    - {host: 127.0.0.1, port: 0, serves: apis}
-    - {host: 127.0.0.1, port: 0, serves: services}
-  watchConfig: false
-logging:
-  accessLog: {destination: "off"}
-apis:
+const std::string kConfig = gh::testing::kLoopbackConfig + R"(apis:
   - id: shop
     routes:
       "GET /items/{id}":
