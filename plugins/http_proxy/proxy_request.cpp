@@ -507,6 +507,8 @@ void emit_upstream_headers(const core::RequestContext& ctx, std::string_view ups
       case Incoming::kXForwardedPort:
         continue;
       case Incoming::kXForwardedHost:
+        if (!rest) continue;
+        break;
       case Incoming::kForwarded:
       case Incoming::kVia:
         if (!rest) {
