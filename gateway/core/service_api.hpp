@@ -26,8 +26,11 @@ class ServiceApi {
   virtual std::string_view name() const = 0;
   /// True if this API answers `request`.
   virtual bool claims(const Request& request) const = 0;
-  /// Answers the request. ctx.request_id is set (use it as x-amzn-RequestId).
-  virtual boost::asio::awaitable<Response> handle(RequestContext& ctx) const = 0;
+  /// Answers the request into `out` (a default Response when called). ctx.request_id is set
+  /// (use it as x-amzn-RequestId). The answer is written in place rather than returned: a
+  /// coroutine returning a Response keeps one in its frame, which pushes the frame over the
+  /// size Asio recycles (docs/architecture.md).
+  virtual boost::asio::awaitable<void> handle(RequestContext& ctx, Response& out) const = 0;
   /// After the headers of a claimed request, before its body: a sink that takes the body as it
   /// arrives (stored in ctx.body_sink, then handle() runs), or nullptr to receive it whole in
   /// ctx.request.body, bounded by server.limits.maxBodyBytes. With a sink, the limit is the

@@ -161,30 +161,33 @@ void Gateway::decorate(Exchange& ex, core::Response& response) const {
 }
 
 boost::asio::awaitable<void> Gateway::run_services(Exchange& ex, core::Response& response) const {
-  if (auto managed = manage_connection_on_services(ex)) {
-    response = std::move(*managed);
-    co_return;
-  }
+  // Response-sized locals stay out of this frame (see run() below): the connection management
+  // answer and the 500 are built by plain functions.
+  if (manage_connection_on_services(ex, response)) co_return;
   ex.ctx.service_authorizer = ex.installed->snapshot->service_authorizer();
   for (const auto& api : ex.installed->snapshot->service_apis()) {
     if (!api->claims(ex.ctx.request)) continue;
     try {
-      response = co_await api->handle(ex.ctx);
-      co_return;
+      co_await api->handle(ex.ctx, response);
     } catch (const std::exception& e) {
-      spdlog::error("request {}: unexpected error in the {} service API: {}", ex.ctx.request_id,
-                    api->name(), e.what());
-      core::Response failed;
-      failed.status = 500;
-      failed.headers.add("Content-Type", "application/json");
-      failed.headers.add("x-amzn-RequestId", ex.ctx.request_id);
-      failed.body = "{\"Type\":\"Service\",\"message\":\"Internal error\"}";
-      failed.headers.add("x-amzn-ErrorType", "ServiceException");
-      response = std::move(failed);
-      co_return;
+      service_failed(ex, api->name(), e, response);
     }
+    co_return;
   }
   response = services_response(ex);
+}
+
+void Gateway::service_failed(Exchange& ex, std::string_view api, const std::exception& e,
+                             core::Response& response) const {
+  spdlog::error("request {}: unexpected error in the {} service API: {}", ex.ctx.request_id, api,
+                e.what());
+  core::Response failed;
+  failed.status = 500;
+  failed.headers.add("Content-Type", "application/json");
+  failed.headers.add("x-amzn-RequestId", ex.ctx.request_id);
+  failed.body = "{\"Type\":\"Service\",\"message\":\"Internal error\"}";
+  failed.headers.add("x-amzn-ErrorType", "ServiceException");
+  response = std::move(failed);
 }
 
 // Each coroutine's locals live in its heap frame, and Asio recycles frames only up to 1020

@@ -150,12 +150,16 @@ class Gateway {
   /// POST/GET/DELETE /{stage}/@connections/{id} (aws-behaviour.md §2.4), on the API's own
   /// host/path, or on the services endpoint (nullopt when the path is not one).
   core::Response manage_connection(Exchange& ex) const;
-  std::optional<core::Response> manage_connection_on_services(Exchange& ex) const;
+  /// On the services endpoint: true (and `response` set) when the path is one.
+  bool manage_connection_on_services(Exchange& ex, core::Response& response) const;
   /// With `iam.enforce`, SigV4 and execute-api:ManageConnections are checked first.
   core::Response manage_connection(Exchange& ex, std::string_view api_id, std::string_view stage,
                                    std::string_view raw_id) const;
   void decorate(Exchange& ex, core::Response& response) const;
   core::Response services_response(Exchange& ex) const;
+  /// A service API threw: AWS's 500, named in the log.
+  void service_failed(Exchange& ex, std::string_view api, const std::exception& e,
+                      core::Response& response) const;
 
   core::Services& services_;
   Metrics& metrics_;

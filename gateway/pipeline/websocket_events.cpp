@@ -172,7 +172,7 @@ core::Response Gateway::manage_connection(Exchange& ex) const {
   return manage_connection(ex, ctx.api->id, ctx.stage->name, id);
 }
 
-std::optional<core::Response> Gateway::manage_connection_on_services(Exchange& ex) const {
+bool Gateway::manage_connection_on_services(Exchange& ex, core::Response& response) const {
   // /{stage}/@connections/{id}: what SDK clients send when pointed at the services endpoint
   // (AWS_ENDPOINT_URL inside functions). The connection id names the API.
   std::string_view path = ex.ctx.request.path;
@@ -180,10 +180,11 @@ std::optional<core::Response> Gateway::manage_connection_on_services(Exchange& e
   auto marker = path.find(kMarker);
   if (path.size() < 2 || marker == std::string_view::npos || marker == 0 ||
       path.substr(1, marker - 1).find('/') != std::string_view::npos) {
-    return std::nullopt;
+    return false;
   }
   std::string_view stage = path.substr(1, marker - 1);
-  return manage_connection(ex, {}, stage, path.substr(marker + kMarker.size()));
+  response = manage_connection(ex, {}, stage, path.substr(marker + kMarker.size()));
+  return true;
 }
 
 core::Response Gateway::manage_connection(Exchange& ex, std::string_view api_id,

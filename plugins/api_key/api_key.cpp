@@ -95,8 +95,10 @@ class UsageApi final : public core::ServiceApi {
            r.path.compare(r.path.size() - 6, 6, "/usage") == 0;
   }
 
-  boost::asio::awaitable<core::Response> handle(core::RequestContext& ctx) const override {
-    co_return answer(ctx);
+  boost::asio::awaitable<void> handle(core::RequestContext& ctx,
+                                      core::Response& out) const override {
+    out = answer(ctx);
+    co_return;
   }
 
  private:

@@ -117,29 +117,33 @@ class InvokeApi final : public core::ServiceApi {
     return request.path.rfind(kPrefix, 0) == 0;
   }
 
-  boost::asio::awaitable<core::Response> handle(core::RequestContext& ctx) const override {
+  boost::asio::awaitable<void> handle(core::RequestContext& ctx,
+                                      core::Response& out) const override {
     const core::Request& req = ctx.request;
     std::string_view path = req.path;
     path.remove_prefix(kPrefix.size());
     if (path.size() <= kSuffix.size() || !path.ends_with(kSuffix) || req.method != "POST") {
-      co_return user_error(ctx, 404, "UnknownOperationException",
-                           "Gatehouse serves the Lambda Invoke operation only");
+      out = user_error(ctx, 404, "UnknownOperationException",
+                       "Gatehouse serves the Lambda Invoke operation only");
+      co_return;
     }
     std::string raw_name = util::percent_decode(path.substr(0, path.size() - kSuffix.size()));
     auto ref = parse_function_name(raw_name);
     std::string qualifier = query_param(req.query, "Qualifier");
     if (!ref) {
-      co_return user_error(ctx, 400, "ValidationException",
-                           "1 validation error detected: Value '" + raw_name +
-                               "' at 'functionName' failed to satisfy constraint: Member must "
-                               "satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)"
-                               "?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
-                               "([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+      out = user_error(ctx, 400, "ValidationException",
+                       "1 validation error detected: Value '" + raw_name +
+                           "' at 'functionName' failed to satisfy constraint: Member must "
+                           "satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)"
+                           "?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?"
+                           "([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+      co_return;
     }
     if (!qualifier.empty() && !ref->qualifier.empty() && qualifier != ref->qualifier) {
-      co_return user_error(ctx, 400, "InvalidParameterValueException",
-                           "The derived qualifier from the function name does not match the "
-                           "specified qualifier.");
+      out = user_error(ctx, 400, "InvalidParameterValueException",
+                       "The derived qualifier from the function name does not match the "
+                       "specified qualifier.");
+      co_return;
     }
     if (qualifier.empty()) qualifier = ref->qualifier;
     std::string arn =
@@ -150,31 +154,34 @@ class InvokeApi final : public core::ServiceApi {
       core::ServiceAccess access{"lambda", "lambda:InvokeFunction",
                                  qualifier.empty() ? arn : arn + ":" + qualifier};
       if (auto refused = ctx.service_authorizer->check(ctx, access)) {
-        co_return refusal(ctx, *refused);
+        out = refusal(ctx, *refused);
+        co_return;
       }
     }
     // Only $LATEST exists locally: there are no published versions or aliases.
     if (!functions_.find(ref->name) || (!qualifier.empty() && qualifier != "$LATEST")) {
       std::string shown = qualifier.empty() ? arn : arn + ":" + qualifier;
-      co_return service_error(ctx, 404, "ResourceNotFoundException",
-                              "{\"Message\":" + util::json_quote("Function not found: " + shown) +
-                                  ",\"Type\":\"User\"}");
+      out = service_error(ctx, 404, "ResourceNotFoundException",
+                          "{\"Message\":" + util::json_quote("Function not found: " + shown) +
+                              ",\"Type\":\"User\"}");
+      co_return;
     }
 
     std::string type(req.headers.get("X-Amz-Invocation-Type"));
     if (type.empty()) type = "RequestResponse";
     if (type != "RequestResponse" && type != "Event" && type != "DryRun") {
-      co_return user_error(ctx, 400, "ValidationException",
-                           "1 validation error detected: Value '" + type +
-                               "' at 'invocationType' failed to satisfy constraint: Member must "
-                               "satisfy enum value set: [Event, RequestResponse, DryRun]");
+      out = user_error(ctx, 400, "ValidationException",
+                       "1 validation error detected: Value '" + type +
+                           "' at 'invocationType' failed to satisfy constraint: Member must "
+                           "satisfy enum value set: [Event, RequestResponse, DryRun]");
+      co_return;
     }
     std::size_t limit = type == "Event" ? kAsyncLimit : kSyncLimit;
     if (req.body.size() > limit) {
-      co_return user_error(ctx, 413, "RequestEntityTooLargeException",
-                           std::to_string(req.body.size()) + " byte payload is too large for the " +
-                               type + " invocation type (limit " + std::to_string(limit) +
-                               " bytes)");
+      out = user_error(ctx, 413, "RequestEntityTooLargeException",
+                       std::to_string(req.body.size()) + " byte payload is too large for the " +
+                           type + " invocation type (limit " + std::to_string(limit) + " bytes)");
+      co_return;
     }
     InvokeRequest invoke;
     // An Invoke without a payload delivers "{}" to the function (boto3 and the SDKs omit the
@@ -184,10 +191,11 @@ class InvokeApi final : public core::ServiceApi {
       boost::system::error_code ec;
       boost::json::parse(req.body, ec);
       if (ec) {
-        co_return user_error(ctx, 400, "InvalidRequestContentException",
-                             "Could not parse request body into json: Could not parse payload "
-                             "into json: " +
-                                 ec.message());
+        out = user_error(ctx, 400, "InvalidRequestContentException",
+                         "Could not parse request body into json: Could not parse payload "
+                         "into json: " +
+                             ec.message());
+        co_return;
       }
     }
     if (std::string cc(req.headers.get("X-Amz-Client-Context")); !cc.empty()) {
@@ -195,8 +203,9 @@ class InvokeApi final : public core::ServiceApi {
       boost::system::error_code ec;
       if (decoded) boost::json::parse(*decoded, ec);
       if (!decoded || ec || decoded->size() > 3583) {
-        co_return user_error(ctx, 400, "InvalidRequestContentException",
-                             "Client context must be a valid Base64-encoded JSON object.");
+        out = user_error(ctx, 400, "InvalidRequestContentException",
+                         "Client context must be a valid Base64-encoded JSON object.");
+        co_return;
       }
       invoke.client_context = *decoded;
     }
@@ -204,7 +213,8 @@ class InvokeApi final : public core::ServiceApi {
       core::Response r;
       r.status = 204;
       r.headers.add("x-amzn-RequestId", ctx.request_id);
-      co_return r;
+      out = std::move(r);
+      co_return;
     }
     invoke.request_id = ctx.request_id;
     // context.invokedFunctionArn is "the ARN used to invoke the function": with the qualifier
@@ -218,21 +228,24 @@ class InvokeApi final : public core::ServiceApi {
       r.status = 202;
       r.headers.add("x-amzn-RequestId", ctx.request_id);
       r.headers.add("X-Amzn-Trace-Id", trace_header);  // as on a 202 from AWS (notes §3.2)
-      co_return r;
+      out = std::move(r);
+      co_return;
     }
     invoke.tail_log = req.headers.get("X-Amz-Log-Type") == "Tail";
     std::string trace_header = invoke.trace_id;
     InvokeResult result = co_await service_.invoke(ref->name, std::move(invoke));
     switch (result.status) {
       case InvokeResult::Status::kThrottled:
-        co_return service_error(ctx, 429, "TooManyRequestsException",
-                                "{\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\","
-                                "\"Type\":\"User\",\"message\":\"Rate Exceeded.\"}");
+        out = service_error(ctx, 429, "TooManyRequestsException",
+                            "{\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\","
+                            "\"Type\":\"User\",\"message\":\"Rate Exceeded.\"}");
+        co_return;
       case InvokeResult::Status::kNoSuchFunction:
       case InvokeResult::Status::kTimedOutWaiting:
-        co_return service_error(ctx, 404, "ResourceNotFoundException",
-                                "{\"Message\":" + util::json_quote("Function not found: " + arn) +
-                                    ",\"Type\":\"User\"}");
+        out = service_error(ctx, 404, "ResourceNotFoundException",
+                            "{\"Message\":" + util::json_quote("Function not found: " + arn) +
+                                ",\"Type\":\"User\"}");
+        co_return;
       case InvokeResult::Status::kOk:
         break;
     }
@@ -247,7 +260,7 @@ class InvokeApi final : public core::ServiceApi {
     if (!result.log_tail.empty()) r.headers.add("X-Amz-Log-Result", result.log_tail);
     r.headers.add("X-Amzn-Trace-Id", trace_header);
     r.body = std::move(result.payload);
-    co_return r;
+    out = std::move(r);
   }
 
  private:

@@ -154,11 +154,11 @@ class S3Api final : public core::ServiceApi {
     return std::make_unique<UploadStream>(std::move(call), op.name);
   }
 
-  boost::asio::awaitable<core::Response> handle(core::RequestContext& ctx) const override {
+  boost::asio::awaitable<void> handle(core::RequestContext& ctx,
+                                      core::Response& out) const override {
     // On the blocking pool: store calls wait on the disk (fsync), and this worker thread has
     // other connections to serve meanwhile.
-    co_return co_await store_.pool().run(
-        [this, &ctx] { return answer_s3_request(store_, aws_, ctx); });
+    out = co_await store_.pool().run([this, &ctx] { return answer_s3_request(store_, aws_, ctx); });
   }
 
   std::optional<core::Response> too_large(const core::Request& req,

@@ -68,18 +68,21 @@ class S3ProxyApi final : public core::ServiceApi {
 
   bool claims(const core::Request& request) const override { return is_s3_request(request); }
 
-  boost::asio::awaitable<core::Response> handle(core::RequestContext& ctx) const override {
+  boost::asio::awaitable<void> handle(core::RequestContext& ctx,
+                                      core::Response& out) const override {
     S3Address address = address_of(ctx.request);
     // The same admission as the local API (IAM, aws-chunked decoding), before forwarding.
     QueryParams query(ctx.request.query);
     std::string_view operation = operation_name(ctx.request, address, query);
     AdmittedRequest admitted;
     if (auto refused = admit(ctx, address, operation, admitted)) {
-      co_return standalone_error(*refused, ctx.request.method);
+      out = standalone_error(*refused, ctx.request.method);
+      co_return;
     }
     // The remote would delete what the local API reports as AccessDenied entries: refuse all.
     if (!admitted.denied_keys.empty()) {
-      co_return standalone_error(reply(403, "AccessDenied", "Access Denied"), ctx.request.method);
+      out = standalone_error(reply(403, "AccessDenied", "Access Denied"), ctx.request.method);
+      co_return;
     }
     S3Request request;
     request.method = ctx.request.method;
@@ -89,7 +92,7 @@ class S3ProxyApi final : public core::ServiceApi {
     request.headers = ctx.request.headers;  // the backend drops what it must not forward
     request.body = std::move(admitted.body);
     if (admitted.was_aws_chunked) unframe_headers(request.headers, admitted.trailers);
-    co_return co_await remote_->call(std::move(request));
+    out = co_await remote_->call(std::move(request));
   }
 
   std::optional<core::Response> too_large(const core::Request& request,

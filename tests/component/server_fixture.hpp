@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -32,11 +33,15 @@ logging:
 
 class RunningServer {
  public:
-  explicit RunningServer(const std::string& yaml) {
+  /// `extra_plugins` registers test-only plugins before the built-in ones (so their service
+  /// APIs are asked first: S3 claims whatever no other service API does).
+  explicit RunningServer(const std::string& yaml,
+                         const std::function<void(core::PluginRegistry&)>& extra_plugins = {}) {
     path_ = std::filesystem::temp_directory_path() /
             ("gatehouse-component-" + std::to_string(::getpid()) + "-" +
              std::to_string(counter()++) + ".yaml");
     write(yaml);
+    if (extra_plugins) extra_plugins(plugins_);
     plugins::register_builtin(plugins_);
     server::Server::Options options;
     options.config_path = path_.string();
