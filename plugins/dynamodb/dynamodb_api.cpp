@@ -35,15 +35,17 @@ constexpr std::size_t kRequestArenaBytes = 2048;
 using ops::member;
 
 /// The memory of a request's JSON arena: a block of kRequestArenaBytes, taken from a short
-/// per-thread list of spares and given back (to whichever thread ends the request). In
-/// handle()'s coroutine frame it made the frame 3.4 KiB, over the 1,020 bytes Asio recycles, so
-/// each request allocated and freed it, and glibc's path for chunks over 1 KiB first merges its
-/// caches of small chunks: the small allocations after it missed their caches too.
+/// per-thread list of spares and given back to the list of the thread that ends the request
+/// (the same one: a worker's io_context runs on one thread). In handle()'s coroutine frame it
+/// made the frame 3.4 KiB, over the 1,020 bytes Asio recycles, so each request allocated and
+/// freed it, and glibc's path for chunks over 1 KiB first merges its caches of small chunks:
+/// the small allocations after it missed their caches too.
 class RequestArena {
  public:
   RequestArena() {
     auto& list = spares();
     if (list.empty()) {
+      list.reserve(kMaxSpares);  // here, so that the destructor never allocates
       block_ = std::make_unique_for_overwrite<unsigned char[]>(kRequestArenaBytes);
     } else {
       block_ = std::move(list.back());
@@ -51,8 +53,9 @@ class RequestArena {
     }
   }
   ~RequestArena() {
+    // Kept only within the capacity reserved above (none on a thread that never made one).
     auto& list = spares();
-    if (list.size() < kMaxSpares) list.push_back(std::move(block_));  // reserved: no throw
+    if (list.size() < list.capacity()) list.push_back(std::move(block_));
   }
   RequestArena(const RequestArena&) = delete;
   RequestArena& operator=(const RequestArena&) = delete;
@@ -62,11 +65,7 @@ class RequestArena {
   // Enough for the requests a worker thread has in flight at once, most of the time.
   static constexpr std::size_t kMaxSpares = 64;
   static std::vector<std::unique_ptr<unsigned char[]>>& spares() {
-    thread_local std::vector<std::unique_ptr<unsigned char[]>> list = [] {
-      std::vector<std::unique_ptr<unsigned char[]>> v;
-      v.reserve(kMaxSpares);
-      return v;
-    }();
+    thread_local std::vector<std::unique_ptr<unsigned char[]>> list;
     return list;
   }
   std::unique_ptr<unsigned char[]> block_;
