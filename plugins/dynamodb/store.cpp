@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "plugins/dynamodb/sqlite_statement.hpp"
+#include "plugins/dynamodb/wal_checkpointer.hpp"
 
 namespace gh::plugins::dynamodb {
 
@@ -25,6 +26,7 @@ Store::Store(std::string path)
     : path_(std::move(path)), statements_(std::make_unique<StatementCache>()) {}
 
 Store::~Store() {
+  checkpointer_.reset();  // before the connection it watches closes
   statements_->clear();
   if (db_) sqlite3_close_v2(db_);
 }
@@ -76,7 +78,9 @@ std::optional<DynamoError> Store::open_locked() {
   std::call_once(no_memory_statistics, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path_.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+  const bool on_disk = path_ != ":memory:";
+  // unix-excl: see wal_checkpointer.hpp.
+  if (sqlite3_open_v2(path_.c_str(), &db, flags, on_disk ? "unix-excl" : nullptr) != SQLITE_OK) {
     std::string detail = db ? sqlite3_errmsg(db) : "out of memory";
     if (db) sqlite3_close_v2(db);
     spdlog::error("dynamodb store {}: cannot open: {}", path_, detail);
@@ -87,13 +91,13 @@ std::optional<DynamoError> Store::open_locked() {
   sqlite3_busy_timeout(db_, 5000);
   // WAL + NORMAL: a commit is in the log before the call returns, so killing the process loses
   // nothing committed (only a power loss may lose the last transactions).
-  // EXCLUSIVE locking: this process is the store's only user, so WAL keeps its index in heap
+  // The unix-excl VFS: this process is the store's only user, so WAL keeps its index in heap
   // memory instead of a shared-memory file and no read or write takes a file lock (two fcntl
   // calls a request otherwise). A second process opening the same directory waits for the busy
   // timeout and is refused. mmap reads pages without a pread each.
   for (const char* sql :
-       {"PRAGMA locking_mode=EXCLUSIVE", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-        "PRAGMA mmap_size=1073741824", "PRAGMA cache_size=-65536",
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA mmap_size=1073741824",
+        "PRAGMA cache_size=-65536",
         // A group's savepoints (run_group) keep what they would undo in a sub-journal: in
         // memory, not in a temporary file written on every change.
         "PRAGMA temp_store=MEMORY",
@@ -137,6 +141,7 @@ std::optional<DynamoError> Store::open_locked() {
     tables_.emplace(name, std::move(*schema));
   }
   if (rc != SQLITE_DONE) return fail("read its tables");
+  if (on_disk) checkpointer_ = std::make_unique<WalCheckpointer>(path_, db_);
   spdlog::info("dynamodb store {}: {} table(s)", path_, tables_.size());
   return std::nullopt;
 }

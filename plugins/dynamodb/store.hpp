@@ -34,8 +34,10 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace gh::plugins::dynamodb {
+
+class WalCheckpointer;
 class StatementCache;
-}
+}  // namespace gh::plugins::dynamodb
 
 namespace gh::plugins::dynamodb {
 
@@ -265,6 +267,8 @@ class Store {
   int savepoints_ = 0;  // open inside the running group (0 or 1)
   /// db_'s statements kept prepared (cleared before db_ closes).
   std::unique_ptr<StatementCache> statements_;
+  /// On disk only: copies the WAL back beside the writes (wal_checkpointer.hpp).
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   std::map<std::string, TableSchema, std::less<>> tables_;  // cached from the tables table
 };
 
