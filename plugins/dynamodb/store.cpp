@@ -141,7 +141,14 @@ std::optional<DynamoError> Store::open_locked() {
     tables_.emplace(name, std::move(*schema));
   }
   if (rc != SQLITE_DONE) return fail("read its tables");
-  if (on_disk) checkpointer_ = std::make_unique<WalCheckpointer>(path_, db_);
+  if (on_disk) {
+    try {
+      checkpointer_ = std::make_unique<WalCheckpointer>(path_, db_);
+    } catch (const std::exception& e) {  // no thread to be had: SQLite checkpoints by itself
+      spdlog::warn("dynamodb store {}: no checkpoint thread ({}); writes checkpoint instead", path_,
+                   e.what());
+    }
+  }
   spdlog::info("dynamodb store {}: {} table(s)", path_, tables_.size());
   return std::nullopt;
 }

@@ -30,6 +30,16 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char*, int frames)
 }
 
 void WalCheckpointer::committed(sqlite3* db, int frames) {
+  if (holding_ && frames < kCatchUpFrames) {
+    // The log restarted (the thread's checkpoint finished what a busy catch-up left): let the
+    // thread work again.
+    holding_ = false;
+    {
+      std::lock_guard lock(mutex_);
+      held_ = false;
+    }
+    wake_.notify_one();
+  }
   if (frames < kWakeFrames) return;
   if (frames < kCatchUpFrames) {
     // A checkpoint after every commit past kWakeFrames, as SQLite's own would, but here: each
@@ -44,10 +54,11 @@ void WalCheckpointer::committed(sqlite3* db, int frames) {
     if (wake) wake_.notify_one();
     return;
   }
-  // The log keeps growing under a steady stream of writes: copy what the thread has not (it
-  // starts no new checkpoint meanwhile; one it is running makes this one busy, and the next
-  // commit tries again).
-  {
+  // The log keeps growing under a steady stream of writes: copy what the thread has not. The
+  // thread starts no new checkpoint meanwhile; one it is running makes this one busy, and the
+  // next commit tries again (or, if the log restarts first, the check above lets it go).
+  if (!holding_) {
+    holding_ = true;
     std::lock_guard lock(mutex_);
     held_ = true;
   }
@@ -55,6 +66,7 @@ void WalCheckpointer::committed(sqlite3* db, int frames) {
   int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
   if (rc == SQLITE_BUSY || (rc == SQLITE_OK && copied < log)) return;
   if (rc != SQLITE_OK) warn("checkpoint", db);
+  holding_ = false;
   {
     std::lock_guard lock(mutex_);
     held_ = false;

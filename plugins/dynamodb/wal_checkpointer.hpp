@@ -62,6 +62,7 @@ class WalCheckpointer {
   std::condition_variable wake_;
   bool pending_ = false;  // the log is past kWakeFrames
   bool held_ = false;     // the writer is catching up: no new checkpoint here meanwhile
+  bool holding_ = false;  // the writer's copy of held_ (read without the mutex on each commit)
   bool stop_ = false;
   std::chrono::steady_clock::time_point quiet_until_;
   std::thread thread_;

@@ -3,6 +3,7 @@
 // bounded under a steady stream of writes, and every item is there after a reopen.
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,9 +50,9 @@ constexpr std::uintmax_t kFrameBytes = 24 + 4096;
 
 struct TempStore {
   TempStore() {
-    dir = fs::temp_directory_path() / ("gh-wal-checkpoint-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    std::string pattern = (fs::temp_directory_path() / "gh-wal-checkpoint-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    dir = pattern;
   }
   ~TempStore() { fs::remove_all(dir); }
   fs::path db() const { return dir / "store.db"; }
@@ -68,9 +69,13 @@ TEST_CASE("the checkpoint thread copies the log back without waiting for another
   REQUIRE(std::holds_alternative<json::object>(ddb::ops::create_table(env, request(kCreate))));
   // Until a checkpoint, changed pages are only in the log: the database file holds a few.
   const auto before = size_of(t.db());
-  // Past the point where the thread is woken, short of the writer's own catch-up.
-  int i = 0;
-  while (size_of(t.wal()) < (ddb::WalCheckpointer::kWakeFrames + 200) * kFrameBytes) put(env, i++);
+  // Just past the point where the thread is woken (the log only grows until its first
+  // checkpoint), then no more writes.
+  for (int i = 0; i < 100000; ++i) {
+    if (size_of(t.wal()) > ddb::WalCheckpointer::kWakeFrames * kFrameBytes) break;
+    put(env, i);
+  }
+  REQUIRE(size_of(t.wal()) > ddb::WalCheckpointer::kWakeFrames * kFrameBytes);
   REQUIRE(size_of(t.wal()) < ddb::WalCheckpointer::kCatchUpFrames * kFrameBytes);
   // The thread's checkpoints write the table's pages into the file, with no further write to
   // prompt them (nothing else checkpoints: SQLite's automatic one is replaced).
