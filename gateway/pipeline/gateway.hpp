@@ -148,7 +148,7 @@ class Gateway {
   void after_route(Exchange& ex, const RouteBinding& binding, core::Response& response) const;
   core::Response route_failed(Exchange& ex, const std::exception& e) const;
   /// POST/GET/DELETE /{stage}/@connections/{id} (aws-behaviour.md §2.4), on the API's own
-  /// host/path, or on the services endpoint (false when the path is not one).
+  /// host/path.
   core::Response manage_connection(Exchange& ex) const;
   /// On the services endpoint: true (and `response` set) when the path is one.
   bool manage_connection_on_services(Exchange& ex, core::Response& response) const;

@@ -30,16 +30,9 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char*, int frames)
 }
 
 void WalCheckpointer::committed(sqlite3* db, int frames) {
-  if (holding_ && frames < kCatchUpFrames) {
-    // The log restarted (the thread's checkpoint finished what a busy catch-up left): let the
-    // thread work again.
-    holding_ = false;
-    {
-      std::lock_guard lock(mutex_);
-      held_ = false;
-    }
-    wake_.notify_one();
-  }
+  // The log restarted (the thread's checkpoint finished what a busy catch-up left): let the
+  // thread work again.
+  if (holding_ && frames < kCatchUpFrames) release();
   if (frames < kWakeFrames) return;
   if (frames < kCatchUpFrames) {
     // A checkpoint after every commit past kWakeFrames, as SQLite's own would, but here: each
@@ -66,6 +59,10 @@ void WalCheckpointer::committed(sqlite3* db, int frames) {
   int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
   if (rc == SQLITE_BUSY || (rc == SQLITE_OK && copied < log)) return;
   if (rc != SQLITE_OK) warn("checkpoint", db);
+  release();
+}
+
+void WalCheckpointer::release() {
   holding_ = false;
   {
     std::lock_guard lock(mutex_);

@@ -49,6 +49,8 @@ class WalCheckpointer {
   static int on_commit(void* self, sqlite3* db, const char* name, int frames);
   /// On the writer's thread, after a commit that left `frames` frames in the log.
   void committed(sqlite3* db, int frames);
+  /// On the writer's thread: ends a catch-up's hold on the thread.
+  void release();
   void run();
   /// On the thread: a PASSIVE checkpoint on its own connection (opened on first use).
   void checkpoint();

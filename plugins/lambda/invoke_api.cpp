@@ -210,10 +210,8 @@ class InvokeApi final : public core::ServiceApi {
       invoke.client_context = *decoded;
     }
     if (type == "DryRun") {
-      core::Response r;
-      r.status = 204;
-      r.headers.add("x-amzn-RequestId", ctx.request_id);
-      out = std::move(r);
+      out.status = 204;
+      out.headers.add("x-amzn-RequestId", ctx.request_id);
       co_return;
     }
     invoke.request_id = ctx.request_id;
@@ -224,11 +222,9 @@ class InvokeApi final : public core::ServiceApi {
     if (type == "Event") {
       std::string trace_header = invoke.trace_id;
       service_.invoke_async(ref->name, std::move(invoke));
-      core::Response r;
-      r.status = 202;
-      r.headers.add("x-amzn-RequestId", ctx.request_id);
-      r.headers.add("X-Amzn-Trace-Id", trace_header);  // as on a 202 from AWS (notes §3.2)
-      out = std::move(r);
+      out.status = 202;
+      out.headers.add("x-amzn-RequestId", ctx.request_id);
+      out.headers.add("X-Amzn-Trace-Id", trace_header);  // as on a 202 from AWS (notes §3.2)
       co_return;
     }
     invoke.tail_log = req.headers.get("X-Amz-Log-Type") == "Tail";
@@ -249,18 +245,16 @@ class InvokeApi final : public core::ServiceApi {
       case InvokeResult::Status::kOk:
         break;
     }
-    core::Response r;
-    r.status = 200;
-    r.headers.add("Content-Type", "application/json");
-    r.headers.add("x-amzn-RequestId", ctx.request_id);
-    r.headers.add("X-Amz-Executed-Version", "$LATEST");
+    out.status = 200;
+    out.headers.add("Content-Type", "application/json");
+    out.headers.add("x-amzn-RequestId", ctx.request_id);
+    out.headers.add("X-Amz-Executed-Version", "$LATEST");
     if (!result.function_error.empty()) {
-      r.headers.add("X-Amz-Function-Error", result.function_error);
+      out.headers.add("X-Amz-Function-Error", result.function_error);
     }
-    if (!result.log_tail.empty()) r.headers.add("X-Amz-Log-Result", result.log_tail);
-    r.headers.add("X-Amzn-Trace-Id", trace_header);
-    r.body = std::move(result.payload);
-    out = std::move(r);
+    if (!result.log_tail.empty()) out.headers.add("X-Amz-Log-Result", result.log_tail);
+    out.headers.add("X-Amzn-Trace-Id", trace_header);
+    out.body = std::move(result.payload);
   }
 
  private:
