@@ -458,6 +458,7 @@ asio::awaitable<Connected> open_connection(const asio::any_io_executor& executor
   if (!origin.https) {
     // exchange() writes a request in place when the socket takes it (stream_io.hpp's write_now).
     lowest.non_blocking(true, ec);
+    enable_read_hints(lowest);  // (read_buffer.hpp)
     co_return connection;
   }
 
@@ -553,7 +554,12 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
         parsed = HeadParse::kFallback;
         break;
       }
-      const std::size_t n = co_await read_some(stream, buffer.prepare(size), ec, waited);
+      // The response's first bytes are not there yet when the request has just gone out:
+      // wait for them. Later reads of the head try the socket first (stream_io.hpp).
+      const auto into = buffer.prepare(size);
+      std::size_t n = 0;
+      const bool first = buffer.size() == 0;
+      if (first || !read_now(stream, into, ec, n)) n = co_await read_some(stream, into, ec, waited);
       // A read that filled what it was given may have left more in the socket.
       read_past_buffer = n == size;
       buffer.commit(n);
@@ -577,8 +583,9 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
           read_past_buffer = true;
           response.body.resize(length);
           for (std::size_t got = have; got < length;) {
-            const std::size_t n = co_await read_some(
-                stream, asio::buffer(response.body.data() + got, length - got), ec, waited);
+            const auto into = asio::buffer(response.body.data() + got, length - got);
+            std::size_t n = 0;
+            if (!read_now(stream, into, ec, n)) n = co_await read_some(stream, into, ec, waited);
             got += n;
             if (ec) {
               closed_to_error();

@@ -314,6 +314,22 @@ def answer_reset(conn):
     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
+def corked(conn, data: bytes):
+    """Sends `data` and the FIN together (the socket closes after answer()): one segment, so the
+    gateway's read finds the end of the stream already queued behind the bytes."""
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    conn.sendall(data)
+
+
+def answer_truncated(conn):
+    corked(conn, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+
+
+def answer_then_close(conn):
+    # A keep-alive response (no "Connection: close"), and the server closes anyway.
+    corked(conn, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")
+
+
 def answer_garbage(conn):
     conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
 
@@ -329,7 +345,7 @@ def answer_too_large(conn):
 class UpstreamEdgeCasesTest(unittest.TestCase):
     """Backends that misbehave, and HTTPS backends with and without a trusted certificate."""
 
-    ROUTES = ("until_close", "chunked", "reset", "garbage", "too_large")
+    ROUTES = ("until_close", "chunked", "reset", "truncated", "then_close", "garbage", "too_large")
 
     @classmethod
     def setUpClass(cls):
@@ -405,6 +421,23 @@ apis:
         self.assertEqual(r.header("x-amzn-ErrorType"), "InternalServerErrorException")
         r = self.get("/h/reset")
         self.assertEqual((r.status, r.body), (503, HTTP_UNAVAILABLE))
+
+    def test_truncated_response_is_a_network_error_at_once(self):
+        # The body's end and the FIN arrive together: the gateway sees the end of the stream
+        # now, not when the 29 s integration timeout runs out.
+        start = time.monotonic()
+        r = self.get("/dev/truncated")
+        self.assertEqual((r.status, r.body), (504, REST_NETWORK))
+        self.assertLess(time.monotonic() - start, 10)
+
+    def test_upstream_closing_after_a_keep_alive_response(self):
+        # Each connection serves one response and closes with it: every request still succeeds,
+        # at once (a closed pooled connection is found and replaced, not waited on).
+        start = time.monotonic()
+        for _ in range(4):
+            r = self.get("/dev/then_close")
+            self.assertEqual((r.status, r.body), (200, b"ok"))
+        self.assertLess(time.monotonic() - start, 10)
 
     def test_garbage_response_is_a_network_error(self):
         r = self.get("/dev/garbage")

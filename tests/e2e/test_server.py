@@ -85,6 +85,22 @@ apis:
         integration: {type: mock, body: pong}
 """
 
+HALF_CLOSE_CONFIG = """\
+version: 1
+server:
+  listeners:
+    - {host: 127.0.0.1, port: 3000, serves: apis}
+    - {host: 127.0.0.1, port: 4566, serves: services}
+  limits:
+    idleTimeoutMillis: 20000
+apis:
+  - id: hc
+    protocol: HTTP
+    routes:
+      "GET /ping":
+        integration: {type: mock, body: pong}
+"""
+
 TOO_LARGE = b"HTTP content length exceeded 1024 bytes."
 
 
@@ -547,6 +563,53 @@ class MaxConnectionsTest(unittest.TestCase):
         conns[0].close()
         fresh = self.served_connection()
         self.assertEqual(fresh.request("GET", "/ping").body, b"pong")
+
+
+class HalfCloseTest(unittest.TestCase):
+    """A client that shuts its sending side after its requests gets every answer and then the
+    connection's end at once, not when the keep-alive idle timeout (20 s here) runs out."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gw = Gateway(HALF_CLOSE_CONFIG)
+        cls.addClassCleanup(cls.gw.close)
+        cls.gw.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.stop()
+
+    def exchange_then_eof(self, payload: bytes) -> bytes:
+        c = RawClient(self.gw.api_port, timeout=10)
+        self.addCleanup(c.close)
+        # One request first, so that the gateway is waiting on a read when the rest arrives.
+        self.assertEqual(c.request("GET", "/ping").body, b"pong")
+        s = c.sock
+        # Corked, the FIN leaves in the requests' segment: the read that takes them finds the
+        # end of the stream already queued behind them, and no later readiness edge comes.
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+        s.sendall(payload)
+        s.shutdown(socket.SHUT_WR)
+        s.settimeout(10)
+        start = time.monotonic()
+        data = b""
+        try:
+            while chunk := s.recv(65536):
+                data += chunk
+        except socket.timeout:
+            self.fail(f"no end of the connection after {time.monotonic() - start:.1f} s: {data!r}")
+        self.assertLess(time.monotonic() - start, 10)
+        return data
+
+    def test_one_request(self):
+        data = self.exchange_then_eof(build_request("GET", "/ping"))
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data)
+        self.assertTrue(data.endswith(b"\r\n\r\npong"), data)
+
+    def test_pipelined_requests(self):
+        data = self.exchange_then_eof(build_request("GET", "/ping") * 3)
+        self.assertEqual(data.count(b"HTTP/1.1 200 "), 3, data)
+        self.assertTrue(data.endswith(b"pong"), data)
 
 
 if __name__ == "__main__":
