@@ -393,8 +393,8 @@ asio::awaitable<void> run_connection(tcp::socket socket, SessionEnv env) {
   socket.set_option(tcp::no_delay(true), ec);
   // stream_io.hpp's direct reads and writes: would_block instead of blocking the thread.
   socket.non_blocking(true, ec);
-  enable_read_hints(
-      socket);  // reads that empty the socket end the recv() attempts (read_buffer.hpp)
+  // A read that empties the socket ends the recv() attempts until epoll (read_buffer.hpp).
+  enable_read_hints(socket);
 
   auto executor = socket.get_executor();
   auto& deadlines =
