@@ -17,6 +17,12 @@
 #
 # Goal (issue 6): >= 10x dynalite's ops/s.
 #
+# Each round also measures the ceiling: the same wrk client (one thread, CONCURRENCY
+# connections) against a `mock` route of each Gatehouse, a request that does no work (as fast
+# as nginx's `return 200`, bench/http). No server answers this client much faster here, so when
+# 10x dynalite's rate is above the ceiling, the goal is out of reach on this machine whatever
+# the store does; the summary says which.
+#
 # Gatehouse runs as configured by default (one worker thread per core) and, unless
 # ONE_WORKER=0, a second Gatehouse with one worker thread: dynalite is one Node thread, and on
 # a machine whose cores also run the client, one worker that never sleeps can outrun two that
@@ -89,6 +95,8 @@ server:
     - {host: 127.0.0.1, port: $port, serves: apis}
     - {host: 127.0.0.1, port: $services, serves: services}
 logging: {level: warn, accessLog: {destination: "off"}}
+# The ceiling's mock route must not answer 429 (AWS's default account limit is 10,000 req/s).
+throttling: {rateLimit: 1000000000, burstLimit: 1000000000}
 dynamodb: {dataDir: $tmp/$1-data}
 apis:
   - {id: none, protocol: HTTP, routes: {"GET /": {integration: {type: mock}}}}
@@ -96,6 +104,7 @@ YAML
   "$bin" serve -c "$tmp/$1.yaml" >"$tmp/$1.out" 2>"$tmp/$1.err" &
   gh_pid=$!; pids+=("$gh_pid")
   gh_url="http://127.0.0.1:$services"
+  gh_api_url="http://127.0.0.1:$port"
   wait_http "$gh_url/_gatehouse/health" 10 || { cat "$tmp/$1.err" >&2; exit 1; }
 }
 
@@ -104,9 +113,12 @@ sides=(gh)
 gatehouse main
 endpoint[gh]=$gh_url
 main_pid=$gh_pid
+declare -A mock_url
+mock_url[gh]=$gh_api_url
 if [ "$ONE_WORKER" = 1 ]; then
   gatehouse one 1
   endpoint[g1]=$gh_url
+  mock_url[g1]=$gh_api_url
   sides+=(g1)
 fi
 sides+=(dl)
@@ -135,6 +147,13 @@ for round in $(seq "$ROUNDS"); do
         > "$tmp/runs/$op-$side-$round"
       echo "$op $side #$round: $(cat "$tmp/runs/$op-$side-$round")" >&2
     done
+  done
+  # The ceiling: a GET of each Gatehouse's mock route (no body, no store), the same client.
+  for side in "${!mock_url[@]}"; do
+    wrk -t1 -c"$CONCURRENCY" -d"${SECONDS_PER_RUN}s" "${mock_url[$side]}/" |
+      awk '/Non-2xx|Socket errors/{bad=1} /Requests\/sec/{r=$2} END{if (bad || !r) exit 1; print r}' \
+      > "$tmp/runs/ceiling-$side-$round" || { echo "the mock route failed under wrk" >&2; exit 1; }
+    echo "ceiling $side #$round: $(cat "$tmp/runs/ceiling-$side-$round") req/s" >&2
   done
 done
 rss_gh=$(rss_kib "$main_pid")
@@ -178,6 +197,17 @@ for side, label in sides[:-1]:
         x = ratios[op, side] / ratios[op, "dl"]
         print(f"{label} / dynalite {op:6}: {x:6.2f}x   goal >= 10x: "
               f"{'met' if x >= 10 else 'NOT met'}")
+ceilings = {side: med(float(open(f).read()) for f in glob.glob(os.path.join(runs, f"ceiling-{side}-*")))
+            for side, _ in sides[:-1]}
+ceiling = max(ceilings.values())
+best = lambda op: max(ratios[op, side] for side, _ in sides[:-1])
+print(f"\nceiling: a mock route (no work) with the same client answers {ceiling:.0f} req/s "
+      f"(" + ", ".join(f"{label} {ceilings[side]:.0f}" for side, label in sides[:-1]) + ")")
+for op in ("put", "get", "query"):
+    need = 10 * ratios[op, "dl"]
+    print(f"  10x dynalite's {op:5} = {need:7.0f} ops/s, {need / ceiling:.2f} of the ceiling "
+          f"({'within' if need <= ceiling else 'ABOVE'} it); gatehouse's best reaches "
+          f"{best(op) / ceiling:.2f} of it")
 lg, ld = load("load-gh"), load("load-dl")  # (the default Gatehouse's)
 print(f"\nloading with BatchWriteItem: gatehouse {lg['rate']:.0f} items/s, dynalite {ld['rate']:.0f}")
 print(f"RSS after the rounds: gatehouse {rss_gh / 1024:.0f} MiB, dynalite {rss_dl / 1024:.0f} MiB")

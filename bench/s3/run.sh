@@ -22,7 +22,10 @@
 # it never fsyncs). All keep their data in one temporary directory, on the same filesystem;
 # after each PUT phase `sync -f` flushes what a side left dirty, outside the timed phase. Once
 # per round, dd writes DD_MB MiB into that directory with conv=fdatasync: the disk's own
-# sequential write speed.
+# sequential write speed; and durable_writes.py runs CONCURRENCY threads doing, with no HTTP,
+# the file work of a 4 KiB PUT with fsync (write, fsync, exchange into place, fsync of the
+# directory): the disk's durable small-write rate, the ceiling of that phase for any server
+# that flushes as Gatehouse's durability contract requires (s3rver never flushes).
 #
 # Goal (issue): >= 10x s3rver, and Gatehouse's 1 MiB PUT within 2x of the disk's write speed.
 #
@@ -110,6 +113,32 @@ pid[s3]=$!; pids+=("$!")
 endpoint[s3]="http://127.0.0.1:$s3rver_port"
 wait_http "${endpoint[s3]}/" 30 || { cat "$tmp/s3rver.log" >&2; exit 1; }
 sides_put+=" s3"
+
+# The client's ceiling for 1 MiB GETs: nginx serving one cached 1 MiB file with sendfile, to
+# the same wrk (threads, connections, seconds). No server sends this client more.
+command -v nginx >/dev/null || "$root/scripts/install-deps.sh" nginx-light >/dev/null
+mkdir -p "$tmp/static"
+cp "$tmp/body-1m" "$tmp/static/obj"
+nginx_port=$(free_port)
+cat > "$tmp/nginx.conf" <<NGINX
+# root: the workers read files under the mktemp directory (mode 700); ignored when not root.
+user root;
+worker_processes $(nproc);
+daemon off;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$nginx_port; root $tmp/static; }
+}
+NGINX
+nginx -c "$tmp/nginx.conf" -p "$tmp" 2>"$tmp/nginx.stderr" &
+pids+=("$!")
+ceiling_url="http://127.0.0.1:$nginx_port/obj"
+wait_http "$ceiling_url" 10 || { cat "$tmp/nginx.stderr" "$tmp/nginx-error.log" >&2; exit 1; }
 
 # The bucket and the GET objects, unsigned, over 8 keep-alive connections per server; every
 # PUT must answer 200 with the body's MD5 as ETag, and one object of each size must read back.
@@ -239,11 +268,26 @@ for round in $(seq "$ROUNDS"); do
       done
     done
   done
+  wrk -t"$WRK_THREADS" -c"$CONCURRENCY" -d"${SECONDS_PER_RUN}s" "$ceiling_url" |
+    awk '/Non-2xx|Socket errors/{bad=1} /Requests\/sec/{r=$2} END{if (bad || !r) exit 1; print r}' \
+    > "$tmp/runs/ceiling-get1m-$round" || { echo "nginx failed under wrk" >&2; exit 1; }
+  echo "1 MiB GET ceiling (nginx) #$round: $(cat "$tmp/runs/ceiling-get1m-$round") req/s" >&2
+  # MD5, which every PUT computes over its body for the ETag: MiB/s on one core (OpenSSL's,
+  # through hashlib); a 1 MiB PUT cannot go faster than this times the cores.
+  python3 -c 'import hashlib, os, time
+b = os.urandom(1 << 20); n = 0; t = time.perf_counter()
+while time.perf_counter() - t < 1: hashlib.md5(b).digest(); n += 1
+print(n / (time.perf_counter() - t))' > "$tmp/runs/md5-$round"
+  echo "MD5 on one core #$round: $(cat "$tmp/runs/md5-$round") MiB/s" >&2
   # The disk's own sequential write speed, in the same directory: DD_MB MiB, then fdatasync.
   dd if=/dev/zero of="$tmp/dd" bs=1M count="$DD_MB" conv=fdatasync 2>"$tmp/dd.out"
   rm -f "$tmp/dd"
   sed -n 's/.*copied, \([0-9.]*\) s.*/\1/p' "$tmp/dd.out" > "$tmp/runs/dd-$round"
   echo "dd #$round: $DD_MB MiB in $(cat "$tmp/runs/dd-$round") s" >&2
+  python3 "$here/durable_writes.py" "$tmp/durable" "$SECONDS_PER_RUN" "$CONCURRENCY" 4096 \
+    > "$tmp/runs/durable-$round"
+  rm -rf "$tmp/durable"
+  echo "durable 4 KiB writes #$round: $(cat "$tmp/runs/durable-$round")" >&2
 done
 for side in "${!pid[@]}"; do peak_rss_kib "${pid[$side]}" > "$tmp/runs/peak-$side"; done
 
@@ -274,12 +318,31 @@ for size in ("4k", "1m"):
             goal = "" if side != "gh" else f"   goal >= 10x: {'met' if x >= 10 else 'NOT met'}"
             print(f"{label[side]:20} / s3rver {op.upper():3} {'4 KiB' if size == '4k' else '1 MiB'}:"
                   f" {x:7.2f}x   (CPU per op: s3rver's / gatehouse's {c:6.2f}x){goal}")
+ceiling = med(float(open(f).read()) for f in glob.glob(os.path.join(runs, "ceiling-get1m-*")))
+need = 10 * rows["get", "1m", "s3"]["mib"]
+print(f"\nthe client's ceiling for 1 MiB GETs (nginx, sendfile, one cached file): {ceiling:.0f} MiB/s;"
+      f" 10x s3rver's GET 1 MiB = {need:.0f} MiB/s, {need / ceiling:.2f} of it"
+      f" ({'within' if need <= ceiling else 'ABOVE'} it); gatehouse reaches"
+      f" {rows['get', '1m', 'gh']['mib'] / ceiling:.2f} of it")
 dd = [float(open(f).read()) for f in glob.glob(os.path.join(runs, "dd-*"))]
 disk = dd_mb / med(dd)
 put = rows["put", "1m", "gh"]["mib"]
 print(f"\ndisk write speed (dd {dd_mb} MiB, conv=fdatasync, median): {disk:.0f} MiB/s")
 print(f"gatehouse 1 MiB PUT / disk: {put:.0f} / {disk:.0f} MiB/s = {put / disk:.2f}"
       f"   goal >= 0.5 (within 2x): {'met' if put / disk >= 0.5 else 'NOT met'}")
+durable = med(json.load(open(f))["rate"] for f in glob.glob(os.path.join(runs, "durable-*")))
+need = 10 * rows["put", "4k", "s3"]["rate"]
+print(f"disk's durable 4 KiB writes (durable_writes.py, two flushes each, median): {durable:.0f}/s;"
+      f" 10x s3rver's PUT 4 KiB = {need:.0f}/s, {need / durable:.2f} of it"
+      f" ({'within' if need <= durable else 'ABOVE'} it); gatehouse reaches"
+      f" {rows['put', '4k', 'gh']['rate'] / durable:.2f} of it")
+md5 = med(float(open(f).read()) for f in glob.glob(os.path.join(runs, "md5-*")))
+cores = os.cpu_count()
+need = 10 * rows["put", "1m", "s3"]["mib"]
+print(f"MD5 (each PUT's ETag) on one core: {md5:.0f} MiB/s, {md5 * cores:.0f} on all {cores}:"
+      f" 10x s3rver's PUT 1 MiB = {need:.0f} MiB/s, {need / (md5 * cores):.2f} of all cores doing"
+      f" MD5 alone ({'within' if need <= md5 * cores else 'ABOVE'} it); gatehouse reaches"
+      f" {rows['put', '1m', 'gh']['mib'] / md5:.2f} of one core's MD5 rate")
 if ("put", "1m", "ghnf") in rows:
     nf = rows["put", "1m", "ghnf"]["mib"]
     print(f"gatehouse fsync off 1 MiB PUT / disk: {nf:.0f} / {disk:.0f} MiB/s = {nf / disk:.2f}")
