@@ -128,6 +128,8 @@ Prepared prepare_put(const Env& env, const json::object& part, ReturnValues* wan
     return DynamoError::validation("Item size has exceeded the maximum allowed size");
   }
   out.trace->size = size;
+  out.needs_old = out.expressions->condition || !wanted || *wanted != ReturnValues::kNone ||
+                  wants_consumed(part);
   decide_after_condition(part, out,
                          Store::Change{Store::Change::Action::kPut, json::serialize(item), size});
   return out;
@@ -203,12 +205,12 @@ Result put_item(const Env& env, const json::object& request) {
   auto prepared = prepare_put(env, request, &wanted);
   if (auto* e = std::get_if<DynamoError>(&prepared)) return *e;
   const PreparedWrite& w = std::get<PreparedWrite>(prepared);
-  auto old = env.store.mutate(w.table, w.key, w.decide);
+  auto old = env.store.mutate(w.table, w.key, w.decide, w.needs_old);
   if (auto* e = std::get_if<DynamoError>(&old)) return *e;
   const auto& replaced = std::get<std::optional<std::string>>(old);
   json::object out;
   std::size_t charged = w.trace->size;  // DynamoDB charges the larger of the old and the new item
-  if (replaced) {
+  if (replaced && (wanted == ReturnValues::kAllOld || wants_consumed(request))) {
     json::value previous = parse_stored(*replaced);
     charged = std::max(charged, item_size(previous.get_object()));
     if (wanted == ReturnValues::kAllOld) out["Attributes"] = std::move(previous);
@@ -259,12 +261,12 @@ Result delete_item(const Env& env, const json::object& request) {
   auto prepared = prepare_delete(env, request, &wanted);
   if (auto* e = std::get_if<DynamoError>(&prepared)) return *e;
   const PreparedWrite& w = std::get<PreparedWrite>(prepared);
-  auto old = env.store.mutate(w.table, w.key, w.decide);
+  auto old = env.store.mutate(w.table, w.key, w.decide, w.needs_old);
   if (auto* e = std::get_if<DynamoError>(&old)) return *e;
   const auto& removed = std::get<std::optional<std::string>>(old);
   json::object out;
   std::size_t size = 0;
-  if (removed) {
+  if (removed && (wanted == ReturnValues::kAllOld || wants_consumed(request))) {
     json::value v = parse_stored(*removed);
     size = item_size(v.get_object());
     if (wanted == ReturnValues::kAllOld) out["Attributes"] = std::move(v);
@@ -281,7 +283,7 @@ Result update_item(const Env& env, const json::object& request) {
   auto prepared = prepare_update(env, request, &wanted);
   if (auto* e = std::get_if<DynamoError>(&prepared)) return *e;
   const PreparedWrite& w = std::get<PreparedWrite>(prepared);
-  auto old = env.store.mutate(w.table, w.key, w.decide);
+  auto old = env.store.mutate(w.table, w.key, w.decide, w.needs_old);
   if (auto* e = std::get_if<DynamoError>(&old)) return *e;
   const WriteTrace& trace = *w.trace;
   json::object out;

@@ -35,6 +35,9 @@ struct PreparedWrite {
   TableSchema table;
   Store::Key key;
   Store::Decide decide;
+  /// Store::mutate's needs_old: false only for a PutItem whose answer and condition do not
+  /// depend on the item it replaces.
+  bool needs_old = true;
   std::shared_ptr<WriteTrace> trace = std::make_shared<WriteTrace>();
   std::shared_ptr<const RequestExpressions> expressions;  // the part's, parsed
 };

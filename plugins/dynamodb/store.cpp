@@ -327,22 +327,37 @@ std::optional<DynamoError> Store::run_group(std::span<const std::function<void()
 
 std::variant<std::optional<std::string>, DynamoError> Store::mutate(const TableSchema& schema,
                                                                     const Key& key,
-                                                                    const Decide& decide) {
+                                                                    const Decide& decide,
+                                                                    bool needs_old) {
   Guard lock(*this);
   if (auto e = open_locked()) return *e;
   if (!same_table_locked(schema.name, schema.table_id)) return DynamoError::not_found();
-  const std::string& table = schema.name;
-  std::optional<DynamoError> error;
-  auto old = get_locked(table, key, error);
-  if (error) return *error;
+  // Without indexes, the write is one statement and nobody needs the item it replaces.
+  const bool one_statement = !schema.has_indexes();
+  std::optional<std::string> old;
+  if (needs_old || !one_statement) {
+    std::optional<DynamoError> error;
+    old = get_locked(schema.name, key, error);
+    if (error) return *error;
+  }
   auto decision = decide(old);
   if (auto* e = std::get_if<DynamoError>(&decision)) return *e;
-  const Change& change = std::get<Change>(decision);
+  Change& change = std::get<Change>(decision);
   if (change.action == Change::Action::kKeep || (change.action == Change::Action::kDelete && !old))
     return old;
-  if (auto e = begin_locked()) return *e;
   std::optional<std::string> item;
-  if (change.action == Change::Action::kPut) item = change.item;
+  if (change.action == Change::Action::kPut) item = std::move(change.item);
+  // One statement needs no transaction or savepoint of its own: SQLite applies a statement
+  // whole or not at all (in autocommit mode it is its own transaction). A failure that undoes
+  // more than the statement rolls back a group's whole transaction, which run_group checks
+  // after every job, as it does with savepoints.
+  if (one_statement) {
+    // As begin_locked(): in a group SQLite has rolled back, the statement would commit alone.
+    if (grouping_ == this && sqlite3_get_autocommit(db_)) return group_lost();
+    if (auto e = write_locked(schema, key, old, item, change.size)) return *e;
+    return old;
+  }
+  if (auto e = begin_locked()) return *e;
   if (auto e = write_locked(schema, key, old, item, change.size)) {
     rollback_locked();
     return *e;

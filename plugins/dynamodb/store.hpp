@@ -95,9 +95,12 @@ class Store {
   /// write comes in between (ConditionExpression, UpdateItem). Returns the item as it was, or
   /// decide's error (nothing written). ResourceNotFoundException if `table` was deleted (or
   /// deleted and created again: its table_id tells) since the caller looked it up.
+  /// `needs_old` false: neither `decide` nor the caller looks at the item as it was (a PutItem
+  /// with no condition, ReturnValues or ReturnConsumedCapacity). It is then read only when the
+  /// table's indexes need it, `decide` sees nullopt, and so does the caller.
   std::variant<std::optional<std::string>, DynamoError> mutate(const TableSchema& table,
-                                                               const Key& key,
-                                                               const Decide& decide);
+                                                               const Key& key, const Decide& decide,
+                                                               bool needs_old);
 
   /// One item as a page read returns it.
   struct Row {

@@ -202,6 +202,10 @@ class IndexTest(GatewayTestCase):
                 ExpressionAttributeValues={":s": S("OPEN")})["Items"])
 
         self.assertEqual(open_orders(), [("ann", "o1"), ("ann", "o3"), ("bob", "o1")])
+        # A PutItem over an item, with nothing in its answer that needs the old one: the old
+        # item's index entry still goes.
+        ddb.put_item(TableName="orders", Item=order("ann", "o1", 1, "SHIPPED", 1))
+        self.assertEqual(open_orders(), [("ann", "o3"), ("bob", "o1")])
         ddb.update_item(TableName="orders", Key={"pk": S("ann"), "sk": S("o1")},
                         UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
                         ExpressionAttributeValues={":s": S("SHIPPED")})

@@ -47,9 +47,12 @@ void put(Store& store, const ddb::TableSchema& t, const std::string& id,
   REQUIRE_FALSE(ddb::normalize_item(item));
   Store::Change change{Store::Change::Action::kPut, json::serialize(item),
                        ddb::item_size(item.as_object())};
-  auto written = store.mutate(t, key_of(id), [&](const std::optional<std::string>&) {
-    return std::variant<Store::Change, ddb::DynamoError>(change);
-  });
+  auto written = store.mutate(
+      t, key_of(id),
+      [&](const std::optional<std::string>&) {
+        return std::variant<Store::Change, ddb::DynamoError>(change);
+      },
+      true);
   REQUIRE(std::holds_alternative<std::optional<std::string>>(written));
 }
 

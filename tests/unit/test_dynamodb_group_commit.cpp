@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -89,6 +90,36 @@ TEST_CASE("run_group: one transaction, each write atomic on its own, later jobs 
   // Writes outside a group still commit on their own.
   CHECK(std::holds_alternative<json::object>(ddb::ops::put_item(env, put("c"))));
   CHECK(std::get<Store::Stats>(store.stats("tbl")).items == 3);
+}
+
+TEST_CASE("PutItem over an item, in a group and alone: the old item is read only when asked for") {
+  Store store(":memory:");
+  ddb::ops::Env env{store, {}};
+  REQUIRE(std::holds_alternative<json::object>(ddb::ops::create_table(env, request(kCreate))));
+  auto value_of = [&](const std::string& id) {
+    auto got = ddb::ops::get_item(
+        env, request(R"({"TableName":"tbl","Key":{"id":{"S":")" + id + R"("}}})"));
+    REQUIRE(std::holds_alternative<json::object>(got));
+    return json::serialize(std::get<json::object>(got).at("Item").at("v"));
+  };
+  auto put_v = [&](const std::string& id, int v, const std::string& extra = "") {
+    const std::string text = R"({"TableName":"tbl","Item":{"id":{"S":")" + id + R"("},"v":{"N":")" +
+                             std::to_string(v) + R"("}})" + extra + "}";
+    auto r = ddb::ops::put_item(env, request(text));
+    REQUIRE(std::holds_alternative<json::object>(r));
+    return std::get<json::object>(r);
+  };
+  CHECK(put_v("a", 1).empty());
+  CHECK(put_v("a", 2).empty());  // no ReturnValues: nothing about the old item
+  CHECK(value_of("a") == R"({"N":"2"})");
+  CHECK(json::serialize(put_v("a", 3, R"(,"ReturnValues":"ALL_OLD")").at("Attributes")) ==
+        R"({"id":{"S":"a"},"v":{"N":"2"}})");
+  std::vector<std::function<void()>> jobs = {[&] { put_v("a", 4); }, [&] { put_v("b", 1); },
+                                             [&] { put_v("b", 2); }};
+  CHECK_FALSE(store.run_group(jobs));
+  CHECK(value_of("a") == R"({"N":"4"})");
+  CHECK(value_of("b") == R"({"N":"2"})");
+  CHECK(std::get<Store::Stats>(store.stats("tbl")).items == 2);
 }
 
 TEST_CASE("run_group: a job that throws undoes the whole group and leaves the store usable") {

@@ -167,12 +167,13 @@ TEST_CASE("a write to a table deleted and created again in between is refused") 
     return std::variant<Store::Change, gh::plugins::dynamodb::DynamoError>(
         Store::Change{Store::Change::Action::kPut, R"({"id":{"S":"a"}})", 5});
   };
-  auto stale = store.mutate(first, Store::Key{"a", ""}, put);
+  // needs_old false: the table is checked before the write, read or not.
+  auto stale = store.mutate(first, Store::Key{"a", ""}, put, false);
   REQUIRE(std::holds_alternative<gh::plugins::dynamodb::DynamoError>(stale));
   CHECK(std::get<gh::plugins::dynamodb::DynamoError>(stale).type.ends_with(
       "ResourceNotFoundException"));
   CHECK(std::holds_alternative<std::optional<std::string>>(
-      store.mutate(second, Store::Key{"a", ""}, put)));
+      store.mutate(second, Store::Key{"a", ""}, put, false)));
   auto stats = std::get<Store::Stats>(store.stats("tbl"));
   CHECK(stats.items == 1);
 }
