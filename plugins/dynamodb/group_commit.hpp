@@ -12,7 +12,8 @@
 ///
 /// What a client sees does not change: an answer is sent only after the group's COMMIT, so an
 /// acknowledged write is committed (synchronous=NORMAL: it survives the gateway being killed);
-/// writes apply in the order they were queued, each one atomically (a savepoint per store call),
+/// writes apply in the order they were queued, each one atomically (a savepoint per store call
+/// that writes more than one statement; a single statement is atomic by itself),
 /// and one that fails (a condition, a validation error) leaves the others in its group alone.
 /// If the group cannot commit (a full disk, an I/O error, SQLite rolling the transaction back
 /// by itself), every write of the group gets that error and none is kept. Reads are not grouped:

@@ -348,10 +348,13 @@ std::variant<std::optional<std::string>, DynamoError> Store::mutate(const TableS
   std::optional<std::string> item;
   if (change.action == Change::Action::kPut) item = std::move(change.item);
   // One statement needs no transaction or savepoint of its own: SQLite applies a statement
-  // whole or not at all (in autocommit mode it is its own transaction). A failure that undoes
-  // more than the statement rolls back a group's whole transaction, which run_group checks
-  // after every job, as it does with savepoints.
-  if (one_statement) {
+  // whole or not at all (in autocommit mode it is its own transaction). A full disk, an I/O
+  // error or no memory rolls back a group's whole transaction, which run_group checks after
+  // every job, as it does with savepoints. (Only a corrupt database fails such a statement
+  // otherwise, where a savepoint could undo a half-done insert and this cannot.) Outside a
+  // group, only in autocommit mode: a transaction left open would take the write in without
+  // committing it, so BEGIN below reports that as it always did.
+  if (one_statement && (grouping_ == this || sqlite3_get_autocommit(db_))) {
     // As begin_locked(): in a group SQLite has rolled back, the statement would commit alone.
     if (grouping_ == this && sqlite3_get_autocommit(db_)) return group_lost();
     if (auto e = write_locked(schema, key, old, item, change.size)) return *e;

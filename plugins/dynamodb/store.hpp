@@ -70,7 +70,8 @@ class Store {
 
   /// Runs `jobs` in order on this thread, in one SQLite transaction, holding the store's lock
   /// throughout. The store calls a job makes take no lock of their own and open a savepoint
-  /// instead of a transaction, so a call that fails undoes only its own writes. Returns what
+  /// instead of a transaction (none for a write that is one statement, atomic by itself), so a
+  /// call that fails undoes only its own writes. Returns what
   /// kept the group from committing (opening the store, BEGIN or COMMIT failing): then no job's
   /// writes are kept, and every job must be answered with that error. A job should not throw:
   /// if one does, the group is rolled back and the exception goes on to the caller.
@@ -243,7 +244,8 @@ class Store {
                                         std::optional<DynamoError>& error);
   /// The one place items are written (`item` set) or deleted, with their secondary-index
   /// entries; `old` is the stored item (needed only when the table has indexes). Inside a
-  /// transaction the caller opened.
+  /// transaction or savepoint the caller opened, except for a table without indexes, where it
+  /// is one statement (see mutate()).
   std::optional<DynamoError> write_locked(const TableSchema& table, const Key& key,
                                           const std::optional<std::string>& old,
                                           const std::optional<std::string>& item, std::size_t size);
