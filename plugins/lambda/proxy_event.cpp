@@ -135,10 +135,12 @@ class JsonWriter {
 
 enum class Style { kRest, kHttpV1, kHttpV2 };
 
-struct EventHeader {
+/// A header or query parameter with every value it came with, in order.
+struct MultiValue {
   std::string name;
   std::vector<std::string> values;
 };
+using EventHeader = MultiValue;
 
 char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -288,38 +290,41 @@ std::vector<EventHeader> event_headers(const core::RequestContext& ctx, Style st
   return headers;
 }
 
-// "headers" keeps the last value of a repeated header, "multiValueHeaders" all of them [DOC].
-void write_v1_headers(JsonWriter& w, const std::vector<EventHeader>& headers) {
-  w.key("headers");
-  if (headers.empty()) {
+// REST and HTTP v1 events give headers and query parameters twice: `single` with the last
+// value of each name, `multi` with all of them [DOC]; both null when there are none.
+void write_v1_pair(JsonWriter& w, std::string_view single, std::string_view multi,
+                   const std::vector<MultiValue>& entries) {
+  w.key(single);
+  if (entries.empty()) {
     w.null();
   } else {
     w.begin_object();
-    for (const auto& h : headers) w.field(h.name, h.values.back());
+    for (const auto& e : entries) w.field(e.name, e.values.back());
     w.end_object();
   }
-  w.key("multiValueHeaders");
-  if (headers.empty()) {
+  w.key(multi);
+  if (entries.empty()) {
     w.null();
   } else {
     w.begin_object();
-    for (const auto& h : headers) {
-      w.key(h.name);
+    for (const auto& e : entries) {
+      w.key(e.name);
       w.begin_array();
-      for (const auto& v : h.values) w.str(v);
+      for (const auto& v : e.values) w.str(v);
       w.end_array();
     }
     w.end_object();
   }
 }
 
+void write_v1_headers(JsonWriter& w, const std::vector<EventHeader>& headers) {
+  write_v1_pair(w, "headers", "multiValueHeaders", headers);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Query string, path parameters, stage variables
 
-struct QueryParam {
-  std::string name;
-  std::vector<std::string> values;
-};
+using QueryParam = MultiValue;
 
 // Names and values URL-decoded ('+' is a space), in order of first appearance; "flag" without
 // '=' has the value "" [LS-AWS]. The fragment never reaches here (Request::set_target).
@@ -348,28 +353,9 @@ std::vector<QueryParam> parse_query(std::string_view query) {
   return params;
 }
 
+// Last value wins in queryStringParameters [LS-AWS].
 void write_v1_query(JsonWriter& w, const std::vector<QueryParam>& params) {
-  w.key("queryStringParameters");
-  if (params.empty()) {
-    w.null();
-  } else {
-    w.begin_object();
-    for (const auto& p : params) w.field(p.name, p.values.back());  // last value wins [LS-AWS]
-    w.end_object();
-  }
-  w.key("multiValueQueryStringParameters");
-  if (params.empty()) {
-    w.null();
-  } else {
-    w.begin_object();
-    for (const auto& p : params) {
-      w.key(p.name);
-      w.begin_array();
-      for (const auto& v : p.values) w.str(v);
-      w.end_array();
-    }
-    w.end_object();
-  }
+  write_v1_pair(w, "queryStringParameters", "multiValueQueryStringParameters", params);
 }
 
 // Raw (still percent-encoded) values; a greedy {proxy+} value as routing captured it [LS-AWS].
