@@ -39,6 +39,9 @@ class ServiceApi {
     (void)ctx;
     return nullptr;
   }
+  /// The limit of a body this API takes whole (stream_body gave no sink): `configured`
+  /// (server.limits.maxBodyBytes) unless the service documents its own (DynamoDB's 16 MB).
+  virtual std::size_t whole_body_limit(std::size_t configured) const { return configured; }
   /// A claimed request whose body is over `limit` bytes (server.limits.maxBodyBytes) and was
   /// not read: the service's own refusal (S3's EntityTooLarge), or nullopt for the gateway's
   /// plain 413. Same executor and rules as claims().

@@ -233,12 +233,13 @@ asio::awaitable<void> serve(Stream& stream, const SessionEnv& env, SessionState&
     const bool head_request = req.method == "HEAD";
     bool keep_alive = !refused && (parsed_fast ? fast.keep_alive : parser.keep_alive());
 
-    // The body's limit: a service API's sink's (it takes the body as it arrives), else
-    // maxBodyBytes. Beast counts what it still accepts from here on.
+    // The body's limit: a service API's sink's (it takes the body as it arrives), else the
+    // service's own for a whole body, else maxBodyBytes. Beast counts what it still accepts
+    // from here on.
     std::uint64_t body_limit = limits.max_body_bytes;
     core::BodySink* sink = nullptr;
     if (!refused && env.role == config::ListenerRole::kServices && !body_done()) {
-      sink = gateway.stream_body(ex);
+      sink = gateway.stream_body(ex, body_limit);
       if (sink) body_limit = sink->max_bytes();
     }
     ex.body_limit = body_limit;

@@ -101,7 +101,7 @@ core::Response Gateway::error_response(Exchange& ex, core::GatewayError error) c
   return core::render_error(error, protocol);
 }
 
-core::BodySink* Gateway::stream_body(Exchange& ex) const {
+core::BodySink* Gateway::stream_body(Exchange& ex, std::uint64_t& whole_limit) const {
   if (ex.role != config::ListenerRole::kServices) return nullptr;
   const Snapshot& snap = *ex.installed->snapshot;
   ex.ctx.service_authorizer = snap.service_authorizer();
@@ -114,6 +114,9 @@ core::BodySink* Gateway::stream_body(Exchange& ex) const {
       spdlog::error("request {}: the {} service API could not take the body as a stream: {}",
                     ex.ctx.request_id, api->name(), e.what());
       ex.ctx.body_sink.reset();
+    }
+    if (!ex.ctx.body_sink) {
+      whole_limit = api->whole_body_limit(static_cast<std::size_t>(whole_limit));
     }
     break;
   }

@@ -83,7 +83,9 @@ class Gateway {
   void begin(Exchange& ex, SnapshotHandle& handle) const;
   /// Services listener, after begin() and before the body: the claiming service API's sink for
   /// the body (ServiceApi::stream_body), kept in ex.ctx.body_sink; nullptr to read it whole.
-  core::BodySink* stream_body(Exchange& ex) const;
+  /// Without a sink, `whole_limit` is set to the body limit of the claiming API
+  /// (ServiceApi::whole_body_limit); unchanged when no API claims the request.
+  core::BodySink* stream_body(Exchange& ex, std::uint64_t& whole_limit) const;
   /// The response for a request refused before its body was read (too large, bad framing).
   core::Response reject(Exchange& ex, core::GatewayError error) const;
   /// Runs the request: services endpoint, or phases and integration. Never throws.

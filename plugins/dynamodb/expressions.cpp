@@ -489,6 +489,15 @@ std::variant<Projection, DynamoError> parse_projection(std::string_view text,
   return projection;
 }
 
+Projection projection_of_attributes(std::span<const std::string> names) {
+  auto tree = std::make_shared<detail::ProjectionTree>();
+  for (const std::string& name : names) tree->paths.push_back(DocumentPath{PathElement{name}});
+  tree->root = projection_root(tree->paths);
+  Projection projection;
+  projection.tree_ = std::move(tree);
+  return projection;
+}
+
 json::object project(const Projection& projection, const json::object& item) {
   if (!projection.tree_) return item;
   return project_root(projection.tree_->root, item);

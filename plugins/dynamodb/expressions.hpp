@@ -153,12 +153,17 @@ class Projection {
 
  private:
   friend std::variant<Projection, DynamoError> parse_projection(std::string_view, Placeholders&);
+  friend Projection projection_of_attributes(std::span<const std::string>);
   friend boost::json::object project(const Projection&, const boost::json::object&);
   std::shared_ptr<const detail::ProjectionTree> tree_;
 };
 
 std::variant<Projection, DynamoError> parse_projection(std::string_view text,
                                                        Placeholders& placeholders);
+
+/// The projection of the legacy AttributesToGet: top-level attributes named literally (a dot
+/// or bracket is part of the name, as in an attribute name, not a path). No duplicates.
+Projection projection_of_attributes(std::span<const std::string> names);
 
 /// The item reduced to the projection's paths. Nested paths keep their structure; list
 /// elements are kept in index order and packed together (projecting l[2], l[0] of [1, 2, 3]

@@ -220,7 +220,6 @@ Result put_item(const Env& env, const json::object& request) {
 }
 
 TextResult get_item_text(const Env& env, const json::object& request) {
-  if (auto e = refuse_legacy(request, {"AttributesToGet"})) return *e;
   auto expressions = parse_expressions(request, false, false, false, true);
   if (auto* e = std::get_if<DynamoError>(&expressions)) return *e;
   const auto& projection = std::get<RequestExpressions>(expressions).projection;
@@ -391,7 +390,6 @@ Result batch_get_item(const Env& env, const json::object& request) {
   std::size_t count = 0;
   for (const auto& [name, spec] : items->get_object()) {
     if (!spec.is_object()) return wrong_type();
-    if (auto e = refuse_legacy(spec.get_object(), {"AttributesToGet"})) return *e;
     const json::value* keys = member(spec.get_object(), "Keys");
     if (!keys) return null_member("requestItems." + std::string(name) + ".member.keys");
     if (!keys->is_array()) return wrong_type();

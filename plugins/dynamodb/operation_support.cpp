@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <cmath>
 
@@ -164,13 +165,110 @@ std::optional<DynamoError> refuse_legacy(const json::object& request,
   return std::nullopt;
 }
 
+namespace {
+
+std::string joined(std::span<const std::string_view> parts, std::string_view separator) {
+  std::string out;
+  for (std::string_view part : parts) {
+    if (!out.empty()) out += separator;
+    out += part;
+  }
+  return out;
+}
+
+// How a request mixes its parameters, checked before anything inside them (the messages and
+// their order as dynalite's validateExpressionParams, recorded against DynamoDB [dyn]).
+// UNVERIFIED: dynoxide's newer captures (eu-west-2) show PutItem and UpdateItem wrapping the
+// values message in "1 validation error detected: ", and UpdateItem's as "UpdateExpression is
+// null and ConditionExpression is null"; TransactWriteItems parts follow the same rule here.
+// `expressions`: the expression parameters the operation takes, in DynamoDB's order.
+std::optional<DynamoError> check_parameter_mix(const json::object& request,
+                                               std::span<const std::string_view> expressions) {
+  std::vector<std::string_view> given;
+  for (std::string_view name : expressions) {
+    if (member(request, name)) given.push_back(name);
+  }
+  const bool projection = std::find(expressions.begin(), expressions.end(),
+                                    "ProjectionExpression") != expressions.end();
+  if (!given.empty() && projection && member(request, "AttributesToGet")) {
+    return DynamoError::validation(
+        "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {AttributesToGet} Expression parameters: {" +
+        joined(given, ", ") + "}");
+  }
+  if (given.empty() && member(request, "ExpressionAttributeNames")) {
+    return DynamoError::validation(
+        "ExpressionAttributeNames can only be specified when using expressions");
+  }
+  // Values have no use in a projection: an operation with other expressions needs one of them.
+  std::vector<std::string_view> valued;
+  for (std::string_view name : expressions) {
+    if (name != "ProjectionExpression") valued.push_back(name);
+  }
+  const bool any_valued = std::any_of(valued.begin(), valued.end(), [&](std::string_view n) {
+    return member(request, n) != nullptr;
+  });
+  if (!valued.empty() && !any_valued && member(request, "ExpressionAttributeValues")) {
+    return DynamoError::validation(
+        "ExpressionAttributeValues can only be specified when using expressions: " +
+        joined(valued, " and ") + (valued.size() > 1 ? " are" : " is") + " null");
+  }
+  return std::nullopt;
+}
+
+// The legacy AttributesToGet (GetItem, BatchGetItem, Query, Scan): a list of top-level
+// attribute names, projected as a ProjectionExpression of those names would be [dyn].
+std::variant<std::optional<expr::Projection>, DynamoError> attributes_to_get(
+    const json::object& request) {
+  const json::value* v = member(request, "AttributesToGet");
+  if (!v) return std::nullopt;
+  if (!v->is_array()) return wrong_type();
+  std::vector<std::string> names;
+  for (const json::value& name : v->get_array()) {
+    if (!name.is_string()) return wrong_type();
+    names.emplace_back(name.get_string());
+  }
+  // UNVERIFIED: BatchGetItem names the member 'requestItems.<table>.member.attributesToGet'.
+  if (names.empty() || names.size() > 255) {
+    std::vector<std::string_view> shown(names.begin(), names.end());
+    return DynamoError::validation(
+        "1 validation error detected: Value '[" + joined(shown, ", ") +
+        "]' at 'attributesToGet' failed to satisfy constraint: Member must have length " +
+        (names.empty() ? "greater than or equal to 1" : "less than or equal to 255"));
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (std::find(names.begin(), names.begin() + i, names[i]) != names.begin() + i) {
+      return DynamoError::validation(
+          "One or more parameter values were invalid: Duplicate value in attribute name: " +
+          names[i]);
+    }
+  }
+  return expr::projection_of_attributes(names);
+}
+
+}  // namespace
+
 std::variant<RequestExpressions, DynamoError> parse_expressions(
     const json::object& request, bool allow_condition, bool allow_update, bool allow_filter,
     bool allow_projection, const TableSchema* key_table,
     std::optional<expr::KeyCondition>* key_condition) {
+  std::vector<std::string_view> kinds;
+  if (allow_update) kinds.push_back("UpdateExpression");
+  if (allow_condition) kinds.push_back("ConditionExpression");
+  if (allow_projection) kinds.push_back("ProjectionExpression");
+  if (allow_filter) kinds.push_back("FilterExpression");
+  if (key_condition) kinds.push_back("KeyConditionExpression");
+  if (auto e = check_parameter_mix(request, kinds)) return *e;
+  std::optional<expr::Projection> legacy_projection;
+  if (allow_projection) {
+    auto names = attributes_to_get(request);
+    if (auto* e = std::get_if<DynamoError>(&names)) return *e;
+    legacy_projection = std::move(std::get<std::optional<expr::Projection>>(names));
+  }
   auto placeholders = expr::Placeholders::from_request(request);
   if (auto* e = std::get_if<DynamoError>(&placeholders)) return *e;
   RequestExpressions out;
+  out.projection = std::move(legacy_projection);
   out.placeholders = std::move(std::get<expr::Placeholders>(placeholders));
   auto text = [&](std::string_view name) -> std::variant<std::string_view, DynamoError, bool> {
     const json::value* v = member(request, name);

@@ -121,8 +121,9 @@ double write_units(std::size_t bytes);
 double read_units(std::size_t bytes, bool consistent);
 bool consistent_read(const json::object& request);
 
-/// The legacy parameters (Expected, KeyConditions, AttributesToGet …) that expressions
-/// replaced: refused, naming the expression to use instead.
+/// The legacy parameters (Expected, KeyConditions, QueryFilter …) that expressions replaced:
+/// refused, naming the expression to use instead. (AttributesToGet is served:
+/// parse_expressions reads it as a projection.)
 std::optional<DynamoError> refuse_legacy(const json::object& request,
                                          std::initializer_list<std::string_view> names);
 
@@ -135,8 +136,10 @@ struct RequestExpressions {
   std::optional<expr::Projection> projection;
   std::optional<expr::Update> update;
 };
-/// Parses the request's expressions of the given kinds (in DynamoDB's order: update,
-/// condition, filter, projection), then checks that every placeholder was used.
+/// Checks how the request mixes expression and legacy parameters, then parses the request's
+/// expressions of the given kinds (in DynamoDB's order: update, condition, filter,
+/// projection), then checks that every placeholder was used. With `allow_projection`, the
+/// legacy AttributesToGet is read as the projection too.
 /// `key_condition`, when given, is parsed last of all (Query) into *key_condition.
 std::variant<RequestExpressions, DynamoError> parse_expressions(
     const json::object& request, bool allow_condition, bool allow_update, bool allow_filter,

@@ -21,6 +21,7 @@ debian_python.require("boto3")
 
 import base64
 import json
+import os
 import subprocess
 import threading
 import unittest
@@ -598,6 +599,104 @@ class DynamoDbTest(GatewayTestCase):
             "Keys": [key], "ProjectionExpression": "vet.#n",
             "ExpressionAttributeNames": {"#n": "name"}}})
         self.assertEqual(batch["Responses"]["pets"], [{"vet": {"M": {"name": {"S": "No"}}}}])
+
+    def test_legacy_attributes_to_get_and_parameter_mix(self):
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        create_pets(ddb)
+        item = {"pk": {"S": "a"}, "sk": {"N": "1"}, "name": {"S": "Tom"}, "a.b": {"S": "dot"},
+                "vet": {"M": {"city": {"S": "Rome"}}}}
+        ddb.put_item(TableName="pets", Item=item)
+        key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+        # AttributesToGet names top-level attributes literally: "a.b" is one attribute.
+        wanted = {"name": {"S": "Tom"}, "a.b": {"S": "dot"}}
+        self.assertEqual(ddb.get_item(TableName="pets", Key=key,
+                                      AttributesToGet=["name", "a.b", "missing"])["Item"], wanted)
+        batch = ddb.batch_get_item(RequestItems={"pets": {"Keys": [key],
+                                                          "AttributesToGet": ["name", "a.b"]}})
+        self.assertEqual(batch["Responses"]["pets"], [wanted])
+        self.assertEqual(ddb.scan(TableName="pets", AttributesToGet=["vet"])["Items"],
+                         [{"vet": item["vet"]}])
+        # Query's key condition is an expression: AttributesToGet goes only with the legacy
+        # KeyConditions, which Gatehouse refuses (config/README.md).
+        self.assertEqual(
+            self.error(ddb.query, TableName="pets", KeyConditionExpression="pk = :p",
+                       ExpressionAttributeValues={":p": {"S": "a"}}, AttributesToGet=["sk"])[1],
+            "Can not use both expression and non-expression parameters in the same request: "
+            "Non-expression parameters: {AttributesToGet} Expression parameters: "
+            "{KeyConditionExpression}")
+        # DynamoDB's checks on how a request mixes its parameters come first [dyn].
+        self.assertEqual(
+            self.error(ddb.get_item, TableName="pets", Key=key, AttributesToGet=["name"],
+                       ProjectionExpression="pk"),
+            ("ValidationException",
+             "Can not use both expression and non-expression parameters in the same request: "
+             "Non-expression parameters: {AttributesToGet} Expression parameters: "
+             "{ProjectionExpression}", 400))
+        self.assertEqual(
+            self.error(ddb.query, TableName="pets", KeyConditionExpression="pk = :p",
+                       ExpressionAttributeValues={":p": {"S": "a"}}, AttributesToGet=["sk"],
+                       FilterExpression="attribute_exists(sk)")[1],
+            "Can not use both expression and non-expression parameters in the same request: "
+            "Non-expression parameters: {AttributesToGet} Expression parameters: "
+            "{FilterExpression, KeyConditionExpression}")
+        self.assertEqual(
+            self.error(ddb.get_item, TableName="pets", Key=key,
+                       AttributesToGet=["name", "name"])[1],
+            "One or more parameter values were invalid: Duplicate value in attribute name: name")
+        for names in ({"#n": "name"}, {}):
+            self.assertEqual(
+                self.error(ddb.get_item, TableName="pets", Key=key,
+                           ExpressionAttributeNames=names)[1],
+                "ExpressionAttributeNames can only be specified when using expressions")
+        self.assertEqual(
+            self.error(ddb.put_item, TableName="pets", Item=key,
+                       ExpressionAttributeValues={":v": {"S": "x"}})[1],
+            "ExpressionAttributeValues can only be specified when using expressions: "
+            "ConditionExpression is null")
+        self.assertEqual(
+            self.error(ddb.update_item, TableName="pets", Key=key,
+                       ExpressionAttributeValues={":v": {"S": "x"}})[1],
+            "ExpressionAttributeValues can only be specified when using expressions: "
+            "UpdateExpression and ConditionExpression are null")
+        self.assertEqual(
+            self.error(ddb.scan, TableName="pets", ExpressionAttributeValues={":v": {"S": "x"}},
+                       ProjectionExpression="pk")[1],
+            "ExpressionAttributeValues can only be specified when using expressions: "
+            "FilterExpression is null")
+        # SPECIFIC_ATTRIBUTES with nothing to project: Query wraps the message, Scan does not.
+        self.assertEqual(
+            self.error(ddb.query, TableName="pets", KeyConditionExpression="pk = :p",
+                       ExpressionAttributeValues={":p": {"S": "a"}},
+                       Select="SPECIFIC_ATTRIBUTES")[1],
+            "1 validation error detected: Must specify the AttributesToGet or "
+            "ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
+        self.assertEqual(
+            self.error(ddb.scan, TableName="pets", Select="SPECIFIC_ATTRIBUTES")[1],
+            "Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+            "SPECIFIC_ATTRIBUTES")
+
+    def test_requests_up_to_16_mb(self):
+        # DynamoDB takes requests of up to 16 MB, past the APIs' maxBodyBytes (10 MB here).
+        gw = self.start_gateway(CONFIG)
+        ddb = client(gw)
+        create_pets(ddb)
+        blob = os.urandom(390_000)  # ~520 KB as base64: the batch is ~13 MB on the wire
+        ddb.batch_write_item(RequestItems={"pets": [
+            {"PutRequest": {"Item": {"pk": {"S": "big"}, "sk": {"N": str(i)}, "b": {"B": blob}}}}
+            for i in range(25)]})
+        got = ddb.get_item(TableName="pets", Key={"pk": {"S": "big"}, "sk": {"N": "24"}})
+        self.assertEqual(got["Item"]["b"]["B"], blob)
+        # (COUNT reads pages of 1 MB as well: 3 of these items per page.)
+        pages = ddb.get_paginator("query").paginate(
+            TableName="pets", KeyConditionExpression="pk = :p", Select="COUNT",
+            ExpressionAttributeValues={":p": {"S": "big"}})
+        self.assertEqual(sum(page["Count"] for page in pages), 25)
+        # Past 16 MiB: refused before the body is read, and the gateway goes on serving.
+        r = request(gw.services_port, "POST", "/", body="x" * (16 * 1024 * 1024 + 1),
+                    headers={"X-Amz-Target": "DynamoDB_20120810.BatchWriteItem"})
+        self.assertEqual(r.status, 413)
+        self.assertEqual(ddb.list_tables()["TableNames"], ["pets"])
 
     def test_hostile_and_edge_requests(self):
         gw = self.start_gateway(CONFIG)

@@ -173,6 +173,8 @@ class DynamooseTest(GatewayTestCase):
                                     {"customer": "ada", "n": 2, "total": 20},
                                     {"customer": "bob", "n": 1, "total": 30, "status": "open"}])
         self.assertEqual(r["unprocessedKeys"], [])
+        self.assertEqual(r["gotAttributes"], [{"customer": "ada", "n": 1},
+                                              {"customer": "bob", "n": 1, "status": "open"}])
         self.assertEqual(r["deleted"], {"unprocessedItems": []})
         self.assertEqual(r["remaining"], [{"customer": "ada", "n": 2, "total": 20}])
 

@@ -305,7 +305,8 @@ class DynamoDbTransactionsTest(GatewayTestCase):
         self.assertEqual(refused([put, {"Put": {
             "TableName": "accounts", "Item": account("y", 1),
             "ExpressionAttributeValues": {":unused": {"N": "1"}}}}])[1],
-            "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}")
+            "ExpressionAttributeValues can only be specified when using expressions: "
+            "ConditionExpression is null")
         self.assertEqual(refused([put], ClientRequestToken="t" * 37)[1],
                          "1 validation error detected: Value '" + "t" * 37 + "' at "
                          "'clientRequestToken' failed to satisfy constraint: Member must have "

@@ -211,6 +211,10 @@ const areas = {
     ]);
     out.got = sortByKey(got.map(plain));
     out.unprocessedKeys = got.unprocessedKeys;
+    // {attributes} makes Dynamoose send the legacy AttributesToGet.
+    out.gotAttributes = sortByKey((await Order.batchGet(
+      [{ customer: 'ada', n: 1 }, { customer: 'bob', n: 1 }],
+      { attributes: ['customer', 'n', 'status'] })).map(plain));
     out.deleted = await Order.batchDelete([{ customer: 'ada', n: 1 }, { customer: 'bob', n: 1 },
                                            { customer: 'nobody', n: 5 }]);
     out.remaining = sortByKey((await Order.scan().exec()).map(plain));
