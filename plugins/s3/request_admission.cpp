@@ -24,7 +24,7 @@ std::vector<std::string> keys_to_delete(const core::Request& req) {
   auto doc = parse_xml(req.body);
   if (!doc) return keys;
   for (const XmlNode& node : doc->children) {
-    if (node.name == "Object") keys.push_back(node.child_text("Key"));
+    if (node.name == "Object") keys.push_back(node.child_raw("Key"));
   }
   return keys;
 }

@@ -86,13 +86,13 @@ std::optional<std::string> listing_json(std::string_view xml) {
       std::string size = n.child_text("Size");
       if (size.empty() || size.find_first_not_of("0123456789") != std::string::npos) size = "0";
       if (!objects.empty()) objects += ',';
-      objects += "{\"key\":" + util::json_quote(n.child_text("Key")) + ",\"size\":" + size +
+      objects += "{\"key\":" + util::json_quote(n.child_raw("Key")) + ",\"size\":" + size +
                  ",\"lastModified\":" + util::json_quote(n.child_text("LastModified")) +
                  ",\"etag\":" + util::json_quote(n.child_text("ETag")) + "}";
       ++count;
     } else if (n.name == "CommonPrefixes") {
       if (!prefixes.empty()) prefixes += ',';
-      prefixes += util::json_quote(n.child_text("Prefix"));
+      prefixes += util::json_quote(n.child_raw("Prefix"));
       ++count;
     }
   }

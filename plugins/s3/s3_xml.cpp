@@ -88,7 +88,23 @@ const XmlNode* XmlNode::child(std::string_view want) const {
   return nullptr;
 }
 
+namespace {
+
+std::string trim(std::string_view s) {
+  auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  auto last = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(first, last - first + 1));
+}
+
+}  // namespace
+
 std::string XmlNode::child_text(std::string_view want) const {
+  const XmlNode* c = child(want);
+  return c ? trim(c->text) : std::string();
+}
+
+std::string XmlNode::child_raw(std::string_view want) const {
   const XmlNode* c = child(want);
   return c ? c->text : std::string();
 }
@@ -115,13 +131,6 @@ bool nesting_within_limit(std::string_view body) {
   return true;
 }
 
-std::string trim(std::string_view s) {
-  auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  auto last = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(first, last - first + 1));
-}
-
 std::string local_name(std::string_view name) {
   auto colon = name.find(':');
   return std::string(colon == std::string_view::npos ? name : name.substr(colon + 1));
@@ -130,7 +139,7 @@ std::string local_name(std::string_view name) {
 XmlNode convert(const std::string& name, const pt::ptree& tree) {
   XmlNode node;
   node.name = local_name(name);
-  node.text = trim(tree.data());
+  node.text = tree.data();
   for (const auto& [child_name, child] : tree) {
     if (child_name == "<xmlattr>" || child_name == "<xmlcomment>") continue;
     node.children.push_back(convert(child_name, child));

@@ -37,11 +37,14 @@ class XmlWriter {
 /// surrounding whitespace, attributes dropped.
 struct XmlNode {
   std::string name;
-  std::string text;
+  std::string text;  // as sent: white space is part of an object key
   std::vector<XmlNode> children;
 
   const XmlNode* child(std::string_view name) const;
+  /// A value's text (a number, a flag, an ETag) without surrounding white space; "" if absent.
   std::string child_text(std::string_view name) const;
+  /// A name's text as sent (an object key, a prefix: " a\t" is not "a"); "" if absent.
+  std::string child_raw(std::string_view name) const;
 };
 
 /// The root element, or nullopt when `body` is not well-formed XML (S3: MalformedXML). Bodies

@@ -78,14 +78,11 @@ FINAL_CHECKS = ["DeleteObject", "DeleteBucket"]
 #     (another ETag) is 412 PreconditionFailed; the gateway ignores both and overwrites (200);
 #   * DeleteObjects does not verify the body's checksum: a wrong x-amz-checksum-crc32 (the SDK's
 #     default) is accepted and the keys deleted, where S3 answers 400 BadDigest;
-#   * DeleteObjects trims white space around each <Key> of its body: asked to delete
-#     "awk/trailing " it deletes "awk/trailing" (another object) and reports "awk/trailing";
 #   * ListBuckets ignores prefix and max-buckets (S3 filters by prefix, pages by max-buckets
 #     with a ContinuationToken): every bucket in one page.
 KNOWN_GATEWAY_BUGS = {"HeadObject PartNumber", "GetObject PartNumber", "PutObject IfNoneMatch",
                       "PutObject IfMatch", "ListBuckets Prefix", "ListBuckets MaxBuckets",
-                      "DeleteObjects with a wrong CRC32",
-                      "DeleteObjects keys with leading or trailing white space"}
+                      "DeleteObjects with a wrong CRC32"}
 
 
 def node_command() -> str:
