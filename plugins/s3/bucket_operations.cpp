@@ -31,9 +31,14 @@ core::Response create_bucket(S3Call& call) {
                       "published schema"));
     }
   }
-  if (S3Error e = call.store.create_bucket(call.bucket); e != S3Error::kNone) {
-    return error_response(call, e);
-  }
+  // Re-creating a bucket we own (one owner here, so any existing bucket): S3 API Reference,
+  // "BucketAlreadyOwnedByYou": "Amazon S3 returns this error in all AWS Regions except in the
+  // North Virginia Region. For legacy compatibility, if you re-create an existing bucket that
+  // you already own in the North Virginia Region, Amazon S3 returns 200 OK". The bucket and its
+  // objects are kept (there are no ACLs here to reset).
+  const S3Error e = call.store.create_bucket(call.bucket);
+  const bool legacy_ok = e == S3Error::kBucketAlreadyOwnedByYou && call.aws.region == "us-east-1";
+  if (e != S3Error::kNone && !legacy_ok) return error_response(call, e);
   core::Response out = empty_response();
   out.headers.add("Location", "/" + call.bucket);
   return out;

@@ -17,13 +17,6 @@ std::optional<int> parse_number(std::string_view s) {
   return v;
 }
 
-S3ErrorReply invalid_argument(std::string message, std::string name, std::string value) {
-  S3ErrorReply e = reply(400, "InvalidArgument", std::move(message));
-  e.details.emplace_back("ArgumentName", std::move(name));
-  e.details.emplace_back("ArgumentValue", std::move(value));
-  return e;
-}
-
 /// The upload's location URL as S3 shows it in CompleteMultipartUploadResult.
 std::string location(const S3Call& call) {
   std::string_view host = call.header("Host");
@@ -45,14 +38,9 @@ core::Response create_multipart_upload(S3Call& call) {
 }
 
 OpenedUpload open_upload_part(S3Call& call) {
-  std::string number_text = call.query.get("partNumber").value_or("");
-  auto number = parse_number(number_text);
-  if (!number || *number < 1 || *number > 10000) {
-    return {nullptr,
-            invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
-                             "partNumber", number_text)};
-  }
   S3ErrorReply bad;
+  const auto number = part_number_param(call, bad);
+  if (!number) return {nullptr, bad};
   auto options = put_options(call, bad);
   if (!options) return {nullptr, bad};
   auto writer = call.store.begin_upload_part(
@@ -88,9 +76,11 @@ core::Response complete_multipart_upload(S3Call& call) {
                     "The XML you provided was not well-formed or did not validate against our "
                     "published schema"));
   }
-  auto info = call.store.complete_multipart_upload(call.bucket, call.key,
-                                                   call.query.get("uploadId").value_or(""), parts);
-  if (!info) return error_response(call, info.error);
+  auto info =
+      call.store.complete_multipart_upload(call.bucket, call.key,
+                                           call.query.get("uploadId").value_or(""), parts,
+                                           write_condition(call));
+  if (!info) return write_error(call, info.error);
   XmlWriter xml("CompleteMultipartUploadResult");
   xml.element("Location", location(call));
   xml.element("Bucket", call.bucket);

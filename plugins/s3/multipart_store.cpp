@@ -197,7 +197,8 @@ Result<std::vector<PartInfo>> ObjectStore::list_parts(std::string_view bucket, s
 Result<ObjectInfo> ObjectStore::complete_multipart_upload(std::string_view bucket,
                                                           std::string_view key,
                                                           std::string_view upload_id,
-                                                          const std::vector<CompletedPart>& parts) {
+                                                          const std::vector<CompletedPart>& parts,
+                                                          const WriteCondition& condition) {
   auto b = find_bucket(bucket);
   if (!b) return S3Error::kNoSuchBucket;
   if (!is_upload_id(upload_id)) return S3Error::kNoSuchUpload;
@@ -264,12 +265,13 @@ Result<ObjectInfo> ObjectStore::complete_multipart_upload(std::string_view bucke
   info.last_modified_ms = now_ms();
   info.headers = meta->headers;
   info.parts_count = static_cast<std::uint32_t>(parts.size());
+  for (const auto& part : opened) info.part_sizes.push_back(part.info.size);
   // Composite (checksum-of-checksums) multipart checksums are not computed yet.
   if (write_all(out.get(), encode_trailer(info)) || (options_.fsync && fsync_fd(out.get()))) {
     return fail();
   }
   out.reset();
-  auto r = install_object(*b, temp, std::move(info));
+  auto r = install_object(*b, temp, std::move(info), condition);
   if (!r) {
     fs::remove(temp, ec);
     return r;

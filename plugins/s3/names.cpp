@@ -86,4 +86,23 @@ S3Error validate_key(std::string_view key) noexcept {
   return S3Error::kNone;
 }
 
+bool etag_listed(std::string_view list, std::string_view etag) {
+  std::string_view bare = etag;
+  if (bare.size() >= 2 && bare.front() == '"') bare = bare.substr(1, bare.size() - 2);
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.starts_with("W/")) item.remove_prefix(2);
+    if (item.size() >= 2 && item.front() == '"' && item.back() == '"') {
+      item = item.substr(1, item.size() - 2);
+    }
+    if (item == "*" || item == bare) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 }  // namespace gh::plugins::s3

@@ -1,5 +1,5 @@
 #pragma once
-/// Validation of bucket names and object keys. Pure functions, any thread.
+/// Validation of bucket names and object keys; ETag lists. Pure functions, any thread.
 #include <string_view>
 
 #include "plugins/s3/s3_errors.hpp"
@@ -18,5 +18,8 @@ bool is_valid_bucket_name(std::string_view name) noexcept;
 S3Error validate_key(std::string_view key) noexcept;
 
 inline constexpr std::size_t kMaxKeyBytes = 1024;
+
+/// Whether `etag` is in an If-Match / If-None-Match list ("*" matches any; quotes optional).
+bool etag_listed(std::string_view list, std::string_view etag);
 
 }  // namespace gh::plugins::s3

@@ -1,5 +1,6 @@
 #include "plugins/s3/object_metadata.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -36,6 +37,27 @@ bool parse_int(std::string_view s, Int& out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+/// Part sizes as "5242880,5242880,17" (the trailer field "part-sizes").
+std::string join_sizes(const std::vector<std::uint64_t>& sizes) {
+  std::string out;
+  for (std::uint64_t size : sizes) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(size);
+  }
+  return out;
+}
+
+bool split_sizes(std::string_view text, std::vector<std::uint64_t>& sizes) {
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    std::uint64_t size = 0;
+    if (!parse_int(text.substr(start, comma - start), size)) return false;
+    sizes.push_back(size);
+    start = comma + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string encode_trailer(const ObjectInfo& info) {
@@ -48,6 +70,7 @@ std::string encode_trailer(const ObjectInfo& info) {
   put_field(out, "etag", info.etag);
   put_field(out, "last-modified-ms", std::to_string(info.last_modified_ms));
   if (info.parts_count != 0) put_field(out, "parts-count", std::to_string(info.parts_count));
+  if (!info.part_sizes.empty()) put_field(out, "part-sizes", join_sizes(info.part_sizes));
   field("content-type", info.headers.content_type);
   field("content-encoding", info.headers.content_encoding);
   field("content-disposition", info.headers.content_disposition);
@@ -92,6 +115,8 @@ std::optional<ObjectInfo> decode_trailer(std::string_view blob) {
       if (!parse_int(value, info.last_modified_ms)) return std::nullopt;
     } else if (name == "parts-count") {
       if (!parse_int(value, info.parts_count)) return std::nullopt;
+    } else if (name == "part-sizes") {
+      if (!split_sizes(value, info.part_sizes)) return std::nullopt;
     } else if (name == "content-type") {
       info.headers.content_type = value;
     } else if (name == "content-encoding") {

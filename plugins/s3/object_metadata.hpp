@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gh::plugins::s3 {
 
@@ -40,6 +41,9 @@ struct ObjectInfo {
   std::string checksum_crc32c;
   std::string checksum_sha256;
   std::uint32_t parts_count = 0;  // 0 for a single-part upload
+  /// A multipart object's part sizes, in order (GetObject ?partNumber=). Empty for single-part
+  /// objects and for multipart objects stored before the sizes were kept: both read as one part.
+  std::vector<std::uint64_t> part_sizes;
 };
 
 inline constexpr std::size_t kFooterBytes = 16;

@@ -33,6 +33,28 @@ std::optional<std::int64_t> read_created_ms(const fs::path& file) {
 
 UniqueFd open_read(const fs::path& p) { return UniqueFd(::open(p.c_str(), O_RDONLY | O_CLOEXEC)); }
 
+/// Whether a conditional write may replace `key`'s current object (`index`: the bucket's, read
+/// under its lock). S3 User Guide, "How to prevent object overwrites with conditional writes":
+/// If-None-Match: * fails with 412 when the key exists; If-Match fails with 412 when the ETag
+/// differs and with 404 NoSuchKey when there is no object. Another If-None-Match value is read
+/// as RFC 9110 reads it, an ETag list (UNVERIFIED: S3 documents only "*").
+S3Error check_write_condition(const KeyIndex& index, const std::string& key,
+                              const WriteCondition& condition) {
+  const auto current = index.find(key);
+  const bool exists = current != index.end();
+  if (condition.if_none_match && exists && etag_listed(*condition.if_none_match,
+                                                       current->second.etag)) {
+    return S3Error::kPreconditionFailed;
+  }
+  if (condition.if_match) {
+    if (!exists) return S3Error::kNoSuchKey;
+    if (!etag_listed(*condition.if_match, current->second.etag)) {
+      return S3Error::kPreconditionFailed;
+    }
+  }
+  return S3Error::kNone;
+}
+
 /// Spares kept per bucket: enough for the writes in flight at once, bounded in number and in
 /// bytes so that a burst of overwrites followed by quiet does not keep many old bodies on disk
 /// (inode churn costs per file: small objects gain the most, and a large object's write
@@ -210,8 +232,9 @@ Result<ObjectInfo> ObjectWriter::commit() {
   }
   fd_.reset();
   auto& store = store_;
-  auto r = target_ == Target::kObject ? store.install_object(*bucket_, temp_path_, std::move(info))
-                                      : store.commit_part(*this, std::move(info));
+  auto r = target_ == Target::kObject
+               ? store.install_object(*bucket_, temp_path_, std::move(info), options_.condition)
+               : store.commit_part(*this, std::move(info));
   done_ = true;
   if (!r) {
     std::error_code ec;
@@ -282,8 +305,8 @@ void ObjectStore::ensure_index_locked(BucketState& b) {
 S3Error ObjectStore::create_bucket(std::string_view name) {
   if (!is_valid_bucket_name(name)) return S3Error::kInvalidBucketName;
   std::lock_guard lock(mu_);
-  // Single owner: an existing bucket is always "ours" (us-east-1 semantics of
-  // BucketAlreadyOwnedByYou; other regions answer the same code with 409).
+  // Single owner: an existing bucket is always "ours". The API layer decides what that answers
+  // (200 in us-east-1, 409 elsewhere: bucket_operations.cpp).
   if (buckets_.count(name) != 0) return S3Error::kBucketAlreadyOwnedByYou;
   std::error_code ec;
   const fs::path staging = options_.data_dir / ".tmp" / random_hex(8);
@@ -372,20 +395,25 @@ Result<std::unique_ptr<ObjectWriter>> ObjectStore::begin_put(std::string_view bu
 }
 
 Result<ObjectInfo> ObjectStore::install_object(BucketState& b, const fs::path& temp,
-                                               ObjectInfo info) {
+                                               ObjectInfo info, const WriteCondition& condition) {
   const fs::path final_path = b.dir / key_relative_path(info.key);
   bool exchanged = false;
+  bool new_dir = false;  // the key's fan-out directory objects/<xx> was created now
   {
     std::lock_guard lock(b.mu);
     if (b.deleted) return S3Error::kNoSuchBucket;
     ensure_index_locked(b);
+    if (const S3Error e = check_write_condition(b.index, info.key, condition);
+        e != S3Error::kNone) {
+      return e;
+    }
     // An overwrite swaps the two files: the old object's file is then at `temp`, to recycle.
     // ENOENT: no object yet (or no directory yet); EINVAL: the filesystem cannot exchange.
     exchanged =
         ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, final_path.c_str(), RENAME_EXCHANGE) == 0;
     if (!exchanged) {
       std::error_code ec;
-      fs::create_directories(final_path.parent_path(), ec);
+      new_dir = fs::create_directories(final_path.parent_path(), ec);
       fs::rename(temp, final_path, ec);
       if (ec) return S3Error::kInternalError;
     }
@@ -394,6 +422,9 @@ Result<ObjectInfo> ObjectStore::install_object(BucketState& b, const fs::path& t
   // Outside the lock: durability of the rename does not decide which commit was last. After an
   // exchange the old file in tmp/ needs no sync: a crash leaves it there, and the load removes it.
   sync_dir(final_path.parent_path());
+  // A new directory's own entry is in objects/: without this sync, a power loss could lose the
+  // directory, and the object in it, after the PUT was acknowledged.
+  if (new_dir) sync_dir(b.objects_dir());
   if (exchanged) recycle(b, temp);
   return info;
 }
@@ -459,26 +490,47 @@ Result<std::unique_ptr<ObjectReader>> ObjectStore::get_object(std::string_view b
   r->fd_ = std::move(opened->fd);
   r->lease_ = std::move(opened->lease);
   r->info_ = std::move(opened->info);
-  const std::uint64_t size = r->info_.size;
-  r->length_ = size;
+  r->length_ = r->info_.size;
   if (range) {
-    // S3 answers 416 InvalidRange when the range starts at or past the end (and for any range on
-    // an empty object, UNVERIFIED); a last byte past the end is clipped (RFC 9110 §14.1.2).
-    std::uint64_t first = 0, last = 0;
-    if (range->suffix_length) {
-      if (*range->suffix_length == 0 || size == 0) return S3Error::kInvalidRange;
-      first = size - std::min(size, *range->suffix_length);
-      last = size - 1;
-    } else {
-      first = range->first.value_or(0);
-      if (first >= size) return S3Error::kInvalidRange;
-      last = std::min(range->last.value_or(size - 1), size - 1);
-    }
-    r->is_range_ = true;
-    r->first_ = first;
-    r->length_ = last - first + 1;
+    if (const S3Error e = r->select_range(*range); e != S3Error::kNone) return e;
   }
   return r;
+}
+
+S3Error ObjectReader::select_range(const ByteRange& range) {
+  // S3 answers 416 InvalidRange when the range starts at or past the end (and for any range on
+  // an empty object, UNVERIFIED); a last byte past the end is clipped (RFC 9110 §14.1.2).
+  const std::uint64_t size = info_.size;
+  std::uint64_t first = 0, last = 0;
+  if (range.suffix_length) {
+    if (*range.suffix_length == 0 || size == 0) return S3Error::kInvalidRange;
+    first = size - std::min(size, *range.suffix_length);
+    last = size - 1;
+  } else {
+    first = range.first.value_or(0);
+    if (first >= size) return S3Error::kInvalidRange;
+    last = std::min(range.last.value_or(size - 1), size - 1);
+  }
+  select(first, last - first + 1);
+  return S3Error::kNone;
+}
+
+S3Error ObjectReader::select_part(std::size_t number) {
+  const std::vector<std::uint64_t> whole{info_.size};
+  const auto& sizes = info_.part_sizes.empty() ? whole : info_.part_sizes;
+  if (number < 1 || number > sizes.size()) return S3Error::kInvalidPartNumber;
+  std::uint64_t first = 0;
+  for (std::size_t i = 0; i + 1 < number; ++i) first += sizes[i];
+  select(first, sizes[number - 1]);
+  return S3Error::kNone;
+}
+
+void ObjectReader::select(std::uint64_t first, std::uint64_t length) noexcept {
+  // An empty selection (an empty object's only part) is the whole, empty object: a 200 without
+  // Content-Range, as "bytes 0--1/0" cannot be written (UNVERIFIED what S3 answers).
+  is_range_ = length != 0;
+  first_ = first;
+  length_ = length;
 }
 
 Result<ObjectInfo> ObjectStore::head_object(std::string_view bucket, std::string_view key) {

@@ -55,6 +55,14 @@ struct BucketInfo {
   std::int64_t created_ms = 0;
 };
 
+/// A conditional write (PutObject / CompleteMultipartUpload with If-None-Match or If-Match),
+/// checked against the key's current object under the bucket lock the write is installed under,
+/// so no concurrent write of the key can come between the check and the write.
+struct WriteCondition {
+  std::optional<std::string> if_none_match;  // as sent ("*": the key must not exist)
+  std::optional<std::string> if_match;       // as sent (ETags; the key must exist)
+};
+
 /// What PutObject / UploadPart carry besides the body.
 struct PutOptions {
   ObjectHeaders headers;
@@ -63,6 +71,7 @@ struct PutOptions {
   std::string expected_crc32;  // x-amz-checksum-* values as sent (base64), or empty
   std::string expected_crc32c;
   std::string expected_sha256;
+  WriteCondition condition;  // PutObject only
 };
 
 /// A write in progress: write() chunks as they arrive, then commit() or abort(). Destroying an
@@ -132,10 +141,17 @@ class ObjectReader {
   /// sendfile: the caller sends from there and reads no more through this reader).
   int fd() const noexcept { return fd_.get(); }
   std::uint64_t position() const noexcept { return first_ + pos_; }
+  /// Narrows the reader to `range` (before any read): kInvalidRange when the range starts past
+  /// the end; a last byte past the end is clipped.
+  S3Error select_range(const ByteRange& range);
+  /// Narrows the reader to part `number` (1-based; before any read): kInvalidPartNumber past
+  /// the last part. An object without part sizes is one part.
+  S3Error select_part(std::size_t number);
 
  private:
   friend class ObjectStore;
   ObjectReader() = default;
+  void select(std::uint64_t first, std::uint64_t length) noexcept;
   ObjectInfo info_;
   OpenFiles::Lease lease_;  // declared before fd_: the file closes, then stops counting as open
   UniqueFd fd_;
@@ -203,7 +219,8 @@ class ObjectStore {
   // Objects.
   Result<std::unique_ptr<ObjectWriter>> begin_put(std::string_view bucket, std::string_view key,
                                                   PutOptions options);
-  /// kInvalidRange when `range` starts past the end; the whole object when `range` is nullopt.
+  /// The whole object, or `range` of it (kInvalidRange when it starts past the end; see
+  /// ObjectReader::select_range(), which also narrows a reader later).
   Result<std::unique_ptr<ObjectReader>> get_object(std::string_view bucket, std::string_view key,
                                                    std::optional<ByteRange> range = {});
   Result<ObjectInfo> head_object(std::string_view bucket, std::string_view key);
@@ -235,9 +252,11 @@ class ObjectStore {
                                       std::uint64_t length);
   Result<std::vector<PartInfo>> list_parts(std::string_view bucket, std::string_view key,
                                            std::string_view upload_id);
+  /// kPreconditionFailed / kNoSuchKey when `condition` does not hold (the upload stays).
   Result<ObjectInfo> complete_multipart_upload(std::string_view bucket, std::string_view key,
                                                std::string_view upload_id,
-                                               const std::vector<CompletedPart>& parts);
+                                               const std::vector<CompletedPart>& parts,
+                                               const WriteCondition& condition = {});
   S3Error abort_multipart_upload(std::string_view bucket, std::string_view key,
                                  std::string_view upload_id);
   /// Sorted by key, then initiation time.
@@ -250,9 +269,10 @@ class ObjectStore {
   void ensure_index_locked(BucketState& bucket);
   Result<std::unique_ptr<ObjectWriter>> make_writer(std::shared_ptr<BucketState> bucket,
                                                     std::string_view key, PutOptions options);
-  /// Renames a complete, fsync'ed object file from tmp/ into place and indexes it.
+  /// Renames a complete, fsync'ed object file from tmp/ into place and indexes it, when
+  /// `condition` holds (else kPreconditionFailed, or kNoSuchKey for If-Match on no object).
   Result<ObjectInfo> install_object(BucketState& bucket, const std::filesystem::path& temp,
-                                    ObjectInfo info);
+                                    ObjectInfo info, const WriteCondition& condition = {});
   Result<ObjectInfo> commit_part(ObjectWriter& writer, ObjectInfo info);
   std::filesystem::path upload_dir(const BucketState& bucket, std::string_view upload_id) const;
   void sync_dir(const std::filesystem::path& dir) const;

@@ -49,6 +49,26 @@ S3ErrorReply reply(int status, std::string code, std::string message) {
   return S3ErrorReply{std::move(code), std::move(message), status, {}};
 }
 
+S3ErrorReply invalid_argument(std::string message, std::string name, std::string value) {
+  S3ErrorReply e = reply(400, "InvalidArgument", std::move(message));
+  e.details.emplace_back("ArgumentName", std::move(name));
+  e.details.emplace_back("ArgumentValue", std::move(value));
+  return e;
+}
+
+std::optional<int> part_number_param(const S3Call& call, S3ErrorReply& error) {
+  const std::string text = call.query.get("partNumber").value_or("");
+  int v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 ||
+      v > 10000) {
+    error = invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
+                             "partNumber", text);
+    return std::nullopt;
+  }
+  return v;
+}
+
 S3ErrorReply reply_for(S3Error error) {
   // The wording of S3's own error messages (Amazon S3 API Reference, "List of error codes").
   std::string_view message;
@@ -106,6 +126,13 @@ S3ErrorReply reply_for(S3Error error) {
       break;
     case S3Error::kEntityTooSmall:
       message = "Your proposed upload is smaller than the minimum allowed object size.";
+      break;
+    case S3Error::kPreconditionFailed:
+      message = "At least one of the pre-conditions you specified did not hold";
+      break;
+    case S3Error::kInvalidPartNumber:
+      // UNVERIFIED wording (the one S3-compatible servers answer, e.g. MinIO).
+      message = "The requested partnumber is not satisfiable";
       break;
     case S3Error::kNone:
     case S3Error::kInternalError:
@@ -341,7 +368,7 @@ core::Response finish_upload(const S3Call& call, ObjectWriter& writer) {
                           call.header_or_trailer("x-amz-checksum-crc32c"),
                           call.header_or_trailer("x-amz-checksum-sha256"));
   auto info = writer.commit();
-  if (!info) return error_response(call, info.error);
+  if (!info) return write_error(call, info.error);
   core::Response out = empty_response();
   out.headers.add("ETag", info->etag);
   add_checksum_headers(out, *info);
@@ -391,25 +418,6 @@ std::optional<std::string> copy_source_version_id(std::string_view source) {
   return QueryParams(source.substr(q + 1)).get("versionId");
 }
 
-bool etag_listed(std::string_view list, std::string_view etag) {
-  std::string_view bare = etag;
-  if (bare.size() >= 2 && bare.front() == '"') bare = bare.substr(1, bare.size() - 2);
-  while (!list.empty()) {
-    auto comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.starts_with("W/")) item.remove_prefix(2);
-    if (item.size() >= 2 && item.front() == '"' && item.back() == '"') {
-      item = item.substr(1, item.size() - 2);
-    }
-    if (item == "*" || item == bare) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 std::optional<std::string> failed_copy_source_condition(const S3Call& call,
                                                         const ObjectInfo& source) {
   // S3 API Reference, UploadPartCopy / CopyObject: if-match true with if-unmodified-since false
@@ -434,6 +442,38 @@ std::optional<std::string> failed_copy_source_condition(const S3Call& call,
     }
   }
   return std::nullopt;
+}
+
+WriteCondition write_condition(const S3Call& call) {
+  const auto& headers = call.request().headers;
+  WriteCondition c;
+  if (const std::string* none = headers.find("If-None-Match")) c.if_none_match = *none;
+  if (const std::string* match = headers.find("If-Match")) c.if_match = *match;
+  return c;
+}
+
+core::Response write_error(const S3Call& call, S3Error error) {
+  if (error != S3Error::kPreconditionFailed) return error_response(call, error);
+  // With both headers, a 412 can only be If-None-Match's: If-Match on no object is 404.
+  const bool none = call.request().headers.contains("If-None-Match");
+  return precondition_failed(call, none ? "If-None-Match" : "If-Match");
+}
+
+bool has_copy_source_condition(const S3Call& call) {
+  for (const auto& field : call.request().headers) {
+    if (field.name.size() > 21 &&
+        core::iequals(std::string_view(field.name).substr(0, 21), "x-amz-copy-source-if-")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+core::Response precondition_failed(const S3Call& call, std::string_view condition) {
+  S3ErrorReply e = reply(412, "PreconditionFailed",
+                         "At least one of the pre-conditions you specified did not hold");
+  e.details.emplace_back("Condition", std::string(condition));
+  return error_response(call, e);
 }
 
 void add_checksum_headers(core::Response& response, const ObjectInfo& info) {

@@ -16,6 +16,7 @@
 #include "gateway/core/request_context.hpp"
 #include "gateway/core/response.hpp"
 #include "plugins/s3/aws_chunked.hpp"
+#include "plugins/s3/names.hpp"
 #include "plugins/s3/object_store.hpp"
 #include "plugins/s3/s3_xml.hpp"
 
@@ -63,6 +64,11 @@ struct S3Call {
 /// S3's standard answer for a storage-layer error (code, status and S3's wording).
 S3ErrorReply reply_for(S3Error error);
 S3ErrorReply reply(int status, std::string code, std::string message);
+/// 400 InvalidArgument with ArgumentName and ArgumentValue.
+S3ErrorReply invalid_argument(std::string message, std::string name, std::string value);
+/// The partNumber query parameter (UploadPart, UploadPartCopy, Get/HeadObject): 1–10000, or
+/// nullopt with `error` set to S3's InvalidArgument.
+std::optional<int> part_number_param(const S3Call& call, S3ErrorReply& error);
 
 /// The error document (Code, Message, details, Key or BucketName, RequestId, HostId) with the
 /// reply's status; HEAD answers carry no body, as S3's.
@@ -118,13 +124,20 @@ core::Response store_payload(const S3Call& call, OpenedUpload upload);
 std::optional<std::pair<std::string, std::string>> parse_copy_source(std::string_view header);
 /// The versionId an x-amz-copy-source names (`…?versionId=…`, decoded), or nullopt without one.
 std::optional<std::string> copy_source_version_id(std::string_view header);
-/// Whether `etag` is in an If-Match / If-None-Match list ("*" matches any; quotes optional).
-bool etag_listed(std::string_view list, std::string_view etag);
 /// The x-amz-copy-source-if-* condition that fails for `source` (named as S3 names it in the
 /// PreconditionFailed document, e.g. "x-amz-copy-source-If-Match"), or nullopt when the copy
 /// may proceed.
 std::optional<std::string> failed_copy_source_condition(const S3Call& call,
                                                         const ObjectInfo& source);
+/// PutObject's / CompleteMultipartUpload's If-None-Match and If-Match, for the store to check.
+WriteCondition write_condition(const S3Call& call);
+/// A conditional write's failure (412 naming the header, as S3's Condition element) or any
+/// other error of the write.
+core::Response write_error(const S3Call& call, S3Error error);
+/// Whether the request sends any x-amz-copy-source-if-* header.
+bool has_copy_source_condition(const S3Call& call);
+/// 412 PreconditionFailed naming the condition that failed (e.g. "If-Match").
+core::Response precondition_failed(const S3Call& call, std::string_view condition);
 /// x-amz-checksum-* headers for the stored checksums that exist.
 void add_checksum_headers(core::Response& response, const ObjectInfo& info);
 

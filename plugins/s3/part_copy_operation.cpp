@@ -8,13 +8,6 @@ namespace gh::plugins::s3::ops {
 
 namespace {
 
-S3ErrorReply invalid_argument(std::string message, std::string name, std::string value) {
-  S3ErrorReply e = reply(400, "InvalidArgument", std::move(message));
-  e.details.emplace_back("ArgumentName", std::move(name));
-  e.details.emplace_back("ArgumentValue", std::move(value));
-  return e;
-}
-
 std::optional<std::uint64_t> parse_unsigned(std::string_view s) {
   std::uint64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -40,13 +33,9 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_copy_range(std::str
 }  // namespace
 
 core::Response upload_part_copy(S3Call& call) {
-  const std::string number_text = call.query.get("partNumber").value_or("");
-  auto number = parse_unsigned(number_text);
-  if (!number || *number < 1 || *number > 10000) {
-    return error_response(
-        call, invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
-                               "partNumber", number_text));
-  }
+  S3ErrorReply bad;
+  const auto number = part_number_param(call, bad);
+  if (!number) return error_response(call, bad);
 
   const std::string source_header(call.header("x-amz-copy-source"));
   auto source = parse_copy_source(source_header);
@@ -80,10 +69,7 @@ core::Response upload_part_copy(S3Call& call) {
   if (!reader) return error_response(call, reader.error);
   const ObjectInfo& info = (*reader)->info();
   if (auto condition = failed_copy_source_condition(call, info)) {
-    S3ErrorReply e = reply(412, "PreconditionFailed",
-                           "At least one of the pre-conditions you specified did not hold");
-    e.details.emplace_back("Condition", *condition);
-    return error_response(call, e);
+    return precondition_failed(call, *condition);
   }
 
   std::uint64_t first = 0, length = info.size;
@@ -101,7 +87,7 @@ core::Response upload_part_copy(S3Call& call) {
 
   auto part =
       call.store.upload_part_copy(call.bucket, call.key, call.query.get("uploadId").value_or(""),
-                                  static_cast<int>(*number), **reader, first, length);
+                                  *number, **reader, first, length);
   if (!part) return error_response(call, part.error);
   // S3 API Reference, UploadPartCopy "Response Syntax": CopyPartResult with ETag, then
   // LastModified (the part's, i.e. now).

@@ -133,9 +133,13 @@ std::optional<RouteSpec> parse_route_spec(const config::Node& node, const core::
   std::size_t errors = diags.error_count();
   RouteSpec s;
 
-  // The key: as written, or the route's last path parameter ("GET /files/{key+}").
+  // The key: as written, or the route's last path parameter ("GET /files/{key+}"). A GET route
+  // without action that gives a prefix but no key is a listing ("GET /folders/{folder}" with
+  // prefix "{folder}/"): its path parameters feed the prefix, so none becomes a key.
   std::optional<std::string> key_text = r.string("key");
-  if (!key_text) {
+  const bool lists_by_prefix =
+      !key_text && !r.has("action") && route.method == "GET" && r.has("prefix");
+  if (!key_text && !lists_by_prefix) {
     std::vector<std::string> params = route_params(route.path);
     if (!params.empty() && route.path.ends_with("}")) {
       key_text = "${request.path." + params.back() + "}";

@@ -34,6 +34,10 @@ std::string_view error_code(S3Error e) noexcept {
       return "InvalidPartOrder";
     case S3Error::kEntityTooSmall:
       return "EntityTooSmall";
+    case S3Error::kPreconditionFailed:
+      return "PreconditionFailed";
+    case S3Error::kInvalidPartNumber:
+      return "InvalidPartNumber";
     case S3Error::kInternalError:
       return "InternalError";
   }
@@ -52,7 +56,10 @@ int http_status(S3Error e) noexcept {
     case S3Error::kBucketNotEmpty:
       return 409;
     case S3Error::kInvalidRange:
+    case S3Error::kInvalidPartNumber:
       return 416;
+    case S3Error::kPreconditionFailed:
+      return 412;
     case S3Error::kInternalError:
       return 500;
     default:

@@ -24,6 +24,8 @@ enum class S3Error {
   kInvalidPart,              // 400
   kInvalidPartOrder,         // 400
   kEntityTooSmall,           // 400 (a multipart part other than the last under the minimum)
+  kPreconditionFailed,       // 412 (a conditional write's If-Match / If-None-Match)
+  kInvalidPartNumber,        // 416 (GetObject ?partNumber= past the object's parts)
   kInternalError,            // 500 (I/O failure)
 };
 

@@ -20,22 +20,29 @@ namespace gh::plugins::s3 {
 
 namespace {
 
+/// One call through `backend`, run to completion on a private io_context.
+core::Response call_now(const S3Backend& backend, std::string method, const std::string& bucket) {
+  S3Request request;
+  request.method = std::move(method);
+  request.bucket = bucket;
+  boost::asio::io_context io;
+  auto result =
+      boost::asio::co_spawn(io, backend.call(std::move(request)), boost::asio::use_future);
+  io.run();
+  return result.get();
+}
+
 /// Creates the declared buckets that do not exist yet, through the backend routes use (the
 /// local store, or the remote endpoint), on the control thread when a config is installed;
 /// each call runs to completion on a private io_context (a remote call is bounded by its
 /// timeout). Failures are logged: the gateway serves on, and S3 answers NoSuchBucket later.
+/// HeadBucket comes first: in us-east-1, CreateBucket of a bucket we own also answers 200.
 void provision_buckets(const S3Backend& backend, const std::vector<std::string>& buckets) {
   for (const std::string& name : buckets) {
-    S3Request create;
-    create.method = "PUT";
-    create.bucket = name;
     core::Response answer;
     try {
-      boost::asio::io_context io;
-      auto result =
-          boost::asio::co_spawn(io, backend.call(std::move(create)), boost::asio::use_future);
-      io.run();
-      answer = result.get();
+      if (call_now(backend, "HEAD", name).status == 200) continue;
+      answer = call_now(backend, "PUT", name);
     } catch (const std::exception& e) {
       spdlog::error("s3: cannot create bucket {}: {}", name, e.what());
       continue;

@@ -63,10 +63,13 @@
 ///   "GET /folders/{folder}":
 ///     integration: {type: s3, bucket: files, action: ListObjectsV2, prefix: "{folder}/",
 ///                   response: xml}
+///   "GET /albums/{album}":        # a prefix and no key: ListObjectsV2 without naming it
+///     integration: {type: s3, bucket: photos, prefix: "{album}/"}
 ///
 /// Keys: bucket (required), key (object actions; default: the route's last path parameter when
-/// the route ends in one), action (default: from the route's method: GET GetObject, or
-/// ListObjectsV2 without a key; HEAD HeadObject; PUT PutObject; DELETE DeleteObject; an ANY route
+/// the route ends in one, except on a GET route without action that gives a prefix: that one
+/// lists), action (default: from the route's method: GET GetObject, or ListObjectsV2 without a
+/// key; HEAD HeadObject; PUT PutObject; DELETE DeleteObject; an ANY route
 /// picks per request, other methods answer 405; POST/PATCH routes must name one), prefix
 /// (ListObjectsV2; default $request.querystring.prefix), response (json, the default | xml).
 /// bucket, key and prefix are value templates ($request.path.x, $request.querystring.x,

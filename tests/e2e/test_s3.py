@@ -18,6 +18,8 @@ import debian_python
 debian_python.require("boto3")
 
 import base64
+import concurrent.futures
+import contextlib
 import datetime
 import hashlib
 import json
@@ -74,11 +76,29 @@ class S3Test(GatewayTestCase):
         r = raised.exception.response
         return r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"]
 
+    @contextlib.contextmanager
+    def extra_headers(self, operation, headers):
+        """Adds `headers` to the client's `operation` requests (Debian's boto3 1.26 predates
+        PutObject's IfNoneMatch/IfMatch parameters)."""
+        def add(request, **_):
+            for name, value in headers.items():
+                request.headers[name] = value
+        event = f"before-sign.s3.{operation}"
+        self.s3.meta.events.register(event, add)
+        try:
+            yield
+        finally:
+            self.s3.meta.events.unregister(event, add)
+
     def raw(self, method, path, body=None, headers=None, host=None):
+        return self.raw_to(self.gw, method, path, body, headers, host)
+
+    @staticmethod
+    def raw_to(gw, method, path, body=None, headers=None, host=None):
         h = dict(headers or {})
         if host:
-            h["Host"] = f"{host}:{self.gw.services_port}"
-        return request(self.gw.services_port, method, path, body=body, headers=h)
+            h["Host"] = f"{host}:{gw.services_port}"
+        return request(gw.services_port, method, path, body=body, headers=h)
 
     # ---------------------------------------------------------------------------- buckets
 
@@ -98,8 +118,6 @@ class S3Test(GatewayTestCase):
         self.assertEqual(s3.head_bucket(Bucket="photos")["ResponseMetadata"]["HTTPStatusCode"],
                          200)
         self.assertIsNone(s3.get_bucket_location(Bucket="photos")["LocationConstraint"])
-        self.assertEqual(self.error(s3.create_bucket, Bucket="photos"),
-                         ("BucketAlreadyOwnedByYou", 409))
         self.assertEqual(self.error(s3.head_bucket, Bucket="nothere"), ("404", 404))
         self.assertEqual(self.error(s3.list_objects_v2, Bucket="nothere"), ("NoSuchBucket", 404))
         s3.put_object(Bucket="photos", Key="a", Body=b"x")
@@ -111,6 +129,28 @@ class S3Test(GatewayTestCase):
         self.assertEqual(self.error(s3.delete_bucket, Bucket="photos"), ("NoSuchBucket", 404))
         self.assertEqual(self.error(s3.create_bucket, Bucket="Bad_Name"),
                          ("InvalidBucketName", 400))
+
+    def test_create_existing_bucket(self):
+        # S3 API Reference, BucketAlreadyOwnedByYou: us-east-1 answers 200 OK (legacy
+        # compatibility), every other region 409. The bucket and its objects are kept.
+        s3 = self.s3
+        s3.create_bucket(Bucket="again")
+        s3.put_object(Bucket="again", Key="kept", Body=b"still here")
+        r = s3.create_bucket(Bucket="again")
+        self.assertEqual((r["ResponseMetadata"]["HTTPStatusCode"], r["Location"]),
+                         (200, "/again"))
+        self.assertEqual(s3.get_object(Bucket="again", Key="kept")["Body"].read(), b"still here")
+        gw = self.start_gateway(CONFIG + "aws: {region: eu-west-1}\n")
+        eu = client(gw)
+        eu.create_bucket(Bucket="again")
+        eu.put_object(Bucket="again", Key="kept", Body=b"x")
+        self.assertEqual(self.error(eu.create_bucket, Bucket="again"),
+                         ("BucketAlreadyOwnedByYou", 409))
+        r = self.raw_to(gw, "PUT", "/again")
+        doc = ET.fromstring(r.body)
+        self.assertEqual((r.status, doc.findtext("Code"), doc.findtext("BucketName")),
+                         (409, "BucketAlreadyOwnedByYou", "again"))
+        self.assertEqual(eu.get_object(Bucket="again", Key="kept")["Body"].read(), b"x")
 
     def test_error_documents_and_ids(self):
         self.s3.create_bucket(Bucket="docs")
@@ -263,6 +303,28 @@ class S3Test(GatewayTestCase):
         r = self.raw("GET", "/cond/k", headers={"If-None-Match": etag})
         self.assertEqual((r.status, r.header("ETag"), r.body), (304, etag, b""))
 
+    def test_conditions_before_range(self):
+        # RFC 9110 §13.2.2: preconditions are evaluated before Range, so 304/412 win over 416.
+        s3 = self.s3
+        s3.create_bucket(Bucket="condrange")
+        etag = s3.put_object(Bucket="condrange", Key="k", Body=b"data")["ETag"]
+        for method in ("GET", "HEAD"):
+            r = self.raw(method, "/condrange/k",
+                         headers={"If-None-Match": etag, "Range": "bytes=100-"})
+            self.assertEqual((r.status, r.header("ETag")), (304, etag), method)
+            r = self.raw(method, "/condrange/k",
+                         headers={"If-Match": '"other"', "Range": "bytes=100-"})
+            self.assertEqual(r.status, 412, method)
+        r = self.raw("GET", "/condrange/k", headers={"If-Match": '"other"', "Range": "bytes=100-"})
+        doc = ET.fromstring(r.body)
+        self.assertEqual((doc.findtext("Code"), doc.findtext("Condition")),
+                         ("PreconditionFailed", "If-Match"))
+        # Conditions that hold: the Range decides (416 with the object's size).
+        r = self.raw("GET", "/condrange/k", headers={"If-Match": etag, "Range": "bytes=100-"})
+        doc = ET.fromstring(r.body)
+        self.assertEqual((r.status, doc.findtext("Code"), doc.findtext("ActualObjectSize"),
+                          r.header("Content-Range")), (416, "InvalidRange", "4", "bytes */4"))
+
     def test_response_overrides(self):
         s3 = self.s3
         s3.create_bucket(Bucket="over")
@@ -356,9 +418,105 @@ class S3Test(GatewayTestCase):
                                     CopySource="src/missing"), ("NoSuchKey", 404))
         self.assertEqual(self.error(s3.copy_object, Bucket="dst", Key="copy",
                                     CopySource="dst/copy"), ("InvalidRequest", 400))
-        self.assertEqual(self.error(s3.copy_object, Bucket="dst", Key="x",
-                                    CopySource="src/a b/ü", CopySourceIfMatch='"nope"'),
-                         ("PreconditionFailed", 412))
+
+    def test_conditional_put_object(self):
+        # S3 User Guide, "How to prevent object overwrites with conditional writes".
+        s3 = self.s3
+        s3.create_bucket(Bucket="cput")
+        put = lambda body: s3.put_object(Bucket="cput", Key="k", Body=body)  # noqa: E731
+        with self.extra_headers("PutObject", {"If-None-Match": "*"}):
+            first = put(b"first")["ETag"]
+            with self.assertRaises(ClientError) as raised:
+                put(b"second")
+        error = raised.exception.response["Error"]
+        self.assertEqual((error["Code"], error.get("Condition"),
+                          raised.exception.response["ResponseMetadata"]["HTTPStatusCode"]),
+                         ("PreconditionFailed", "If-None-Match", 412))
+        self.assertEqual(s3.get_object(Bucket="cput", Key="k")["Body"].read(), b"first")
+        with self.extra_headers("PutObject", {"If-Match": '"0123"'}):
+            self.assertEqual(self.error(put, body=b"third"), ("PreconditionFailed", 412))
+        with self.extra_headers("PutObject", {"If-Match": first}):
+            second = put(b"second")["ETag"]
+            self.assertEqual(self.error(put, body=b"third"), ("PreconditionFailed", 412))
+        self.assertEqual(s3.get_object(Bucket="cput", Key="k")["ETag"], second)
+        r = self.raw("PUT", "/cput/missing", body=b"x", headers={"If-Match": second})
+        doc = ET.fromstring(r.body)
+        self.assertEqual((r.status, doc.findtext("Code"), doc.findtext("Key")),
+                         (404, "NoSuchKey", "missing"))
+        self.assertEqual(self.error(s3.head_object, Bucket="cput", Key="missing"), ("404", 404))
+
+    def test_conditional_put_is_atomic(self):
+        # Many create-only PUTs of one key at once: exactly one wins, the others get 412.
+        self.s3.create_bucket(Bucket="race")
+
+        def put(i):
+            return self.raw("PUT", "/race/k", body=b"%d" % i, headers={"If-None-Match": "*"})
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            statuses = sorted(r.status for r in pool.map(put, range(32)))
+        self.assertEqual(statuses, [200] + [412] * 31)
+
+    def test_conditional_complete_multipart_upload(self):
+        s3 = self.s3
+        s3.create_bucket(Bucket="cmpu")
+        s3.put_object(Bucket="cmpu", Key="k", Body=b"existing")
+
+        def upload():
+            """A one-part upload of "multipart" to k; the call that completes it."""
+            uid = s3.create_multipart_upload(Bucket="cmpu", Key="k")["UploadId"]
+            part = s3.upload_part(Bucket="cmpu", Key="k", UploadId=uid, PartNumber=1,
+                                  Body=b"multipart")["ETag"]
+            return lambda: s3.complete_multipart_upload(
+                Bucket="cmpu", Key="k", UploadId=uid,
+                MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part}]})
+        call = upload()
+        with self.extra_headers("CompleteMultipartUpload", {"If-None-Match": "*"}):
+            self.assertEqual(self.error(call), ("PreconditionFailed", 412))
+        # The upload is still there to complete without the condition.
+        self.assertEqual(len(s3.list_multipart_uploads(Bucket="cmpu")["Uploads"]), 1)
+        etag = s3.head_object(Bucket="cmpu", Key="k")["ETag"]
+        self.assertTrue(call()["ETag"].endswith('-1"'))
+        self.assertEqual(s3.get_object(Bucket="cmpu", Key="k")["Body"].read(), b"multipart")
+        call = upload()
+        with self.extra_headers("CompleteMultipartUpload", {"If-Match": etag}):
+            self.assertEqual(self.error(call), ("PreconditionFailed", 412))
+        with self.extra_headers("CompleteMultipartUpload",
+                                {"If-Match": s3.head_object(Bucket="cmpu", Key="k")["ETag"]}):
+            call()
+
+    def test_copy_object_conditions(self):
+        # x-amz-copy-source-if-*: all four, with S3's pairing rules (S3 API Reference,
+        # CopyObject): if-match true + if-unmodified-since false copies; if-none-match false +
+        # if-modified-since true is 412.
+        s3 = self.s3
+        s3.create_bucket(Bucket="csrc")
+        etag = s3.put_object(Bucket="csrc", Key="a", Body=b"copy me")["ETag"]
+        past = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+        future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+        copy = lambda **kw: s3.copy_object(  # noqa: E731
+            Bucket="csrc", Key="b", CopySource="csrc/a", **kw)
+        for conditions, condition in (
+                ({"CopySourceIfMatch": '"nope"'}, "x-amz-copy-source-If-Match"),
+                ({"CopySourceIfNoneMatch": etag}, "x-amz-copy-source-If-None-Match"),
+                ({"CopySourceIfUnmodifiedSince": past},
+                 "x-amz-copy-source-If-Unmodified-Since"),
+                ({"CopySourceIfModifiedSince": future}, "x-amz-copy-source-If-Modified-Since"),
+                ({"CopySourceIfNoneMatch": etag, "CopySourceIfModifiedSince": past},
+                 "x-amz-copy-source-If-None-Match")):
+            with self.assertRaises(ClientError) as raised:
+                copy(**conditions)
+            error = raised.exception.response["Error"]
+            self.assertEqual((error["Code"], error.get("Condition")),
+                             ("PreconditionFailed", condition), conditions)
+        self.assertEqual(self.error(s3.head_object, Bucket="csrc", Key="b"), ("404", 404))
+        for conditions in ({"CopySourceIfMatch": etag},
+                           {"CopySourceIfMatch": etag, "CopySourceIfUnmodifiedSince": past},
+                           {"CopySourceIfNoneMatch": '"nope"', "CopySourceIfModifiedSince": past},
+                           {"CopySourceIfUnmodifiedSince": future},
+                           {"CopySourceIfModifiedSince": past}):
+            self.assertEqual(copy(**conditions)["CopyObjectResult"]["ETag"], etag, conditions)
+        self.assertEqual(self.error(s3.copy_object, Bucket="csrc", Key="b",
+                                    CopySource="csrc/missing", CopySourceIfMatch=etag),
+                         ("NoSuchKey", 404))
 
     def test_delete_objects(self):
         s3 = self.s3
@@ -509,6 +667,53 @@ class S3Test(GatewayTestCase):
         self.assertNotIn("Uploads", s3.list_multipart_uploads(Bucket="multi"))
         self.assertEqual(self.error(s3.list_parts, Bucket="multi", Key="big/file", UploadId=uid),
                          ("NoSuchUpload", 404))
+
+    def test_get_part_number(self):
+        # S3 API Reference, GetObject/HeadObject partNumber: a ranged GET of that part (206);
+        # x-amz-mp-parts-count only with partNumber (boto/boto3#3137); a single-part object is
+        # part 1 of 1 (moto#7850).
+        s3 = self.s3
+        s3.create_bucket(Bucket="parts")
+        uid = s3.create_multipart_upload(Bucket="parts", Key="mp")["UploadId"]
+        parts_data = [b"\x01" * (5 * MB), b"\x02" * (5 * MB), b"tail"]
+        etags = [s3.upload_part(Bucket="parts", Key="mp", UploadId=uid, PartNumber=n,
+                                Body=data)["ETag"] for n, data in enumerate(parts_data, start=1)]
+        s3.complete_multipart_upload(
+            Bucket="parts", Key="mp", UploadId=uid,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e}
+                                       for n, e in enumerate(etags, start=1)]})
+        total = 10 * MB + 4
+        got = s3.get_object(Bucket="parts", Key="mp", PartNumber=2)
+        self.assertEqual((got["ResponseMetadata"]["HTTPStatusCode"], got["ContentRange"],
+                          got["ContentLength"], got["PartsCount"]),
+                         (206, f"bytes {5 * MB}-{10 * MB - 1}/{total}", 5 * MB, 3))
+        self.assertEqual(got["Body"].read(), parts_data[1])
+        head = s3.head_object(Bucket="parts", Key="mp", PartNumber=3)
+        self.assertEqual((head["ResponseMetadata"]["HTTPStatusCode"], head["ContentRange"],
+                          head["ContentLength"], head["PartsCount"]),
+                         (206, f"bytes {10 * MB}-{total - 1}/{total}", 4, 3))
+        self.assertNotIn("PartsCount", s3.head_object(Bucket="parts", Key="mp"))
+        got = s3.get_object(Bucket="parts", Key="mp")
+        self.assertNotIn("PartsCount", got)
+        got["Body"].close()
+        self.assertEqual(self.error(s3.get_object, Bucket="parts", Key="mp", PartNumber=4),
+                         ("InvalidPartNumber", 416))
+        # A single-part object is one part.
+        s3.put_object(Bucket="parts", Key="single", Body=b"whole")
+        got = s3.get_object(Bucket="parts", Key="single", PartNumber=1)
+        self.assertEqual((got["ResponseMetadata"]["HTTPStatusCode"], got["ContentRange"],
+                          got["Body"].read()), (206, "bytes 0-4/5", b"whole"))
+        self.assertNotIn("PartsCount", got)
+        self.assertEqual(self.error(s3.head_object, Bucket="parts", Key="single", PartNumber=2),
+                         ("416", 416))
+        # Malformed: a number out of 1-10000, or with a Range.
+        for query in ("partNumber=0", "partNumber=x", "partNumber=10001"):
+            r = self.raw("GET", f"/parts/mp?{query}")
+            self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")),
+                             (400, "InvalidArgument"), query)
+        r = self.raw("GET", "/parts/mp?partNumber=1", headers={"Range": "bytes=0-1"})
+        self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")),
+                         (400, "InvalidRequest"))
 
     def test_multipart_abort_and_small_parts(self):
         s3 = self.s3

@@ -54,6 +54,8 @@ apis:
         integration: {type: s3, bucket: files, action: GetObject, key: $request.querystring.name}
       "GET /folders/{folder}":
         integration: {type: s3, bucket: files, action: ListObjectsV2, prefix: "{folder}/"}
+      "GET /albums/{album}":
+        integration: {type: s3, bucket: files, prefix: "{album}/"}
       "POST /upload/{name}":
         integration: {type: s3, bucket: files, action: PutObject, key: "uploads/${request.path.name}"}
       "GET /nobucket/{key}":
@@ -240,6 +242,19 @@ class S3RouteTest(unittest.TestCase):
         # A prefix from the path.
         r = self.call("GET", "/folders/list")
         self.assertEqual(r.json()["count"], 3)
+
+    def test_prefix_route_lists_without_action(self):
+        # A GET route that sets a prefix and no key lists (ListObjectsV2) without naming the
+        # action; its path parameter feeds the prefix instead of becoming a key.
+        for key in ("album/one.jpg", "album/two.jpg", "albums.txt"):
+            self.s3.put_object(Bucket="files", Key=key, Body=b"x")
+        r = self.call("GET", "/albums/album")
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual([o["key"] for o in r.json()["objects"]],
+                         ["album/one.jpg", "album/two.jpg"])
+        out = run_cli("routes", str(self.gw.config_path))
+        self.assertRegex(out.stdout, r"GET /albums/\{album\}\s.*s3 ListObjectsV2 files prefix "
+                                     r"\$\{request\.path\.album\}/")
 
     def test_list_as_xml(self):
         self.s3.put_object(Bucket="files", Key="xml/one", Body=b"1")
