@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Gatehouse builds and tests with, if any is missing.
+# Installs the Debian 12 packages Gatehouse builds, runs and tests with, if any is missing:
+# the toolchain and libraries, and the runtimes of the example config's Lambda functions
+# (python3; Debian's nodejs, 18, only when no `node` is on PATH, so a newer Node.js already
+# installed stays the one used). scripts/install-test-deps.sh builds on this one.
 # Usage: scripts/install-deps.sh [extra packages...]   (root, or sudo available)
 set -euo pipefail
 
@@ -9,6 +12,7 @@ packages=(
   curl openssl python3 ca-certificates
   "$@"
 )
+command -v node >/dev/null || packages+=(nodejs)
 
 missing=()
 for p in "${packages[@]}"; do
