@@ -1,19 +1,66 @@
 // ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation.
+#include <charconv>
+#include <limits>
+
+#include "plugins/s3/object_listing.hpp"
 #include "plugins/s3/operations.hpp"
 
 namespace gh::plugins::s3::ops {
 
 core::Response list_buckets(S3Call& call) {
+  // S3 API Reference, ListBuckets (2024): `prefix` filters by name, `bucket-region` by region,
+  // `max-buckets` (1–10,000) pages with an opaque ContinuationToken; with any of them and no
+  // max-buckets, pages are 10,000. Without any, every bucket at once.
+  // UNVERIFIED: the wording of the max-buckets and token refusals (ListObjectsV2's here).
+  const std::string prefix = call.query.get("prefix").value_or("");
+  const auto region = call.query.get("bucket-region");
+  const auto token_text = call.query.get("continuation-token");
+  const auto max_text = call.query.get("max-buckets");
+  std::size_t page = std::numeric_limits<std::size_t>::max();
+  if (max_text) {
+    int v = 0;
+    auto [end, ec] = std::from_chars(max_text->data(), max_text->data() + max_text->size(), v);
+    if (ec != std::errc() || end != max_text->data() + max_text->size() || v < 1 || v > 10000) {
+      return error_response(call, invalid_argument("Argument max-buckets must be an integer "
+                                                   "between 1 and 10000",
+                                                   "max-buckets", *max_text));
+    }
+    page = static_cast<std::size_t>(v);
+  } else if (call.query.has("prefix") || region || token_text) {
+    page = 10000;
+  }
+  std::string after;
+  if (token_text) {
+    auto token = decode_continuation_token(*token_text);
+    if (!token) {
+      return error_response(call, invalid_argument("The continuation token provided is incorrect",
+                                                   "continuation-token", *token_text));
+    }
+    after = std::move(*token);
+  }
   XmlWriter xml("ListAllMyBucketsResult");
   write_owner(xml);
   xml.open("Buckets");
-  for (const BucketInfo& b : call.store.list_buckets()) {
+  std::size_t listed = 0;
+  std::string last;
+  bool more = false;
+  for (const BucketInfo& b : call.store.list_buckets()) {  // sorted by name
+    if (!b.name.starts_with(prefix) || (!after.empty() && b.name <= after)) continue;
+    if (region && *region != call.aws.region) break;  // every bucket is in aws.region
+    if (listed == page) {
+      more = true;
+      break;
+    }
     xml.open("Bucket");
     xml.element("Name", b.name);
     xml.element("CreationDate", iso8601_ms(b.created_ms));
     xml.close();
+    last = b.name;
+    ++listed;
   }
   xml.close();
+  if (more) xml.element("ContinuationToken", encode_continuation_token(last));
+  if (call.query.has("prefix")) xml.element("Prefix", prefix);
   return xml_response(xml.finish());
 }
 

@@ -218,7 +218,9 @@ core::Response delete_object(S3Call& call) {
 
 core::Response delete_objects(S3Call& call) {
   // S3 API Reference, DeleteObjects: <Delete><Quiet>true</Quiet><Object><Key>…</Key>…</Delete>,
-  // up to 1,000 keys.
+  // up to 1,000 keys, with a digest of the body (checked first: a body that is not what was
+  // sent is not parsed).
+  if (auto e = check_required_digest(call)) return error_response(call, *e);
   auto doc = parse_xml(call.body);
   if (!doc || doc->name != "Delete") return error_response(call, malformed_xml());
   const bool quiet = doc->child_text("Quiet") == "true";

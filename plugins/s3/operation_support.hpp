@@ -70,6 +70,12 @@ S3ErrorReply invalid_argument(std::string message, std::string name, std::string
 /// nullopt with `error` set to S3's InvalidArgument.
 std::optional<int> part_number_param(const S3Call& call, S3ErrorReply& error);
 
+/// A body S3 reads whole and requires a digest of (DeleteObjects): Content-MD5 or an
+/// x-amz-checksum-crc32 / -crc32c / -sha256 (what the current SDKs send instead) must be given
+/// and match the body. nullopt when it does; else S3's InvalidRequest (none given),
+/// InvalidDigest (a malformed Content-MD5) or BadDigest (a mismatch).
+std::optional<S3ErrorReply> check_required_digest(const S3Call& call);
+
 /// The error document (Code, Message, details, Key or BucketName, RequestId, HostId) with the
 /// reply's status; HEAD answers carry no body, as S3's.
 core::Response error_response(const S3Call& call, const S3ErrorReply& error);

@@ -61,6 +61,10 @@ def client(gw, key="test", secret="test", **config):
                                       retries={"total_max_attempts": 1}, **config))
 
 
+def content_md5(body: bytes) -> dict:
+    return {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()}
+
+
 def md5_etag(data: bytes) -> str:
     return '"' + hashlib.md5(data).hexdigest() + '"'
 
@@ -175,12 +179,10 @@ class S3Test(GatewayTestCase):
         r = self.raw("GET", "/docs?acl")
         self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")),
                          (501, "NotImplemented"))
-        r = self.raw("POST", "/docs?delete", body=b"<Delete><Object><Key>a</Key></Obj")
-        self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")),
-                         (400, "MalformedXML"))
-        r = self.raw("POST", "/docs?delete", body=b"<a>" * 100000)
-        self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")),
-                         (400, "MalformedXML"))
+        for body in (b"<Delete><Object><Key>a</Key></Obj", b"<a>" * 100000):
+            r = self.raw("POST", "/docs?delete", body=body, headers=content_md5(body))
+            self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")),
+                             (400, "MalformedXML"))
         r = self.raw("PATCH", "/docs/x")
         self.assertEqual(r.status, 405)
         # The other services keep their paths.
@@ -518,6 +520,33 @@ class S3Test(GatewayTestCase):
                                     CopySource="csrc/missing", CopySourceIfMatch=etag),
                          ("NoSuchKey", 404))
 
+    def test_list_buckets_pages(self):
+        for name in ("pg-a", "pg-b", "pg-c", "other"):
+            self.s3.create_bucket(Bucket=name)
+        names, token = [], None
+        while True:
+            query = "?max-buckets=2&prefix=pg-" + (
+                "&continuation-token=" + urllib.parse.quote(token, safe="") if token else "")
+            doc = ET.fromstring(self.raw("GET", "/" + query).body)
+            names += [b.findtext(f"{NS}Name") for b in doc.iter(f"{NS}Bucket")]
+            self.assertEqual(doc.findtext(f"{NS}Prefix"), "pg-")
+            token = doc.findtext(f"{NS}ContinuationToken")
+            if not token:
+                break
+        self.assertEqual(names, ["pg-a", "pg-b", "pg-c"])
+        # Every bucket is in the gateway's region.
+        for region, count in (("us-east-1", 4), ("eu-west-1", 0)):
+            doc = ET.fromstring(self.raw("GET", "/?bucket-region=" + region).body)
+            self.assertEqual(len(list(doc.iter(f"{NS}Bucket"))), count)
+        for bad in ("0", "10001", "x"):
+            r = self.raw("GET", "/?max-buckets=" + bad)
+            doc = ET.fromstring(r.body)
+            self.assertEqual((r.status, doc.findtext("Code"), doc.findtext("ArgumentName")),
+                             (400, "InvalidArgument", "max-buckets"))
+        r = self.raw("GET", "/?continuation-token=garbage!")
+        self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")),
+                         (400, "InvalidArgument"))
+
     def test_delete_objects(self):
         s3 = self.s3
         s3.create_bucket(Bucket="del")
@@ -528,6 +557,24 @@ class S3Test(GatewayTestCase):
         self.assertEqual(sorted(d["Key"] for d in r["Deleted"]), ["a", "c/d", "missing"])
         self.assertNotIn("Errors", r)
         self.assertEqual([o["Key"] for o in s3.list_objects_v2(Bucket="del")["Contents"]], ["b"])
+        # The body must come with a digest that matches it (Content-MD5, boto3's, or an
+        # x-amz-checksum-*, the current SDKs'); a refused request deletes nothing.
+        body = b"<Delete><Object><Key>b</Key></Object></Delete>"
+        crc = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+        for headers, code in (({}, "InvalidRequest"),
+                              ({"Content-MD5": "bm90IGFuIG1kNQ=="}, "InvalidDigest"),
+                              (content_md5(body + b" "), "BadDigest"),
+                              ({"x-amz-checksum-crc32": "AAAAAA=="}, "BadDigest"),
+                              ({**content_md5(body), "x-amz-checksum-crc32": "AAAAAA=="},
+                               "BadDigest")):
+            r = self.raw("POST", "/del?delete", body=body, headers=headers)
+            self.assertEqual((r.status, ET.fromstring(r.body).findtext("Code")), (400, code),
+                             headers)
+        self.assertEqual(s3.list_objects_v2(Bucket="del")["KeyCount"], 1)
+        r = self.raw("POST", "/del?delete", body=body, headers={"x-amz-checksum-crc32": crc})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(s3.list_objects_v2(Bucket="del")["KeyCount"], 0)
+        s3.put_object(Bucket="del", Key="b", Body=b"1")
         r = s3.delete_objects(Bucket="del", Delete={"Objects": [{"Key": "b"}], "Quiet": True})
         self.assertNotIn("Deleted", r)
         self.assertEqual(s3.list_objects_v2(Bucket="del")["KeyCount"], 0)
