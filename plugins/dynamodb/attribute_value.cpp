@@ -58,9 +58,19 @@ std::string set_text(const json::array& items) {
   return out + "]";
 }
 
+/// Number::parse's refusal; the unparseable ones are a family of their own
+/// (validation_envelope.cpp: captured wrapped), the out-of-range ones are not classified.
+DynamoError number_error(std::string error) {
+  constexpr std::string_view kConversion = "The parameter cannot be converted to a numeric value";
+  const bool conversion = std::string_view(error).starts_with(kConversion);
+  return DynamoError::validation(
+      std::move(error), conversion ? ValidationFamily::kNumberConversion : ValidationFamily::kNone);
+}
+
 DynamoError duplicates(const json::array& items) {
   return DynamoError::validation("One or more parameter values were invalid: Input collection " +
-                                 set_text(items) + " contains duplicates.");
+                                     set_text(items) + " contains duplicates.",
+                                 ValidationFamily::kSetShape);
 }
 
 /// SS, NS, BS: a non-empty list of distinct members (numbers compared by value, binary by its
@@ -72,10 +82,13 @@ std::optional<DynamoError> normalize_set(std::string_view tag, json::value& v) {
   if (items.empty()) {
     if (tag == "BS") {
       return DynamoError::validation(
-          "One or more parameter values were invalid: Binary sets should not be empty");
+          "One or more parameter values were invalid: Binary sets should not be empty",
+          ValidationFamily::kSetShape);
     }
     return DynamoError::validation(std::string("One or more parameter values were invalid: An ") +
-                                   (tag == "SS" ? "string" : "number") + " set  may not be empty");
+                                       (tag == "SS" ? "string" : "number") +
+                                       " set  may not be empty",
+                                   ValidationFamily::kSetShape);
   }
   const json::array original = items;  // the duplicates message shows the members as sent
   std::set<std::string> seen;
@@ -85,7 +98,7 @@ std::optional<DynamoError> normalize_set(std::string_view tag, json::value& v) {
     if (tag == "NS") {
       std::string error;
       auto n = Number::parse(member, error);
-      if (!n) return DynamoError::validation(error);
+      if (!n) return number_error(std::move(error));
       item = n->to_string();
       member = n->key_bytes();
     } else if (tag == "BS") {
@@ -201,7 +214,7 @@ std::optional<DynamoError> normalize_value(json::value& value, int depth) {
     if (!inner.is_string()) return wrong_json_type(inner, "String");
     std::string error;
     auto n = Number::parse(std::string_view(inner.get_string()), error);
-    if (!n) return DynamoError::validation(error);
+    if (!n) return number_error(std::move(error));
     inner = n->to_string();
     return std::nullopt;
   }
@@ -215,7 +228,8 @@ std::optional<DynamoError> normalize_value(json::value& value, int depth) {
     if (!inner.get_bool()) {
       return DynamoError::validation(
           "One or more parameter values were invalid: Null attribute value types must have the "
-          "value of true");
+          "value of true",
+          ValidationFamily::kNullFalse);
     }
     return std::nullopt;
   }

@@ -5,10 +5,32 @@
 /// dynalite and DynamoDB Local answer the same).
 
 #include <boost/json/object.hpp>
+#include <cstdint>
 #include <string>
 #include <utility>
 
 namespace gh::plugins::dynamodb {
+
+/// Which kind of request validation a ValidationException reports, set where the error is
+/// raised. DynamoDB words some families inside "1 validation error detected: " and others bare,
+/// and which depends on the operation: validation_envelope.hpp holds that rule, applied once as
+/// an operation answers. kNone: the message goes out as raised.
+enum class ValidationFamily : std::uint8_t {
+  kNone,
+  kSetShape,                // an empty set; duplicate set members
+  kNullFalse,               // {"NULL": false}
+  kNumberConversion,        // "The parameter cannot be converted to a numeric value: …"
+  kParameterMix,            // "… can only be specified when using expressions", "Can not use …"
+  kPlaceholderMap,          // ExpressionAttributeNames/Values "must not be empty", "contains …"
+  kUnusedPlaceholder,       // "Value provided in ExpressionAttribute… unused in expressions: …"
+  kConditionExpression,     // "Invalid ConditionExpression: …" (static checks: syntax, size …)
+  kUpdateExpression,        // "Invalid UpdateExpression: …"
+  kFilterExpression,        // "Invalid FilterExpression: …"
+  kProjectionExpression,    // "Invalid ProjectionExpression: …"
+  kKeyConditionExpression,  // "Invalid KeyConditionExpression: …"
+  kReturnValuesNotAllowed,  // "ReturnValues can only be ALL_OLD or NONE"
+  kSelectProjection,        // Select against ProjectionExpression/AttributesToGet/IndexName
+};
 
 struct DynamoError {
   DynamoError() = default;
@@ -19,9 +41,13 @@ struct DynamoError {
   std::string type;  // full __type
   std::string message;
   boost::json::object fields;  // further members of the error body (e.g. "Item")
+  ValidationFamily family = ValidationFamily::kNone;  // ValidationExceptions only
 
-  static DynamoError validation(std::string message) {
-    return {400, "com.amazon.coral.validate#ValidationException", std::move(message)};
+  static DynamoError validation(std::string message,
+                                ValidationFamily family = ValidationFamily::kNone) {
+    DynamoError e{400, "com.amazon.coral.validate#ValidationException", std::move(message)};
+    e.family = family;
+    return e;
   }
   static DynamoError serialization(std::string message) {
     return {400, "com.amazon.coral.service#SerializationException", std::move(message)};

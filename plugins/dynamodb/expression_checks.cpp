@@ -531,8 +531,26 @@ std::string_view long_type_name(AvType type) noexcept {
 }  // namespace
 
 DynamoError invalid(ExpressionKind kind, std::string_view message) {
-  return DynamoError::validation("Invalid " + std::string(parameter_name(kind)) + ": " +
-                                 std::string(message));
+  ValidationFamily family = ValidationFamily::kNone;
+  switch (kind) {
+    case ExpressionKind::kCondition:
+      family = ValidationFamily::kConditionExpression;
+      break;
+    case ExpressionKind::kFilter:
+      family = ValidationFamily::kFilterExpression;
+      break;
+    case ExpressionKind::kKeyCondition:
+      family = ValidationFamily::kKeyConditionExpression;
+      break;
+    case ExpressionKind::kProjection:
+      family = ValidationFamily::kProjectionExpression;
+      break;
+    case ExpressionKind::kUpdate:
+      family = ValidationFamily::kUpdateExpression;
+      break;
+  }
+  return DynamoError::validation(
+      "Invalid " + std::string(parameter_name(kind)) + ": " + std::string(message), family);
 }
 
 // [kvs]: "an empty filter is no filter" -> "The expression can not be empty;" (blanks only are

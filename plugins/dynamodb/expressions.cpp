@@ -107,6 +107,11 @@ std::string join_in_java_hash_order(std::vector<std::string_view> keys) {
   return out + "}";
 }
 
+/// The placeholder maps' own refusals: one validation family (validation_envelope.cpp).
+DynamoError map_error(std::string message) {
+  return DynamoError::validation(std::move(message), ValidationFamily::kPlaceholderMap);
+}
+
 }  // namespace
 
 // Messages [kvs][dyn]: "ExpressionAttributeNames must not be empty"; "... contains invalid key:
@@ -121,23 +126,22 @@ std::variant<Placeholders, DynamoError> Placeholders::from_request(const json::o
       names && !names->is_null()) {
     if (!names->is_object()) return wrong_json_type(*names, "Map");
     const json::object& map = names->get_object();
-    if (map.empty()) return DynamoError::validation("ExpressionAttributeNames must not be empty");
+    if (map.empty()) return map_error("ExpressionAttributeNames must not be empty");
     for (const auto& [key, value] : map) {
       std::string_view k = key;
       if (k.size() > kMaxPlaceholderKeyBytes) {
-        return DynamoError::validation(
+        return map_error(
             "ExpressionAttributeNames contains invalid key: The expression attribute map "
             "contains a key that is too long; size of key: " +
             std::to_string(k.size()));
       }
       if (!valid_placeholder_key(k, '#')) {
-        return DynamoError::validation(
-            "ExpressionAttributeNames contains invalid key: Syntax error; key: \"" +
-            std::string(k) + "\"");
+        return map_error("ExpressionAttributeNames contains invalid key: Syntax error; key: \"" +
+                         std::string(k) + "\"");
       }
       if (!value.is_string()) return wrong_json_type(value, "String");
       if (value.get_string().empty()) {
-        return DynamoError::validation(
+        return map_error(
             "ExpressionAttributeNames contains invalid value: Empty attribute name for key " +
             std::string(k));
       }
@@ -149,24 +153,23 @@ std::variant<Placeholders, DynamoError> Placeholders::from_request(const json::o
       values && !values->is_null()) {
     if (!values->is_object()) return wrong_json_type(*values, "Map");
     const json::object& map = values->get_object();
-    if (map.empty()) return DynamoError::validation("ExpressionAttributeValues must not be empty");
+    if (map.empty()) return map_error("ExpressionAttributeValues must not be empty");
     for (const auto& [key, value] : map) {
       std::string_view k = key;
       if (k.size() > kMaxPlaceholderKeyBytes) {
-        return DynamoError::validation(
+        return map_error(
             "ExpressionAttributeValues contains invalid key: The expression attribute map "
             "contains a key that is too long;");
       }
       if (!valid_placeholder_key(k, ':')) {
-        return DynamoError::validation(
-            "ExpressionAttributeValues contains invalid key: Syntax error; key: \"" +
-            std::string(k) + "\"");
+        return map_error("ExpressionAttributeValues contains invalid key: Syntax error; key: \"" +
+                         std::string(k) + "\"");
       }
       json::value normalized = value;
       if (auto e = normalize_value(normalized)) {
         if (e->type == DynamoError::validation("").type) {
-          return DynamoError::validation("ExpressionAttributeValues contains invalid value: " +
-                                         e->message + " for key " + std::string(k));
+          return map_error("ExpressionAttributeValues contains invalid value: " + e->message +
+                           " for key " + std::string(k));
         }
         return *e;  // a serialization error is not wrapped
       }
@@ -185,7 +188,8 @@ std::optional<DynamoError> Placeholders::check_all_used() const {
   if (!unused.empty()) {
     return DynamoError::validation(
         "Value provided in ExpressionAttributeNames unused in expressions: keys: " +
-        join_in_java_hash_order(std::move(unused)));
+            join_in_java_hash_order(std::move(unused)),
+        ValidationFamily::kUnusedPlaceholder);
   }
   for (const Value& v : values_) {
     if (!v.used) unused.push_back(v.key);
@@ -193,7 +197,8 @@ std::optional<DynamoError> Placeholders::check_all_used() const {
   if (!unused.empty()) {
     return DynamoError::validation(
         "Value provided in ExpressionAttributeValues unused in expressions: keys: " +
-        join_in_java_hash_order(std::move(unused)));
+            join_in_java_hash_order(std::move(unused)),
+        ValidationFamily::kUnusedPlaceholder);
   }
   return std::nullopt;
 }

@@ -36,7 +36,8 @@ std::variant<ReturnValues, DynamoError> return_values(const json::object& reques
         "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]");
   }
   if (!update && out != ReturnValues::kNone && out != ReturnValues::kAllOld) {
-    return DynamoError::validation("ReturnValues can only be ALL_OLD or NONE");
+    return DynamoError::validation("ReturnValues can only be ALL_OLD or NONE",
+                                   ValidationFamily::kReturnValuesNotAllowed);
   }
   return out;
 }

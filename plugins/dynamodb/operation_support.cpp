@@ -178,9 +178,10 @@ std::string joined(std::span<const std::string_view> parts, std::string_view sep
 
 // How a request mixes its parameters, checked before anything inside them (the messages and
 // their order as dynalite's validateExpressionParams, recorded against DynamoDB [dyn]).
-// UNVERIFIED: dynoxide's newer captures (eu-west-2) show PutItem and UpdateItem wrapping the
-// values message in "1 validation error detected: ", and UpdateItem's as "UpdateExpression is
-// null and ConditionExpression is null"; TransactWriteItems parts follow the same rule here.
+// Whether an operation words them in "1 validation error detected: " is
+// validation_envelope.cpp's rule (ValidationFamily::kParameterMix). UNVERIFIED: the values
+// message's tail (": ConditionExpression is null"), which dynoxide's captures show and
+// paritysuite's newer PutItem/DeleteItem captures (2026-10-09) do not.
 // `expressions`: the expression parameters the operation takes, in DynamoDB's order.
 std::optional<DynamoError> check_parameter_mix(const json::object& request,
                                                std::span<const std::string_view> expressions) {
@@ -194,11 +195,13 @@ std::optional<DynamoError> check_parameter_mix(const json::object& request,
     return DynamoError::validation(
         "Can not use both expression and non-expression parameters in the same request: "
         "Non-expression parameters: {AttributesToGet} Expression parameters: {" +
-        joined(given, ", ") + "}");
+            joined(given, ", ") + "}",
+        ValidationFamily::kParameterMix);
   }
   if (given.empty() && member(request, "ExpressionAttributeNames")) {
     return DynamoError::validation(
-        "ExpressionAttributeNames can only be specified when using expressions");
+        "ExpressionAttributeNames can only be specified when using expressions",
+        ValidationFamily::kParameterMix);
   }
   // Values have no use in a projection: an operation with other expressions needs one of them.
   std::vector<std::string_view> valued;
@@ -211,7 +214,8 @@ std::optional<DynamoError> check_parameter_mix(const json::object& request,
   if (!valued.empty() && !any_valued && member(request, "ExpressionAttributeValues")) {
     return DynamoError::validation(
         "ExpressionAttributeValues can only be specified when using expressions: " +
-        joined(valued, " and ") + (valued.size() > 1 ? " are" : " is") + " null");
+            joined(valued, " and ") + (valued.size() > 1 ? " are" : " is") + " null",
+        ValidationFamily::kParameterMix);
   }
   return std::nullopt;
 }

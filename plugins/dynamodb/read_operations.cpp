@@ -84,9 +84,10 @@ std::variant<std::size_t, DynamoError> page_limit(const json::object& request) {
 
 enum class Select { kAll, kCount, kSpecific, kAllProjected };
 
-/// `query`: Query (true) or Scan, whose messages differ.
+/// Query and Scan word the Select refusals alike; only the envelope differs
+/// (validation_envelope.cpp, ValidationFamily::kSelectProjection).
 std::variant<Select, DynamoError> select_of(const json::object& request, bool projected,
-                                            const SecondaryIndex* index, bool query) {
+                                            const SecondaryIndex* index) {
   const json::value* select = member(request, "Select");
   if (!select) return projected ? Select::kSpecific : index ? Select::kAllProjected : Select::kAll;
   std::string_view v = select->is_string() ? std::string_view(select->get_string()) : "";
@@ -94,7 +95,8 @@ std::variant<Select, DynamoError> select_of(const json::object& request, bool pr
     if (projected) {
       return DynamoError::validation(
           "Cannot specify the ProjectionExpression when choosing to "
-          "get only the Count");
+          "get only the Count",
+          ValidationFamily::kSelectProjection);
     }
     return Select::kCount;
   }
@@ -102,7 +104,8 @@ std::variant<Select, DynamoError> select_of(const json::object& request, bool pr
     if (projected) {
       return DynamoError::validation(
           "Cannot specify the AttributesToGet when choosing to get "
-          "ALL_ATTRIBUTES");
+          "ALL_ATTRIBUTES",
+          ValidationFamily::kSelectProjection);
     }
     if (index && index->global && index->projection != Projection::kAll) {
       return DynamoError::validation(
@@ -114,12 +117,12 @@ std::variant<Select, DynamoError> select_of(const json::object& request, bool pr
   }
   if (v == "SPECIFIC_ATTRIBUTES") {
     if (!projected) {
-      // Query wraps it in the "1 validation error" envelope, Scan does not (moto's
-      // aws_verified test_specific_attributes_requires_attribute_selection).
+      // Query wraps it in the "1 validation error" envelope, Scan does not
+      // (validation_envelope.cpp).
       return DynamoError::validation(
-          std::string(query ? "1 validation error detected: " : "") +
           "Must specify the AttributesToGet or ProjectionExpression when choosing to get "
-          "SPECIFIC_ATTRIBUTES");
+          "SPECIFIC_ATTRIBUTES",
+          ValidationFamily::kSelectProjection);
     }
     return Select::kSpecific;
   }
@@ -128,12 +131,14 @@ std::variant<Select, DynamoError> select_of(const json::object& request, bool pr
       if (projected) {
         return DynamoError::validation(
             "Cannot specify the ProjectionExpression when choosing to get "
-            "ALL_PROJECTED_ATTRIBUTES");  // UNVERIFIED wording, as its ALL_ATTRIBUTES twin
+            "ALL_PROJECTED_ATTRIBUTES",  // UNVERIFIED wording, as its ALL_ATTRIBUTES twin
+            ValidationFamily::kSelectProjection);
       }
       return Select::kAllProjected;
     }
     return DynamoError::validation(
-        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+        ValidationFamily::kSelectProjection);
   }
   return DynamoError::validation(
       "1 validation error detected: Value '" + std::string(v) +
@@ -230,7 +235,7 @@ TextResult scan_text(const Env& env, const json::object& request) {
   const SecondaryIndex* index = std::get<const SecondaryIndex*>(index_or);
   auto limit = page_limit(request);
   if (auto* e = std::get_if<DynamoError>(&limit)) return *e;
-  auto select = select_of(request, ex.projection.has_value(), index, false);
+  auto select = select_of(request, ex.projection.has_value(), index);
   if (auto* e = std::get_if<DynamoError>(&select)) return *e;
   // Parallel scans: the items of segment s of n are those whose hash key falls in it.
   const json::value* segment = member(request, "Segment");
@@ -317,7 +322,7 @@ TextResult query_text(const Env& env, const json::object& request) {
   }
   auto limit = page_limit(request);
   if (auto* e = std::get_if<DynamoError>(&limit)) return *e;
-  auto select = select_of(request, ex.projection.has_value(), index, true);
+  auto select = select_of(request, ex.projection.has_value(), index);
   if (auto* e = std::get_if<DynamoError>(&select)) return *e;
   bool forward = true;
   if (const json::value* f = member(request, "ScanIndexForward")) {

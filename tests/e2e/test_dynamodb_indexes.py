@@ -274,8 +274,9 @@ class IndexTest(GatewayTestCase):
         self.assertEqual(self.error(ddb.query, TableName="orders", KeyConditionExpression="pk = :p",
                                     ExpressionAttributeValues={":p": S("ann")},
                                     Select="ALL_PROJECTED_ATTRIBUTES"),
-                         ("ValidationException", "ALL_PROJECTED_ATTRIBUTES can be used only when "
-                          "Querying using an IndexName"))
+                         ("ValidationException", "1 validation error detected: "
+                          "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an "
+                          "IndexName"))
         code, message = self.error(ddb.query, IndexName="byStatus",
                                    ExclusiveStartKey={"pk": S("ann"), "sk": S("o1")}, **q)
         self.assertEqual((code, message), ("ValidationException",

@@ -1,0 +1,199 @@
+// DynamoDB's "1 validation error detected: " envelope (plugins/dynamodb/validation_envelope.hpp):
+// the per-operation rule, the families the raising sites give their errors, and the operation
+// table applying the rule to every answer (the services endpoint and route integrations share
+// it). The sources of each cell are in validation_envelope.cpp.
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "plugins/dynamodb/attribute_value.hpp"
+#include "plugins/dynamodb/expressions.hpp"
+#include "plugins/dynamodb/operation_table.hpp"
+#include "plugins/dynamodb/store.hpp"
+#include "plugins/dynamodb/validation_envelope.hpp"
+
+namespace {
+
+namespace json = boost::json;
+namespace ddb = gh::plugins::dynamodb;
+namespace ex = gh::plugins::dynamodb::expr;
+using ddb::DynamoError;
+using F = ddb::ValidationFamily;
+
+json::object object(std::string_view text) { return json::parse(text).as_object(); }
+
+F item_family(const char* item) {
+  boost::system::error_code ec;
+  json::value v = ddb::parse_json(item, ec);
+  REQUIRE_FALSE(ec);
+  auto e = ddb::normalize_item(v);
+  REQUIRE(e);
+  return e->family;
+}
+
+F placeholder_family(std::string_view request) {
+  auto p = ex::Placeholders::from_request(object(request));
+  REQUIRE(std::holds_alternative<DynamoError>(p));
+  return std::get<DynamoError>(p).family;
+}
+
+F expression_family(std::string_view text, ex::ExpressionKind kind) {
+  auto p = std::get<ex::Placeholders>(ex::Placeholders::from_request(json::object{}));
+  auto c = ex::parse_condition(text, kind, p);
+  REQUIRE(std::holds_alternative<DynamoError>(c));
+  return std::get<DynamoError>(c).family;
+}
+
+/// The message the operation table's `operation` answers for `request` (on an empty store with
+/// one table, pk S / sk N), or "" when it succeeds.
+std::string answer(std::string_view operation, std::string_view request) {
+  static ddb::Store store(":memory:");
+  static ddb::ops::Env env{store, {}};
+  static const bool created = [] {
+    auto r = ddb::ops::find_operation("CreateTable")
+                 ->handler(env, object(R"({"TableName":"pets","BillingMode":"PAY_PER_REQUEST",
+                   "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},
+                                {"AttributeName":"sk","KeyType":"RANGE"}],
+                   "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
+                                           {"AttributeName":"sk","AttributeType":"N"}]})"));
+    return std::holds_alternative<json::object>(r);
+  }();
+  REQUIRE(created);
+  const ddb::ops::Operation* op = ddb::ops::find_operation(operation);
+  REQUIRE(op);
+  auto r = op->handler(env, object(request));
+  std::string message;
+  if (auto* e = std::get_if<DynamoError>(&r)) message = e->message;
+  if (op->text) {  // the reads' text form (the services endpoint's) answers alike
+    auto t = op->text(env, object(request));
+    auto* e = std::get_if<DynamoError>(&t);
+    CHECK((e ? e->message : std::string()) == message);
+  }
+  return message;
+}
+
+constexpr std::string_view kWrapped = "1 validation error detected: ";
+
+}  // namespace
+
+TEST_CASE("dynamodb validation envelope: the rule per operation and family") {
+  // PutItem: the value, parameter, placeholder-map, condition and ReturnValues families.
+  for (F f : {F::kSetShape, F::kNullFalse, F::kNumberConversion, F::kParameterMix,
+              F::kPlaceholderMap, F::kConditionExpression, F::kReturnValuesNotAllowed}) {
+    CHECK(ddb::wraps_validation("PutItem", f));
+  }
+  CHECK_FALSE(ddb::wraps_validation("PutItem", F::kUnusedPlaceholder));  // UNVERIFIED
+  CHECK_FALSE(ddb::wraps_validation("PutItem", F::kNone));
+  // UpdateItem: its expressions, placeholders (unused ones too), NULL false; a Key's set bare.
+  for (F f : {F::kNullFalse, F::kParameterMix, F::kPlaceholderMap, F::kUnusedPlaceholder,
+              F::kConditionExpression, F::kUpdateExpression}) {
+    CHECK(ddb::wraps_validation("UpdateItem", f));
+  }
+  CHECK_FALSE(ddb::wraps_validation("UpdateItem", F::kSetShape));
+  CHECK_FALSE(ddb::wraps_validation("UpdateItem", F::kNumberConversion));
+  // DeleteItem: parameters, placeholder maps, condition, ReturnValues; its Key's values bare.
+  for (F f : {F::kParameterMix, F::kPlaceholderMap, F::kConditionExpression,
+              F::kReturnValuesNotAllowed}) {
+    CHECK(ddb::wraps_validation("DeleteItem", f));
+  }
+  for (F f : {F::kSetShape, F::kNullFalse, F::kNumberConversion, F::kUnusedPlaceholder}) {
+    CHECK_FALSE(ddb::wraps_validation("DeleteItem", f));
+  }
+  // Query: only Select against the projection; Scan: nothing, not even that.
+  CHECK(ddb::wraps_validation("Query", F::kSelectProjection));
+  for (F f : {F::kUnusedPlaceholder, F::kKeyConditionExpression, F::kFilterExpression,
+              F::kProjectionExpression, F::kParameterMix, F::kPlaceholderMap}) {
+    CHECK_FALSE(ddb::wraps_validation("Query", f));
+  }
+  for (std::string_view op : {"Scan", "GetItem", "BatchGetItem", "BatchWriteItem",
+                              "TransactGetItems", "TransactWriteItems", "CreateTable"}) {
+    for (F f : {F::kSetShape, F::kNullFalse, F::kNumberConversion, F::kParameterMix,
+                F::kPlaceholderMap, F::kUnusedPlaceholder, F::kConditionExpression,
+                F::kUpdateExpression, F::kFilterExpression, F::kProjectionExpression,
+                F::kKeyConditionExpression, F::kReturnValuesNotAllowed, F::kSelectProjection}) {
+      CHECK_MESSAGE(!ddb::wraps_validation(op, f), op);
+    }
+  }
+}
+
+TEST_CASE("dynamodb validation envelope: applied once, to the families the rule names") {
+  DynamoError e = DynamoError::validation("ReturnValues can only be ALL_OLD or NONE",
+                                          F::kReturnValuesNotAllowed);
+  ddb::apply_validation_envelope("PutItem", e);
+  CHECK(e.message == "1 validation error detected: ReturnValues can only be ALL_OLD or NONE");
+  ddb::apply_validation_envelope("PutItem", e);
+  CHECK(e.message == "1 validation error detected: ReturnValues can only be ALL_OLD or NONE");
+  DynamoError bare = DynamoError::validation("Item size has exceeded the maximum allowed size");
+  ddb::apply_validation_envelope("PutItem", bare);
+  CHECK(bare.message == "Item size has exceeded the maximum allowed size");
+  DynamoError scan = DynamoError::validation("x", F::kSelectProjection);
+  ddb::apply_validation_envelope("Scan", scan);
+  CHECK(scan.message == "x");
+}
+
+TEST_CASE("dynamodb validation envelope: the raising sites name their families") {
+  CHECK(item_family(R"({"a":{"SS":[]}})") == F::kSetShape);
+  CHECK(item_family(R"({"a":{"BS":[]}})") == F::kSetShape);
+  CHECK(item_family(R"({"a":{"NS":["1","1.0"]}})") == F::kSetShape);
+  CHECK(item_family(R"({"a":{"NULL":false}})") == F::kNullFalse);
+  CHECK(item_family(R"({"a":{"N":"x1"}})") == F::kNumberConversion);
+  CHECK(item_family(R"({"a":{"NS":["x1"]}})") == F::kNumberConversion);
+  CHECK(item_family(R"({"a":{"N":"1E+126"}})") == F::kNone);
+  CHECK(item_family(R"({"a":{"S":"x","N":"1"}})") == F::kNone);
+  CHECK(item_family(R"({"a":{}})") == F::kNone);
+  CHECK(placeholder_family(R"({"ExpressionAttributeValues":{}})") == F::kPlaceholderMap);
+  CHECK(placeholder_family(R"({"ExpressionAttributeNames":{}})") == F::kPlaceholderMap);
+  CHECK(placeholder_family(R"({"ExpressionAttributeValues":{"v":{"S":"x"}}})") ==
+        F::kPlaceholderMap);
+  CHECK(placeholder_family(R"({"ExpressionAttributeValues":{":v":{"SS":[]}}})") ==
+        F::kPlaceholderMap);
+  auto unused = std::get<ex::Placeholders>(
+      ex::Placeholders::from_request(object(R"({"ExpressionAttributeNames":{"#u":"u"}})")));
+  REQUIRE(unused.check_all_used());
+  CHECK(unused.check_all_used()->family == F::kUnusedPlaceholder);
+  CHECK(expression_family("a = = b", ex::ExpressionKind::kCondition) == F::kConditionExpression);
+  CHECK(expression_family("", ex::ExpressionKind::kFilter) == F::kFilterExpression);
+  CHECK(expression_family("((a = b))", ex::ExpressionKind::kKeyCondition) ==
+        F::kKeyConditionExpression);
+}
+
+TEST_CASE("dynamodb validation envelope: the operation table answers with it") {
+  const std::string w(kWrapped);
+  const std::string eav = "ExpressionAttributeValues can only be specified when using expressions";
+  CHECK(answer("PutItem", R"({"TableName":"pets","Item":{"pk":{"S":"a"},"sk":{"N":"1"}},
+                              "ExpressionAttributeValues":{":v":{"S":"x"}}})") ==
+        w + eav + ": ConditionExpression is null");
+  CHECK(answer("PutItem", R"({"TableName":"pets","Item":{"pk":{"S":"a"},"sk":{"N":"1"},
+                              "x":{"SS":[]}}})") ==
+        w + "One or more parameter values were invalid: An string set  may not be empty");
+  CHECK(answer("PutItem", R"({"TableName":"pets","Item":{"pk":{"S":"a"},"sk":{"S":"1"}}})") ==
+        "One or more parameter values were invalid: Type mismatch for key sk expected: N "
+        "actual: S");
+  CHECK(answer("UpdateItem", R"({"TableName":"pets","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},
+                                 "UpdateExpression":""})") ==
+        w + "Invalid UpdateExpression: The expression can not be empty;");
+  CHECK(answer("UpdateItem", R"({"TableName":"pets","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},
+                                 "UpdateExpression":"SET a = b"})") ==
+        "The provided expression refers to an attribute that does not exist in the item");
+  CHECK(answer("DeleteItem", R"({"TableName":"pets","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},
+                                 "ReturnValues":"ALL_NEW"})") ==
+        w + "ReturnValues can only be ALL_OLD or NONE");
+  CHECK(answer("GetItem", R"({"TableName":"pets","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},
+                              "ProjectionExpression":"#undef"})") ==
+        "Invalid ProjectionExpression: An expression attribute name used in the document path "
+        "is not defined; attribute name: #undef");
+  const std::string specific =
+      "Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+      "SPECIFIC_ATTRIBUTES";
+  CHECK(answer("Query", R"({"TableName":"pets","KeyConditionExpression":"pk = :p",
+                            "ExpressionAttributeValues":{":p":{"S":"a"}},
+                            "Select":"SPECIFIC_ATTRIBUTES"})") == w + specific);
+  CHECK(answer("Scan", R"({"TableName":"pets","Select":"SPECIFIC_ATTRIBUTES"})") == specific);
+  // A transaction's parts keep the single-item families bare (UNVERIFIED).
+  CHECK(answer("TransactWriteItems", R"({"TransactItems":[{"Put":{"TableName":"pets",
+            "Item":{"pk":{"S":"a"},"sk":{"N":"1"}},"ExpressionAttributeValues":{":v":{"S":"x"}}}}]})")
+            .starts_with(eav));
+}
