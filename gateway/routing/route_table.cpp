@@ -119,9 +119,33 @@ struct MatchState {
   const Segments& segments;
   std::size_t slot;
   Captures captures;
+  // HTTP APIs only: the best greedy match seen so far (the deepest; on a tie the first found,
+  // which depth-first order makes the most literal one), kept while a full match is looked for.
+  bool full_match_first;
+  std::uint32_t greedy_leaf = kNoLeaf;
+  std::size_t greedy_depth = 0;
+  Captures greedy_captures;
 };
 
-// Depth-first over literal → param → greedy, so the first leaf found is the most specific.
+// Depth-first over literal → param → greedy, so the first leaf found is the most specific at
+// the first segment where candidates differ.
+//
+// REST APIs (full_match_first == false) take that first leaf, greedy or not: "a method request
+// against a specific resource takes precedence over a method request against a generic resource
+// at the same level of the resource hierarchy" (REST developer guide, "Set up a method request",
+// api-gateway-method-settings-method-request.html#api-gateway-proxy-resource). So for
+// /a/b/c, /a/b/{proxy+} beats /a/{x}/c.
+//
+// HTTP APIs (full_match_first == true) rank whole routes: "1. Full match for a route and
+// method. 2. Match for a route and method with a greedy path variable ({proxy+}). 3. The
+// $default route." (HTTP developer guide, "Routing API requests",
+// http-api-develop-routes.html#http-api-develop-routes.evaluation; its example sends
+// GET /pets/dog/1 to GET /pets/dog/{id} over GET /pets/{proxy+}). Any full match (path
+// variables included) therefore beats every greedy route: the search returns on the first full
+// match and only remembers greedy hits. Among greedy routes the most specific one is the one
+// with the longest matching prefix (GET /pets/{proxy+} over ANY /{proxy+} in the same example),
+// then the literal-first order. The walk visits the same nodes a failed REST lookup does:
+// those the request path can reach, never the whole table.
 std::uint32_t match_node(const RouteTable::Node* node, std::size_t i, MatchState& st) {
   if (i == st.segments.size()) return node->leaves.pick(st.slot);
   const Segment& seg = st.segments[i];
@@ -138,8 +162,17 @@ std::uint32_t match_node(const RouteTable::Node* node, std::size_t i, MatchState
   }
   if (seg.offset < st.path_end) {
     if (auto leaf = node->greedy_leaves.pick(st.slot); leaf != kNoLeaf) {
-      st.captures.push_back(st.path.substr(seg.offset, st.path_end - seg.offset));
-      return leaf;
+      std::string_view rest = st.path.substr(seg.offset, st.path_end - seg.offset);
+      if (!st.full_match_first) {
+        st.captures.push_back(rest);
+        return leaf;
+      }
+      if (st.greedy_leaf == kNoLeaf || i > st.greedy_depth) {
+        st.greedy_leaf = leaf;
+        st.greedy_depth = i;
+        st.greedy_captures = st.captures;
+        st.greedy_captures.push_back(rest);
+      }
     }
   }
   return kNoLeaf;
@@ -174,8 +207,13 @@ std::size_t RouteTable::match(std::string_view method, std::string_view path,
     }
   }
 
-  MatchState st{path, path_end, segments, method_slot(method), {}};
+  MatchState st{path, path_end, segments, method_slot(method), {}, mode_ == SlashMode::kExact,
+                kNoLeaf, 0, {}};
   std::uint32_t index = match_node(root_.get(), 0, st);
+  if (index == kNoLeaf && st.greedy_leaf != kNoLeaf) {
+    index = st.greedy_leaf;
+    st.captures = std::move(st.greedy_captures);
+  }
   if (params) params->clear();
   if (index == kNoLeaf) return default_route_;
   const Leaf& leaf = leaves_[index];

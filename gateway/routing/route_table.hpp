@@ -2,10 +2,15 @@
 /// RouteTable: the compiled routes of one API, as a trie over path segments. Lookup cost grows
 /// with the depth of the request path, not with the number of routes.
 ///
-/// Priority follows API Gateway: at each segment a literal beats a {param}, which beats a
-/// {greedy+}; at the end an explicit method beats ANY (and GET does not answer HEAD); when the
-/// most specific path has no route for the method, less specific paths are tried (AWS resolves
-/// the resource+method pair); `$default` (HTTP APIs) comes last.
+/// Priority follows API Gateway, per API type (sources in route_table.cpp, match_node):
+///  - REST: at each segment a literal beats a {param}, which beats a {greedy+}; the first
+///    segment where two routes differ decides ("/a/b/{proxy+}" beats "/a/{x}/c" for "/a/b/c").
+///  - HTTP: every full match (path variables included) beats every {greedy+} route; among full
+///    matches the REST order above decides; among greedy routes the longest matching prefix
+///    wins, then the same order; `$default` comes last.
+/// In both, an explicit method beats ANY (and GET does not answer HEAD), and when the most
+/// specific path has no route for the method, less specific paths are tried (AWS resolves the
+/// resource+method pair). The SlashMode names the API type: kLenient is REST, kExact HTTP.
 ///
 /// Slashes differ by API type (docs/aws-notes-core.md §8): REST ignores trailing slashes and
 /// collapses "//", and a greedy value keeps inner "//" but not the trailing slash; HTTP APIs match

@@ -315,10 +315,16 @@ class HttpProxyFactory final : public core::IntegrationFactory {
       ok = false;
     }
 
-    // AWS: 50 ms to 29 s for REST (raisable), 30 s for HTTP APIs; the defaults are the maxima.
+    // AWS: 50 ms to 29 s for REST, raisable for Regional and private REST APIs by a quota
+    // request (up to 300 s here); 50 ms to 30 s for HTTP APIs and 29 s for WebSocket APIs, not
+    // raisable (API Gateway quotas, limits.html; apigatewayv2 Integration.TimeoutInMillis). The
+    // defaults are the standard maxima.
     const std::int64_t default_timeout =
-        ctx.api.protocol == core::ApiProtocol::kRest ? 29000 : 30000;
-    auto timeout = r.integer("timeoutInMillis", 50, 300000);
+        ctx.api.protocol == core::ApiProtocol::kHttp ? 30000 : 29000;
+    const std::int64_t max_timeout = ctx.api.protocol == core::ApiProtocol::kRest   ? 300000
+                                     : ctx.api.protocol == core::ApiProtocol::kHttp ? 30000
+                                                                                    : 29000;
+    auto timeout = r.integer("timeoutInMillis", 50, max_timeout);
     if (failed(ctx.node.child("timeoutInMillis"), timeout)) ok = false;
     r.finish();
     if (!ok) return nullptr;

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from harness import (EXAMPLES_DIR, SHORT_ID_RE, UUID_RE, EchoUpstream, Gateway, RawClient,
                      check_documented_curls, free_port, make_self_signed_cert, port_is_closed,
-                     request, wait_until)
+                     request, run_cli, wait_until)
 
 REST_TIMEOUT = b'{"message": "Endpoint request timed out"}'
 REST_NETWORK = b'{"message": "Network error communicating with endpoint"}'
@@ -340,6 +340,53 @@ def answer_too_large(conn):
     chunk = b"x" * 65536
     for _ in range(n // len(chunk) + 1):
         conn.sendall(chunk)
+
+
+class TimeoutValidationTest(unittest.TestCase):
+    """`timeoutInMillis` ranges per API type, as AWS: HTTP APIs 50-30000 ms, WebSocket APIs
+    50-29000 ms, REST 50-29000 ms by default, raisable by a quota request (300000 here)."""
+
+    CONFIG = """\
+version: 1
+apis:
+  - id: api
+    protocol: {protocol}
+    routes:
+      "{route}":
+        integration:
+          type: http_proxy
+          uri: http://127.0.0.1:9/
+          timeoutInMillis: {timeout}
+"""
+
+    def validate(self, protocol, timeout, route="GET /x"):
+        tmp = Path(tempfile.mkdtemp(prefix="gatehouse-timeout-"))
+        self.addCleanup(shutil.rmtree, tmp, True)
+        path = tmp / "t.yaml"
+        path.write_text(self.CONFIG.format(protocol=protocol, route=route, timeout=timeout))
+        return path, run_cli("validate", str(path))
+
+    def test_http_api_allows_50_to_30000(self):
+        for timeout in (50, 30000):
+            with self.subTest(timeout=timeout):
+                _, out = self.validate("HTTP", timeout)
+                self.assertEqual(out.returncode, 0, out.stderr)
+        for timeout in (49, 30001, 300000):
+            with self.subTest(timeout=timeout):
+                path, out = self.validate("HTTP", timeout)
+                self.assertNotEqual(out.returncode, 0)
+                self.assertIn(f'{path}:10:28: error: apis[0].routes["GET /x"].integration.'
+                              f"timeoutInMillis: must be between 50 and 30000, got {timeout}\n",
+                              out.stderr)
+
+    def test_rest_api_allows_a_raised_quota(self):
+        for timeout in (50, 29000, 120000, 300000):
+            with self.subTest(timeout=timeout):
+                _, out = self.validate("REST", timeout)
+                self.assertEqual(out.returncode, 0, out.stderr)
+        path, out = self.validate("REST", 300001)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("timeoutInMillis: must be between 50 and 300000, got 300001", out.stderr)
 
 
 class UpstreamEdgeCasesTest(unittest.TestCase):

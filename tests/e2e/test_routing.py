@@ -232,5 +232,83 @@ class RoutingTest(unittest.TestCase):
                          r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$")
 
 
+PRIORITY_ROUTES = """\
+      "GET /pets/dog/{id}": {integration: {type: mock, body: '$context.routeKey id=$request.path.id'}}
+      "ANY /pets/{proxy+}": {integration: {type: mock, body: '$context.routeKey proxy=$request.path.proxy'}}
+      "GET /{a}/{b}": {integration: {type: mock, body: '$context.routeKey a=$request.path.a b=$request.path.b'}}
+      "GET /a/b/{proxy+}": {integration: {type: mock, body: '$context.routeKey proxy=$request.path.proxy'}}
+      "GET /a/{x}/c": {integration: {type: mock, body: '$context.routeKey x=$request.path.x'}}
+      "GET /a/{x}/c/{rest+}": {integration: {type: mock, body: '$context.routeKey x=$request.path.x rest=$request.path.rest'}}
+"""
+
+PRIORITY_CONFIG = """\
+version: 1
+server:
+  listeners:
+    - {host: 127.0.0.1, port: 3000, serves: apis}
+    - {host: 127.0.0.1, port: 4566, serves: services}
+apis:
+  - id: http
+    protocol: HTTP
+    routes:
+""" + PRIORITY_ROUTES + """\
+      $default: {integration: {type: mock, body: '$context.routeKey'}}
+  - id: rest
+    protocol: REST
+    basePath: /rest
+    stages: {prod: {}}
+    routes:
+""" + PRIORITY_ROUTES
+
+
+class RoutePriorityTest(unittest.TestCase):
+    """The same routes under an HTTP API and a REST API, which rank them differently.
+
+    HTTP API (http-api-develop-routes.html, "Routing API requests"): a full match, path
+    variables included, beats every greedy route; among greedy routes the longest prefix wins;
+    $default comes last. REST (api-gateway-method-settings-method-request.html, proxy
+    resources): a specific resource beats a generic one at the same level of the hierarchy, so
+    the first segment where two routes differ decides."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gw = Gateway(PRIORITY_CONFIG)
+        cls.addClassCleanup(cls.gw.close)
+        cls.gw.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.stop()
+
+    def check(self, cases):
+        for method, path, expected in cases:
+            with self.subTest(method=method, path=path):
+                r = self.gw.request(method, path, body=b"" if method == "GET" else b"x")
+                self.assertEqual(r.status, 200, r.text)
+                self.assertEqual(r.text, expected)
+
+    def test_http_api(self):
+        self.check([
+            ("GET", "/pets/dog/1", "GET /pets/dog/{id} id=1"),
+            ("GET", "/pets/cat", "GET /{a}/{b} a=pets b=cat"),
+            ("POST", "/pets/cat", "ANY /pets/{proxy+} proxy=cat"),
+            ("GET", "/pets/cat/1", "ANY /pets/{proxy+} proxy=cat/1"),
+            ("GET", "/a/b/c", "GET /a/{x}/c x=b"),
+            ("GET", "/a/b/d/e", "GET /a/b/{proxy+} proxy=d/e"),
+            ("GET", "/a/b/c/d", "GET /a/{x}/c/{rest+} x=b rest=d"),
+            ("GET", "/x/y/z", "$default"),
+        ])
+
+    def test_rest_api(self):
+        self.check([
+            ("GET", "/rest/prod/pets/dog/1", "GET /pets/dog/{id} id=1"),
+            ("GET", "/rest/prod/pets/cat", "ANY /pets/{proxy+} proxy=cat"),
+            ("GET", "/rest/prod/toys/cat", "GET /{a}/{b} a=toys b=cat"),
+            ("GET", "/rest/prod/a/b/c", "GET /a/b/{proxy+} proxy=c"),
+            ("GET", "/rest/prod/a/z/c", "GET /a/{x}/c x=z"),
+            ("GET", "/rest/prod/a/b/c/d", "GET /a/b/{proxy+} proxy=c/d"),
+        ])
+
+
 if __name__ == "__main__":
     unittest.main()

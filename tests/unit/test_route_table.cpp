@@ -156,6 +156,91 @@ TEST_CASE("route table: param beats greedy at the same level; deeper greedy beat
                     });
 }
 
+TEST_CASE("route table: HTTP APIs: a full match beats every greedy route (AWS route evaluation)") {
+  // The example of the HTTP API guide, "Routing API requests" (http-api-develop-routes.html).
+  Routes aws(Mode::kExact, {"GET /pets/dog/{id}", "GET /pets/{proxy+}", "ANY /{proxy+}", "$default"});
+  check_all(aws, {
+                     {"GET", "/pets/dog/1", "GET /pets/dog/{id} id=1"},
+                     {"GET", "/pets/cat/1", "GET /pets/{proxy+} proxy=cat/1"},
+                     {"POST", "/test/5", "ANY /{proxy+} proxy=test/5"},
+                     {"GET", "/", "$default"},
+                 });
+  // A full match through path variables beats a greedy route with a longer literal prefix.
+  Routes pets(Mode::kExact, {"ANY /pets/{proxy+}", "GET /{a}/{b}"});
+  check_all(pets, {
+                      {"GET", "/pets/x", "GET /{a}/{b} a=pets b=x"},
+                      {"POST", "/pets/x", "ANY /pets/{proxy+} proxy=x"},
+                      {"GET", "/pets/x/y", "ANY /pets/{proxy+} proxy=x/y"},
+                  });
+  Routes abc(Mode::kExact, {"GET /a/b/{proxy+}", "GET /a/{x}/c"});
+  check_all(abc, {
+                     {"GET", "/a/b/c", "GET /a/{x}/c x=b"},
+                     {"GET", "/a/b/d", "GET /a/b/{proxy+} proxy=d"},
+                     {"GET", "/a/b/c/d", "GET /a/b/{proxy+} proxy=c/d"},
+                 });
+  // Whatever the method of either: an ANY full match beats a GET greedy route.
+  Routes any_full(Mode::kExact, {"ANY /{a}/{b}", "GET /pets/{proxy+}"});
+  check_all(any_full, {
+                          {"GET", "/pets/x", "ANY /{a}/{b} a=pets b=x"},
+                          {"GET", "/pets/x/y", "GET /pets/{proxy+} proxy=x/y"},
+                      });
+  // The greedy hit seen first does not leak its captures into the full match found later.
+  Routes later(Mode::kExact, {"GET /a/b/{p+}", "GET /{x}/{y}/c", "$default"});
+  check_all(later, {
+                       {"GET", "/a/b/c", "GET /{x}/{y}/c x=a y=b"},
+                       {"GET", "/a/b/d", "GET /a/b/{p+} p=d"},
+                       {"GET", "/a/b", "$default"},
+                   });
+  // Among full matches the literal-first order still decides.
+  Routes full(Mode::kExact, {"GET /{a}/b", "GET /x/{c}", "GET /{d}/{e}"});
+  check_all(full, {
+                      {"GET", "/x/b", "GET /x/{c} c=b"},
+                      {"GET", "/y/b", "GET /{a}/b a=y"},
+                      {"GET", "/y/z", "GET /{d}/{e} d=y e=z"},
+                  });
+}
+
+TEST_CASE("route table: HTTP APIs: among greedy routes the longest matching prefix wins") {
+  Routes routes(Mode::kExact, {"GET /a/{x}/c/{proxy+}", "GET /a/b/{proxy+}", "ANY /{proxy+}",
+                               "GET /a/{y}/{rest+}"});
+  check_all(routes, {
+                        {"GET", "/a/b/c/d", "GET /a/{x}/c/{proxy+} x=b proxy=d"},
+                        {"GET", "/a/b/z/d", "GET /a/b/{proxy+} proxy=z/d"},
+                        // same prefix length: literal-first
+                        {"GET", "/a/b/z", "GET /a/b/{proxy+} proxy=z"},
+                        {"GET", "/a/q/z", "GET /a/{y}/{rest+} y=q rest=z"},
+                        {"POST", "/a/b/c/d", "ANY /{proxy+} proxy=a/b/c/d"},
+                        {"GET", "/z", "ANY /{proxy+} proxy=z"},
+                    });
+  // The path decides before the method: ANY on the longer prefix beats GET on a shorter one.
+  Routes method(Mode::kExact, {"ANY /pets/{proxy+}", "GET /{proxy+}"});
+  check_all(method, {
+                        {"GET", "/pets/x", "ANY /pets/{proxy+} proxy=x"},
+                        {"GET", "/toys/x", "GET /{proxy+} proxy=toys/x"},
+                        {"POST", "/toys/x", "none"},
+                    });
+}
+
+TEST_CASE("route table: REST APIs: the first segment where routes differ decides") {
+  // "a method request against a specific resource takes precedence over a method request
+  // against a generic resource at the same level of the resource hierarchy" (REST guide).
+  Routes pets(Mode::kLenient, {"ANY /pets/{proxy+}", "GET /{a}/{b}"});
+  check_all(pets, {
+                      {"GET", "/pets/x", "ANY /pets/{proxy+} proxy=x"},
+                      {"GET", "/toys/x", "GET /{a}/{b} a=toys b=x"},
+                  });
+  Routes abc(Mode::kLenient, {"GET /a/b/{proxy+}", "GET /a/{x}/c"});
+  check_all(abc, {
+                     {"GET", "/a/b/c", "GET /a/b/{proxy+} proxy=c"},
+                     {"GET", "/a/z/c", "GET /a/{x}/c x=z"},
+                 });
+  Routes greedy(Mode::kLenient, {"GET /a/{x}/c/{proxy+}", "GET /a/b/{proxy+}"});
+  check_all(greedy, {
+                        {"GET", "/a/b/c/d", "GET /a/b/{proxy+} proxy=c/d"},
+                        {"GET", "/a/z/c/d", "GET /a/{x}/c/{proxy+} x=z proxy=d"},
+                    });
+}
+
 TEST_CASE("route table: parameter names are per route, even on a shared trie node") {
   Routes routes(Mode::kLenient, {"GET /a/{id}", "GET /a/{name}/b", "POST /a/{other}"});
   check_all(routes, {
