@@ -13,7 +13,7 @@ struct CliOptions {
   std::string config = "config/gatehouse.yaml";
   std::optional<std::string> log_level;   // overrides logging.level
   std::optional<std::string> log_format;  // overrides logging.format
-  unsigned threads = 0;                   // overrides server.threads when > 0
+  std::optional<unsigned> threads;        // overrides server.threads; 0 = one per core
   // `usage`: which plan and key, and the days (YYYY-MM-DD); empty = all / the last 7 days.
   std::string usage_plan, usage_key, usage_start, usage_end;
 };

@@ -92,6 +92,12 @@ int routes(const CliOptions& opts, const core::PluginRegistry& plugins) {
   return 0;
 }
 
+// --log-format if given, else the config's logging.format.
+config::LogFormat log_format(const CliOptions& opts, const config::LoggingConfig& logging) {
+  if (!opts.log_format) return logging.format;
+  return *opts.log_format == "json" ? config::LogFormat::kJson : config::LogFormat::kText;
+}
+
 int serve(const CliOptions& opts, const core::PluginRegistry& plugins) {
   // Until the config says otherwise, log at info in text.
   configure_logging(opts.log_level.value_or("info"),
@@ -101,6 +107,10 @@ int serve(const CliOptions& opts, const core::PluginRegistry& plugins) {
   server::Server::Options options;
   options.config_path = opts.config;
   options.threads = opts.threads;
+  // A reload applies logging.level and logging.format too; the flags win, as at startup.
+  options.apply_logging = [&opts](const config::LoggingConfig& logging) {
+    reconfigure_logging(opts.log_level.value_or(logging.level), log_format(opts, logging));
+  };
   server::Server server(options, plugins);
   auto compiled = server.compile_first();
   if (!compiled.snapshot) {
@@ -109,10 +119,7 @@ int serve(const CliOptions& opts, const core::PluginRegistry& plugins) {
     return 2;
   }
   const auto& logging = compiled.snapshot->config().logging;
-  config::LogFormat format = logging.format;
-  if (opts.log_format)
-    format = *opts.log_format == "json" ? config::LogFormat::kJson : config::LogFormat::kText;
-  configure_logging(opts.log_level.value_or(logging.level), format);
+  configure_logging(opts.log_level.value_or(logging.level), log_format(opts, logging));
   for (const auto& d : compiled.diagnostics.all()) spdlog::warn("{}", d.format());
 
   auto started = std::chrono::steady_clock::now();

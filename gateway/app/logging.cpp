@@ -33,20 +33,32 @@ class JsonFormatter final : public spdlog::formatter {
   }
 };
 
+void set_format(spdlog::logger& logger, config::LogFormat format) {
+  if (format == config::LogFormat::kJson) {
+    logger.set_formatter(std::make_unique<JsonFormatter>());
+  } else {
+    logger.set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
+  }
+}
+
 }  // namespace
 
 void configure_logging(const std::string& level, config::LogFormat format) {
   // Logs go to stderr; stdout is the access log's by default.
   auto logger = std::make_shared<spdlog::logger>("gatehouse",
                                                  std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  if (format == config::LogFormat::kJson) {
-    logger->set_formatter(std::make_unique<JsonFormatter>());
-  } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
-  }
+  set_format(*logger, format);
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
+}
+
+void reconfigure_logging(const std::string& level, config::LogFormat format) {
+  // The logger stays (other threads hold its raw pointer through spdlog::info() & co.); its
+  // level is atomic and the sink swaps its formatter under the sink's own mutex.
+  spdlog::logger& logger = *spdlog::default_logger_raw();
+  set_format(logger, format);
+  logger.set_level(spdlog::level::from_str(level));
 }
 
 }  // namespace gh::app

@@ -130,6 +130,16 @@ std::optional<Config> load_config(const std::string& path, const PluginKeys& plu
 std::optional<Config> load_config_text(const std::string& text, const std::string& name,
                                        const PluginKeys& plugin_keys, Diagnostics& diags);
 
+/// Like load_config(), but returns what could be read even when there were errors (nullopt only
+/// when the file is not a YAML mapping), so the snapshot compiler can still check the plugins'
+/// subtrees and every problem is reported at once. APIs with structural errors of their own,
+/// and the later of two APIs sharing an id or base path, are left out. A config read with
+/// errors (see `diags`) must never be served.
+std::optional<Config> load_config_partial(const std::string& path, const PluginKeys& plugin_keys,
+                                          Diagnostics& diags);
+std::optional<Config> load_config_text_partial(const std::string& text, const std::string& name,
+                                               const PluginKeys& plugin_keys, Diagnostics& diags);
+
 /// The access-log templates behind the presets "text" and "json".
 extern const char* const kAccessLogTextFormat;
 extern const char* const kAccessLogJsonFormat;

@@ -380,44 +380,71 @@ std::optional<Config> read_config(const Node& root, const PluginKeys& plugin_key
   }
 
   Node apis = r.get("apis");
+  std::vector<std::pair<ApiConfig, bool>> read_apis;  // each API, and whether it read cleanly
   if (apis.is_null()) {
     diags.error(root.location(), "apis", "missing required key 'apis' (a list of APIs)");
   } else if (!apis.is_sequence()) {
     diags.error(apis.location(), apis.path(), "expected a list of APIs, got " + apis.kind_name());
   } else {
     for (const auto& item : apis.items()) {
-      if (auto api = read_api(item, plugin_keys, diags)) config.apis.push_back(std::move(*api));
+      // An API with errors of its own stays out of the config: what the plugins would say
+      // about a half-read API (its protocol guessed, routes missing) would only mislead.
+      std::size_t errors_before = diags.error_count();
+      if (auto api = read_api(item, plugin_keys, diags)) {
+        read_apis.push_back({std::move(*api), diags.error_count() == errors_before});
+      }
     }
   }
   std::set<std::string> ids, base_paths;
-  for (const auto& api : config.apis) {
+  for (auto& [api, sound] : read_apis) {
     if (!api.id.empty() && !ids.insert(api.id).second) {
       diags.error(api.where, api.node.path() + ".id", "duplicate API id '" + api.id + "'");
+      sound = false;
     }
     if (!api.base_path.empty() && !base_paths.insert(api.base_path).second) {
       diags.error(api.where, api.node.path() + ".basePath",
                   "two APIs share the base path '" + api.base_path + "'");
+      sound = false;
     }
+    if (sound) config.apis.push_back(std::move(api));
   }
   r.finish();
-  if (diags.has_errors()) return std::nullopt;
+  return config;
+}
+
+std::optional<Config> complete_only(std::optional<Config> config, std::size_t errors_before,
+                                    const Diagnostics& diags) {
+  if (diags.error_count() > errors_before) return std::nullopt;
   return config;
 }
 
 }  // namespace
 
-std::optional<Config> load_config(const std::string& path, const PluginKeys& plugin_keys,
-                                  Diagnostics& diags) {
+std::optional<Config> load_config_partial(const std::string& path, const PluginKeys& plugin_keys,
+                                          Diagnostics& diags) {
   auto root = load_yaml_file(path, diags);
   if (!root) return std::nullopt;
   return read_config(*root, plugin_keys, diags);
 }
 
-std::optional<Config> load_config_text(const std::string& text, const std::string& name,
-                                       const PluginKeys& plugin_keys, Diagnostics& diags) {
+std::optional<Config> load_config_text_partial(const std::string& text, const std::string& name,
+                                               const PluginKeys& plugin_keys, Diagnostics& diags) {
   auto root = load_yaml_text(text, name, diags);
   if (!root) return std::nullopt;
   return read_config(*root, plugin_keys, diags);
+}
+
+std::optional<Config> load_config(const std::string& path, const PluginKeys& plugin_keys,
+                                  Diagnostics& diags) {
+  std::size_t errors_before = diags.error_count();
+  return complete_only(load_config_partial(path, plugin_keys, diags), errors_before, diags);
+}
+
+std::optional<Config> load_config_text(const std::string& text, const std::string& name,
+                                       const PluginKeys& plugin_keys, Diagnostics& diags) {
+  std::size_t errors_before = diags.error_count();
+  return complete_only(load_config_text_partial(text, name, plugin_keys, diags), errors_before,
+                       diags);
 }
 
 }  // namespace gh::config

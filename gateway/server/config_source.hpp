@@ -21,7 +21,9 @@ struct Compiled {
 /// From a file. `metrics` may be null (validate/routes).
 Compiled compile_file(const std::string& path, const core::PluginRegistry& plugins,
                       core::Services& services, pipeline::Metrics* metrics);
-/// From an already loaded config (its load diagnostics in `diags`).
+/// From an already loaded config (its load diagnostics in `diags`; it may have been read with
+/// errors, config::load_config_partial(): then the plugins' diagnostics are added, and there is
+/// no snapshot).
 Compiled compile_loaded(std::optional<config::Config> config, config::Diagnostics diags,
                         const core::PluginRegistry& plugins, core::Services& services,
                         pipeline::Metrics* metrics);

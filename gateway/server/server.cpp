@@ -18,8 +18,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-bool same_listeners(const config::ServerConfig& a, const config::ServerConfig& b) {
-  if (a.listeners.size() != b.listeners.size() || a.threads != b.threads) return false;
+// Whether a reload leaves what only a restart changes as it is. `threads_fixed`: --threads was
+// given, so server.threads does not matter.
+bool same_listeners(const config::ServerConfig& a, const config::ServerConfig& b,
+                    bool threads_fixed) {
+  if (a.listeners.size() != b.listeners.size()) return false;
+  if (!threads_fixed && a.threads != b.threads) return false;
   for (std::size_t i = 0; i < a.listeners.size(); ++i) {
     const auto& x = a.listeners[i];
     const auto& y = b.listeners[i];
@@ -34,13 +38,14 @@ bool same_listeners(const config::ServerConfig& a, const config::ServerConfig& b
   return true;
 }
 
-unsigned thread_count(unsigned requested) {
-  if (requested > 0) return requested;
+}  // namespace
+
+unsigned worker_threads(std::optional<unsigned> requested, unsigned configured) {
+  unsigned n = requested.value_or(configured);
+  if (n > 0) return n;
   unsigned cores = std::thread::hardware_concurrency();
   return cores == 0 ? 1 : cores;
 }
-
-}  // namespace
 
 Server::Server(Options options, const core::PluginRegistry& plugins)
     : options_(std::move(options)), plugins_(plugins) {}
@@ -57,9 +62,8 @@ Server::~Server() {
 Compiled Server::compile_first() {
   // Metrics need the thread count, which comes from the config: load, size, then compile.
   config::Diagnostics diags;
-  auto config = config::load_config(options_.config_path, plugins_.plugin_keys(), diags);
-  threads_ =
-      thread_count(options_.threads ? options_.threads : (config ? config->server.threads : 0u));
+  auto config = config::load_config_partial(options_.config_path, plugins_.plugin_keys(), diags);
+  threads_ = worker_threads(options_.threads, config ? config->server.threads : 0u);
   metrics_ = std::make_unique<pipeline::Metrics>(threads_ + 1);
   return compile_loaded(std::move(config), std::move(diags), plugins_, services_, metrics_.get());
 }
@@ -83,8 +87,7 @@ void Server::start(std::shared_ptr<const pipeline::Snapshot> snapshot) {
   // same; this covers servers started without it (the component tests).
   std::signal(SIGPIPE, SIG_IGN);
   if (!metrics_) {
-    threads_ =
-        thread_count(options_.threads ? options_.threads : snapshot->config().server.threads);
+    threads_ = worker_threads(options_.threads, snapshot->config().server.threads);
     metrics_ = std::make_unique<pipeline::Metrics>(threads_ + 1);
   }
   gateway_ = std::make_unique<pipeline::Gateway>(services_, *metrics_);
@@ -168,11 +171,13 @@ void Server::reload() {
   } else {
     for (const auto& d : next.diagnostics.all()) spdlog::warn("{}", d.format());
     auto current = gateway_->installed();
-    if (!same_listeners(current->snapshot->config().server, next.snapshot->config().server)) {
+    if (!same_listeners(current->snapshot->config().server, next.snapshot->config().server,
+                        options_.threads.has_value())) {
       spdlog::warn("listener or thread changes take effect after a restart");
     }
     try {
       install(next.snapshot);
+      if (options_.apply_logging) options_.apply_logging(next.snapshot->config().logging);
       ++reloads_;
       spdlog::info("reloaded {}: {} API(s)", options_.config_path, next.snapshot->apis().size());
     } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,12 +28,21 @@ namespace gh::server {
 
 class ConfigWatcher;
 
+/// The number of worker threads: `requested` (--threads) if given, else `configured`
+/// (server.threads); 0 in either means one per core (at least 1).
+unsigned worker_threads(std::optional<unsigned> requested, unsigned configured);
+
 class Server {
  public:
   struct Options {
     std::string config_path;  // reloaded on SIGHUP / file change; empty: no reload source
     bool handle_signals = true;
-    unsigned threads = 0;  // 0: from config (0 there: number of cores)
+    /// Worker threads; overrides server.threads when set. 0 (here or in the config): one per
+    /// core.
+    std::optional<unsigned> threads;
+    /// Called on the control thread after each successful reload with the new config's
+    /// `logging` (the CLI applies its level and format there, unless flags fixed them).
+    std::function<void(const config::LoggingConfig&)> apply_logging;
   };
 
   Server(Options options, const core::PluginRegistry& plugins);
@@ -60,6 +70,8 @@ class Server {
   /// Number of successful reloads so far (tests wait on it).
   std::uint64_t reloads() const noexcept { return reloads_.load(); }
   std::uint64_t failed_reloads() const noexcept { return failed_reloads_.load(); }
+  /// Worker threads (after compile_first() or start()).
+  unsigned threads() const noexcept { return threads_; }
 
  private:
   void reload();

@@ -1,7 +1,11 @@
 // The real server, in-process, from inline YAML on port 0.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <thread>
 
 #include "tests/component/server_fixture.hpp"
@@ -101,6 +105,33 @@ TEST_CASE("an invalid reload keeps the running config") {
   s.server().request_reload();
   REQUIRE(wait_until([&] { return s.server().failed_reloads() == 1; }));
   CHECK(body_of(gh::testing::get(s.port(), "/items/5")) == "item 5");
+}
+
+TEST_CASE("--threads 0 means one worker per core, whatever server.threads says") {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("gatehouse-component-threads-" + std::to_string(::getpid()) + ".yaml");
+  {
+    std::ofstream out(path);
+    out << "version: 1\nserver:\n  threads: 1\n" << kConfig.substr(kConfig.find("  listeners:"));
+  }
+  gh::core::PluginRegistry plugins;
+  gh::plugins::register_builtin(plugins);
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  auto threads_with = [&](std::optional<unsigned> flag) {
+    gh::server::Server::Options options;
+    options.config_path = path.string();
+    options.handle_signals = false;
+    options.threads = flag;
+    gh::server::Server server(options, plugins);
+    auto compiled = server.compile_first();
+    INFO(compiled.diagnostics.format());
+    CHECK(compiled.snapshot != nullptr);
+    return server.threads();
+  };
+  CHECK(threads_with(std::nullopt) == 1u);
+  CHECK(threads_with(4u) == 4u);
+  CHECK(threads_with(0u) == cores);
+  std::filesystem::remove(path);
 }
 
 TEST_CASE("shutdown closes idle keep-alive connections and exits 0") {

@@ -4,6 +4,7 @@
 user meant, and exit 1; `serve` with an invalid config or a busy port exits 2 with a clear
 message and never starts listening."""
 
+import os
 import re
 import shutil
 import socket
@@ -46,6 +47,29 @@ apis:
         integration: {type: mock, statusCode: 999, bdy: x}
       "GET /z":
         integration: {type: mock, body: '${env:GH_E2E_UNSET_VAR}'}
+"""
+
+# Errors of every kind in one file: a structural one outside the APIs (server.listners), an
+# integration type and an integration key only the plugins know (mokc, bodyy), and an API whose
+# own structure is broken (Bad_Id), whose integrations are not checked.
+MIXED = """\
+version: 1
+server:
+  listners:
+    - {host: 127.0.0.1, port: 3000, serves: apis}
+apis:
+  - id: a
+    routes:
+      "GET /x":
+        integration: {type: mokc}
+      "GET /y":
+        integration:
+          type: mock
+          bodyy: hello
+  - id: Bad_Id
+    routes:
+      "GET /z":
+        integration: {type: mokc}
 """
 
 ROUTES = """\
@@ -184,6 +208,32 @@ class CliTest(unittest.TestCase):
             "to give a default)",
             "4 error(s)"])
 
+    def test_validate_lists_structural_and_plugin_errors_together(self):
+        path = self.write("mixed.yaml", MIXED)
+        p = str(path)
+        expected = [
+            f"{p}:3:3: error: server.listners: unknown key 'listners'; did you mean 'listeners'?",
+            f"{p}:9:29: error: apis[0].routes[\"GET /x\"].integration.type: unknown integration "
+            "type 'mokc'; did you mean 'mock'?",
+            f"{p}:13:11: error: apis[0].routes[\"GET /y\"].integration.bodyy: unknown key "
+            "'bodyy'; did you mean 'body'?",
+            f"{p}:14:9: error: apis[1].id: API ids are lower-case letters, digits and '-' "
+            "(a DNS label: they appear in {apiId}.execute-api.localhost)",
+            "4 error(s)",
+        ]
+        out = run_cli("validate", p)
+        self.assertEqual(out.returncode, 1)
+        self.assertEqual(out.stdout, "")
+        self.assertEqual(out.stderr.splitlines(), expected)
+        # `routes` and `serve` load the same way.
+        out = run_cli("routes", p)
+        self.assertEqual(out.returncode, 1)
+        self.assertEqual(out.stderr.splitlines(), expected)
+        out = run_cli("serve", "-c", p, "--threads", "1")
+        self.assertEqual(out.returncode, 2)
+        self.assertEqual(out.stderr.splitlines(),
+                         expected + [f"gatehouse: {p} is not valid; not starting"])
+
     def test_validate_yaml_syntax_error(self):
         path = self.write("broken.yaml", "version: 1\napis: [\n")
         out = run_cli("validate", str(path))
@@ -242,6 +292,36 @@ class CliTest(unittest.TestCase):
         self.assertNotIn("listening on", err)
         self.assertEqual(gw.stdout(), "")
         self.assertTrue(port_is_closed(gw.api_port))
+
+    # -- serve options --------------------------------------------------------------------------
+
+    def test_threads_flag_overrides_the_config_and_0_means_one_per_core(self):
+        config = """\
+version: 1
+server:
+  threads: 1
+  listeners:
+    - {host: 127.0.0.1, port: 3000, serves: apis}
+    - {host: 127.0.0.1, port: 4566, serves: services}
+apis:
+  - id: a
+    routes:
+      "GET /x": {integration: {type: mock, body: ok}}
+"""
+
+        def tasks(*args: str) -> int:
+            gw = Gateway(config, args=args)
+            self.addCleanup(gw.close)
+            gw.start()
+            self.assertEqual(gw.get("/x").body, b"ok")
+            n = len(os.listdir(f"/proc/{gw.proc.pid}/task"))
+            gw.stop()
+            return n
+
+        configured = tasks()  # server.threads: 1
+        self.assertEqual(tasks("--threads", "3") - configured, 2)
+        cores = os.cpu_count() or 1
+        self.assertEqual(tasks("--threads", "0") - configured, cores - 1)
 
     def test_missing_config_file_never_starts(self):
         out = run_cli("serve", "-c", str(self.tmp / "missing.yaml"))

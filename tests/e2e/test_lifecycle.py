@@ -4,15 +4,17 @@
 A request is held "in flight" without any integration: the client sends headers with
 `Expect: 100-continue`, waits for the gateway's `100 Continue` (proof the gateway is reading
 the body), and sends the body only when the test says so. The http_proxy variant of the
-in-flight test lives in test_http_proxy.py."""
+drain test lives in test_http_proxy.py; a proxied request held by a slow upstream across a
+reload is here."""
 
+import json
 import os
 import re
 import signal
 import time
 import unittest
 
-from harness import Gateway, RawClient, port_is_closed, request, wait_until
+from harness import EchoUpstream, Gateway, RawClient, port_is_closed, request, wait_until
 
 BASE = """\
 version: 1
@@ -51,6 +53,65 @@ INVALID_ROUTES = """\
       "GET /v1":
         integraton: {type: mock, body: broken}
 """
+
+
+# A route to a slow upstream (EchoUpstream holds /hold/... until released) and a mock route.
+PROXY = """\
+version: 1
+server:
+  listeners:
+    - {host: 127.0.0.1, port: 3000, serves: apis}
+    - {host: 127.0.0.1, port: 4566, serves: services}
+  watchConfig: false
+apis:
+  - id: life
+    protocol: HTTP
+    routes:
+%s      "GET /v":
+        integration: {type: mock, body: %s}
+"""
+
+SLOW_ROUTE = """\
+      "GET /slow/{proxy+}":
+        integration:
+          type: http_proxy
+          uri: http://127.0.0.1:8080/hold/{proxy}
+          timeoutInMillis: 20000
+"""
+
+LOGGING = """\
+version: 1
+server:
+  listeners:
+    - {host: 127.0.0.1, port: 3000, serves: apis}
+    - {host: 127.0.0.1, port: 4566, serves: services}
+  watchConfig: %(watch)s
+logging:
+  level: %(level)s
+  format: %(format)s
+  accessLog: {destination: "off"}
+apis:
+  - id: life
+    protocol: HTTP
+    routes:
+      "GET /v":
+        integration: {type: mock, body: %(body)s}
+"""
+
+# spdlog's text pattern: "2026-01-02T03:04:05.678Z info  message".
+TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (\w+) +(.*)$")
+
+
+def logging_config(level: str, fmt: str, body: str, watch: str = "false") -> str:
+    return LOGGING % {"level": level, "format": fmt, "body": body, "watch": watch}
+
+
+def json_lines(text: str) -> list[dict]:
+    """Every non-empty line of `text` as a JSON gateway-log entry (fails on a text line)."""
+    entries = [json.loads(line) for line in text.splitlines() if line.strip()]
+    for e in entries:
+        assert set(e) == {"time", "level", "message"}, e
+    return entries
 
 
 def config(routes=V1_ROUTES, drain=10000, watch="false") -> str:
@@ -186,6 +247,24 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(kept.request("GET", "/v2").body, b"two")
         gw.stop()
 
+    def test_a_failed_reload_reports_structural_and_plugin_errors(self):
+        gw = self.start(config())
+        # server.limits.drainTimeoutMilis (line 7) is the loader's; type mokc the plugins'.
+        bad = config(V2_ROUTES.replace("type: mock, body: two", "type: mokc"))
+        gw.write_config(bad.replace("drainTimeoutMillis", "drainTimeoutMilis"))
+        mark = len(gw.stderr())
+        gw.send_signal(signal.SIGHUP)
+        gw.wait_for_stderr("the running config stays", start=mark)
+        err = gw.stderr()[mark:]
+        path = re.escape(str(gw.config_path))
+        self.assertRegex(err, rf"{path}:7:5: error: server\.limits\.drainTimeoutMilis: unknown key "
+                              r"'drainTimeoutMilis'; did you mean 'drainTimeoutMillis'\?\n"
+                              rf"{path}:17:29: error: apis\[0\]\.routes\[\"GET /v2\"\]\."
+                              r"integration\.type: unknown integration type 'mokc'; did you mean "
+                              r"'mock'\?\n")
+        self.assertEqual(request(gw.api_port, "GET", "/v1").body, b"one")
+        gw.stop()
+
     def test_listener_changes_wait_for_a_restart(self):
         gw = self.start(config())
         old_port = gw.api_port
@@ -263,6 +342,115 @@ apis:
         wait_until(lambda: request(gw.api_port, "GET", "/v3").body == b"three", 10,
                    message="the renamed-over config to be served")
         gw.stop()
+
+    def test_a_request_in_flight_survives_a_reload(self):
+        upstream = EchoUpstream().start()
+        self.addCleanup(upstream.stop)
+        gw = Gateway(PROXY % (SLOW_ROUTE, "one"), fixed_ports={8080: upstream.port})
+        self.addCleanup(gw.close)
+        gw.start()
+        self.assertEqual(request(gw.api_port, "GET", "/v").body, b"one")
+        slow = RawClient(gw.api_port, timeout=20)
+        self.addCleanup(slow.close)
+        slow.send(b"GET /slow/in-flight HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(upstream.held.wait(10), "the request never reached the upstream")
+
+        # The new config drops the slow route and changes the other one.
+        gw.write_config(PROXY % ("", "two"))
+        mark = len(gw.stderr())
+        gw.send_signal(signal.SIGHUP)
+        gw.wait_for_stderr(r"reloaded .*gatehouse\.yaml: 1 API\(s\)", start=mark)
+        self.assertEqual(request(gw.api_port, "GET", "/v").body, b"two")
+        self.assertEqual(request(gw.api_port, "GET", "/slow/other").status, 404)
+
+        # The request that started before the reload finishes on the config it started with.
+        upstream.release()
+        r = slow.read_response()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json()["path"], "/hold/in-flight")
+        self.assertEqual(len(upstream.requests), 1)
+        # Its keep-alive connection goes on, on the new config.
+        self.assertEqual(slow.request("GET", "/v").body, b"two")
+        self.assertEqual(slow.request("GET", "/slow/again").status, 404)
+        gw.stop()
+
+    def test_reload_applies_log_level_and_format(self):
+        gw = self.start(logging_config("info", "text", "one"))
+        started = [TEXT_LINE.match(l) for l in gw.stderr().splitlines()]
+        self.assertTrue(started and all(started), gw.stderr())
+        self.assertTrue(any(m.group(1) == "info" and " serving " in m.group(2) for m in started))
+
+        # info/text -> warn/json.
+        gw.write_config(logging_config("warn", "json", "two"))
+        gw.send_signal(signal.SIGHUP)
+        wait_until(lambda: request(gw.api_port, "GET", "/v").body == b"two", 10,
+                   message="the reloaded config to be served")
+        # The reload is done (the control thread reloads one at a time): what is logged from
+        # now on is JSON, and info lines are gone.
+        mark = len(gw.stderr())
+        gw.write_config(config(INVALID_ROUTES))
+        gw.send_signal(signal.SIGHUP)
+        gw.wait_for_stderr("the running config stays", start=mark)
+        entries = json_lines(gw.stderr()[mark:])
+        self.assertEqual([e["level"] for e in entries], ["error"], entries)
+        self.assertRegex(entries[0]["message"], r"(?s)^reload of .*gatehouse\.yaml failed; the "
+                                                r"running config stays:\n.*unknown key 'integraton'")
+
+        # warn/json -> info/text: the "received SIGHUP" line (info, under warn) is not logged,
+        # the "reloaded" line after it is, as text.
+        gw.write_config(logging_config("info", "text", "three"))
+        mark = len(gw.stderr())
+        gw.send_signal(signal.SIGHUP)
+        gw.wait_for_stderr("reloaded ", start=mark)
+        lines = gw.stderr()[mark:].splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        m = TEXT_LINE.match(lines[0])
+        self.assertTrue(m, lines)
+        self.assertEqual(m.group(1), "info")
+        self.assertRegex(m.group(2), r"^reloaded .*gatehouse\.yaml: 1 API\(s\)$")
+        self.assertEqual(request(gw.api_port, "GET", "/v").body, b"three")
+        gw.stop()
+
+    def test_editing_the_file_applies_log_level_and_format(self):
+        gw = self.start(logging_config("info", "text", "one", watch="true"))
+        gw.write_config(logging_config("error", "json", "two", watch="true"))
+        wait_until(lambda: request(gw.api_port, "GET", "/v").body == b"two", 10,
+                   message="the edited config to be served")
+        mark = len(gw.stderr())
+        # A listener change is a warning: not logged at level error.
+        gw.write_config(logging_config("error", "json", "three", watch="true")
+                        .replace("port: 3000", "port: 3001"))
+        wait_until(lambda: request(gw.api_port, "GET", "/v").body == b"three", 10,
+                   message="the second edit to be served")
+        gw.write_config("version: 1\napis: [{id: BAD}]\n")
+        gw.wait_for_stderr("the running config stays", start=mark)
+        entries = json_lines(gw.stderr()[mark:])
+        self.assertEqual([e["level"] for e in entries], ["error"], entries)
+        self.assertIn("apis[0].id: API ids are lower-case", entries[0]["message"])
+        gw.stop()
+
+    def test_log_flags_win_over_a_reloaded_config(self):
+        # --log-level fixes the level; the format still follows the config.
+        gw = Gateway(logging_config("info", "text", "one"), args=["--log-level", "warn"],
+                     expect_ready_line=False)
+        self.addCleanup(gw.close)
+        gw.start()
+        self.assertEqual(gw.stderr(), "")  # nothing at warn or above yet
+        gw.write_config(logging_config("debug", "json", "two"))
+        gw.send_signal(signal.SIGHUP)
+        wait_until(lambda: request(gw.api_port, "GET", "/v").body == b"two", 10,
+                   message="the reloaded config to be served")
+        mark = len(gw.stderr())
+        gw.write_config(logging_config("debug", "json", "three").replace("port: 3000",
+                                                                         "port: 3001"))
+        gw.send_signal(signal.SIGHUP)
+        gw.wait_for_stderr("take effect after a restart", start=mark)
+        wait_until(lambda: request(gw.api_port, "GET", "/v").body == b"three", 10,
+                   message="the second reload to be served")
+        self.assertEqual(gw.stop(), 0)
+        entries = json_lines(gw.stderr())
+        self.assertEqual([(e["level"], e["message"]) for e in entries],
+                         [("warning", "listener or thread changes take effect after a restart")])
 
 
 if __name__ == "__main__":

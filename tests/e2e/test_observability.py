@@ -7,6 +7,7 @@ checked after known traffic."""
 
 import json
 import re
+import signal
 import unittest
 
 from harness import (EXAMPLES_DIR, SOURCE_DIR, UUID_RE, Gateway, RawClient,
@@ -320,6 +321,60 @@ class MetricsAndHealthTest(unittest.TestCase):
         for c in clients:
             c.close()
         wait_until(lambda: gauge() == 1, 5, message="gauge back at 1")
+
+
+class LogFlagsTest(unittest.TestCase):
+    """--log-level and --log-format win over logging.level and logging.format."""
+
+    CONFIG = """\
+version: 1
+server:
+  listeners:
+    - {host: 127.0.0.1, port: 3000, serves: apis}
+    - {host: 127.0.0.1, port: 4566, serves: services}
+  limits: {drainTimeoutMillis: 300}
+logging:
+  level: info
+  format: text
+apis:
+  - id: shop
+    routes:
+      "POST /upload": {integration: {type: mock, body: ok}}
+"""
+
+    def run_until_drain_timeout(self, args: list[str]) -> str:
+        """Serves, holds a request in flight, and stops with SIGTERM, which ends in the drain
+        timeout: info lines (listening, serving, draining, stopped) and one warning. Returns the
+        gateway's log."""
+        gw = Gateway(self.CONFIG, args=args, expect_ready_line=not args)
+        self.addCleanup(gw.close)
+        gw.start()
+        self.assertEqual(request(gw.api_port, "POST", "/upload", body="x").body, b"ok")
+        stuck = RawClient(gw.api_port, timeout=10)
+        self.addCleanup(stuck.close)
+        stuck.send(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n"
+                   b"Expect: 100-continue\r\n\r\n")
+        self.assertEqual(stuck.read_response().status, 100)
+        gw.send_signal(signal.SIGTERM)
+        self.assertEqual(gw.wait_exit(10), 0)
+        return gw.stderr()
+
+    def test_config_level_and_format_without_flags(self):
+        lines = self.run_until_drain_timeout([]).splitlines()
+        self.assertTrue(any(re.match(r"^\S+Z info  gatehouse .* serving 1 API\(s\)", l)
+                            for l in lines), lines)
+        self.assertTrue(any(re.match(r"^\S+Z warning drain timeout: closing 1 connection", l)
+                            for l in lines), lines)
+        self.assertRegex(lines[-1], r"^\S+Z info  stopped$")
+
+    def test_flags_override_the_config(self):
+        err = self.run_until_drain_timeout(["--log-level", "warn", "--log-format", "json"])
+        entries = [json.loads(line) for line in err.splitlines()]  # every line is JSON
+        for e in entries:
+            self.assertEqual(set(e), {"time", "level", "message"})
+        # No info line: only the warning.
+        self.assertEqual([(e["level"], e["message"]) for e in entries],
+                         [("warning", "drain timeout: closing 1 connection(s)")])
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
 // Command-line parsing: every command and option, every usage error.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gateway/app/cli.hpp"
+#include "gateway/server/server.hpp"
 
 namespace {
 
@@ -47,7 +51,7 @@ TEST_CASE("cli: no arguments serves the default config") {
   CHECK(o.config == "config/gatehouse.yaml");
   CHECK_FALSE(o.log_level.has_value());
   CHECK_FALSE(o.log_format.has_value());
-  CHECK(o.threads == 0);
+  CHECK_FALSE(o.threads.has_value());
 }
 
 TEST_CASE("cli: commands") {
@@ -110,7 +114,7 @@ TEST_CASE("cli: options") {
   CHECK(o.config == "x.yaml");
   CHECK(o.log_level == "debug");
   CHECK(o.log_format == "json");
-  CHECK(o.threads == 8);
+  CHECK(o.threads == 8u);
 
   for (const char* level : {"trace", "debug", "info", "warn", "error", "off"}) {
     CAPTURE(level);
@@ -120,9 +124,22 @@ TEST_CASE("cli: options") {
     CAPTURE(format);
     CHECK(options({"--log-format", format}).log_format == format);
   }
-  CHECK(options({"--threads", "0"}).threads == 0);
-  CHECK(options({"--threads", "1"}).threads == 1);
-  CHECK(options({"--threads", "256"}).threads == 256);
+  // An explicit 0 is kept (one thread per core), not taken for "not given".
+  CHECK(options({"--threads", "0"}).threads == 0u);
+  CHECK(options({"--threads", "1"}).threads == 1u);
+  CHECK(options({"--threads", "256"}).threads == 256u);
+}
+
+TEST_CASE("cli: --threads over server.threads, 0 = one per core") {
+  using gh::server::worker_threads;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  CHECK(worker_threads(std::nullopt, 0) == cores);
+  CHECK(worker_threads(std::nullopt, 3) == 3);
+  CHECK(worker_threads(5u, 3) == 5);
+  CHECK(worker_threads(5u, 0) == 5);
+  CHECK(worker_threads(0u, 0) == cores);
+  CHECK(worker_threads(0u, 3) == cores);  // --threads 0 wins over the config's 3
+  CHECK(worker_threads(0u, 1) == cores);
 }
 
 TEST_CASE("cli: usage errors") {

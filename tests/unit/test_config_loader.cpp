@@ -710,6 +710,64 @@ TEST_CASE("config: load_config from files") {
   CHECK(missing.format() == nowhere + ": error: cannot read file: No such file or directory\n");
 }
 
+TEST_CASE("config: load_config_partial keeps what was read well enough to check") {
+  // Errors outside the APIs (server.listners), an API with errors of its own (apis[1]), and two
+  // APIs sharing an id: the strict loader gives nothing, the partial one gives the sound APIs,
+  // so their integrations can still be checked by the snapshot compiler.
+  const std::string yaml = R"(version: 1
+server:
+  listners: []
+  threads: 2
+apis:
+  - id: a
+    routes:
+      "GET /x": {integration: {type: mokc}}
+  - id: Bad_Id
+    routes:
+      "GET /y": {integration: {type: mock}}
+  - id: b
+    basePath: /b
+    routes:
+      "GET /z": {integration: {type: mock, bodyy: x}}
+  - id: a
+    basePath: /a2
+    routes:
+      "GET /w": {integration: {type: mock}}
+)";
+  const std::string expected =
+      "cfg.yaml:3:3: error: server.listners: unknown key 'listners'; did you mean "
+      "'listeners'?\n"
+      "cfg.yaml:9:9: error: apis[1].id: " +
+      std::string(kApiIdError) +
+      "\n"
+      "cfg.yaml:16:5: error: apis[3].id: duplicate API id 'a'\n";
+
+  Diagnostics strict;
+  CHECK_FALSE(gh::config::load_config_text(yaml, "cfg.yaml", {}, strict).has_value());
+  CHECK(strict.format() == expected);
+
+  Diagnostics diags;
+  auto c = gh::config::load_config_text_partial(yaml, "cfg.yaml", {}, diags);
+  CHECK(diags.format() == expected);
+  REQUIRE(c.has_value());
+  CHECK(c->server.threads == 2);
+  REQUIRE(c->apis.size() == 2);
+  CHECK(c->apis[0].id == "a");
+  CHECK(c->apis[0].routes.size() == 1);
+  CHECK(c->apis[0].routes[0].integration.child("type").scalar() == "mokc");
+  CHECK(c->apis[1].id == "b");
+  CHECK(c->apis[1].base_path == "/b");
+
+  // Not a mapping, or not YAML at all: nothing to check further.
+  Diagnostics list;
+  CHECK_FALSE(gh::config::load_config_text_partial("- 1\n", "cfg.yaml", {}, list).has_value());
+  CHECK(list.has_errors());
+  Diagnostics syntax;
+  CHECK_FALSE(
+      gh::config::load_config_text_partial("apis: [\n", "cfg.yaml", {}, syntax).has_value());
+  CHECK(syntax.has_errors());
+}
+
 TEST_CASE("diagnostics: formatting, sorting, de-duplication") {
   using gh::config::Location;
   Diagnostics d;
