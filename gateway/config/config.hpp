@@ -21,9 +21,10 @@ struct TlsConfig {
   std::string key_file;
 };
 
-/// What a listener serves: API traffic, or the services endpoint (AWS service APIs and the
-/// /_gatehouse admin endpoints), as LocalStack's :4566 does.
-enum class ListenerRole { kApis, kServices };
+/// What a listener serves: API traffic; the services endpoint (AWS service APIs, as
+/// LocalStack's :4566 does); or the admin endpoints (/_gatehouse/health and /metrics) alone.
+/// Without an admin listener, the services listener answers the admin endpoints too.
+enum class ListenerRole { kApis, kServices, kAdmin };
 
 struct ListenerConfig {
   std::string host = "127.0.0.1";
@@ -55,6 +56,14 @@ struct ServerConfig {
   std::vector<ListenerConfig> listeners;
   LimitsConfig limits;
   bool watch_config = true;  // reload when the config file changes
+
+  /// Whether a listener serves only the admin endpoints (then the services listener does not).
+  bool has_admin_listener() const {
+    for (const auto& l : listeners) {
+      if (l.role == ListenerRole::kAdmin) return true;
+    }
+    return false;
+  }
 };
 
 enum class LogFormat { kText, kJson };

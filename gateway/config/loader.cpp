@@ -76,9 +76,11 @@ std::optional<ListenerConfig> read_listener(const Node& node, Diagnostics& diags
       l.role = ListenerRole::kApis;
     } else if (*serves == "services") {
       l.role = ListenerRole::kServices;
+    } else if (*serves == "admin") {
+      l.role = ListenerRole::kAdmin;
     } else {
       diags.error(r.get("serves").location(), r.get("serves").path(),
-                  "must be 'apis' or 'services', got '" + *serves + "'");
+                  "must be 'apis', 'services' or 'admin', got '" + *serves + "'");
     }
   }
   if (Node tls = r.get("tls"); !tls.is_null()) {

@@ -177,7 +177,7 @@ boost::asio::awaitable<void> Gateway::run_services(Exchange& ex, core::Response&
     }
     co_return;
   }
-  response = services_response(ex);
+  response = admin_response(ex);
 }
 
 void Gateway::service_failed(Exchange& ex, std::string_view api, const std::exception& e,
@@ -202,6 +202,10 @@ void Gateway::service_failed(Exchange& ex, std::string_view api, const std::exce
 boost::asio::awaitable<void> Gateway::run(Exchange& ex, core::Response& response) const {
   if (ex.role == config::ListenerRole::kServices) {
     co_await run_services(ex, response);
+    co_return;
+  }
+  if (ex.role == config::ListenerRole::kAdmin) {
+    response = admin_response(ex);
     co_return;
   }
 
@@ -325,10 +329,13 @@ void Gateway::run_route_now(Exchange& ex, const RouteBinding& binding,
   }
 }
 
-core::Response Gateway::services_response(Exchange& ex) const {
+core::Response Gateway::admin_response(Exchange& ex) const {
   const core::Request& req = ex.ctx.request;
   core::Response response;
-  if (req.path == "/_gatehouse/health" && (req.method == "GET" || req.method == "HEAD")) {
+  // With an admin listener of its own, the services listener does not answer these.
+  const bool here = ex.role == config::ListenerRole::kAdmin ||
+                    !ex.installed->snapshot->config().server.has_admin_listener();
+  if (here && req.path == "/_gatehouse/health" && (req.method == "GET" || req.method == "HEAD")) {
     bool draining = draining_.load();
     const Snapshot& snap = *ex.installed->snapshot;
     double uptime =
@@ -342,7 +349,8 @@ core::Response Gateway::services_response(Exchange& ex) const {
         ",\"uptimeSeconds\":" + json_number(uptime) + "}";
     return response;
   }
-  if (req.path == "/_gatehouse/metrics" && (req.method == "GET" || req.method == "HEAD")) {
+  if (here && req.path == "/_gatehouse/metrics" &&
+      (req.method == "GET" || req.method == "HEAD")) {
     response.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     response.body = metrics_.render_prometheus();
     return response;

@@ -158,7 +158,9 @@ class Gateway {
   core::Response manage_connection(Exchange& ex, std::string_view api_id, std::string_view stage,
                                    std::string_view raw_id) const;
   void decorate(Exchange& ex, core::Response& response) const;
-  core::Response services_response(Exchange& ex) const;
+  /// /_gatehouse/health and /_gatehouse/metrics (on the admin listener, or on the services
+  /// listener when there is none), else 404.
+  core::Response admin_response(Exchange& ex) const;
   /// A service API threw: AWS's 500, named in the log.
   void service_failed(Exchange& ex, std::string_view api, const std::exception& e,
                       core::Response& response) const;

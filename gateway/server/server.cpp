@@ -38,6 +38,18 @@ bool same_listeners(const config::ServerConfig& a, const config::ServerConfig& b
   return true;
 }
 
+const char* role_name(config::ListenerRole role) {
+  switch (role) {
+    case config::ListenerRole::kApis:
+      return "APIs";
+    case config::ListenerRole::kServices:
+      return "services";
+    case config::ListenerRole::kAdmin:
+      return "admin";
+  }
+  return "?";
+}
+
 }  // namespace
 
 unsigned worker_threads(std::optional<unsigned> requested, unsigned configured) {
@@ -109,7 +121,7 @@ void Server::start(std::shared_ptr<const pipeline::Snapshot> snapshot) {
     auto listener = std::make_unique<net::Listener>(l, workers, env);
     listener->start();
     spdlog::info("listening on {}://{}:{} ({})", l.tls ? "https" : "http", l.host, listener->port(),
-                 l.role == config::ListenerRole::kApis ? "APIs" : "services");
+                 role_name(l.role));
     listeners_.push_back(std::move(listener));
   }
 

@@ -323,6 +323,34 @@ class MetricsAndHealthTest(unittest.TestCase):
         wait_until(lambda: gauge() == 1, 5, message="gauge back at 1")
 
 
+class AdminListenerTest(unittest.TestCase):
+    """`serves: admin`: health and metrics on a listener of their own (loopback, say, while the
+    services are exposed); the services listener then answers the service APIs only."""
+
+    def test_admin_endpoints_move_to_the_admin_listener(self):
+        config = INLINE.replace(
+            "    - {host: 127.0.0.1, port: 4566, serves: services}\n",
+            "    - {host: 127.0.0.1, port: 4566, serves: services}\n"
+            "    - {host: 127.0.0.1, port: 9901, serves: admin}\n") % "{destination: off}"
+        # (The harness waits for /_gatehouse/health on the admin listener.)
+        with Gateway(config, services_port=9901) as gw:
+            admin, services = gw.port(9901), gw.port(4566)
+            self.assertIn("(admin)", gw.stderr())
+            self.assertEqual(request(admin, "GET", "/_gatehouse/health").json()["status"], "ok")
+            request(gw.api_port, "GET", "/items/1")
+            metrics = parse_prometheus(request(admin, "GET", "/_gatehouse/metrics").body.decode())
+            self.assertEqual(metric(metrics, "gatehouse_requests_total", api="shop",
+                                    route="GET /items/{id}", status="200"), 1)
+            for path in ("/_gatehouse/health", "/_gatehouse/metrics"):
+                r = request(services, "GET", path)
+                self.assertEqual((r.status, r.body), (404, b'{"message":"Not Found"}'), path)
+            # The admin listener serves nothing else; the services listener its APIs.
+            r = request(admin, "POST", "/2015-03-31/functions/f/invocations", body=b"{}")
+            self.assertEqual(r.status, 404)
+            r = request(services, "POST", "/2015-03-31/functions/f/invocations", body=b"{}")
+            self.assertEqual(r.header("x-amzn-ErrorType"), "ResourceNotFoundException")
+
+
 class LogFlagsTest(unittest.TestCase):
     """--log-level and --log-format win over logging.level and logging.format."""
 
