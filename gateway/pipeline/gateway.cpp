@@ -349,8 +349,7 @@ core::Response Gateway::admin_response(Exchange& ex) const {
         ",\"uptimeSeconds\":" + json_number(uptime) + "}";
     return response;
   }
-  if (here && req.path == "/_gatehouse/metrics" &&
-      (req.method == "GET" || req.method == "HEAD")) {
+  if (here && req.path == "/_gatehouse/metrics" && (req.method == "GET" || req.method == "HEAD")) {
     response.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     response.body = metrics_.render_prometheus();
     return response;

@@ -207,8 +207,8 @@ std::size_t RouteTable::match(std::string_view method, std::string_view path,
     }
   }
 
-  MatchState st{path, path_end, segments, method_slot(method), {}, mode_ == SlashMode::kExact,
-                kNoLeaf, 0, {}};
+  MatchState st{path,    path_end, segments, method_slot(method), {}, mode_ == SlashMode::kExact,
+                kNoLeaf, 0,        {}};
   std::uint32_t index = match_node(root_.get(), 0, st);
   if (index == kNoLeaf && st.greedy_leaf != kNoLeaf) {
     index = st.greedy_leaf;

@@ -289,8 +289,7 @@ TextResult scan_text(const Env& env, const json::object& request) {
 }
 
 TextResult query_text(const Env& env, const json::object& request) {
-  if (auto e = refuse_legacy(
-          request, {"KeyConditions", "QueryFilter", "ConditionalOperator"})) {
+  if (auto e = refuse_legacy(request, {"KeyConditions", "QueryFilter", "ConditionalOperator"})) {
     return *e;
   }
   auto t = existing_table(env, request, false);

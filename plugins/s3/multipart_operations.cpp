@@ -76,10 +76,8 @@ core::Response complete_multipart_upload(S3Call& call) {
                     "The XML you provided was not well-formed or did not validate against our "
                     "published schema"));
   }
-  auto info =
-      call.store.complete_multipart_upload(call.bucket, call.key,
-                                           call.query.get("uploadId").value_or(""), parts,
-                                           write_condition(call));
+  auto info = call.store.complete_multipart_upload(
+      call.bucket, call.key, call.query.get("uploadId").value_or(""), parts, write_condition(call));
   if (!info) return write_error(call, info.error);
   XmlWriter xml("CompleteMultipartUploadResult");
   xml.element("Location", location(call));

@@ -53,8 +53,7 @@ int evaluate_preconditions(const S3Call& call, const ObjectInfo& info) {
 }
 
 /// The 304 or 412 the conditional headers answer, or nullopt when the request proceeds.
-std::optional<core::Response> refused_by_preconditions(const S3Call& call,
-                                                       const ObjectInfo& info) {
+std::optional<core::Response> refused_by_preconditions(const S3Call& call, const ObjectInfo& info) {
   const int status = evaluate_preconditions(call, info);
   if (status == 412) {
     return precondition_failed(

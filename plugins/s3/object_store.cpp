@@ -42,8 +42,8 @@ S3Error check_write_condition(const KeyIndex& index, const std::string& key,
                               const WriteCondition& condition) {
   const auto current = index.find(key);
   const bool exists = current != index.end();
-  if (condition.if_none_match && exists && etag_listed(*condition.if_none_match,
-                                                       current->second.etag)) {
+  if (condition.if_none_match && exists &&
+      etag_listed(*condition.if_none_match, current->second.etag)) {
     return S3Error::kPreconditionFailed;
   }
   if (condition.if_match) {

@@ -61,8 +61,7 @@ std::optional<int> part_number_param(const S3Call& call, S3ErrorReply& error) {
   const std::string text = call.query.get("partNumber").value_or("");
   int v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 ||
-      v > 10000) {
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1 || v > 10000) {
     error = invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
                              "partNumber", text);
     return std::nullopt;

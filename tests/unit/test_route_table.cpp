@@ -158,7 +158,8 @@ TEST_CASE("route table: param beats greedy at the same level; deeper greedy beat
 
 TEST_CASE("route table: HTTP APIs: a full match beats every greedy route (AWS route evaluation)") {
   // The example of the HTTP API guide, "Routing API requests" (http-api-develop-routes.html).
-  Routes aws(Mode::kExact, {"GET /pets/dog/{id}", "GET /pets/{proxy+}", "ANY /{proxy+}", "$default"});
+  Routes aws(Mode::kExact,
+             {"GET /pets/dog/{id}", "GET /pets/{proxy+}", "ANY /{proxy+}", "$default"});
   check_all(aws, {
                      {"GET", "/pets/dog/1", "GET /pets/dog/{id} id=1"},
                      {"GET", "/pets/cat/1", "GET /pets/{proxy+} proxy=cat/1"},
