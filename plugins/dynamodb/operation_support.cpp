@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <boost/json/serialize.hpp>
 #include <cmath>
 
@@ -185,36 +186,46 @@ std::string joined(std::span<const std::string_view> parts, std::string_view sep
 // `expressions`: the expression parameters the operation takes, in DynamoDB's order.
 std::optional<DynamoError> check_parameter_mix(const json::object& request,
                                                std::span<const std::string_view> expressions) {
-  std::vector<std::string_view> given;
+  // Counted first, and the lists for a message built only when there is one: this runs on
+  // every item request.
+  auto given = [&](std::string_view name) { return member(request, name) != nullptr; };
+  auto valued = [](std::string_view name) { return name != "ProjectionExpression"; };
+  bool any_given = false, any_valued_given = false, has_valued = false;
   for (std::string_view name : expressions) {
-    if (member(request, name)) given.push_back(name);
+    const bool present = given(name);
+    any_given |= present;
+    if (valued(name)) {
+      has_valued = true;
+      any_valued_given |= present;
+    }
   }
-  const bool projection = std::find(expressions.begin(), expressions.end(),
-                                    "ProjectionExpression") != expressions.end();
-  if (!given.empty() && projection && member(request, "AttributesToGet")) {
+  auto list = [&](auto&& keep, std::string_view separator) {
+    std::vector<std::string_view> names;
+    for (std::string_view name : expressions) {
+      if (keep(name)) names.push_back(name);
+    }
+    return std::pair{joined(names, separator), names.size()};
+  };
+  const bool takes_projection = std::find(expressions.begin(), expressions.end(),
+                                          "ProjectionExpression") != expressions.end();
+  if (any_given && takes_projection && given("AttributesToGet")) {
     return DynamoError::validation(
         "Can not use both expression and non-expression parameters in the same request: "
         "Non-expression parameters: {AttributesToGet} Expression parameters: {" +
-            joined(given, ", ") + "}",
+            list(given, ", ").first + "}",
         ValidationFamily::kParameterMix);
   }
-  if (given.empty() && member(request, "ExpressionAttributeNames")) {
+  if (!any_given && given("ExpressionAttributeNames")) {
     return DynamoError::validation(
         "ExpressionAttributeNames can only be specified when using expressions",
         ValidationFamily::kParameterMix);
   }
   // Values have no use in a projection: an operation with other expressions needs one of them.
-  std::vector<std::string_view> valued;
-  for (std::string_view name : expressions) {
-    if (name != "ProjectionExpression") valued.push_back(name);
-  }
-  const bool any_valued = std::any_of(valued.begin(), valued.end(), [&](std::string_view n) {
-    return member(request, n) != nullptr;
-  });
-  if (!valued.empty() && !any_valued && member(request, "ExpressionAttributeValues")) {
+  if (has_valued && !any_valued_given && given("ExpressionAttributeValues")) {
+    auto [names, count] = list(valued, " and ");
     return DynamoError::validation(
-        "ExpressionAttributeValues can only be specified when using expressions: " +
-            joined(valued, " and ") + (valued.size() > 1 ? " are" : " is") + " null",
+        "ExpressionAttributeValues can only be specified when using expressions: " + names +
+            (count > 1 ? " are" : " is") + " null",
         ValidationFamily::kParameterMix);
   }
   return std::nullopt;
@@ -256,13 +267,14 @@ std::variant<RequestExpressions, DynamoError> parse_expressions(
     const json::object& request, bool allow_condition, bool allow_update, bool allow_filter,
     bool allow_projection, const TableSchema* key_table,
     std::optional<expr::KeyCondition>* key_condition) {
-  std::vector<std::string_view> kinds;
-  if (allow_update) kinds.push_back("UpdateExpression");
-  if (allow_condition) kinds.push_back("ConditionExpression");
-  if (allow_projection) kinds.push_back("ProjectionExpression");
-  if (allow_filter) kinds.push_back("FilterExpression");
-  if (key_condition) kinds.push_back("KeyConditionExpression");
-  if (auto e = check_parameter_mix(request, kinds)) return *e;
+  std::array<std::string_view, 5> kinds;  // in DynamoDB's order; no allocation per request
+  std::size_t n = 0;
+  if (allow_update) kinds[n++] = "UpdateExpression";
+  if (allow_condition) kinds[n++] = "ConditionExpression";
+  if (allow_projection) kinds[n++] = "ProjectionExpression";
+  if (allow_filter) kinds[n++] = "FilterExpression";
+  if (key_condition) kinds[n++] = "KeyConditionExpression";
+  if (auto e = check_parameter_mix(request, std::span(kinds.data(), n))) return *e;
   std::optional<expr::Projection> legacy_projection;
   if (allow_projection) {
     auto names = attributes_to_get(request);
