@@ -72,7 +72,7 @@ struct WebSocketEvent {
 
 struct PathParam {
   std::string name;   // without braces and without '+'
-  std::string value;  // raw, still percent-encoded, as AWS passes it in payload 1.0
+  std::string value;  // REST: raw, still percent-encoded; HTTP APIs: decoded (path_decoded())
 };
 
 struct RequestContext {
@@ -84,8 +84,12 @@ struct RequestContext {
   const RouteInfo* route = nullptr;
   std::vector<PathParam> path_params;
   /// The request path with the stage (or base path) removed: `$request.path`, the path a REST
-  /// payload 1.0 event calls `path`. Raw (percent-encoded).
+  /// payload 1.0 event calls `path`. Raw (percent-encoded) for REST, decoded for HTTP APIs.
   std::string path;
+  /// HTTP APIs: `request.path` decoded as AWS decodes it before routing
+  /// (routing/request_path.hpp), set only when that differs from `request.path`. Read it
+  /// through request_path().
+  std::string decoded_request_path;
   /// Host the client addressed, without port: `$context.domainName`.
   std::string domain_name;
 
@@ -122,7 +126,17 @@ struct RequestContext {
   /// null when the service APIs are open).
   const ServiceAuthorizer* service_authorizer = nullptr;
 
-  /// Value of path parameter `name` (raw), or nullptr.
+  /// The request path with stage (and base path) as the API reports it (`$context.path`, the
+  /// events' rawPath and path): decoded for HTTP APIs, as sent for REST and WebSocket APIs.
+  std::string_view request_path() const noexcept {
+    return decoded_request_path.empty() ? std::string_view(request.path)
+                                        : std::string_view(decoded_request_path);
+  }
+  /// Whether `path`, `path_params` and request_path() are percent-decoded: HTTP APIs decode the
+  /// path before routing; REST APIs pass it on as sent.
+  bool path_decoded() const noexcept { return api && api->protocol == ApiProtocol::kHttp; }
+
+  /// Value of path parameter `name` (raw for REST, decoded for HTTP APIs), or nullptr.
   const std::string* path_param(std::string_view name) const noexcept {
     for (const auto& p : path_params) {
       if (p.name == name) return &p.value;

@@ -45,7 +45,8 @@ const std::array kContextVariables = {
     ContextVariable{"resourcePath", [](const RequestContext& c, std::string& o) { return c.route && str(o, c.route->path); }},
     ContextVariable{"resourceId", [](const RequestContext& c, std::string& o) { return c.route && str(o, c.route->resource_id); }},
     ContextVariable{"httpMethod", [](const RequestContext& c, std::string& o) { return str(o, c.request.method); }},
-    ContextVariable{"path", [](const RequestContext& c, std::string& o) { return str(o, c.request.path); }},
+    // With the stage; HTTP APIs report the decoded path, as their events do (request_path()).
+    ContextVariable{"path", [](const RequestContext& c, std::string& o) { return str(o, c.request_path()); }},
     ContextVariable{"protocol", [](const RequestContext& c, std::string& o) {
       o += c.request.version == 10 ? "HTTP/1.0" : "HTTP/1.1";
       return true;

@@ -1,5 +1,7 @@
 #include "gateway/pipeline/dispatch.hpp"
 
+#include "gateway/routing/request_path.hpp"
+
 namespace gh::pipeline {
 
 namespace {
@@ -51,6 +53,7 @@ Dispatch dispatch(const Snapshot& snapshot, core::RequestContext& ctx) {
   ctx.domain_name.assign(host);
 
   std::string_view path = ctx.request.path;
+  std::size_t base_path_length = 0;
   if (is_execute_api_host(host)) {
     d.api = api_by_host(snapshot, host);
   } else {
@@ -64,6 +67,7 @@ Dispatch dispatch(const Snapshot& snapshot, core::RequestContext& ctx) {
     }
     if (d.api) {
       path.remove_prefix(best);
+      base_path_length = best;
     } else {
       d.api = snapshot.sole_root_api();
     }
@@ -73,6 +77,19 @@ Dispatch dispatch(const Snapshot& snapshot, core::RequestContext& ctx) {
 
   bool rest = d.api->info.protocol == core::ApiProtocol::kRest;
   bool websocket = d.api->info.protocol == core::ApiProtocol::kWebSocket;
+  if (!rest && !websocket && path.find('%') != std::string_view::npos) {
+    // HTTP APIs pick the stage and route on the decoded path (without a '%' it is the path as
+    // sent). The base path is Gatehouse's own prefix: matched as sent, kept as sent.
+    std::optional<std::string> decoded = routing::decode_http_api_path(path);
+    if (!decoded) {
+      d.undecodable_path = true;
+      return d;
+    }
+    ctx.decoded_request_path.reserve(base_path_length + decoded->size());
+    ctx.decoded_request_path.assign(ctx.request.path, 0, base_path_length);
+    ctx.decoded_request_path += *decoded;
+    path = std::string_view(ctx.decoded_request_path).substr(base_path_length);
+  }
   auto [segment, remainder] = first_segment(path.empty() ? std::string_view("/") : path, rest);
   const CompiledStage* named =
       segment.empty() || segment == "$default" ? nullptr : d.api->stage(segment);

@@ -23,6 +23,9 @@ struct Dispatch {
   WebSocket websocket = WebSocket::kNone;
   const CompiledStage* stage = nullptr;
   std::size_t route = routing::RouteTable::npos;
+  /// An HTTP API request whose path does not decode (routing/request_path.hpp): 400 Bad Request
+  /// rather than a miss. No stage or route is chosen.
+  bool undecodable_path = false;
 
   bool matched() const noexcept { return api && stage && route != routing::RouteTable::npos; }
   /// How errors for this request are rendered (HTTP API style when no API was found).
@@ -34,7 +37,9 @@ struct Dispatch {
   }
 };
 
-/// Fills ctx.api, ctx.stage, ctx.route, ctx.path, ctx.path_params and ctx.domain_name.
+/// Fills ctx.api, ctx.stage, ctx.route, ctx.path, ctx.path_params, ctx.domain_name and, for an
+/// HTTP API request with escapes in its path, ctx.decoded_request_path. HTTP APIs route on the
+/// decoded path, so their ctx.path and ctx.path_params are decoded; REST APIs keep them raw.
 Dispatch dispatch(const Snapshot& snapshot, core::RequestContext& ctx);
 
 }  // namespace gh::pipeline

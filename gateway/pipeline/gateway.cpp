@@ -80,6 +80,9 @@ core::GatewayError Gateway::no_route_error(const Exchange& ex) const {
   // A REST API reads an Authorization header before it looks for the resource: a header that
   // is not SigV4 answers IncompleteSignatureException even on a miss (aws-behaviour.md §3.3).
   const core::Request& req = ex.ctx.request;
+  // An HTTP API answers a path it cannot decode with 400 (routing/request_path.hpp). The body
+  // is not in the captures; {"message":"Bad Request"} is the HTTP API form of a 400.
+  if (ex.dispatch.undecodable_path) return core::GatewayError::of(core::ErrorKind::kBadRequest);
   if (ex.dispatch.protocol() == core::ApiProtocol::kRest) {
     if (const std::string* authorization = req.headers.find("Authorization")) {
       std::vector<sigv4::HeaderView> headers;

@@ -123,7 +123,8 @@ class Gateway {
 
  private:
   /// The answer to a request no route matched (REST: Missing Authentication Token, or an
-  /// IncompleteSignature for a malformed Authorization header).
+  /// IncompleteSignature for a malformed Authorization header; HTTP APIs: Not Found, or Bad
+  /// Request for a path that does not decode).
   core::GatewayError no_route_error(const Exchange& ex) const;
   core::Response error_response(Exchange& ex, core::GatewayError error) const;
   /// An exchange for a WebSocket event after the handshake (message, $disconnect): ids, times,

@@ -48,8 +48,9 @@ class RouteTable {
   /// (same method on the same path shape, e.g. "GET /a/{x}" and "GET /a/{y}").
   std::optional<std::string> add(const RouteKey& key, std::size_t id);
 
-  /// The id of the route for `method` and the raw `path` (without stage or base path), or npos.
-  /// Fills `params` (raw, percent-encoded values) when given.
+  /// The id of the route for `method` and `path` (without stage or base path; as sent for REST,
+  /// decoded for HTTP APIs: routing/request_path.hpp), or npos. Fills `params` (the path's
+  /// text, not decoded here) when given.
   std::size_t match(std::string_view method, std::string_view path,
                     std::vector<core::PathParam>* params = nullptr) const;
 

@@ -93,32 +93,39 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-std::string percent_decode(std::string_view text, bool plus_as_space) {
-  std::string out;
+namespace {
+
+// Decodes `text` into `out`; false at the first '%' that starts no %XX escape when `strict`
+// (else such a '%' is kept as written).
+bool decode_into(std::string_view text, bool plus_as_space, bool strict, std::string& out) {
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c == '%' && i + 2 < text.size()) {
-      int hi = hex_value(text[i + 1]);
-      int lo = hex_value(text[i + 2]);
+    if (c == '%') {
+      int hi = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
+      int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
         continue;
       }
+      if (strict) return false;
     }
     out.push_back(plus_as_space && c == '+' ? ' ' : c);
   }
-  return out;
+  return true;
 }
 
-std::string percent_encode(std::string_view text, bool keep_slash) {
-  std::string out;
-  out.reserve(text.size());
+bool is_unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
+}
+
+// Appends `text` to `out` with every byte `keep` refuses as %XX (upper-case hex).
+template <typename Keep>
+void append_encoded(std::string& out, std::string_view text, Keep keep) {
   for (unsigned char c : text) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.' || c == '~';
-    if (unreserved || (keep_slash && c == '/')) {
+    if (keep(c)) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');
@@ -126,6 +133,42 @@ std::string percent_encode(std::string_view text, bool keep_slash) {
       out.push_back(kHexUpper[c & 0xf]);
     }
   }
+}
+
+}  // namespace
+
+std::string percent_decode(std::string_view text, bool plus_as_space) {
+  std::string out;
+  decode_into(text, plus_as_space, false, out);
+  return out;
+}
+
+std::optional<std::string> percent_decode_strict(std::string_view text) {
+  std::string out;
+  if (!decode_into(text, false, true, out)) return std::nullopt;
+  return out;
+}
+
+std::string percent_encode(std::string_view text, bool keep_slash) {
+  std::string out;
+  out.reserve(text.size());
+  append_encoded(out, text, [keep_slash](unsigned char c) {
+    return is_unreserved(c) || (keep_slash && c == '/');
+  });
+  return out;
+}
+
+void append_percent_encoded_path(std::string& out, std::string_view text) {
+  static constexpr std::string_view kPathChars = "!$&'()*+,;=:@/";  // sub-delims, ':', '@', '/'
+  append_encoded(out, text, [](unsigned char c) {
+    return is_unreserved(c) || kPathChars.find(static_cast<char>(c)) != std::string_view::npos;
+  });
+}
+
+std::string percent_encode_path(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_percent_encoded_path(out, text);
   return out;
 }
 

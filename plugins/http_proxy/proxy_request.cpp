@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "gateway/util/ascii.hpp"
+#include "gateway/util/encoding.hpp"
 #include "gateway/util/ids.hpp"
 
 namespace gh::plugins::http_proxy {
@@ -368,25 +369,44 @@ std::string merge_query(std::string_view first, std::string_view second) {
 }
 
 std::string render_target(const TargetTemplate& target, const core::RequestContext& ctx) {
+  // REST APIs pass path parameters on raw, as received. HTTP APIs decoded the path before
+  // routing (routing/request_path.hpp), so the values go back on the wire escaped: in the path
+  // only what cannot stand there as itself (space, '%', '?', '#', non-ASCII …; a greedy value
+  // keeps its slashes, and a "%2F" the client sent is a '/' by now, as at AWS); in the query
+  // everything but unreserved characters. How AWS re-encodes is not documented; this is the
+  // least that keeps the URL valid and the upstream's decoded view equal to the route's.
+  const bool decoded = ctx.path_decoded();
   std::string out;
-  auto render = [&](const std::vector<Piece>& pieces, std::string& into) {
+  auto render = [&](const std::vector<Piece>& pieces, std::string& into, bool query) {
     for (const auto& p : pieces) {
       if (!p.placeholder) {
         into += p.text;
       } else if (const std::string* value = ctx.path_param(p.text)) {
-        into += *value;  // raw, as received: a greedy value keeps its slashes
+        if (!decoded) {
+          into += *value;
+        } else if (query) {
+          into += util::percent_encode(*value);
+        } else {
+          util::append_percent_encoded_path(into, *value);
+        }
       }
     }
   };
   // HTTP APIs: a $default route whose URI names no path forwards the request path.
   if (ctx.route && ctx.route->route_key == "$default" && target.path_is_root) {
-    out = ctx.path.empty() ? std::string("/") : ctx.path;
+    if (ctx.path.empty()) {
+      out = "/";
+    } else if (decoded) {
+      util::append_percent_encoded_path(out, ctx.path);
+    } else {
+      out = ctx.path;
+    }
   } else {
-    render(target.path, out);
+    render(target.path, out, false);
     if (out.empty()) out = "/";
   }
   std::string query;
-  render(target.query, query);
+  render(target.query, query, true);
   std::string merged = merge_query(query, ctx.request.query);
   if (!merged.empty()) {
     out += '?';

@@ -60,10 +60,10 @@ std::vector<std::string> route_path_parameters(std::string_view route_path);
 /// Joins two raw query strings with '&', skipping empty ones.
 std::string merge_query(std::string_view first, std::string_view second);
 
-/// The origin-form request-target for this request: placeholders filled with the raw path
-/// parameter values (a greedy `{proxy}` keeps its slashes), the request path appended for an HTTP
-/// API `$default` route whose URI has no path, and the client's raw query string merged after
-/// the URI's own query.
+/// The origin-form request-target for this request: placeholders filled with the path parameter
+/// values (REST: raw, as received; HTTP APIs: decoded values escaped again; a greedy `{proxy}`
+/// keeps its slashes), the request path appended for an HTTP API `$default` route whose URI has
+/// no path, and the client's raw query string merged after the URI's own query.
 std::string render_target(const TargetTemplate& target, const core::RequestContext& ctx);
 
 /// The headers sent upstream. Hop-by-hop headers, Expect, Content-Length and Host are dropped and

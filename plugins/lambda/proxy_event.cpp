@@ -563,7 +563,8 @@ void write_rest_request_context(JsonWriter& w, const core::RequestContext& ctx) 
 }
 
 // HTTP API payload 1.0: alphabetical; requestId is the short id (= extendedRequestId), resourceId
-// the route key, path the raw path with the stage [REAL].
+// the route key, path the path with the stage [REAL], decoded as the route saw it (see
+// http_v1_event).
 void write_http_v1_request_context(JsonWriter& w, const core::RequestContext& ctx) {
   const core::ApiInfo* api = ctx.api;
   w.key("requestContext");
@@ -575,7 +576,7 @@ void write_http_v1_request_context(JsonWriter& w, const core::RequestContext& ct
   w.field("extendedRequestId", ctx.extended_request_id);
   w.field("httpMethod", ctx.request.method);
   write_identity(w, ctx, kHttpIdentityOrder);
-  w.field("path", ctx.request.path);
+  w.field("path", ctx.request_path());
   w.field("protocol", http_api_protocol(ctx.request));
   w.field("requestId", ctx.request_id);
   w.field("requestTime", util::clf_time(ctx.request_time));
@@ -620,7 +621,7 @@ void write_v2_request_context(JsonWriter& w, const core::RequestContext& ctx) {
   w.key("http");
   w.begin_object();
   w.field("method", ctx.request.method);
-  w.field("path", ctx.request.path);
+  w.field("path", ctx.request_path());  // decoded, like rawPath [REAL hotsock/voker]
   w.field("protocol", http_api_protocol(ctx.request));
   w.field("sourceIp", source_ip(ctx));
   w.field("userAgent", user_agent(ctx));
@@ -653,7 +654,10 @@ std::string rest_v1_event(const core::RequestContext& ctx) {
   JsonWriter w;
   w.begin_object();
   w.field("resource", ctx.route ? std::string_view(ctx.route->path) : "");
-  w.field("path", ctx.path);  // without the stage [LS-AWS]
+  // Without the stage, and raw as sent, like pathParameters: REST APIs do not decode the path
+  // ("/capture/space%20value", proxy "capture/space%20value") [LS-AWS; REAL hotsock/voker
+  // vokerhttp/testdata/apigwv1-request.json].
+  w.field("path", ctx.path);
   w.field("httpMethod", ctx.request.method);
   write_v1_headers(w, event_headers(ctx, Style::kRest));
   write_v1_query(w, parse_query(ctx.request.query));
@@ -676,13 +680,16 @@ std::string rest_v1_event(const core::RequestContext& ctx) {
 }
 
 // HTTP API payload 1.0: "version" first, requestContext before pathParameters, and "path" is the
-// raw request path with the stage ("/dev/api/core/services" for stage dev) [DOC, REAL].
+// request path with the stage ("/dev/api/core/services" for stage dev) [DOC, REAL]. Like 2.0's
+// rawPath it is decoded, and so are pathParameters: HTTP APIs decode the path before routing,
+// whatever the payload format ("API Gateway HTTP APIs deliver the request path url-decoded, for
+// payload format 1.0 `path` and 2.0 `rawPath` alike", middleapi/standard-server#93).
 std::string http_v1_event(const core::RequestContext& ctx) {
   JsonWriter w;
   w.begin_object();
   w.field("version", "1.0");
   w.field("resource", http_resource_path(ctx));
-  w.field("path", ctx.request.path);
+  w.field("path", ctx.request_path());
   w.field("httpMethod", ctx.request.method);
   write_v1_headers(w, event_headers(ctx, Style::kHttpV1));
   write_v1_query(w, parse_query(ctx.request.query));
@@ -795,7 +802,10 @@ std::string http_v2_event(const core::RequestContext& ctx) {
   w.begin_object();
   w.field("version", "2.0");
   w.field("routeKey", route_key(ctx));
-  w.field("rawPath", ctx.request.path);
+  // Despite its name, decoded: HTTP APIs decode the path before routing (routing/
+  // request_path.hpp); a live capture has "rawPath":"/capture/space value" for
+  // /capture/space%20value [REAL hotsock/voker vokerhttp/testdata/apigwv2-request.json].
+  w.field("rawPath", ctx.request_path());
   w.field("rawQueryString", ctx.request.query);
   std::vector<std::string_view> cookies = request_cookies(ctx.request.headers);
   if (!cookies.empty()) {

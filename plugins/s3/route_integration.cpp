@@ -116,19 +116,28 @@ constexpr std::array<ListParam, 4> kListParams = {{{"delimiter", "delimiter"},
                                                    {"start-after", "startAfter"}}};
 
 /// Path parameters percent-decoded while the templates render (keys are decoded names, as an
-/// S3 client means them), restored afterwards: the access log and later hooks see them raw.
+/// S3 client means them: AWS puts a REST API's raw value into the S3 URI, which S3 decodes),
+/// restored afterwards: the access log and later hooks see them as dispatch left them. HTTP
+/// APIs' parameters were decoded by dispatch already (RequestContext::path_decoded()): they
+/// are used as they are, not decoded a second time.
 class DecodedPathParams {
  public:
-  explicit DecodedPathParams(core::RequestContext& ctx) : ctx_(ctx), raw_(ctx.path_params) {
+  explicit DecodedPathParams(core::RequestContext& ctx) : ctx_(ctx) {
+    if (ctx.path_decoded()) return;
+    raw_ = ctx.path_params;
+    restore_ = true;
     for (auto& p : ctx_.path_params) p.value = util::percent_decode(p.value);
   }
-  ~DecodedPathParams() { ctx_.path_params = std::move(raw_); }
+  ~DecodedPathParams() {
+    if (restore_) ctx_.path_params = std::move(raw_);
+  }
   DecodedPathParams(const DecodedPathParams&) = delete;
   DecodedPathParams& operator=(const DecodedPathParams&) = delete;
 
  private:
   core::RequestContext& ctx_;
   std::vector<core::PathParam> raw_;
+  bool restore_ = false;
 };
 
 class RouteIntegration final : public core::Integration {

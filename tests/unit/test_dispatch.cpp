@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "gateway/config/config.hpp"
 #include "gateway/core/plugin_registry.hpp"
@@ -235,6 +236,113 @@ TEST_CASE("dispatch: context is filled: path, raw params, route info") {
   REQUIRE(d.binding() != nullptr);
   CHECK(d.binding()->integration != nullptr);
   CHECK(d.binding()->integration->describe() == "mock 200");
+}
+
+TEST_CASE("dispatch: HTTP APIs route on the decoded path, REST APIs on the path as sent") {
+  Compiled c(R"(version: 1
+apis:
+  - id: web
+    protocol: HTTP
+    stages: {$default: {}, beta: {}}
+    routes:
+      "GET /café": {integration: {type: mock}}
+      "GET /a/b": {integration: {type: mock}}
+      "GET /items/{id}": {integration: {type: mock}}
+      "ANY /files/{proxy+}": {integration: {type: mock}}
+  - id: legacy
+    protocol: REST
+    basePath: /legacy
+    stages: {prod: {}}
+    routes:
+      "GET /café": {integration: {type: mock}}
+      "GET /items/{id}": {integration: {type: mock}}
+      "ANY /files/{proxy+}": {integration: {type: mock}}
+)");
+  check_all(*c.snapshot,
+            {
+                {"web.execute-api.localhost", "/caf%C3%A9", "web $default GET /café /café"},
+                {"web.execute-api.localhost", "/caf%c3%a9?x=%20", "web $default GET /café /café"},
+                // The stage segment is decoded too.
+                {"web.execute-api.localhost", "/b%65ta/caf%C3%A9", "web beta GET /café /café"},
+                // %2F is a real '/': two segments.
+                {"web.execute-api.localhost", "/a%2Fb", "web $default GET /a/b /a/b"},
+                {"web.execute-api.localhost", "/items/a%2Fb", "web $default - /items/a/b"},
+                {"web.execute-api.localhost", "/items/Chester%20Mall",
+                 "web $default GET /items/{id} /items/Chester Mall id=Chester Mall"},
+                {"web.execute-api.localhost", "/items/x%3Fy",
+                 "web $default GET /items/{id} /items/x id=x"},
+                {"web.execute-api.localhost", "/files/a%2Fb/c%252Fd",
+                 "web $default ANY /files/{proxy+} /files/a/b/c/d proxy=a/b/c/d"},
+                // REST: nothing is decoded; an escaped literal matches no literal route.
+                {"localhost", "/legacy/prod/caf%C3%A9", "legacy prod - /caf%C3%A9"},
+                {"localhost", "/legacy/prod/items/Chester%20Mall",
+                 "legacy prod GET /items/{id} /items/Chester%20Mall id=Chester%20Mall"},
+                {"localhost", "/legacy/prod/files/a%2Fb",
+                 "legacy prod ANY /files/{proxy+} /files/a%2Fb proxy=a%2Fb"},
+                {"localhost", "/legacy/prod/items/a%zz",
+                 "legacy prod GET /items/{id} /items/a%zz id=a%zz"},
+            });
+
+  // The decoded path with the stage is what the API reports; REST reports the path as sent.
+  auto context = [&](const char* host, const char* target) {
+    gh::core::RequestContext ctx;
+    ctx.request.method = "GET";
+    ctx.request.set_target(target);
+    ctx.request.headers.add("Host", host);
+    gh::pipeline::Dispatch d = gh::pipeline::dispatch(*c.snapshot, ctx);
+    return std::make_pair(d, std::move(ctx));
+  };
+  {
+    auto [d, ctx] = context("web.execute-api.localhost", "/beta/items/caf%C3%A9%20x?q=1");
+    CHECK(d.matched());
+    CHECK(ctx.path_decoded());
+    CHECK(ctx.request.path == "/beta/items/caf%C3%A9%20x");  // the wire path is kept for SigV4
+    CHECK(ctx.request_path() == "/beta/items/café x");
+    CHECK(ctx.path == "/items/café x");
+  }
+  {
+    // Without escapes nothing is copied: the reported path is the request's own.
+    auto [d, ctx] = context("web.execute-api.localhost", "/items/7");
+    CHECK(d.matched());
+    CHECK(ctx.decoded_request_path.empty());
+    CHECK(ctx.request_path() == "/items/7");
+  }
+  {
+    // A base path is Gatehouse's own prefix: kept as sent in front of the decoded rest.
+    Compiled based(R"(version: 1
+apis:
+  - id: web
+    protocol: HTTP
+    basePath: /web
+    routes:
+      "GET /items/{id}": {integration: {type: mock}}
+)");
+    gh::core::RequestContext ctx;
+    ctx.request.method = "GET";
+    ctx.request.set_target("/web/items/a%20b");
+    gh::pipeline::Dispatch d = gh::pipeline::dispatch(*based.snapshot, ctx);
+    CHECK(d.matched());
+    CHECK(ctx.request_path() == "/web/items/a b");
+    CHECK(ctx.path_params.at(0).value == "a b");
+  }
+  {
+    auto [d, ctx] = context("localhost", "/legacy/prod/items/caf%C3%A9");
+    CHECK(d.matched());
+    CHECK_FALSE(ctx.path_decoded());
+    CHECK(ctx.request_path() == "/legacy/prod/items/caf%C3%A9");
+  }
+  // A path AWS cannot decode: the API is known (HTTP-style errors), no stage or route, and the
+  // gateway answers 400 instead of a miss.
+  for (const char* bad : {"/items/percent%25done", "/items/a%zz", "/items/a%"}) {
+    CAPTURE(bad);
+    auto [d, ctx] = context("web.execute-api.localhost", bad);
+    CHECK(d.undecodable_path);
+    CHECK(d.api != nullptr);
+    CHECK(d.stage == nullptr);
+    CHECK_FALSE(d.matched());
+    CHECK(d.protocol() == gh::core::ApiProtocol::kHttp);
+  }
+  CHECK_FALSE(context("web.execute-api.localhost", "/items/7").first.undecodable_path);
 }
 
 TEST_CASE("dispatch: no API → HTTP-style protocol, nothing filled") {

@@ -283,3 +283,38 @@ TEST_CASE("crc: CRC-32 and CRC-32C check values, incremental, every length aroun
     CHECK(crc32c_update(crc32c_update(0, a), b) == crc32c_update(0, all));
   }
 }
+
+TEST_CASE("encoding: percent_decode_strict refuses a '%' that starts no escape") {
+  CHECK(gh::util::percent_decode_strict("") == "");
+  CHECK(gh::util::percent_decode_strict("a%20b%2F%e2%82%AC+") == "a b/\xe2\x82\xac+");
+  CHECK(gh::util::percent_decode_strict("%2525") == "%25");  // one pass only
+  for (const char* bad : {"%", "%4", "a%4", "%zz", "%g1", "100%", "%%41", "%2%41", "a%2"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(gh::util::percent_decode_strict(bad).has_value());
+  }
+}
+
+TEST_CASE("encoding: percent_encode_path escapes only what a path cannot hold") {
+  struct Case {
+    std::string text;
+    const char* encoded;
+  };
+  const Case cases[] = {
+      {"", ""},
+      {"/AZaz09-_.~/", "/AZaz09-_.~/"},
+      {"!$&'()*+,;=:@", "!$&'()*+,;=:@"},  // sub-delims, ':' and '@'
+      {"a b", "a%20b"},
+      {"%?#", "%25%3F%23"},
+      {"\"<>[\\]^`{|}", "%22%3C%3E%5B%5C%5D%5E%60%7B%7C%7D"},
+      {"caf\xc3\xa9", "caf%C3%A9"},
+      {"\0\t\x7f"s, "%00%09%7F"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.text);
+    CHECK(gh::util::percent_encode_path(c.text) == c.encoded);
+    CHECK(gh::util::percent_decode_strict(gh::util::percent_encode_path(c.text)) == c.text);
+  }
+  std::string out = "/prefix";
+  gh::util::append_percent_encoded_path(out, "/a b");
+  CHECK(out == "/prefix/a%20b");
+}

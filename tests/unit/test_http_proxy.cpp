@@ -167,6 +167,30 @@ TEST_CASE("http_proxy: an HTTP API $default route appends the request path") {
   CHECK(hp::render_target(parse_ok("http://h"), g.ctx) == "/");
 }
 
+TEST_CASE("http_proxy: HTTP API values were decoded by routing and are escaped again") {
+  // What dispatch leaves for GET /pets/dogs/rex%20jr%2Fcaf%C3%A9%25%3F%23+x@y:z (after the second
+  // decoding pass; a '?' can only come from "%253F"): the escapes are gone.
+  Fixture f(ApiProtocol::kHttp);
+  f.ctx.path_params = {{"proxy", "dogs/rex jr/caf\xc3\xa9%?#+x@y:z"}};
+  f.ctx.request.query = "q=a%26b";
+  auto t = parse_ok("http://h:1/pets/{proxy}?fixed=1&p={proxy}");
+  // Path: only what cannot stand in a path is escaped ('/', '+', '@', ':' stay); query: all but
+  // unreserved characters.
+  CHECK(hp::render_target(t, f.ctx) ==
+        "/pets/dogs/rex%20jr/caf%C3%A9%25%3F%23+x@y:z"
+        "?fixed=1&p=dogs%2Frex%20jr%2Fcaf%C3%A9%25%3F%23%2Bx%40y%3Az&q=a%26b");
+
+  // The same values on a REST API are the raw text as sent, passed on as they are.
+  Fixture r(ApiProtocol::kRest);
+  r.ctx.path_params = {{"proxy", "a%2Fb%20c"}};
+  CHECK(hp::render_target(parse_ok("http://h:1/x/{proxy}"), r.ctx) == "/x/a%2Fb%20c");
+
+  // A $default route forwards the decoded request path, escaped again.
+  Fixture d(ApiProtocol::kHttp, "$default", "");
+  d.ctx.path = "/store/caf\xc3\xa9 menu/a%b";
+  CHECK(hp::render_target(parse_ok("http://h"), d.ctx) == "/store/caf%C3%A9%20menu/a%25b");
+}
+
 TEST_CASE("http_proxy: Forwarded values follow RFC 7239") {
   CHECK(hp::forwarded_value("192.0.2.60", true) == "192.0.2.60");
   CHECK(hp::forwarded_value("2001:db8:cafe::17", true) == "\"[2001:db8:cafe::17]\"");

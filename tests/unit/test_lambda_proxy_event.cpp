@@ -711,6 +711,35 @@ TEST_CASE("lambda proxy event: HTTP API 2.0 IAM authorizer block") {
   CHECK(event.find(R"("apiId":"a1b2c3d4e5","authorizer":{"iam":)") != std::string::npos);
 }
 
+TEST_CASE("lambda proxy event: HTTP APIs report the decoded path, REST the path as sent") {
+  // What dispatch leaves for GET /dev/pets/Chester%20Mall%2Fcaf%C3%A9 on an HTTP API: the
+  // decoded request path, and a decoded parameter. rawPath and http.path are both decoded
+  // [REAL hotsock/voker apigwv2-request.json: "rawPath":"/capture/space value"].
+  Fixture f(ApiProtocol::kHttp);
+  f.route = {"GET /pets/{proxy+}", "GET", "/pets/{proxy+}", "ignored"};
+  f.target("/dev/pets/Chester%20Mall%2Fcaf%C3%A9", "/pets/Chester Mall/caf\xc3\xa9");
+  f.ctx.decoded_request_path = "/dev/pets/Chester Mall/caf\xc3\xa9";
+  f.ctx.path_params = {{"proxy", "Chester Mall/caf\xc3\xa9"}};
+  std::string v2 = f.event(PayloadFormat::kV2);
+  CHECK(member(v2, {"rawPath"}) == "\"/dev/pets/Chester Mall/caf\xc3\xa9\"");
+  CHECK(member(v2, {"requestContext", "http", "path"}) == "\"/dev/pets/Chester Mall/caf\xc3\xa9\"");
+  CHECK(member(v2, {"pathParameters"}) == "{\"proxy\":\"Chester Mall/caf\xc3\xa9\"}");
+  std::string v1 = f.event(PayloadFormat::kV1);
+  CHECK(member(v1, {"path"}) == "\"/dev/pets/Chester Mall/caf\xc3\xa9\"");
+  CHECK(member(v1, {"requestContext", "path"}) == "\"/dev/pets/Chester Mall/caf\xc3\xa9\"");
+  CHECK(member(v1, {"pathParameters"}) == "{\"proxy\":\"Chester Mall/caf\xc3\xa9\"}");
+
+  // REST: path, requestContext.path and pathParameters keep the escapes
+  // [REAL hotsock/voker apigwv1-request.json; LS-AWS test_lambda_aws_proxy_integration].
+  Fixture r(ApiProtocol::kRest);
+  r.target("/dev/pets/Chester%20Mall%2Fcaf%C3%A9", "/pets/Chester%20Mall%2Fcaf%C3%A9");
+  r.ctx.path_params = {{"proxy", "Chester%20Mall%2Fcaf%C3%A9"}};
+  std::string rest = r.event();
+  CHECK(member(rest, {"path"}) == "\"/pets/Chester%20Mall%2Fcaf%C3%A9\"");
+  CHECK(member(rest, {"requestContext", "path"}) == "\"/dev/pets/Chester%20Mall%2Fcaf%C3%A9\"");
+  CHECK(member(rest, {"pathParameters"}) == "{\"proxy\":\"Chester%20Mall%2Fcaf%C3%A9\"}");
+}
+
 TEST_CASE("lambda proxy event: forwarded headers and trace id") {
   Fixture f(ApiProtocol::kHttp);
   f.target("/x", "/x");
