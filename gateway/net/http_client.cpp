@@ -1,6 +1,8 @@
 #include "gateway/net/http_client.hpp"
 
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -369,14 +371,50 @@ using Connected = std::variant<std::unique_ptr<Connection>, SendError>;
 struct WireRequest {
   std::string head;
   std::string_view body;
+  FileBody file;  // instead of `body` when file.fd >= 0
+  ResponseSink* sink = nullptr;
+  std::uint64_t sink_above = 0;
+  std::chrono::milliseconds progress{0};
+};
+
+// Pieces of a streamed body: a few syscalls per MiB, and the memory a request holds stays small.
+constexpr std::size_t kBodyPiece = 256 * 1024;
+// Direct (non-waiting) reads or writes in a row before one goes through the event loop, so a
+// large body keeps its thread's other connections and timers served (as read_message does).
+constexpr int kMaxDirectPieces = 16;
+
+// The deadline of an exchange with a streamed body (WireRequest::progress): each piece moved
+// pushes it to now + progress. Re-armed only when it moves by a tenth of a second or more, so a
+// fast transfer does not re-arm the connection's timer per piece.
+struct Progress {
+  Connection& connection;
+  Clock::time_point& deadline;
+  std::chrono::milliseconds step;
+
+  void moved() {
+    if (step.count() <= 0) return;
+    const auto now = Clock::now();
+    const auto next = now + step;
+    if (next - deadline < std::chrono::milliseconds(100)) return;
+    deadline = next;
+    connection.arm(deadline, now);
+  }
 };
 
 /// Parses a response straight into a core::Response: no Beast fields container, the body
-/// appended once into its final string.
+/// appended once into its final string, or given to a ResponseSink when the request has one and
+/// the body is large or of unknown length.
 class ResponseParser final : public http::basic_parser<false> {
  public:
-  explicit ResponseParser(core::Response& into) : response(into) {}
+  ResponseParser(core::Response& into, const WireRequest& wire, std::size_t max_whole,
+                 Progress& progress)
+      : response(into),
+        sink_(wire.sink),
+        sink_above_(wire.sink_above),
+        max_whole_(max_whole),
+        progress_(progress) {}
   core::Response& response;
+  bool sink_failed = false;  // the sink refused or failed: the send fails with kLocal
 
  private:
   void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
@@ -390,19 +428,63 @@ class ResponseParser final : public http::basic_parser<false> {
                               std::string_view(value.data(), value.size()));
   }
   void on_header_impl(error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code& ec) override {
+    if (sink_ && (!length || *length > sink_above_)) {
+      if (length && *length > sink_->max_bytes()) {
+        ec = http::error::body_limit;
+        return;
+      }
+      sinking_ = true;
+      if (!sink_->begin(length ? std::optional<std::uint64_t>(*length) : std::nullopt)) {
+        fail_sink(ec);
+      }
+      return;
+    }
+    if (length && *length > max_whole_) {
+      ec = http::error::body_limit;
+      return;
+    }
     if (length) response.body.reserve(static_cast<std::size_t>(*length));
   }
-  std::size_t on_body_impl(beast::string_view body, error_code&) override {
-    response.body.append(body.data(), body.size());
+  std::size_t on_body_impl(beast::string_view body, error_code& ec) override {
+    take(body, ec);
     return body.size();
   }
   void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override {
-    response.body.append(body.data(), body.size());
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code& ec) override {
+    take(body, ec);
     return body.size();
   }
   void on_finish_impl(error_code&) override {}
+
+  void take(beast::string_view body, error_code& ec) {
+    if (!sinking_) {
+      if (response.body.size() + body.size() > max_whole_) {
+        ec = http::error::body_limit;
+        return;
+      }
+      response.body.append(body.data(), body.size());
+      return;
+    }
+    sunk_ += body.size();
+    if (sunk_ > sink_->max_bytes()) {
+      ec = http::error::body_limit;
+      return;
+    }
+    if (!sink_->write(std::string_view(body.data(), body.size()))) return fail_sink(ec);
+    progress_.moved();
+  }
+  void fail_sink(error_code& ec) {
+    sink_failed = true;
+    ec = asio::error::operation_aborted;
+  }
+
+  ResponseSink* sink_;
+  std::uint64_t sink_above_;
+  std::size_t max_whole_;
+  Progress& progress_;
+  bool sinking_ = false;
+  std::uint64_t sunk_ = 0;
 };
 
 // Methods whose request body has a defined meaning get a Content-Length even when empty
@@ -500,16 +582,148 @@ struct Outcome {
   bool reusable = false;           // the connection may go back to the pool
 };
 
+// Whether the server has sent something (or closed) while a request body is still going out:
+// an early answer (a refused upload). A non-blocking one-byte peek on the native socket.
+bool peer_spoke(Connection& connection) {
+  char byte = 0;
+  ssize_t n = ::recv(connection.lowest().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n >= 0;  // bytes, or 0: the server closed its side
+}
+
+// How writing a file body ended.
+struct FileSent {
+  error_code ec;                // a write failed (or timed out)
+  bool file_failed = false;     // the file could not be read (ec holds errno)
+  bool answered_early = false;  // the server answered before the whole body was sent
+};
+
+// Writes `file` after the head, in pieces, each moving the progress deadline. Plain TCP uses
+// sendfile(2) (no copy through user space) and peeks between pieces for an early answer; TLS,
+// and files whose filesystem cannot sendfile, read pieces with pread(2) and write them.
+template <typename Stream>
+asio::awaitable<FileSent> write_file_body(Stream& stream, Connection& connection,
+                                          const FileBody& file, Progress& progress) {
+  FileSent out;
+  std::uint64_t sent = 0;
+  if constexpr (kDirectIo<Stream>) {
+    auto offset = static_cast<off_t>(file.offset);
+    int direct = 0;
+    bool unsupported = false;
+    while (sent < file.size) {
+      if (peer_spoke(connection)) {
+        out.answered_early = true;
+        co_return out;
+      }
+      const auto want = static_cast<std::size_t>(
+          std::min<std::uint64_t>(file.size - sent, std::uint64_t{4} * kBodyPiece));
+      const ssize_t n = ::sendfile(stream.native_handle(), file.fd, &offset, want);
+      if (n > 0) {
+        sent += static_cast<std::uint64_t>(n);
+        progress.moved();
+        if (++direct < kMaxDirectPieces) continue;
+      } else if (n == 0) {
+        out.file_failed = true;  // the file is shorter than announced
+        out.ec = asio::error::eof;
+        co_return out;
+      } else if (errno == EINTR) {
+        continue;
+      } else if ((errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) && sent == 0) {
+        unsupported = true;
+        break;
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        out.ec = error_code(errno, boost::system::system_category());
+        co_return out;
+      }
+      // The socket is full (or this thread has sent for a while): wait until it takes more,
+      // through the event loop. The connection's deadline closes the socket if it never does.
+      direct = 0;
+      co_await stream.async_wait(tcp::socket::wait_write,
+                                 asio::redirect_error(asio::use_awaitable, out.ec));
+      if (out.ec) co_return out;
+    }
+    if (!unsupported) co_return out;
+  }
+  std::unique_ptr<char[]> piece(new char[kBodyPiece]);
+  while (sent < file.size) {
+    if constexpr (kDirectIo<Stream>) {
+      if (peer_spoke(connection)) {
+        out.answered_early = true;
+        co_return out;
+      }
+    }
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(file.size - sent, kBodyPiece));
+    const ssize_t n = ::pread(file.fd, piece.get(), want, static_cast<off_t>(file.offset + sent));
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      out.file_failed = true;
+      out.ec = n == 0 ? error_code(asio::error::eof)
+                      : error_code(errno, boost::system::system_category());
+      co_return out;
+    }
+    co_await write_all(stream, asio::buffer(piece.get(), static_cast<std::size_t>(n)), out.ec);
+    if (out.ec) co_return out;
+    sent += static_cast<std::uint64_t>(n);
+    progress.moved();
+  }
+  co_return out;
+}
+
+// Reads a body of `length` bytes announced by a fast-parsed head into the sink: what the
+// buffer holds first, then straight from the socket in pieces. False: `out.error` is set.
+template <typename Stream>
+asio::awaitable<bool> read_into_sink(Stream& stream, beast::flat_buffer& buffer,
+                                     std::uint64_t length, ResponseSink& sink, Progress& progress,
+                                     Outcome& out, error_code& ec, bool& waited) {
+  if (!sink.begin(length)) {
+    out.error = SendError{SendErrorKind::kLocal, "the response body could not be stored"};
+    co_return false;
+  }
+  auto failed_sink = [&] {
+    out.error = SendError{SendErrorKind::kLocal, "the response body could not be stored"};
+    return false;
+  };
+  const auto have = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length));
+  if (have > 0 &&
+      !sink.write(std::string_view(static_cast<const char*>(buffer.data().data()), have))) {
+    co_return failed_sink();
+  }
+  buffer.consume(have);
+  std::uint64_t left = length - have;
+  std::unique_ptr<char[]> piece(left > 0 ? new char[kBodyPiece] : nullptr);
+  int direct = 0;
+  while (left > 0) {
+    const auto into = asio::buffer(
+        piece.get(), static_cast<std::size_t>(std::min<std::uint64_t>(left, kBodyPiece)));
+    std::size_t n = 0;
+    if (direct < kMaxDirectPieces && read_now(stream, into, ec, n)) {
+      ++direct;
+    } else {
+      direct = 0;
+      n = co_await read_some(stream, into, ec, waited);
+    }
+    if (n > 0) {
+      if (!sink.write(std::string_view(piece.get(), n))) co_return failed_sink();
+      left -= n;
+      progress.moved();
+    }
+    if (ec) co_return false;
+  }
+  co_return true;
+}
+
 template <typename Stream>
 asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const WireRequest& wire,
                                   bool head, const ClientOptions& options,
-                                  Clock::time_point deadline, core::Response& response) {
+                                  Clock::time_point& deadline, core::Response& response) {
   Outcome out;
   connection.arm(deadline, Clock::now());
+  Progress progress{connection, deadline, wire.progress};
   error_code ec;
   // The whole request is written before the response is read. A backend that answers early and
   // closes (e.g. a 413 while a large body is still being sent) is therefore seen as a connection
-  // failure (kConnect). Reading while writing would fix that at the cost of a second coroutine.
+  // failure (kConnect) — except for a file body, whose writer listens for such an answer
+  // (write_file_body) and then reads it. Reading while writing would need a second coroutine.
   std::array<asio::const_buffer, 2> buffers{asio::buffer(wire.head), asio::buffer(wire.body)};
   // On a plain connection the request is written in place when the socket takes it all (no
   // coroutine trip, no timer armed); what remains, and TLS, go through the timed stream.
@@ -517,6 +731,24 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
   bool sent = false;
   if constexpr (kDirectIo<Stream>) sent = write_now(stream, buffers, ec, written);
   if (!sent) co_await write_rest(stream, buffers, written, ec);
+  // The body was not all sent (the server answered early): the connection is not reused.
+  bool body_cut = false;
+  if (!ec && wire.file.fd >= 0 && wire.file.size > 0) {
+    FileSent file = co_await write_file_body(stream, connection, wire.file, progress);
+    if (file.file_failed) {
+      out.error =
+          SendError{SendErrorKind::kLocal, "reading the request body's file: " + file.ec.message()};
+      co_return out;
+    }
+    ec = file.ec;
+    body_cut = file.answered_early;
+    // A server that refused the body may close while it is still being sent: what it answered
+    // may wait in the socket. (A timeout is a timeout.)
+    if (ec && closed_by_peer(ec) && !timed_out(ec, deadline)) {
+      ec = {};
+      body_cut = true;
+    }
+  }
   if (ec) {
     if (timed_out(ec, deadline)) {
       out.error = SendError{SendErrorKind::kTimeout, "request not sent in time"};
@@ -525,6 +757,10 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
     }
     co_return out;
   }
+  // With a sink, bodies over max_response_body may arrive (the sink's own limit applies then).
+  const std::uint64_t body_max =
+      wire.sink ? std::max<std::uint64_t>(wire.sink->max_bytes(), options.max_response_body)
+                : options.max_response_body;
   beast::flat_buffer& buffer = connection.buffer;
   auto closed_to_error = [&] {  // what Beast's parser makes of an end of stream here
     if (ec == asio::error::eof) {
@@ -547,7 +783,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
       const auto bytes = buffer.data();
       parsed = parse_response_head(
           std::string_view(static_cast<const char*>(bytes.data()), bytes.size()), head,
-          options.max_response_header, options.max_response_body, response, fast);
+          options.max_response_header, body_max, response, fast);
       if (parsed != HeadParse::kNeedMore) break;
       const std::size_t size = beast::read_size(buffer, 65536);
       if (size == 0) {
@@ -571,7 +807,22 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
     }
     if (parsed == HeadParse::kParsed) {
       buffer.consume(fast.size);
-      if (fast.has_body) {
+      if (fast.has_body && wire.sink && fast.content_length > wire.sink_above) {
+        if (fast.content_length > wire.sink->max_bytes()) {
+          out.error = read_error(http::error::body_limit, deadline, wire.sink->max_bytes());
+          co_return out;
+        }
+        read_past_buffer = true;
+        if (!co_await read_into_sink(stream, buffer, fast.content_length, *wire.sink, progress, out,
+                                     ec, waited)) {
+          if (!out.error) closed_to_error();
+          co_return out;
+        }
+      } else if (fast.has_body) {
+        if (fast.content_length > options.max_response_body) {
+          out.error = read_error(http::error::body_limit, deadline, options.max_response_body);
+          co_return out;
+        }
         const auto length = static_cast<std::size_t>(fast.content_length);
         const std::size_t have = std::min(buffer.size(), length);
         response.body.assign(static_cast<const char*>(buffer.data().data()), have);
@@ -594,21 +845,27 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
           }
         }
       }
-      out.reusable = fast.keep_alive && buffer.size() == 0 && connection.lowest().is_open() &&
-                     tls_drained(connection) && (!read_past_buffer || still_open(connection));
+      out.reusable = !body_cut && fast.keep_alive && buffer.size() == 0 &&
+                     connection.lowest().is_open() && tls_drained(connection) &&
+                     (!read_past_buffer || still_open(connection));
       co_return out;
     }
 
     response = core::Response{};  // an interim response before this one leaves nothing behind
-    ResponseParser parser(response);
+    ResponseParser parser(response, wire, options.max_response_body, progress);
     parser.header_limit(static_cast<std::uint32_t>(options.max_response_header));
-    parser.body_limit(static_cast<std::uint64_t>(options.max_response_body));
+    parser.body_limit(body_max);
     // A response to HEAD announces a length but carries no body.
     if (head) parser.skip(true);
     co_await read_message(stream, connection.buffer, parser, false, ec, waited);
     if (parser.got_some()) out.response_started = true;
+    if (parser.sink_failed) {
+      out.error = SendError{SendErrorKind::kLocal, "the response body could not be stored"};
+      co_return out;
+    }
     if (ec) {
-      out.error = read_error(ec, deadline, options.max_response_body);
+      out.error =
+          read_error(ec, deadline, wire.sink ? wire.sink->max_bytes() : options.max_response_body);
       co_return out;
     }
     const int status = response.status;
@@ -616,8 +873,9 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& connection, const 
     if (status >= 100 && status < 200 && status != 101) continue;
     // Reuse only a connection whose response was delimited (not read to EOF), fully consumed,
     // and not followed by bytes nobody asked for.
-    out.reusable = parser.keep_alive() && !parser.need_eof() && connection.buffer.size() == 0 &&
-                   status != 101 && connection.lowest().is_open() && tls_drained(connection);
+    out.reusable = !body_cut && parser.keep_alive() && !parser.need_eof() &&
+                   connection.buffer.size() == 0 && status != 101 &&
+                   connection.lowest().is_open() && tls_drained(connection);
     co_return out;
   }
 }
@@ -680,6 +938,8 @@ std::string_view to_string(SendErrorKind kind) noexcept {
       return "protocol";
     case SendErrorKind::kTooLarge:
       return "too large";
+    case SendErrorKind::kLocal:
+      return "local";
   }
   return "unknown";
 }
@@ -769,6 +1029,15 @@ asio::awaitable<std::optional<SendError>> HttpClient::send_into(const Origin& or
   // Built once for both attempts. The body is a view of the caller's storage: never copied.
   WireRequest wire;
   wire.body = request.body;
+  const bool file_body = request.body_file.fd >= 0;
+  if (file_body) {
+    wire.body = {};
+    wire.file = request.body_file;
+  }
+  wire.sink = request.response_sink;
+  wire.sink_above = request.sink_above;
+  wire.progress = request.progress_timeout;
+  const std::uint64_t body_size = file_body ? request.body_file.size : request.body.size();
   wire.head.reserve(256 + request.target.size() + request.fields.size());
   wire.head += request.method;
   wire.head += ' ';
@@ -796,9 +1065,9 @@ asio::awaitable<std::optional<SendError>> HttpClient::send_into(const Origin& or
       wire.head += "\r\n"sv;
     }
   }
-  if (!request.body.empty() || sends_length_when_empty(request.method)) {
+  if (body_size > 0 || sends_length_when_empty(request.method)) {
     wire.head += "Content-Length: "sv;
-    wire.head += std::to_string(request.body.size());
+    wire.head += std::to_string(body_size);
     wire.head += "\r\n"sv;
   }
   wire.head += "\r\n"sv;
@@ -807,26 +1076,28 @@ asio::awaitable<std::optional<SendError>> HttpClient::send_into(const Origin& or
                           request.method == "DELETE" || request.method == "OPTIONS" ||
                           request.method == "TRACE";
 
+  // Moved on by a streamed body's progress (OutboundRequest::progress_timeout).
+  Clock::time_point until = deadline;
   for (int attempt = 0;; ++attempt) {
-    if (Clock::now() >= deadline) {
+    if (Clock::now() >= until) {
       co_return SendError{SendErrorKind::kTimeout, "deadline passed before sending"};
     }
     std::unique_ptr<Connection> connection;
     if (attempt == 0) connection = pool.take(key, Clock::now());
     const bool reused = connection != nullptr;
     if (!connection) {
-      Connected connected = co_await open_connection(executor, origin, tls_, options_, deadline);
+      Connected connected = co_await open_connection(executor, origin, tls_, options_, until);
       if (auto* error = std::get_if<SendError>(&connected)) co_return std::move(*error);
       connection = std::move(std::get<std::unique_ptr<Connection>>(connected));
     }
 
     Outcome outcome;
     if (connection->tls) {
-      outcome = co_await exchange(*connection->tls, *connection, wire, head, options_, deadline,
-                                  response);
+      outcome =
+          co_await exchange(*connection->tls, *connection, wire, head, options_, until, response);
     } else {
-      outcome = co_await exchange(*connection->plain, *connection, wire, head, options_, deadline,
-                                  response);
+      outcome =
+          co_await exchange(*connection->plain, *connection, wire, head, options_, until, response);
     }
 
     if (outcome.error) {

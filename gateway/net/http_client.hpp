@@ -18,6 +18,13 @@
 /// Ownership: the caller owns the Origin and the OutboundRequest and must keep them (and the
 /// body's storage) alive until send() completes; the body is written straight from the caller's
 /// storage, never copied. The returned Response owns its body (read once, then moved).
+///
+/// Bodies too large to hold in memory (the services endpoint's S3 proxy: objects up to 5 GiB):
+/// a request body may be a span of a file (OutboundRequest::body_file), read in pieces while it
+/// is sent (sendfile(2) on plain TCP), and a response body may go to a ResponseSink as it is
+/// read (OutboundRequest::response_sink) instead of into Response::body. Memory then stays at a
+/// few hundred KiB per request whatever the size. With either, `progress_timeout` turns the
+/// deadline into one for progress: each piece moved restarts it.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/execution_context.hpp>
@@ -75,10 +82,12 @@ enum class SendErrorKind {
   kDns,       // the host name did not resolve
   kTls,       // handshake or certificate verification failed
   kProtocol,  // the response was not valid HTTP/1.1
-  kTooLarge,  // the response body exceeded ClientOptions::max_response_body
+  kTooLarge,  // the response body exceeded ClientOptions::max_response_body (or the sink's max)
+  kLocal,     // a local failure: the ResponseSink refused the body or failed (a full disk), or
+              // the request's body file could not be read
 };
 
-/// "timeout", "connect", "dns", "tls", "protocol", "too large".
+/// "timeout", "connect", "dns", "tls", "protocol", "too large", "local".
 std::string_view to_string(SendErrorKind kind) noexcept;
 
 struct SendError {
@@ -87,6 +96,33 @@ struct SendError {
 };
 
 using SendResult = std::variant<core::Response, SendError>;
+
+/// Where a large response body goes while it is read (OutboundRequest::response_sink). Called on
+/// the executor running send(), synchronously from its reads; calls may block briefly on local
+/// file I/O (as core::BodySink's). A sink serves one send(): a retried attempt (a stale pooled
+/// connection) never reaches it, as no response byte had arrived then.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  /// The largest body the sink takes; a longer one fails the send with kTooLarge.
+  virtual std::uint64_t max_bytes() const = 0;
+  /// The response's head is parsed and its body comes here: `length` when announced
+  /// (Content-Length), nullopt for a chunked or close-delimited body. Called once, before any
+  /// write(); false fails the send with kLocal.
+  virtual bool begin(std::optional<std::uint64_t> length) = 0;
+  /// The next bytes of the body, in order. False fails the send with kLocal (the connection is
+  /// closed, not pooled).
+  virtual bool write(std::string_view bytes) = 0;
+};
+
+/// A request body that is a span of an open file, read while it is sent: the caller keeps `fd`
+/// open until send() completes. Read with pread(2)/sendfile(2) at explicit offsets, so the
+/// file's position is untouched and a retry sends it again from `offset`.
+struct FileBody {
+  int fd = -1;
+  std::uint64_t offset = 0;
+  std::uint64_t size = 0;
+};
 
 struct OutboundRequest {
   std::string method;       // sent as is
@@ -98,6 +134,23 @@ struct OutboundRequest {
   /// Host and no Content-Length or Transfer-Encoding; the values must hold no CR or LF.
   std::string fields;
   std::string_view body;  // not copied: must outlive send()
+  /// Instead of `body` when `body_file.fd` >= 0: the body is read from the file as it is sent.
+  /// A server that answers before the whole body was sent (an auth refusal) is heard: on plain
+  /// TCP the socket is peeked between pieces, and a write that fails because the server closed
+  /// is followed by reading what it answered. That connection is never pooled.
+  FileBody body_file;
+  /// When set, a response body longer than `sink_above` bytes, or of unknown length (chunked,
+  /// read to EOF), goes to the sink as it is read (bounded by the sink's max_bytes(), not by
+  /// ClientOptions::max_response_body) and Response::body stays empty; shorter bodies (error
+  /// documents, small objects) stay in Response::body. The sink must outlive send().
+  ResponseSink* response_sink = nullptr;
+  std::uint64_t sink_above = 0;
+  /// Non-zero (with body_file or response_sink): the deadline given to send() covers the
+  /// connection, the head and the first bytes; each piece of a file body written, and each
+  /// piece of a response body read, moves the deadline to now + progress_timeout (never
+  /// earlier). A peer that stalls mid-body still fails with kTimeout, but a large transfer that
+  /// keeps moving is not cut at a fixed time.
+  std::chrono::milliseconds progress_timeout{0};
 };
 
 /// Shares TLS contexts between clients with the same trust settings: loading the system CA

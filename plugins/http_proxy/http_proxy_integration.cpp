@@ -44,6 +44,7 @@ core::ErrorKind error_kind(net::SendErrorKind kind, core::ApiProtocol protocol) 
       return http_api ? core::ErrorKind::kIntegrationFailure
                       : core::ErrorKind::kApiConfigurationError;
     case net::SendErrorKind::kTooLarge:
+    case net::SendErrorKind::kLocal:  // (no sink nor body file here)
       return core::ErrorKind::kApiConfigurationError;
   }
   return core::ErrorKind::kIntegrationFailure;

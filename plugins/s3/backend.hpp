@@ -9,8 +9,11 @@
 ///
 /// call() is a coroutine run on the calling connection's executor. The local backend runs the
 /// store's blocking calls on the BlockingPool, as the services endpoint's S3 API does.
-/// Bodies are whole strings: route integrations are bounded by API Gateway's 10 MB payload
-/// limit, so nothing here streams. Backends are immutable and shared by every request.
+/// Bodies are whole strings for route integrations (bounded by API Gateway's 10 MB payload
+/// limit). The services endpoint's remote proxy (s3_proxy_api.hpp) alone streams: it gives the
+/// remote backend a request body spooled to a file (S3Request::body_file) and lets it answer a
+/// large body as a core::BodySource spooled to a temporary file (S3Request::stream_response).
+/// Backends are immutable and shared by every request.
 
 #include <boost/asio/awaitable.hpp>
 #include <memory>
@@ -19,6 +22,7 @@
 #include "gateway/config/config.hpp"
 #include "gateway/core/header_map.hpp"
 #include "gateway/core/response.hpp"
+#include "gateway/net/http_client.hpp"
 
 namespace gh::plugins::s3 {
 
@@ -32,6 +36,16 @@ struct S3Request {
   std::string query;        // raw, already percent-encoded ("list-type=2&prefix=a%2Fb"), or ""
   core::HeaderMap headers;  // S3 request headers: Content-Type, Range, If-*, x-amz-meta-* …
   std::string body;
+  /// Instead of `body`, for the remote backend only: the payload in a file (SpoolFile), sent
+  /// from it in pieces; `body_sha256` is its SHA-256 in lower-case hex (signed as the payload
+  /// hash). The caller keeps the file open until call() completes.
+  net::FileBody body_file;
+  std::string body_sha256;
+  /// The remote backend may answer a large body (over a MiB, or of unknown length) as
+  /// Response::body_source, spooled to a temporary file while it is read, instead of whole:
+  /// any size then (up to 5 GiB), with flat memory. Otherwise answers are whole, up to
+  /// kMaxResponseBytes. The local backend ignores both.
+  bool stream_response = false;
 };
 
 class S3Backend {

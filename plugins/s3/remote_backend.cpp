@@ -9,6 +9,7 @@
 #include "gateway/util/ids.hpp"
 #include "plugins/s3/operation_support.hpp"
 #include "plugins/s3/s3_xml.hpp"
+#include "plugins/s3/spool_file.hpp"
 
 namespace gh::plugins::s3 {
 
@@ -75,8 +76,11 @@ class RemoteBackend final : public S3Backend {
     for (const auto& h : request.headers) {
       if (!not_forwarded(h.name)) to_sign.headers.push_back({h.name, h.value});
     }
-    to_sign.body = request.body;
+    const bool file_body = request.body_file.fd >= 0;
+    if (!file_body) to_sign.body = request.body;
     sigv4::SigningParams params;
+    // A spooled body was hashed while it was spooled: not read again to sign it.
+    if (file_body) params.payload_hash = request.body_sha256;
     params.credentials = ep.credentials;
     params.region = ep.region;
     params.service = "s3";
@@ -91,13 +95,35 @@ class RemoteBackend final : public S3Backend {
     for (const auto& h : to_sign.headers) out.headers.add(h.name, h.value);
     for (const auto& h : signature.headers) out.headers.add(h.name, h.value);
     out.body = request.body;
+    if (file_body) out.body_file = request.body_file;
+    // Streamed bodies may take longer than timeoutInMillis in all: the timeout bounds each wait
+    // instead (no byte moved for that long fails the call).
+    std::optional<SpoolSink> sink;
+    if (request.stream_response) {
+      sink.emplace(kMaxSpooledResponse);
+      out.response_sink = &*sink;
+      out.sink_above = kInlineResponseBytes;
+    }
+    if (file_body || sink) out.progress_timeout = ep.timeout;
 
     auto deadline = std::chrono::steady_clock::now() + ep.timeout;
-    net::SendResult sent = co_await client_->send(origin, out, deadline);
-    if (auto* failed = std::get_if<net::SendError>(&sent)) {
+    core::Response response;
+    auto failed = co_await client_->send_into(origin, out, deadline, response);
+    if (failed) {
+      if (failed->kind == net::SendErrorKind::kLocal && sink && sink->error()) {
+        co_return standalone_error(spool_failure(sink->error()), request.method);
+      }
       co_return failure(*failed, request.method);
     }
-    co_return std::move(std::get<core::Response>(sent));
+    if (sink && sink->used()) {
+      response.body_source = sink->source();
+      if (!response.body_source) {
+        co_return standalone_error(spool_failure(sink->error()), request.method);
+      }
+      // The length is the spooled body's: the wire layer writes Content-Length itself.
+      response.headers.erase("Transfer-Encoding");
+    }
+    co_return response;
   }
 
   std::string describe() const override { return "remote S3 endpoint " + remote_.endpoint.url; }

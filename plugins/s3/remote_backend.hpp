@@ -7,8 +7,8 @@
 /// Transferring Payload in a Single Chunk"): the canonical URI is the path as sent, encoded
 /// once, never normalised (sigv4::UriMode::kS3); every sent header is signed; the payload is
 /// always hashed and sent as `x-amz-content-sha256` (never UNSIGNED-PAYLOAD: the body is in
-/// memory anyway, and a hashed payload is also safe over plain http). aws-chunked encoding is
-/// never sent: bodies are whole.
+/// memory or was hashed while it was spooled, and a hashed payload is also safe over plain
+/// http). aws-chunked encoding is never sent: bodies have a Content-Length.
 ///
 /// Addressing: path style (`/{bucket}/{key}` on the endpoint's host) or virtual-hosted
 /// (`/{key}` on `{bucket}.{endpoint host}`), chosen per request by path_style_for(), after the
@@ -16,7 +16,11 @@
 /// is `GET /`.
 ///
 /// Connections come from net::HttpClient (keep-alive pool per io_context, TLS verified by
-/// default). The response body limit is kMaxResponseBytes: whole bodies are buffered.
+/// default). Route integrations send and receive whole bodies (answers up to
+/// kMaxResponseBytes). The services endpoint's proxy streams (S3Request::body_file,
+/// stream_response): its uploads are sent from their spool file and large answers spooled to a
+/// temporary file (spool_file.hpp), and timeoutInMillis then bounds each wait (no progress for
+/// that long), not the whole transfer.
 /// A dead, slow or garbled remote is S3's XML error naming the endpoint and what failed (never
 /// credentials): 503 ServiceUnavailable when it cannot be reached or does not answer in time
 /// (the SDKs retry those), 500 InternalError for TLS failures and garbled or oversized answers.
@@ -33,10 +37,15 @@
 
 namespace gh::plugins::s3 {
 
-/// Largest response body read from the remote (GetObject through the services endpoint or a
-/// route). Bodies are buffered whole, so this bounds memory per request; route integrations
-/// are cut at API Gateway's 10 MB later anyway. Larger objects: ranged GETs.
+/// Largest response body read whole from the remote (route integrations, which API Gateway
+/// cuts at 10 MB later anyway). Whole bodies bound memory per request.
 inline constexpr std::size_t kMaxResponseBytes = std::size_t{256} << 20;
+/// With S3Request::stream_response (the services endpoint): answers up to this size stay in
+/// memory; larger ones, and those of unknown length, are spooled to a temporary file.
+inline constexpr std::uint64_t kInlineResponseBytes = std::uint64_t{1} << 20;
+/// The largest answer spooled: S3's largest single object part or PUT is 5 GiB, but a GET of a
+/// multipart object may be far larger (5 TiB): bounded by the temporary directory's space.
+inline constexpr std::uint64_t kMaxSpooledResponse = std::uint64_t{5} << 40;
 
 struct S3RemoteEndpoint {
   net::RemoteEndpoint endpoint;

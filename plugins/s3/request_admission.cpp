@@ -117,23 +117,28 @@ std::optional<S3ErrorReply> admit_request(S3Call& call, std::string_view operati
   return refused;
 }
 
-StreamedAdmission admit_streamed_request(S3Call& call, std::string_view operation) {
+StreamedAdmission admit_streamed(core::RequestContext& ctx, const S3Address& target,
+                                 std::string_view operation) {
   StreamedAdmission out;
-  call.ctx.request.body_pending = true;  // the signature check trusts a stated hash for now
-  out.error = admit_head(call.ctx, S3Address{call.bucket, call.key}, operation, call.denied_keys,
-                         out.chunked);
-  if (out.error || out.chunked || !call.ctx.service_authorizer) return out;
-  std::string_view stated = call.header("x-amz-content-sha256");
+  ctx.request.body_pending = true;  // the signature check trusts a stated hash for now
+  std::set<std::string, std::less<>> denied_keys;  // (DeleteObjects only: never streamed)
+  out.error = admit_head(ctx, target, operation, denied_keys, out.chunked);
+  if (out.error || out.chunked || !ctx.service_authorizer) return out;
+  std::string_view stated = ctx.request.headers.get("x-amz-content-sha256");
   while (!stated.empty() && (stated.front() == ' ' || stated.front() == '\t')) {
     stated.remove_prefix(1);
   }
   while (!stated.empty() && (stated.back() == ' ' || stated.back() == '\t'))
     stated.remove_suffix(1);
   if (payload_mode(stated) == PayloadMode::kHashed &&
-      call.ctx.request.headers.contains("Authorization")) {
+      ctx.request.headers.contains("Authorization")) {
     out.stated_sha256 = core::to_lower(stated);
   }
   return out;
+}
+
+StreamedAdmission admit_streamed_request(S3Call& call, std::string_view operation) {
+  return admit_streamed(call.ctx, S3Address{call.bucket, call.key}, operation);
 }
 
 }  // namespace gh::plugins::s3

@@ -44,5 +44,8 @@ struct StreamedAdmission {
   std::string stated_sha256;  // lower-case hex the body must hash to, when the signature covers it
 };
 StreamedAdmission admit_streamed_request(S3Call& call, std::string_view operation);
+/// The same for a request without an S3Call (the remote proxy, which opens no local store).
+StreamedAdmission admit_streamed(core::RequestContext& ctx, const S3Address& target,
+                                 std::string_view operation);
 
 }  // namespace gh::plugins::s3

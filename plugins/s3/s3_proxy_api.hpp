@@ -19,8 +19,27 @@
 /// Configuration sub-resources (?acl, ?tagging, ?policy …) have IAM actions the local table does
 /// not know: they need an action only `s3:*` grants, never the plain read's or write's.
 ///
-/// Bodies are buffered (server.limits.maxBodyBytes), the remote's answer too (up to
-/// kMaxResponseBytes). handle() runs on the connection's executor and never blocks.
+/// Objects of any size (up to S3's 5 GiB per PutObject or UploadPart) pass with flat memory,
+/// by store and forward through unnamed temporary files in $TMPDIR (spool_file.hpp):
+///  - PutObject and UploadPart bodies: stream_body() gives a sink that runs the IAM check after
+///    the head (a refusal is answered without reading the body), decodes aws-chunked framing,
+///    hashes the payload (SHA-256, the remote's x-amz-content-sha256 and signed payload hash)
+///    and spools it as it arrives, bounded by 5 GiB (EntityTooLarge beyond, as S3); handle()
+///    then sends it from the file (net::FileBody: sendfile on plain TCP). A stated hex
+///    x-amz-content-sha256 that the body does not match is XAmzContentSHA256Mismatch. Other
+///    bodies (XML documents: DeleteObjects, CompleteMultipartUpload …) are read whole,
+///    bounded by server.limits.maxBodyBytes.
+///  - Answers: up to kInlineResponseBytes (1 MiB) in memory; larger ones, and those of unknown
+///    length, are spooled while they are read (net::ResponseSink) and sent to the client from
+///    the file (a core::BodySource; sendfile on plain TCP). The client's first byte therefore
+///    waits for the remote's last.
+/// A full temporary directory is 500 InternalError saying so; the files vanish with the request
+/// whatever happens. The endpoint's timeoutInMillis bounds each wait of a streamed transfer
+/// (no byte moved for that long: 503 ServiceUnavailable, the connection to the remote closed),
+/// not the whole transfer.
+///
+/// handle() runs on the connection's executor and never blocks but on brief local file I/O
+/// (spooling), as the local S3 API's streamed bodies.
 #include <memory>
 
 #include "gateway/core/service_api.hpp"
@@ -29,7 +48,7 @@
 namespace gh::plugins::s3 {
 
 /// `local`: the local S3 API (make_s3_api), never asked to handle a request: it words the
-/// refusals that need no store (EntityTooLarge for a body over server.limits.maxBodyBytes).
+/// refusals that need no store (EntityTooLarge for a body over its limit).
 std::shared_ptr<const core::ServiceApi> make_s3_proxy_api(
     std::shared_ptr<const S3Backend> remote, std::shared_ptr<const core::ServiceApi> local);
 

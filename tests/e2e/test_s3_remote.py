@@ -12,7 +12,13 @@ metadata, get, ranges, list, copy, delete, DeleteObjects, multipart); virtual-ho
 to the front; an aws-chunked upload decoded and its trailing checksum forwarded; the remote's
 SignatureDoesNotMatch / InvalidAccessKeyId for wrong credentials passed through; the front's own
 IAM check before forwarding; https with caFile; a dead and a silent endpoint giving S3's XML
-503 naming the endpoint; `servicesEndpoint: local`; config errors with line:col."""
+503 naming the endpoint; `servicesEndpoint: local`; config errors with line:col.
+
+Large objects (LargeObjectTest): with maxBodyBytes at 1 MB, 40 MB objects (boto3 and an
+aws-chunked body), multipart parts of 6 MB and a ranged GET pass through the front both ways,
+byte for byte, while the front's peak RSS grows by a small fraction of the object size (the
+bodies are spooled to temporary files, never held); a wrong remote secret on a large upload is
+still the remote's SignatureDoesNotMatch; a remote that stalls mid-answer is a 503."""
 
 import debian_python
 
@@ -20,6 +26,8 @@ debian_python.require("boto3")
 
 import base64
 import hashlib
+import os
+import socket
 import subprocess
 import threading
 import time
@@ -330,11 +338,49 @@ class DeadRemoteTest(unittest.TestCase):
         self.assertEqual((head.status, head.body), (503, b""))
 
     def test_body_over_the_limit_is_s3s_entity_too_large(self):
-        # Proxied bodies are buffered: server.limits.maxBodyBytes (10 MB) bounds them.
+        # PutObject bodies stream (up to S3's 5 GiB): one announced larger is refused before
+        # a byte of it is read.
         gw = self.start(f"http://127.0.0.1:{free_port()}")
-        r = request(gw.services_port, "PUT", "/bucket/big", body=b"x" * (10 * MB + 1))
+        too_big = (5 << 30) + 1
+        with socket.create_connection(("127.0.0.1", gw.services_port), timeout=10) as conn:
+            conn.sendall(f"PUT /bucket/big HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         f"Content-Length: {too_big}\r\n\r\n".encode())
+            answer = recv_until(conn, b"</Error>")
+        self.assertTrue(answer.startswith(b"HTTP/1.1 400 "), answer)
+        self.assertIn(b"<Code>EntityTooLarge</Code>", answer)
+        self.assertIn(f"<ProposedSize>{too_big}</ProposedSize>".encode(), answer)
+        # Bodies read whole (XML documents: DeleteObjects …) keep server.limits.maxBodyBytes.
+        r = request(gw.services_port, "POST", "/bucket?delete", body=b"x" * (10 * MB + 1))
         self.assertEqual(r.status, 400, r.text)
         self.assertEqual(xml_error(r)[0], "EntityTooLarge")
+
+    def test_unusable_temporary_directory_is_a_clear_500(self):
+        # Uploads are spooled to $TMPDIR before they are sent: without one, S3's InternalError
+        # says why, before the body is read (the remote is never called).
+        gw = Gateway(LISTENERS + remote_section(f"http://127.0.0.1:{free_port()}") + APIS,
+                     env={"TMPDIR": "/nonexistent/gatehouse-spool"})
+        self.addCleanup(gw.close)
+        gw.start()
+        r = request(gw.services_port, "PUT", "/bucket/k", body=b"x" * MB)
+        self.assertEqual(r.status, 500, r.text)
+        code, message = xml_error(r)
+        self.assertEqual(code, "InternalError")
+        self.assertIn("temporary directory: No such file or directory", message)
+
+    def test_remote_stalling_mid_answer_is_a_503(self):
+        stalling = StallingServer()
+        self.addCleanup(stalling.close)
+        endpoint = f"http://127.0.0.1:{stalling.port}"
+        gw = self.start(endpoint, extra="  timeoutInMillis: 1000\n")
+        started = time.monotonic()
+        r = request(gw.services_port, "GET", "/b/k", timeout=30)
+        self.assertEqual(r.status, 503, r.text)
+        code, message = xml_error(r)
+        self.assertEqual(code, "ServiceUnavailable")
+        self.assertIn(f"remote S3 endpoint {endpoint} failed (timeout)", message)
+        self.assertLess(time.monotonic() - started, 10)
+        # The front gave up on that connection: it was closed, not kept for another request.
+        self.assertTrue(stalling.closed.wait(10))
 
     def test_silent_endpoint_times_out(self):
         silent = SilentServer()
@@ -362,6 +408,170 @@ class DeadRemoteTest(unittest.TestCase):
         front.put_object(Bucket="here", Key="k", Body=b"local")
         self.assertEqual([b["Name"] for b in front.list_buckets()["Buckets"]], ["here"])
         self.assertTrue((gw.dir / "front-buckets" / "here").is_dir(), list(gw.dir.iterdir()))
+
+
+def recv_until(conn, marker):
+    """What `conn` sends until `marker` has arrived (or the connection ends)."""
+    got = b""
+    while marker not in got:
+        piece = conn.recv(65536)
+        if not piece:
+            break
+        got += piece
+    return got
+
+
+class StallingServer:
+    """Answers a GET with a head announcing 8 MB, sends 2 MB of it, then nothing: a remote that
+    stalls mid-body. `closed` is set when the client closes the connection."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.closed = threading.Event()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn:
+            if b"\r\n\r\n" not in recv_until(conn, b"\r\n\r\n"):
+                return
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (8 * MB) +
+                         b"s" * (2 * MB))
+            conn.settimeout(20)
+            try:
+                while conn.recv(65536):
+                    pass
+            except OSError:
+                pass
+            self.closed.set()
+
+    def close(self):
+        self.sock.close()
+
+
+def peak_rss(pid):
+    """The process's peak resident set (VmHWM), in bytes."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+def aws_chunked(payload, chunk=64 * 1024):
+    """`payload` in unsigned aws-chunked framing with a trailing CRC32."""
+    crc = base64.b64encode(zlib.crc32(payload).to_bytes(4, "big")).decode()
+    out = bytearray()
+    for at in range(0, len(payload), chunk):
+        piece = payload[at:at + chunk]
+        out += f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+    out += b"0\r\n" + f"x-amz-checksum-crc32:{crc}\r\n\r\n".encode()
+    return bytes(out), crc
+
+
+class LargeObjectTest(unittest.TestCase):
+    """Objects far over server.limits.maxBodyBytes (1 MB here) through the front, both ways."""
+
+    SIZE = 40 * MB
+
+    @classmethod
+    def setUpClass(cls):
+        cls.remote_gw = Gateway(REMOTE_GATEHOUSE)
+        cls.addClassCleanup(cls.remote_gw.close)
+        make_self_signed_cert(cls.remote_gw.dir)
+        cls.remote_gw.start()
+        cls.endpoint = f"http://127.0.0.1:{cls.remote_gw.services_port}"
+        cls.remote = s3(cls.endpoint)
+        cls.head = listeners_yaml("  limits: {maxBodyBytes: 1048576}\n")
+        cls.gw = Gateway(cls.head + remote_section(cls.endpoint) + APIS)
+        cls.addClassCleanup(cls.gw.close)
+        # The front's spool files go here: nothing may be left in it.
+        cls.tmp = cls.gw.dir / "tmp"
+        cls.tmp.mkdir()
+        cls.gw.env["TMPDIR"] = str(cls.tmp)
+        cls.gw.start()
+        cls.front = s3(f"http://127.0.0.1:{cls.gw.services_port}")
+        cls.front.create_bucket(Bucket="large")
+
+    def test_large_objects_pass_with_flat_memory(self):
+        body = os.urandom(self.SIZE)
+        digest = hashlib.sha256(body).hexdigest()
+        # Warm the front up with a small round trip, then measure the peak around large ones.
+        self.front.put_object(Bucket="large", Key="small", Body=b"warm")
+        self.front.get_object(Bucket="large", Key="small")["Body"].read()
+        before = peak_rss(self.gw.proc.pid)
+
+        # boto3's PutObject: lands on the remote whole.
+        put = self.front.put_object(Bucket="large", Key="boto", Body=body)
+        self.assertEqual(put["ETag"], '"' + hashlib.md5(body).hexdigest() + '"')
+        direct = self.remote.get_object(Bucket="large", Key="boto")["Body"].read()
+        self.assertEqual(hashlib.sha256(direct).hexdigest(), digest)
+        del direct
+        # An aws-chunked body (the SDKs' streaming uploads), decoded on its way.
+        framed, crc = aws_chunked(body)
+        r = request(self.gw.services_port, "PUT", "/large/chunked", body=framed, timeout=120,
+                    headers={"x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+                             "Content-Encoding": "aws-chunked",
+                             "x-amz-decoded-content-length": str(len(body)),
+                             "x-amz-trailer": "x-amz-checksum-crc32"})
+        self.assertEqual(r.status, 200, r.text)
+        del framed
+        got = self.remote.get_object(Bucket="large", Key="chunked", ChecksumMode="ENABLED")
+        self.assertEqual(got.get("ChecksumCRC32"), crc)
+        self.assertEqual(hashlib.sha256(got["Body"].read()).hexdigest(), digest)
+
+        # Read back through the front: whole, and a range far into it.
+        got = self.front.get_object(Bucket="large", Key="boto")
+        self.assertEqual(got["ContentLength"], self.SIZE)
+        self.assertEqual(hashlib.sha256(got["Body"].read()).hexdigest(), digest)
+        got = self.front.get_object(Bucket="large", Key="chunked", Range="bytes=1000-5000999")
+        self.assertEqual(got["ContentRange"], f"bytes 1000-5000999/{self.SIZE}")
+        self.assertEqual(got["Body"].read(), body[1000:5001000])
+        self.assertEqual(self.front.head_object(Bucket="large", Key="boto")["ContentLength"],
+                         self.SIZE)
+
+        # Multipart, each part over the limit.
+        parts = [body[:6 * MB], body[6 * MB:12 * MB], body[12 * MB:13 * MB]]
+        upload = self.front.create_multipart_upload(Bucket="large", Key="multi")["UploadId"]
+        etags = [self.front.upload_part(Bucket="large", Key="multi", UploadId=upload,
+                                        PartNumber=n, Body=data)["ETag"]
+                 for n, data in enumerate(parts, 1)]
+        self.front.complete_multipart_upload(
+            Bucket="large", Key="multi", UploadId=upload,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e}
+                                       for n, e in enumerate(etags, 1)]})
+        got = self.front.get_object(Bucket="large", Key="multi")["Body"].read()
+        self.assertEqual(got, body[:13 * MB])
+        del got
+
+        # The front's memory: its peak grew by a small fraction of one object, not by objects.
+        after = peak_rss(self.gw.proc.pid)
+        growth = after - before
+        print(f"\nfront peak RSS {before / MB:.1f} MiB -> {after / MB:.1f} MiB "
+              f"(+{growth / MB:.1f} MiB) around {self.SIZE // MB} MiB objects")
+        self.assertLess(growth, self.SIZE // 4, (before, after))
+        # Nothing is left in the front's temporary directory, and its store never opened.
+        self.assertEqual(list(self.tmp.iterdir()), [])
+        self.assertFalse((self.gw.dir / "front-buckets").exists())
+
+    def test_wrong_secret_on_a_large_upload_is_signature_does_not_match(self):
+        gw = Gateway(self.head + remote_section(self.endpoint, secret="not-the-secret") + APIS)
+        self.addCleanup(gw.close)
+        gw.start()
+        front = s3(f"http://127.0.0.1:{gw.services_port}")
+        started = time.monotonic()
+        code, _, status = client_error(front.put_object, Bucket="large", Key="denied",
+                                       Body=b"d" * (24 * MB))
+        self.assertEqual((code, status), ("SignatureDoesNotMatch", 403))
+        self.assertLess(time.monotonic() - started, 30)
+        code, _, status = client_error(self.remote.head_object, Bucket="large", Key="denied")
+        self.assertEqual(status, 404)
 
 
 class S3rver:
