@@ -10,11 +10,38 @@
 ///     inMemory: false                # true: nothing on disk (tests, throw-away runs)
 ///     tables:                        # created at start (and by a reload) if missing
 ///       - name: pets
-///         hashKey: {name: id, type: S}     # type S (default), N or B; `hashKey: id` = S
+///         hashKey: {name: id, type: S}     # type S, N or B; `hashKey: id` is the short form
 ///         rangeKey: {name: born, type: N}  # optional
+///         billingMode: PAY_PER_REQUEST     # the default; PROVISIONED (the default when
+///                                          # provisionedThroughput is given) needs:
+///         provisionedThroughput: {readCapacityUnits: 5, writeCapacityUnits: 5}
+///         globalSecondaryIndexes:
+///           - name: byOwner
+///             hashKey: {name: owner, type: S}
+///             rangeKey: born                 # optional
+///             projection: ALL                # the default; KEYS_ONLY; or
+///                                            # {projectionType: INCLUDE, nonKeyAttributes: [a]}
+///             provisionedThroughput: {…}     # PROVISIONED tables only, and there required
+///         localSecondaryIndexes:             # need the table's rangeKey
+///           - name: byWeight
+///             rangeKey: {name: weight, type: N}   # hashKey: the table's (may be repeated)
+///             projection: KEYS_ONLY
+///         timeToLiveSpecification: {attributeName: expiresAt, enabled: true}  # enabled: default
+///         tags: {team: pets}
 ///         seed: fixtures/pets.json         # optional, relative to the config file
 ///
-/// Tables are checked as CreateTable checks them (PAY_PER_REQUEST) and created through it.
+/// The keys mean what AWS::DynamoDB::Table's properties of the same names mean (CloudFormation,
+/// SAM); key attributes carry their type where they are named (no AttributeDefinitions): a
+/// short form takes the type the attribute is given elsewhere in the table, else S, and two
+/// different types for one attribute are an error. The declaration becomes a CreateTable request
+/// (declared_table.cpp), checked by CreateTable's validation at load (its message, at the key it
+/// is about), and created through it; TTL is then enabled with UpdateTimeToLive, so items expire
+/// through the TTL sweeper (ttl_sweeper.hpp).
+/// A table that exists is completed, never re-created (table_provisioning.cpp): a declared GSI
+/// it lacks is added (UpdateTable, which backfills it), TTL is enabled when it has none, missing
+/// tags are added; other differences (keys, LSIs, an index defined differently, billing mode,
+/// TTL on another attribute, tag values, undeclared indexes) are logged as a warning and left:
+/// they may be changes made through the API, and LSIs and keys exist only from CreateTable.
 /// A seed file is a JSON array of items, or {"Items": [...]} as `aws dynamodb scan` prints it;
 /// items are DynamoDB JSON ({"id": {"S": "1"}}) when every attribute of every item looks like
 /// one, else plain JSON (numbers → N, exactly as written; arrays → L; objects → M). Every item is

@@ -167,6 +167,12 @@ std::variant<Placeholders, DynamoError> Placeholders::from_request(const json::o
       }
       json::value normalized = value;
       if (auto e = normalize_value(normalized)) {
+        // {"NULL": false} is refused in its own words, without the per-key wrapper, whatever
+        // the operation (nubo-db/dynoxide src/actions/helpers.rs
+        // parse_expression_attribute_values_raw and tests/http_server.rs
+        // test_put_item_null_false_in_eav_enveloped, test_update_item_null_false_in_eav_enveloped:
+        // "Confirmed against real DynamoDB (eu-west-2)"); its family decides the envelope.
+        if (e->family == ValidationFamily::kNullFalse) return *e;
         if (e->type == DynamoError::validation("").type) {
           return map_error("ExpressionAttributeValues contains invalid value: " + e->message +
                            " for key " + std::string(k));

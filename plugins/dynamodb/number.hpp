@@ -24,7 +24,8 @@ namespace gh::plugins::dynamodb {
 /// dynalite's tests (github.com/architect/dynalite test/putItem.js, test/deleteItem.js) and
 /// identical in DynamoDB Local's ErrorFactory; details in number.cpp.
 /// Text that is not a number: kNotNumericMessage + ": " + the text ("...numeric value: b");
-/// the empty string: kNotNumericMessage alone.
+/// the empty string: kNotNumericMessage alone (the older validation layer's words; the current
+/// layer's ": " is added by reword_current_layer, validation_envelope.hpp).
 inline constexpr std::string_view kNotNumericMessage =
     "The parameter cannot be converted to a numeric value";
 /// More than 38 significant digits (dynalite: a 39-digit N).

@@ -180,9 +180,10 @@ std::string joined(std::span<const std::string_view> parts, std::string_view sep
 // How a request mixes its parameters, checked before anything inside them (the messages and
 // their order as dynalite's validateExpressionParams, recorded against DynamoDB [dyn]).
 // Whether an operation words them in "1 validation error detected: " is
-// validation_envelope.cpp's rule (ValidationFamily::kParameterMix). UNVERIFIED: the values
-// message's tail (": ConditionExpression is null"), which dynoxide's captures show and
-// paritysuite's newer PutItem/DeleteItem captures (2026-10-09) do not.
+// validation_envelope.cpp's rule (ValidationFamily::kParameterMix). The values message is
+// raised in the older validation layer's words (": ConditionExpression is null", "UpdateExpression
+// and ConditionExpression are null"); reword_current_layer gives PutItem, DeleteItem and
+// UpdateItem theirs (validation_envelope.cpp, with the captures).
 // `expressions`: the expression parameters the operation takes, in DynamoDB's order.
 std::optional<DynamoError> check_parameter_mix(const json::object& request,
                                                std::span<const std::string_view> expressions) {

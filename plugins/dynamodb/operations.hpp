@@ -82,6 +82,9 @@ Result query(const Env& env, const json::object& request);
 // --- ttl_operations.cpp -------------------------------------------------------------------
 Result update_time_to_live(const Env& env, const json::object& request);
 Result describe_time_to_live(const Env& env, const json::object& request);
+/// UpdateTimeToLive's own checks of TimeToLiveSpecification.AttributeName (length 1..255), with
+/// its messages; for config that declares TTL before any table exists.
+std::optional<DynamoError> check_time_to_live_attribute(std::string_view attribute);
 
 // --- operation_support.cpp ----------------------------------------------------------------
 inline constexpr std::size_t kMaxItemBytes = 400 * 1024;

@@ -50,7 +50,30 @@ DynamoError active_on(std::string_view current) {
       std::string(current));
 }
 
+/// Coral's length rule for the attribute name, as one constraint failure; "" when it holds.
+std::string attribute_length_failure(std::string_view attribute) {
+  if (attribute.size() <= kMaxAttributeName) return "";
+  // UNVERIFIED: Coral's wording for the model's max length, as for tableName.
+  return "Value '" + std::string(attribute) +
+         "' at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must "
+         "have length less than or equal to 255";
+}
+
+// Checked after Coral's rules, in DynamoDB's words [dynalite validations/updateTimeToLive.js,
+// test/updateTimeToLive.js].
+DynamoError empty_attribute() {
+  return DynamoError::validation("TimeToLiveSpecification.AttributeName must be non empty");
+}
+
 }  // namespace
+
+std::optional<DynamoError> check_time_to_live_attribute(std::string_view attribute) {
+  if (std::string failure = attribute_length_failure(attribute); !failure.empty()) {
+    return constraint_failures({failure});
+  }
+  if (attribute.empty()) return empty_attribute();
+  return std::nullopt;
+}
 
 Result update_time_to_live(const Env& env, const json::object& request) {
   // Types first (SerializationException), then every Coral constraint in one message, then
@@ -72,18 +95,12 @@ Result update_time_to_live(const Env& env, const json::object& request) {
   if (!spec) failures.push_back(null_at("timeToLiveSpecification"));
   if (spec && !enabled) failures.push_back(null_at("timeToLiveSpecification.enabled"));
   if (spec && !attribute) failures.push_back(null_at("timeToLiveSpecification.attributeName"));
-  if (attribute && attribute->get_string().size() > kMaxAttributeName) {
-    // UNVERIFIED: Coral's wording for the model's max length, as for tableName.
-    failures.push_back("Value '" + std::string(attribute->get_string()) +
-                       "' at 'timeToLiveSpecification.attributeName' failed to satisfy "
-                       "constraint: Member must have length less than or equal to 255");
+  if (attribute) {
+    std::string failure = attribute_length_failure(std::string_view(attribute->get_string()));
+    if (!failure.empty()) failures.push_back(std::move(failure));
   }
   if (!failures.empty()) return constraint_failures(failures);
-  // Checked before Coral's length rule would be, in DynamoDB's words [dynalite
-  // validations/updateTimeToLive.js, test/updateTimeToLive.js].
-  if (attribute->get_string().empty()) {
-    return DynamoError::validation("TimeToLiveSpecification.AttributeName must be non empty");
-  }
+  if (attribute->get_string().empty()) return empty_attribute();
 
   auto table = existing_table(env, request, true);
   if (auto* e = std::get_if<DynamoError>(&table)) return *e;

@@ -17,7 +17,13 @@ inline constexpr std::string_view kValidationEnvelope = "1 validation error dete
 /// Whether DynamoDB words a `family` error of `operation` ("PutItem", "Query" …) in the envelope.
 bool wraps_validation(std::string_view operation, ValidationFamily family) noexcept;
 
-/// Puts `e` in the envelope when wraps_validation() says so; anything else is left as it is.
+/// Gives `e` the words of the validation layer `operation` runs in: the current layer (PutItem,
+/// UpdateItem, DeleteItem, GetItem, BatchGetItem, Query) words a few messages differently from
+/// the older one the errors are raised in (validation_envelope.cpp lists which, and why).
+void reword_current_layer(std::string_view operation, DynamoError& e);
+
+/// reword_current_layer(), then puts `e` in the envelope when wraps_validation() says so;
+/// anything else is left as it is.
 void apply_validation_envelope(std::string_view operation, DynamoError& e);
 
 }  // namespace gh::plugins::dynamodb

@@ -657,12 +657,12 @@ class DynamoDbTest(GatewayTestCase):
             self.error(ddb.put_item, TableName="pets", Item=key,
                        ExpressionAttributeValues={":v": {"S": "x"}})[1],
             "1 validation error detected: ExpressionAttributeValues can only be specified when "
-            "using expressions: ConditionExpression is null")
+            "using expressions")
         self.assertEqual(
             self.error(ddb.update_item, TableName="pets", Key=key,
                        ExpressionAttributeValues={":v": {"S": "x"}})[1],
             "1 validation error detected: ExpressionAttributeValues can only be specified when "
-            "using expressions: UpdateExpression and ConditionExpression are null")
+            "using expressions: UpdateExpression is null and ConditionExpression is null")
         self.assertEqual(
             self.error(ddb.scan, TableName="pets", ExpressionAttributeValues={":v": {"S": "x"}},
                        ProjectionExpression="pk")[1],
@@ -691,7 +691,7 @@ class DynamoDbTest(GatewayTestCase):
         ddb.put_item(TableName="pets", Item=dict(key, a={"S": "x"}))
         w = "1 validation error detected: "
         invalid = "One or more parameter values were invalid: "
-        eav_only = "ExpressionAttributeValues can only be specified when using expressions: "
+        eav_only = "ExpressionAttributeValues can only be specified when using expressions"
         ean_only = "ExpressionAttributeNames can only be specified when using expressions"
         overlap = ("Invalid ProjectionExpression: Two document paths overlap with each other; "
                    "must remove or rewrite one of these paths; path one: [a], path two: [a]")
@@ -718,9 +718,14 @@ class DynamoDbTest(GatewayTestCase):
              w + invalid + "Null attribute value types must have the value of true"),
             (put, dict(p, Item=dict(key, x={"NS": ["1", "x"]})),
              w + "The parameter cannot be converted to a numeric value: x"),
+            # An empty number keeps the colon and a space (the current layer's words).
+            (put, dict(p, Item=dict(key, x={"NS": [""]})),
+             w + "The parameter cannot be converted to a numeric value: "),
+            (put, dict(p, ConditionExpression="a = :v",
+                       ExpressionAttributeValues={":v": {"NULL": False}}),
+             w + invalid + "Null attribute value types must have the value of true"),
             (put, dict(p, ExpressionAttributeNames={"#a": "a"}), w + ean_only),
-            (put, dict(p, ExpressionAttributeValues={":v": {"S": "x"}}),
-             w + eav_only + "ConditionExpression is null"),
+            (put, dict(p, ExpressionAttributeValues={":v": {"S": "x"}}), w + eav_only),
             (put, dict(p, ExpressionAttributeValues={}, **condition),
              w + "ExpressionAttributeValues must not be empty"),
             (put, dict(p, ConditionExpression="status = :v",
@@ -773,7 +778,7 @@ class DynamoDbTest(GatewayTestCase):
              w + "Value provided in ExpressionAttributeValues unused in expressions: keys: "
              "{:unused}"),
             (update, dict(k, ExpressionAttributeValues={":v": {"S": "x"}}),
-             w + eav_only + "UpdateExpression and ConditionExpression are null"),
+             w + eav_only + ": UpdateExpression is null and ConditionExpression is null"),
             (update, dict(k, UpdateExpression="SET a = :v",
                           ExpressionAttributeValues={":v": {"SS": []}}),
              w + "ExpressionAttributeValues contains invalid value: " + invalid +
@@ -781,6 +786,10 @@ class DynamoDbTest(GatewayTestCase):
             (update, dict(k, Key={"pk": {"NULL": False}, "sk": {"N": "1"}},
                           UpdateExpression="SET a = :v",
                           ExpressionAttributeValues={":v": {"S": "x"}}),
+             w + invalid + "Null attribute value types must have the value of true"),
+            # {"NULL": false} as a value: no "contains invalid value … for key" wrapper.
+            (update, dict(k, UpdateExpression="SET a = :v",
+                          ExpressionAttributeValues={":v": {"NULL": False}}),
              w + invalid + "Null attribute value types must have the value of true"),
             # UpdateItem: bare.
             (update, dict(k, UpdateExpression="SET pk = :v",
@@ -799,8 +808,7 @@ class DynamoDbTest(GatewayTestCase):
                           ExpressionAttributeValues={":v": {"S": "x" * (400 * 1024)}}),
              "Item size to update has exceeded the maximum allowed size"),
             # DeleteItem: wrapped.
-            (delete, dict(k, ExpressionAttributeValues={":v": {"S": "x"}}),
-             w + eav_only + "ConditionExpression is null"),
+            (delete, dict(k, ExpressionAttributeValues={":v": {"S": "x"}}), w + eav_only),
             (delete, dict(k, ExpressionAttributeNames={"#a": "a"}), w + ean_only),
             (delete, dict(k, ExpressionAttributeValues={}, **condition),
              w + "ExpressionAttributeValues must not be empty"),
@@ -869,7 +877,7 @@ class DynamoDbTest(GatewayTestCase):
             (scan, {"TableName": "pets", "ProjectionExpression": "a, a"}, overlap),
             (scan, {"TableName": "pets", "ProjectionExpression": "pk",
                     "ExpressionAttributeValues": {":v": {"S": "x"}}},
-             eav_only + "FilterExpression is null"),  # UNVERIFIED
+             eav_only + ": FilterExpression is null"),  # UNVERIFIED
         ]
         for call, kwargs, message in cases:
             with self.subTest(operation=call.__name__, message=message):

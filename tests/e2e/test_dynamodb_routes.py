@@ -518,8 +518,13 @@ apis:
 
     def test_table_errors(self):
         bad_type = TABLES.replace("{name: seq, type: N}", "{name: seq, type: X}")
-        self.assertError(self.route("{type: mock}", bad_type), "name: events",
-                         "CreateTable refuses")
+        self.assertError(self.route("{type: mock}", bad_type), "{name: seq, type: X}",
+                         "unknown key type 'X' \\(S, N or B\\)")
+        no_range = TABLES + ("    - {name: solo, hashKey: id, "
+                             "localSecondaryIndexes: [{name: l, rangeKey: r}]}\n")
+        self.assertError(self.route("{type: mock}", no_range), "{name: solo",
+                         "localSecondaryIndexes: CreateTable refuses this table: .*does not have a "
+                         "range key")
         dup = TABLES + "    - {name: pets, hashKey: id}\n"
         self.assertError(self.route("{type: mock}", dup), "{name: pets", "declared twice")
         missing_seed = TABLES.replace("seed/pets.json", "seed/nope.json")

@@ -11,6 +11,7 @@
 
 #include "plugins/dynamodb/attribute_value.hpp"
 #include "plugins/dynamodb/expressions.hpp"
+#include "plugins/dynamodb/number.hpp"
 #include "plugins/dynamodb/operation_table.hpp"
 #include "plugins/dynamodb/store.hpp"
 #include "plugins/dynamodb/validation_envelope.hpp"
@@ -119,6 +120,35 @@ TEST_CASE("dynamodb validation envelope: the rule per operation and family") {
   }
 }
 
+TEST_CASE("dynamodb validation envelope: the current layer's words") {
+  const std::string eav = "ExpressionAttributeValues can only be specified when using expressions";
+  auto reworded = [](std::string_view op, std::string message, F family) {
+    DynamoError e = DynamoError::validation(std::move(message), family);
+    ddb::reword_current_layer(op, e);
+    return e.message;
+  };
+  CHECK(reworded("PutItem", eav + ": ConditionExpression is null", F::kParameterMix) == eav);
+  CHECK(reworded("DeleteItem", eav + ": ConditionExpression is null", F::kParameterMix) == eav);
+  CHECK(reworded("UpdateItem", eav + ": UpdateExpression and ConditionExpression are null",
+                 F::kParameterMix) ==
+        eav + ": UpdateExpression is null and ConditionExpression is null");
+  CHECK(reworded("TransactWriteItems", eav + ": ConditionExpression is null", F::kParameterMix) ==
+        eav + ": ConditionExpression is null");
+  CHECK(reworded("Scan", eav + ": FilterExpression is null", F::kParameterMix) ==
+        eav + ": FilterExpression is null");
+  const std::string names = "ExpressionAttributeNames can only be specified when using expressions";
+  CHECK(reworded("UpdateItem", names, F::kParameterMix) == names);
+  const std::string not_numeric(ddb::kNotNumericMessage);
+  for (std::string_view op :
+       {"PutItem", "UpdateItem", "DeleteItem", "GetItem", "BatchGetItem", "Query"}) {
+    CHECK(reworded(op, not_numeric, F::kNumberConversion) == not_numeric + ": ");
+    CHECK(reworded(op, not_numeric + ": b", F::kNumberConversion) == not_numeric + ": b");
+  }
+  for (std::string_view op : {"Scan", "BatchWriteItem", "TransactWriteItems", "TransactGetItems"}) {
+    CHECK(reworded(op, not_numeric, F::kNumberConversion) == not_numeric);
+  }
+}
+
 TEST_CASE("dynamodb validation envelope: applied once, to the families the rule names") {
   DynamoError e = DynamoError::validation("ReturnValues can only be ALL_OLD or NONE",
                                           F::kReturnValuesNotAllowed);
@@ -163,9 +193,39 @@ TEST_CASE("dynamodb validation envelope: the raising sites name their families")
 TEST_CASE("dynamodb validation envelope: the operation table answers with it") {
   const std::string w(kWrapped);
   const std::string eav = "ExpressionAttributeValues can only be specified when using expressions";
+  // The current layer's words: no tail on PutItem and DeleteItem, "… is null and … is null" on
+  // UpdateItem; a transaction's part keeps the older words.
   CHECK(answer("PutItem", R"({"TableName":"pets","Item":{"pk":{"S":"a"},"sk":{"N":"1"}},
-                              "ExpressionAttributeValues":{":v":{"S":"x"}}})") ==
-        w + eav + ": ConditionExpression is null");
+                              "ExpressionAttributeValues":{":v":{"S":"x"}}})") == w + eav);
+  CHECK(answer("DeleteItem", R"({"TableName":"pets","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},
+                                 "ExpressionAttributeValues":{":v":{"S":"x"}}})") == w + eav);
+  CHECK(answer("UpdateItem", R"({"TableName":"pets","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},
+                                 "ExpressionAttributeValues":{":v":{"S":"x"}}})") ==
+        w + eav + ": UpdateExpression is null and ConditionExpression is null");
+  CHECK(answer("Scan", R"({"TableName":"pets","ExpressionAttributeValues":{":v":{"S":"x"}},
+                           "ProjectionExpression":"pk"})") == eav + ": FilterExpression is null");
+  // An empty number: "…: " in the current layer, without the colon in the older one.
+  const std::string not_numeric = "The parameter cannot be converted to a numeric value";
+  CHECK(answer("PutItem", R"({"TableName":"pets","Item":{"pk":{"S":"a"},"sk":{"N":"1"},
+                              "n":{"NS":[""]}}})") == w + not_numeric + ": ");
+  CHECK(answer("GetItem", R"({"TableName":"pets","Key":{"pk":{"S":"a"},"sk":{"N":""}}})") ==
+        not_numeric + ": ");
+  CHECK(answer("BatchWriteItem", R"({"RequestItems":{"pets":[{"PutRequest":{"Item":{
+            "pk":{"S":"a"},"sk":{"N":"1"},"n":{"N":""}}}}]}})") == not_numeric);
+  // {"NULL": false} in ExpressionAttributeValues: its own words, no per-key wrapper.
+  const std::string null_false =
+      "One or more parameter values were invalid: Null attribute value types must have the "
+      "value of true";
+  CHECK(answer("UpdateItem", R"({"TableName":"pets","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},
+                                 "UpdateExpression":"SET a = :v",
+                                 "ExpressionAttributeValues":{":v":{"NULL":false}}})") ==
+        w + null_false);
+  CHECK(answer("PutItem", R"({"TableName":"pets","Item":{"pk":{"S":"a"},"sk":{"N":"1"}},
+                              "ConditionExpression":"a = :v",
+                              "ExpressionAttributeValues":{":v":{"NULL":false}}})") ==
+        w + null_false);
+  CHECK(answer("Scan", R"({"TableName":"pets","FilterExpression":"a = :v",
+                           "ExpressionAttributeValues":{":v":{"NULL":false}}})") == null_false);
   CHECK(answer("PutItem", R"({"TableName":"pets","Item":{"pk":{"S":"a"},"sk":{"N":"1"},
                               "x":{"SS":[]}}})") ==
         w + "One or more parameter values were invalid: An string set  may not be empty");
