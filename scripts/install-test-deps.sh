@@ -3,6 +3,7 @@
 #   * boto3 and websockets (tests/e2e/test_lambda_invoke_sdk.py, test_websocket.py): Debian's
 #     python3-boto3 and python3-websockets (used through
 #     /usr/bin/python3 when the Python running the tests has no boto3 of its own);
+#   * the AWS CLI v2 (tests/e2e/test_aws_cli.py): Debian's awscli, run as /usr/bin/aws;
 #   * npm, only if `npm` is missing (Node.js itself comes from scripts/install-deps.sh when
 #     `node` is missing: Debian 12's nodejs 18 is enough);
 #   * the AWS SDK for JavaScript v3 (tests/e2e/sdk-js) and AWS's Node.js runtime interface
@@ -19,7 +20,7 @@ sdk_js="$root/tests/e2e/sdk-js"
 
 # The native build of aws-lambda-ric (AWS's Node.js runtime interface client, run unmodified by
 # tests/e2e/test_lambda_runtime_api.py) needs a C/C++ toolchain and the autotools.
-packages=(python3-boto3 python3-websockets cmake make g++ autoconf automake libtool)
+packages=(python3-boto3 python3-websockets awscli cmake make g++ autoconf automake libtool)
 command -v npm >/dev/null || packages+=(npm)
 
 "$root/scripts/install-deps.sh" "${packages[@]}"

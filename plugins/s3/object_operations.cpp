@@ -208,6 +208,17 @@ core::Response get_object(S3Call& call) {
   return out;
 }
 
+core::Response get_object_tagging(S3Call& call) {
+  // S3 API Reference, GetObjectTagging: 200 with <Tagging><TagSet>…</TagSet></Tagging>, an
+  // empty TagSet for an object without tags; NoSuchKey / NoSuchBucket as GetObject answers.
+  // No operation here stores tags, so every object's set is empty.
+  auto info = call.store.head_object(call.bucket, call.key);
+  if (!info) return error_response(call, info.error);
+  XmlWriter xml("Tagging");
+  xml.open("TagSet");
+  return xml_response(xml.finish());
+}
+
 core::Response delete_object(S3Call& call) {
   if (S3Error e = call.store.delete_object(call.bucket, call.key); e != S3Error::kNone) {
     return error_response(call, e);

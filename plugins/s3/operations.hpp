@@ -25,6 +25,9 @@ core::Response get_object(S3Call& call);
 core::Response delete_object(S3Call& call);
 core::Response delete_objects(S3Call& call);
 core::Response copy_object(S3Call& call);
+/// GetObjectTagging: tags are not stored (PutObjectTagging is not implemented), so the set is
+/// empty for every object.
+core::Response get_object_tagging(S3Call& call);
 
 // Listings.
 core::Response list_objects_v1(S3Call& call);
