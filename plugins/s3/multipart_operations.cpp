@@ -27,8 +27,11 @@ std::string location(const S3Call& call) {
 }  // namespace
 
 core::Response create_multipart_upload(S3Call& call) {
-  auto id = call.store.create_multipart_upload(call.bucket, call.key,
-                                               headers_from_request(call.request()));
+  // S3 API Reference, CreateMultipartUpload: x-amz-tagging, the tag set the completed object
+  // gets (CompleteMultipartUpload copies the upload's headers, tags included).
+  ObjectHeaders headers = headers_from_request(call.request());
+  if (auto refused = tags_from_header(call, headers.tags)) return error_response(call, *refused);
+  auto id = call.store.create_multipart_upload(call.bucket, call.key, headers);
   if (!id) return error_response(call, id.error);
   XmlWriter xml("InitiateMultipartUploadResult");
   xml.element("Bucket", call.bucket);

@@ -8,6 +8,7 @@ namespace gh::plugins::s3 {
 namespace {
 
 constexpr std::string_view kMetaPrefix = "meta:";
+constexpr std::string_view kTagPrefix = "tag:";
 
 void put_u32(std::string& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -83,6 +84,10 @@ std::string encode_trailer(const ObjectInfo& info) {
   for (const auto& [name, value] : info.headers.user_metadata) {
     put_field(out, std::string(kMetaPrefix) + name, value);
   }
+  // One field per tag ("tag:<key>"): a tag's value may be empty, so written even when it is.
+  for (const auto& [name, value] : info.headers.tags) {
+    put_field(out, std::string(kTagPrefix) + name, value);
+  }
   const std::uint64_t len = out.size();
   put_u64(out, len);
   out.append(kFooterMagic);
@@ -137,6 +142,8 @@ std::optional<ObjectInfo> decode_trailer(std::string_view blob) {
       info.checksum_sha256 = value;
     } else if (name.substr(0, kMetaPrefix.size()) == kMetaPrefix) {
       info.headers.user_metadata.emplace(name.substr(kMetaPrefix.size()), value);
+    } else if (name.substr(0, kTagPrefix.size()) == kTagPrefix) {
+      info.headers.tags.emplace(name.substr(kTagPrefix.size()), value);
     }
     // Unknown fields are skipped: a newer writer's extra fields do not make the object unreadable.
   }

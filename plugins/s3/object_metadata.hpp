@@ -26,6 +26,10 @@ struct ObjectHeaders {
   std::string expires;
   /// `x-amz-meta-*` without the prefix; names lower-cased by the API layer (S3 stores them so).
   std::map<std::string, std::string> user_metadata;
+  /// The object's tag set (S3 object tagging): at most 10 tags, unique keys, validated by the
+  /// API layer. Ordered by key, the order S3 answers them in (ceph s3-tests,
+  /// test_put_obj_with_tags). Objects stored before tags were kept read as untagged.
+  std::map<std::string, std::string> tags;
 
   bool operator==(const ObjectHeaders&) const = default;
 };

@@ -32,6 +32,9 @@ void add_object_headers(core::Response& out, const ObjectInfo& info) {
   optional("Cache-Control", h.cache_control);
   optional("Expires", h.expires);
   for (const auto& [name, value] : h.user_metadata) out.headers.add("x-amz-meta-" + name, value);
+  // S3 API Reference, GetObject / HeadObject: x-amz-tagging-count, "The number of tags, if
+  // any, on the object".
+  if (!h.tags.empty()) out.headers.add("x-amz-tagging-count", std::to_string(h.tags.size()));
 }
 
 /// RFC 9110 §13.2.2's evaluation order, which S3 follows (S3 API Reference, GetObject:
@@ -135,6 +138,7 @@ OpenedUpload open_put_object(S3Call& call) {
   S3ErrorReply bad;
   auto options = put_options(call, bad);
   if (!options) return {nullptr, bad};
+  if (auto refused = tags_from_header(call, options->headers.tags)) return {nullptr, *refused};
   options->condition = write_condition(call);
   auto writer = call.store.begin_put(call.bucket, call.key, std::move(*options));
   if (!writer) return {nullptr, reply_for(writer.error)};
@@ -209,14 +213,51 @@ core::Response get_object(S3Call& call) {
 }
 
 core::Response get_object_tagging(S3Call& call) {
-  // S3 API Reference, GetObjectTagging: 200 with <Tagging><TagSet>…</TagSet></Tagging>, an
-  // empty TagSet for an object without tags; NoSuchKey / NoSuchBucket as GetObject answers.
-  // No operation here stores tags, so every object's set is empty.
+  // S3 API Reference, GetObjectTagging: 200 with <Tagging><TagSet><Tag><Key/><Value/></Tag>…
+  // in S3's namespace, an empty TagSet for an object without tags; NoSuchKey / NoSuchBucket as
+  // GetObject answers.
   auto info = call.store.head_object(call.bucket, call.key);
   if (!info) return error_response(call, info.error);
   XmlWriter xml("Tagging");
   xml.open("TagSet");
+  for (const auto& [key, value] : info->headers.tags) {
+    xml.open("Tag");
+    xml.element("Key", key);
+    xml.element("Value", value);
+    xml.close();
+  }
   return xml_response(xml.finish());
+}
+
+core::Response put_object_tagging(S3Call& call) {
+  // S3 API Reference, PutObjectTagging: PUT /{Key+}?tagging with
+  // <Tagging><TagSet><Tag><Key>…</Key><Value>…</Value></Tag>…</TagSet></Tagging>, which
+  // replaces the object's tag set; 200 with an empty body. Errors: InvalidTag, MalformedXML.
+  auto doc = parse_xml(call.body);
+  if (!doc || doc->name != "Tagging") return error_response(call, malformed_xml());
+  const XmlNode* set = doc->child("TagSet");
+  if (!set) return error_response(call, malformed_xml());
+  TagList tags;
+  for (const XmlNode& tag : set->children) {
+    if (tag.name != "Tag") return error_response(call, malformed_xml());
+    const XmlNode* key = tag.child("Key");
+    const XmlNode* value = tag.child("Value");
+    // Both are required in the Tag data type (S3 API Reference, "Tag").
+    if (!key || !value) return error_response(call, malformed_xml());
+    tags.emplace_back(key->text, value->text);
+  }
+  std::map<std::string, std::string> valid;
+  if (auto refused = validate_tags(tags, valid)) return error_response(call, *refused);
+  auto info = call.store.put_object_tags(call.bucket, call.key, std::move(valid));
+  if (!info) return error_response(call, info.error);
+  return empty_response(200);
+}
+
+core::Response delete_object_tagging(S3Call& call) {
+  // S3 API Reference, DeleteObjectTagging: DELETE /{Key+}?tagging removes the tag set; 204.
+  auto info = call.store.put_object_tags(call.bucket, call.key, {});
+  if (!info) return error_response(call, info.error);
+  return empty_response(204);
 }
 
 core::Response delete_object(S3Call& call) {
@@ -294,6 +335,18 @@ core::Response copy_object(S3Call& call) {
     request.new_headers = headers_from_request(call.request());
   } else if (!directive.empty() && directive != "COPY") {
     return error_response(call, reply(400, "InvalidArgument", "Unknown metadata directive."));
+  }
+  // S3 API Reference, CopyObject: x-amz-tagging-directive "Specifies whether the object tag-set
+  // is copied from the source object or replaced with the tag-set that's provided in the
+  // request. The default value is COPY." Valid values: COPY | REPLACE.
+  std::string_view tagging = call.header("x-amz-tagging-directive");
+  if (tagging == "REPLACE") {
+    std::map<std::string, std::string> tags;
+    if (auto refused = tags_from_header(call, tags)) return error_response(call, *refused);
+    request.new_tags = std::move(tags);
+  } else if (!tagging.empty() && tagging != "COPY") {
+    // UNVERIFIED wording, by analogy with the metadata directive's.
+    return error_response(call, reply(400, "InvalidArgument", "Unknown tagging directive."));
   }
   // Copy preconditions (x-amz-copy-source-if-*) against the source, by the rule UploadPartCopy
   // uses (failed_copy_source_condition).

@@ -164,7 +164,9 @@ class ObjectReader {
 struct CopyRequest {
   std::string src_bucket, src_key, dst_bucket, dst_key;
   bool replace_metadata = false;  // x-amz-metadata-directive: REPLACE
-  ObjectHeaders new_headers;      // used with replace_metadata
+  ObjectHeaders new_headers;      // used with replace_metadata (its tags are ignored)
+  /// x-amz-tagging-directive: REPLACE sets these tags; without it (COPY) the source's are kept.
+  std::optional<std::map<std::string, std::string>> new_tags;
 };
 
 struct DeleteResult {
@@ -232,6 +234,13 @@ class ObjectStore {
   /// replaced. Copying onto itself without REPLACE is kInvalidRequest, as S3.
   Result<ObjectInfo> copy_object(const CopyRequest& request);
   Result<ListPage> list_objects(std::string_view bucket, const ListQuery& query);
+  /// PutObjectTagging / DeleteObjectTagging (empty `tags`): the object keeps its body,
+  /// metadata, ETag and Last-Modified; only its tag set changes. The object file is rewritten
+  /// whole into tmp/ and renamed over the old one (as every write: never a half object), and
+  /// only if no other write replaced the object meanwhile (else it starts again from the newer
+  /// object). Costs a copy of the body.
+  Result<ObjectInfo> put_object_tags(std::string_view bucket, std::string_view key,
+                                     std::map<std::string, std::string> tags);
   /// Recycled files the bucket keeps in tmp/ for its next writes (tests, diagnostics).
   std::size_t spare_files(std::string_view bucket);
 

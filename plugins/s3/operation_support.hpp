@@ -5,6 +5,7 @@
 /// Operations run on the BlockingPool (see s3_api.hpp) and call the ObjectStore, which blocks on
 /// file I/O.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -108,6 +109,16 @@ std::optional<std::int64_t> parse_http_date(std::string_view text);
 /// Content-Type/-Encoding/-Disposition/-Language, Cache-Control, Expires and x-amz-meta-*
 /// (names lower-cased) as a PutObject / CreateMultipartUpload / CopyObject REPLACE sends them.
 ObjectHeaders headers_from_request(const core::Request& request);
+/// A tag set as a request gives it, in its order (duplicates kept: validate_tags refuses them).
+using TagList = std::vector<std::pair<std::string, std::string>>;
+/// S3's checks of an object's tag set, the same for x-amz-tagging and PutObjectTagging's
+/// document: nullopt with `out` filled, or the error to answer.
+std::optional<S3ErrorReply> validate_tags(const TagList& tags,
+                                          std::map<std::string, std::string>& out);
+/// The `x-amz-tagging` header of PutObject / CreateMultipartUpload / CopyObject (URL query
+/// encoded, "k1=v1&k2=v2"), validated; an absent header is no tags.
+std::optional<S3ErrorReply> tags_from_header(const S3Call& call,
+                                             std::map<std::string, std::string>& out);
 /// Checksums and Content-MD5 for a write; nullopt with `error` set for a malformed Content-MD5.
 std::optional<PutOptions> put_options(const S3Call& call, S3ErrorReply& error);
 /// Feeds the payload to `writer` chunk by chunk and commits it.

@@ -25,9 +25,10 @@ core::Response get_object(S3Call& call);
 core::Response delete_object(S3Call& call);
 core::Response delete_objects(S3Call& call);
 core::Response copy_object(S3Call& call);
-/// GetObjectTagging: tags are not stored (PutObjectTagging is not implemented), so the set is
-/// empty for every object.
+/// Object tagging: the tag set is kept in the object's trailer (ObjectHeaders::tags).
 core::Response get_object_tagging(S3Call& call);
+core::Response put_object_tagging(S3Call& call);
+core::Response delete_object_tagging(S3Call& call);
 
 // Listings.
 core::Response list_objects_v1(S3Call& call);

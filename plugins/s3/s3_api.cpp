@@ -39,15 +39,18 @@ bool has_subresource(const QueryParams& q) {
 Operation route(std::string_view method, const std::string& bucket, const std::string& key,
                 const QueryParams& q, const core::Request& req) {
   using namespace ops;
-  // GetObjectTagging: the AWS CLI's `s3 cp`, `mv` and `sync` read the source's tags to set
-  // them on a multipart copy, and fail the copy when this call fails (AWS CLI Command
-  // Reference, s3 cp, --copy-props: "default may require additional HeadObject,
-  // GetObjectTagging, and PutObjectTagging API calls").
-  if (method == "GET" && !key.empty() && q.has("tagging")) {
-    return {"GetObjectTagging", get_object_tagging};
+  // Object tagging (S3 API Reference, GetObjectTagging, PutObjectTagging, DeleteObjectTagging).
+  // The AWS CLI's `s3 cp`, `mv` and `sync` read the source's tags to set them on a multipart
+  // copy, and fail the copy when this call fails (AWS CLI Command Reference, s3 cp,
+  // --copy-props: "default may require additional HeadObject, GetObjectTagging, and
+  // PutObjectTagging API calls").
+  if (!key.empty() && q.has("tagging")) {
+    if (method == "GET") return {"GetObjectTagging", get_object_tagging};
+    if (method == "PUT") return {"PutObjectTagging", put_object_tagging};
+    if (method == "DELETE") return {"DeleteObjectTagging", delete_object_tagging};
   }
   // Configuration sub-resources have IAM actions of their own (s3:GetBucketAcl,
-  // s3:PutObjectTagging …) and no operation here: never taken for a plain read or write.
+  // s3:PutBucketTagging …) and no operation here: never taken for a plain read or write.
   static constexpr std::string_view kSubresources =
       " accelerate acl analytics attributes cors encryption intelligent-tiering "
       "inventory legal-hold lifecycle logging metrics notification object-lock "

@@ -16,7 +16,7 @@
 /// actions) runs first, as for the local buckets, and a refusal is answered locally.
 /// DeleteObjects needs s3:DeleteObject on every key it names: a key that is denied refuses the
 /// whole request (the local API instead reports it as an AccessDenied entry in its result).
-/// Configuration sub-resources (?acl, ?tagging, ?policy …) have IAM actions the local table does
+/// Configuration sub-resources (?acl, ?policy …) have IAM actions the local table does
 /// not know: they need an action only `s3:*` grants, never the plain read's or write's.
 ///
 /// Objects of any size (up to S3's 5 GiB per PutObject or UploadPart) pass with flat memory,

@@ -6,14 +6,15 @@ endpoint.
 Covered:
   * S3, high level: `aws s3` mb / cp up and down (a small file, and 20 MiB: a multipart upload
     in 8 MiB parts and ranged downloads) / cp and mv between S3 URLs (UploadPartCopy in 8 MiB
-    ranges after GetObjectTagging; CopyObject and DeleteObject) / ls (buckets, a prefix,
-    --recursive) / sync both ways (nested directories, keys with a space, a non-ASCII letter and
-    + = & ; %; a second sync that has nothing to do but one --delete) / presign (the URL fetched
-    by urllib) / rm --recursive / rb;
+    ranges after GetObjectTagging; CopyObject and DeleteObject; tags copied) / ls (buckets, a
+    prefix, --recursive) / sync both ways (nested directories, keys with a space, a non-ASCII
+    letter and + = & ; %; a second sync that has nothing to do but one --delete) / presign (the
+    URL fetched by urllib) / rm --recursive / rb;
   * S3, low level: `aws s3api` put-object (metadata, content type) / head-object / get-object
     --range / list-objects-v2 (delimiter; --page-size with --max-items and --starting-token) /
-    copy-object / get-object-tagging / delete-objects / a multipart upload (create, upload-part,
-    list-parts, complete) / get-object of a missing key (exit code 254, NoSuchKey);
+    copy-object / put-object-tagging / get-object-tagging / delete-objects / a multipart upload
+    (create, upload-part, list-parts, complete) / get-object of a missing key (exit code 254,
+    NoSuchKey);
   * DynamoDB: create-table with a GSI, wait table-exists, put-item / get-item / update-item with
     an update expression, query on the GSI, scan paged by the CLI, batch-write-item,
     transact-write-items, update-time-to-live / describe-time-to-live, delete-table and wait
@@ -257,8 +258,16 @@ class AwsCliTest(GatewayTestCase):
         self.assertEqual(sizes["blobs/big.bin"], len(big_data))
 
         # cp between two S3 URLs copies on the server: UploadPartCopy in 8 MiB ranges for the big
-        # object (over the multipart threshold), CopyObject then DeleteObject for an mv.
+        # object (over the multipart threshold), CopyObject then DeleteObject for an mv. Tags go
+        # with them (--copy-props default: the CLI reads the source's with GetObjectTagging for
+        # a multipart copy; CopyObject copies them itself).
+        tag_set = {"TagSet": [{"Key": "team", "Value": "blue"}, {"Key": "tier", "Value": "2"}]}
+        for key in ("blobs/big.bin", "docs/small.txt"):
+            aws.run("s3api", "put-object-tagging", "--bucket", "cli-high", "--key", key,
+                    "--tagging", json.dumps(tag_set))
         aws.run("s3", "cp", "s3://cli-high/blobs/big.bin", "s3://cli-high/blobs/copy.bin")
+        self.assertEqual(aws.json("s3api", "get-object-tagging", "--bucket", "cli-high", "--key",
+                                  "blobs/copy.bin"), tag_set)
         r = self.s3_raw(gw, "GET", "/cli-high/blobs/copy.bin")
         self.assertEqual((r.status, hashlib.sha256(r.body).hexdigest()),
                          (200, hashlib.sha256(big_data).hexdigest()))
@@ -270,6 +279,7 @@ class AwsCliTest(GatewayTestCase):
         self.assertEqual(self.s3_raw(gw, "HEAD", "/cli-high/docs/small.txt").status, 404)
         r = self.s3_raw(gw, "GET", "/cli-high/docs/moved.txt")
         self.assertEqual((r.body, r.header("Content-Type")), (small.read_bytes(), "text/plain"))
+        self.assertEqual(r.header("x-amz-tagging-count"), "2")
 
         # sync down reproduces the tree; sync up again uploads nothing and deletes one key.
         copy = files / "copy"
@@ -357,7 +367,7 @@ class AwsCliTest(GatewayTestCase):
         self.assertEqual((r.status, r.body, r.header("Content-Type"),
                           r.header("x-amz-meta-author")), (200, body, "text/markdown", "ann"))
 
-        # No tags are stored: the set is empty (the CLI's s3 cp of a big object reads it too).
+        # An untagged object's set is empty (the CLI's s3 cp of a big object reads it too).
         self.assertEqual(aws.json("s3api", "get-object-tagging", "--bucket", "cli-low", "--key",
                                   "docs/copy.txt"), {"TagSet": []})
         r = self.s3_raw(gw, "GET", "/cli-low/docs/missing.txt?tagging")

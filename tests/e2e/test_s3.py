@@ -5,6 +5,8 @@ does not resolve everywhere, so the Host header is set by hand) and for wire det
 Covered: ListBuckets / CreateBucket (with and without a configuration body) / HeadBucket /
 DeleteBucket / GetBucketLocation; PutObject / GetObject (ranges, conditionals, response-*
 overrides) / HeadObject / DeleteObject / DeleteObjects / CopyObject (COPY and REPLACE);
+object tagging (x-amz-tagging, Get/Put/DeleteObjectTagging, x-amz-tagging-directive, S3's
+limits and errors);
 ListObjects and ListObjectsV2 (prefix, delimiter, pagination, start-after, encoding-type=url,
 fetch-owner); multipart uploads; metadata, checksums, Content-MD5; awkward keys; S3's errors;
 data surviving a restart; aws-chunked uploads. Bodies that stream and their limits:
@@ -420,6 +422,175 @@ class S3Test(GatewayTestCase):
                                     CopySource="src/missing"), ("NoSuchKey", 404))
         self.assertEqual(self.error(s3.copy_object, Bucket="dst", Key="copy",
                                     CopySource="dst/copy"), ("InvalidRequest", 400))
+
+    # ---------------------------------------------------------------------------- tagging
+
+    def tags(self, bucket, key):
+        return [(t["Key"], t["Value"]) for t in
+                self.s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]]
+
+    def test_object_tagging(self):
+        # S3 API Reference, PutObject x-amz-tagging, Get/Put/DeleteObjectTagging, GetObject
+        # x-amz-tagging-count. Tags come back in key order (ceph s3-tests test_put_obj_with_tags).
+        s3 = self.s3
+        s3.create_bucket(Bucket="tags")
+        s3.put_object(Bucket="tags", Key="plain", Body=b"x")
+        self.assertEqual(self.tags("tags", "plain"), [])
+        self.assertNotIn("x-amz-tagging-count",
+                         s3.head_object(Bucket="tags", Key="plain")["ResponseMetadata"][
+                             "HTTPHeaders"])
+        put = s3.put_object(Bucket="tags", Key="a b/ü", Body=b"tagged", Metadata={"m": "1"},
+                            Tagging="z=last&project=blue%20sky&empty=&bare")
+        self.assertEqual(self.tags("tags", "a b/ü"),
+                         [("bare", ""), ("empty", ""), ("project", "blue sky"), ("z", "last")])
+        head = s3.head_object(Bucket="tags", Key="a b/ü")
+        self.assertEqual(head["ResponseMetadata"]["HTTPHeaders"]["x-amz-tagging-count"], "4")
+        got = s3.get_object(Bucket="tags", Key="a b/ü")
+        self.assertEqual(got["TagCount"], 4)
+        # The document, in S3's namespace.
+        r = self.raw("GET", "/tags/a%20b/%C3%BC?tagging")
+        self.assertEqual(r.status, 200)
+        root = ET.fromstring(r.body)
+        self.assertEqual(root.tag, NS + "Tagging")
+        self.assertEqual([t.find(NS + "Key").text for t in root.find(NS + "TagSet")],
+                         ["bare", "empty", "project", "z"])
+
+        # PutObjectTagging replaces the set; body, metadata, ETag and Last-Modified stay.
+        s3.put_object_tagging(Bucket="tags", Key="a b/ü", Tagging={"TagSet": [
+            {"Key": "k:1/@+-=._", "Value": "été"}, {"Key": "a", "Value": "b c"}]})
+        self.assertEqual(self.tags("tags", "a b/ü"), [("a", "b c"), ("k:1/@+-=._", "été")])
+        after = s3.get_object(Bucket="tags", Key="a b/ü")
+        self.assertEqual((after["Body"].read(), after["ETag"], after["LastModified"],
+                          after["Metadata"], after["TagCount"]),
+                         (b"tagged", put["ETag"], head["LastModified"], {"m": "1"}, 2))
+        # DeleteObjectTagging: 204, no tags, the object stays.
+        r = s3.delete_object_tagging(Bucket="tags", Key="a b/ü")
+        self.assertEqual(r["ResponseMetadata"]["HTTPStatusCode"], 204)
+        self.assertEqual(self.tags("tags", "a b/ü"), [])
+        got = s3.get_object(Bucket="tags", Key="a b/ü")
+        self.assertEqual((got["Body"].read(), got["ETag"]), (b"tagged", put["ETag"]))
+        self.assertNotIn("TagCount", got)
+        # An overwrite without x-amz-tagging has no tags.
+        s3.put_object_tagging(Bucket="tags", Key="plain",
+                              Tagging={"TagSet": [{"Key": "a", "Value": "1"}]})
+        s3.put_object(Bucket="tags", Key="plain", Body=b"y")
+        self.assertEqual(self.tags("tags", "plain"), [])
+
+        # Missing objects and buckets, as GetObject.
+        for call in (s3.get_object_tagging, s3.delete_object_tagging):
+            self.assertEqual(self.error(call, Bucket="tags", Key="missing"), ("NoSuchKey", 404))
+            self.assertEqual(self.error(call, Bucket="nobucket", Key="k"), ("NoSuchBucket", 404))
+        self.assertEqual(self.error(s3.put_object_tagging, Bucket="tags", Key="missing",
+                                    Tagging={"TagSet": []}), ("NoSuchKey", 404))
+
+    def test_object_tagging_errors(self):
+        s3 = self.s3
+        s3.create_bucket(Bucket="tags")
+        s3.put_object(Bucket="tags", Key="k", Body=b"x", Tagging="keep=1")
+
+        def put_tags(tags):
+            return self.error(s3.put_object_tagging, Bucket="tags", Key="k",
+                              Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags]})
+
+        def put_header(header):
+            return self.error(s3.put_object, Bucket="tags", Key="new", Body=b"x",
+                              Tagging=header)
+
+        eleven = [(f"k{i}", "v") for i in range(11)]
+        # More than 10: BadRequest (as S3 answers it: terraform-provider-aws #19895, #41747).
+        self.assertEqual(put_tags(eleven), ("BadRequest", 400))
+        self.assertEqual(put_header("&".join(f"{k}={v}" for k, v in eleven)), ("BadRequest", 400))
+        # 10 tags of the longest key and value are accepted.
+        ten = [(f"{i}" + "k" * 127, "v" * 256) for i in range(10)]
+        s3.put_object_tagging(Bucket="tags", Key="k",
+                              Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in ten]})
+        self.assertEqual(len(self.tags("tags", "k")), 10)
+        for bad in (("k" * 129, "v"), ("bad*key", "v"), ("tab\tkey", "v")):
+            self.assertEqual(put_tags([bad]), ("InvalidTag", 400), bad)
+        for bad in (("k", "v" * 257), ("k", "semi;colon"), ("k", "<angle>")):
+            self.assertEqual(put_tags([bad]), ("InvalidTag", 400), bad)
+        self.assertEqual(put_tags([("k", "1"), ("k", "2")]), ("InvalidTag", 400))
+        with self.assertRaises(ClientError) as raised:
+            s3.put_object_tagging(Bucket="tags", Key="k", Tagging={"TagSet": [
+                {"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}]})
+        self.assertEqual(raised.exception.response["Error"]["Message"],
+                         "Cannot provide multiple Tags with the same key")
+        with self.assertRaises(ClientError) as raised:
+            s3.put_object_tagging(Bucket="tags", Key="k",
+                                  Tagging={"TagSet": [{"Key": "k" * 129, "Value": "1"}]})
+        self.assertEqual(raised.exception.response["Error"]["Message"],
+                         "The TagKey you have provided is invalid")
+        with self.assertRaises(ClientError) as raised:
+            s3.put_object_tagging(Bucket="tags", Key="k",
+                                  Tagging={"TagSet": [{"Key": "k", "Value": "v" * 257}]})
+        self.assertEqual(raised.exception.response["Error"]["Message"],
+                         "The TagValue you have provided is invalid")
+        self.assertEqual(put_header("k=" + "v" * 257), ("InvalidTag", 400))
+        self.assertEqual(put_header("bad%2Akey=v"), ("InvalidTag", 400))
+        self.assertEqual(put_header("=v"), ("InvalidTag", 400))  # an empty key
+        # The header's own form errors: a repeated key, a pair with two '='.
+        self.assertEqual(put_header("a=1&a=2"), ("InvalidArgument", 400))
+        self.assertEqual(put_header("a=b=c"), ("InvalidArgument", 400))
+        self.assertEqual(self.error(s3.head_object, Bucket="tags", Key="new"), ("404", 404))
+        # A malformed document.
+        for body in (b"<Tagging><TagSet>", b"<Other/>",
+                     b"<Tagging><TagSet><Tag><Key>a</Key></Tag></TagSet></Tagging>"):
+            r = self.raw("PUT", "/tags/k?tagging", body=body)
+            self.assertEqual((r.status, ET.fromstring(r.body).find("Code").text),
+                             (400, "MalformedXML"), body)
+        # Nothing refused changed the set (the 10 tags put above).
+        self.assertEqual(len(self.tags("tags", "k")), 10)
+
+    def test_copy_object_tagging_directive(self):
+        # S3 API Reference, CopyObject x-amz-tagging-directive: COPY (the default) or REPLACE.
+        s3 = self.s3
+        s3.create_bucket(Bucket="tags")
+        s3.put_object(Bucket="tags", Key="src", Body=b"body", Tagging="a=1&b=2")
+        s3.copy_object(Bucket="tags", Key="copy", CopySource="tags/src")
+        self.assertEqual(self.tags("tags", "copy"), [("a", "1"), ("b", "2")])
+        # A metadata REPLACE still copies the tags; x-amz-tagging without REPLACE is ignored.
+        s3.copy_object(Bucket="tags", Key="meta", CopySource="tags/src",
+                       MetadataDirective="REPLACE", Metadata={"n": "1"}, Tagging="ignored=1")
+        self.assertEqual(self.tags("tags", "meta"), [("a", "1"), ("b", "2")])
+        s3.copy_object(Bucket="tags", Key="replaced", CopySource="tags/src",
+                       TaggingDirective="REPLACE", Tagging="c=3")
+        self.assertEqual(self.tags("tags", "replaced"), [("c", "3")])
+        s3.copy_object(Bucket="tags", Key="none", CopySource="tags/src",
+                       TaggingDirective="REPLACE")
+        self.assertEqual(self.tags("tags", "none"), [])
+        self.assertEqual(self.error(s3.copy_object, Bucket="tags", Key="x", CopySource="tags/src",
+                                    TaggingDirective="REPLACE", Tagging="k=bad*"),
+                         ("InvalidTag", 400))
+        # UploadPartCopy is unaffected: the upload's own tags go to the object.
+        uid = s3.create_multipart_upload(Bucket="tags", Key="mp", Tagging="mp=yes")["UploadId"]
+        part = s3.upload_part_copy(Bucket="tags", Key="mp", UploadId=uid, PartNumber=1,
+                                   CopySource="tags/src")
+        s3.complete_multipart_upload(Bucket="tags", Key="mp", UploadId=uid, MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": part["CopyPartResult"]["ETag"]}]})
+        self.assertEqual(self.tags("tags", "mp"), [("mp", "yes")])
+
+    def test_multipart_upload_tagging(self):
+        s3 = self.s3
+        s3.create_bucket(Bucket="tags")
+        self.assertEqual(self.error(s3.create_multipart_upload, Bucket="tags", Key="big",
+                                    Tagging="k=" + "v" * 257), ("InvalidTag", 400))
+        uid = s3.create_multipart_upload(Bucket="tags", Key="big", Tagging="kind=movie&year=2024")[
+            "UploadId"]
+        parts = [b"\x01" * (5 * MB), b"tail"]
+        etags = [s3.upload_part(Bucket="tags", Key="big", UploadId=uid, PartNumber=n,
+                                Body=data)["ETag"] for n, data in enumerate(parts, start=1)]
+        s3.complete_multipart_upload(Bucket="tags", Key="big", UploadId=uid, MultipartUpload={
+            "Parts": [{"PartNumber": n, "ETag": e} for n, e in enumerate(etags, start=1)]})
+        self.assertEqual(self.tags("tags", "big"), [("kind", "movie"), ("year", "2024")])
+        self.assertEqual(s3.head_object(Bucket="tags", Key="big")["ResponseMetadata"][
+            "HTTPHeaders"]["x-amz-tagging-count"], "2")
+        # Retagging a multipart object keeps its parts and ETag.
+        before = s3.head_object(Bucket="tags", Key="big")
+        s3.put_object_tagging(Bucket="tags", Key="big", Tagging={"TagSet": []})
+        after = s3.head_object(Bucket="tags", Key="big", PartNumber=2)
+        self.assertEqual((after["ETag"], after["PartsCount"], after["ContentLength"]),
+                         (before["ETag"], 2, 4))
+        self.assertEqual(self.tags("tags", "big"), [])
 
     def test_conditional_put_object(self):
         # S3 User Guide, "How to prevent object overwrites with conditional writes".
@@ -1005,6 +1176,9 @@ class S3Test(GatewayTestCase):
         s3.create_bucket(Bucket="keep")
         body = os.urandom(100000)
         s3.put_object(Bucket="keep", Key="data/1.bin", Body=body, Metadata={"a": "b"})
+        s3.put_object(Bucket="keep", Key="tagged", Body=b"t", Tagging="a=1")
+        s3.put_object_tagging(Bucket="keep", Key="tagged",
+                              Tagging={"TagSet": [{"Key": "b", "Value": "2"}]})
         uid = s3.create_multipart_upload(Bucket="keep", Key="later")["UploadId"]
         self.gw.stop()
         self.gw.start()
@@ -1013,7 +1187,9 @@ class S3Test(GatewayTestCase):
         got = s3.get_object(Bucket="keep", Key="data/1.bin")
         self.assertEqual((got["Body"].read(), got["Metadata"]), (body, {"a": "b"}))
         self.assertEqual([o["Key"] for o in s3.list_objects_v2(Bucket="keep")["Contents"]],
-                         ["data/1.bin"])
+                         ["data/1.bin", "tagged"])
+        self.assertEqual(s3.get_object_tagging(Bucket="keep", Key="tagged")["TagSet"],
+                         [{"Key": "b", "Value": "2"}])
         self.assertEqual([u["UploadId"] for u in s3.list_multipart_uploads(Bucket="keep")[
             "Uploads"]], [uid])
         self.assertTrue((self.gw.dir / "buckets" / "keep").is_dir())
@@ -1089,6 +1265,19 @@ class S3IamTest(GatewayTestCase):
         self.assertEqual([d["Key"] for d in r.get("Deleted", [])], ["a b/ü.txt"], r)
         self.assertEqual([(e["Key"], e["Code"]) for e in r["Errors"]], [("keep/1", "AccessDenied")])
         self.assertEqual(writer.get_object(Bucket="secure", Key="keep/1")["Body"].read(), b"kept")
+        # Object tagging has IAM actions of its own (s3:GetObjectTagging, s3:PutObjectTagging,
+        # s3:DeleteObjectTagging): s3:GetObject alone grants none of them.
+        writer.put_object_tagging(Bucket="secure", Key="keep/1",
+                                  Tagging={"TagSet": [{"Key": "a", "Value": "1"}]})
+        self.assertEqual(writer.get_object_tagging(Bucket="secure", Key="keep/1")["TagSet"],
+                         [{"Key": "a", "Value": "1"}])
+        self.assertEqual(self.error(reader.get_object_tagging, Bucket="secure", Key="keep/1"),
+                         ("AccessDenied", 403))
+        self.assertEqual(self.error(reader.put_object_tagging, Bucket="secure", Key="keep/1",
+                                    Tagging={"TagSet": []}), ("AccessDenied", 403))
+        self.assertEqual(self.error(reader.delete_object_tagging, Bucket="secure", Key="keep/1"),
+                         ("AccessDenied", 403))
+        writer.delete_object_tagging(Bucket="secure", Key="keep/1")
         # CopyObject needs s3:GetObject on the source too.
         self.assertEqual(self.error(reader.copy_object, Bucket="secure", Key="c",
                                     CopySource="secure/keep/1"), ("AccessDenied", 403))

@@ -164,6 +164,24 @@ class SignedRemoteTest(unittest.TestCase):
         # The front's local store was never opened.
         self.assertFalse((self.gw.dir / "front-buckets").exists(), list(self.gw.dir.iterdir()))
 
+    def test_object_tagging_is_forwarded(self):
+        # ?tagging on an object: GetObjectTagging, PutObjectTagging (XML body) and
+        # DeleteObjectTagging reach the remote, as does PutObject's x-amz-tagging.
+        self.front.create_bucket(Bucket="tagged")
+        self.front.put_object(Bucket="tagged", Key="k", Body=b"v", Tagging="a=1&b=2")
+        self.assertEqual(self.remote.get_object_tagging(Bucket="tagged", Key="k")["TagSet"],
+                         [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
+        self.front.put_object_tagging(Bucket="tagged", Key="k",
+                                      Tagging={"TagSet": [{"Key": "c", "Value": "3"}]})
+        self.assertEqual(self.front.get_object_tagging(Bucket="tagged", Key="k")["TagSet"],
+                         [{"Key": "c", "Value": "3"}])
+        self.assertEqual(self.front.head_object(Bucket="tagged", Key="k")["ResponseMetadata"][
+            "HTTPHeaders"]["x-amz-tagging-count"], "1")
+        self.front.delete_object_tagging(Bucket="tagged", Key="k")
+        self.assertEqual(self.remote.get_object_tagging(Bucket="tagged", Key="k")["TagSet"], [])
+        self.front.delete_object(Bucket="tagged", Key="k")
+        self.front.delete_bucket(Bucket="tagged")
+
     def test_multipart_upload(self):
         self.front.create_bucket(Bucket="parts")
         upload = self.front.create_multipart_upload(Bucket="parts", Key="big")["UploadId"]
@@ -289,6 +307,12 @@ iam:
         self.assertEqual(self.remote.get_object(Bucket="guarded", Key="k")["Body"].read(), b"v")
         # A sub-resource with its own IAM action is not checked as the plain read.
         code, _, status = client_error(reader.get_object_tagging, Bucket="guarded", Key="k")
+        self.assertEqual((code, status), ("AccessDenied", 403))
+        # s3:PutObjectTagging / s3:DeleteObjectTagging, not the plain write's s3:PutObject.
+        code, _, status = client_error(reader.put_object_tagging, Bucket="guarded", Key="k",
+                                       Tagging={"TagSet": [{"Key": "a", "Value": "1"}]})
+        self.assertEqual((code, status), ("AccessDenied", 403))
+        code, _, status = client_error(reader.delete_object_tagging, Bucket="guarded", Key="k")
         self.assertEqual((code, status), ("AccessDenied", 403))
         # The front checks its callers' signatures with its own credentials.
         code, _, status = client_error(

@@ -114,6 +114,31 @@ TEST_CASE("metadata trailer round trip") {
   CHECK(!decode_footer("0123456789abcdef"));
 }
 
+TEST_CASE("metadata trailer round trip with tags, and an untagged (older) trailer") {
+  ObjectInfo in;
+  in.key = "k";
+  in.size = 0;
+  in.etag = "\"abc\"";
+  in.headers.user_metadata = {{"tag:x", "meta, not a tag"}};
+  in.headers.tags = {{"project", "blue"}, {"empty", ""}, {"a b/c:d@e", "\xC3\xA9t\xC3\xA9"}};
+  const std::string enc = encode_trailer(in);
+  const auto len = decode_footer(std::string_view(enc).substr(enc.size() - kFooterBytes));
+  REQUIRE(len);
+  const auto out = decode_trailer(std::string_view(enc).substr(0, *len));
+  REQUIRE(out);
+  CHECK(out->headers.tags == in.headers.tags);
+  CHECK(out->headers.user_metadata == in.headers.user_metadata);
+  CHECK(out->headers == in.headers);
+
+  in.headers.tags.clear();  // what an object stored before tags were kept holds
+  const std::string old = encode_trailer(in);
+  const auto old_len = decode_footer(std::string_view(old).substr(old.size() - kFooterBytes));
+  REQUIRE(old_len);
+  const auto untagged = decode_trailer(std::string_view(old).substr(0, *old_len));
+  REQUIRE(untagged);
+  CHECK(untagged->headers.tags.empty());
+}
+
 TEST_CASE("every key maps to a fixed-size hashed path inside objects/") {
   const std::vector<std::string> keys = {
       "../../etc/passwd",     "a/../b", "upload.meta", "bucket.meta", "/",

@@ -8,6 +8,8 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -301,7 +303,7 @@ TEST_CASE("copy: COPY keeps headers, REPLACE replaces, self-copy needs REPLACE")
   const auto orig = put(s, "src", "k", "payload", po);
   REQUIRE(orig);
 
-  CopyRequest c{"src", "k", "dst", "k2", false, {}};
+  CopyRequest c{"src", "k", "dst", "k2", false, {}, {}};
   const auto copied = s.copy_object(c);
   REQUIRE(copied);
   CHECK(copied->etag == orig->etag);
@@ -309,7 +311,7 @@ TEST_CASE("copy: COPY keeps headers, REPLACE replaces, self-copy needs REPLACE")
   CHECK(copied->checksum_crc32 == orig->checksum_crc32);
   CHECK(get(s, "dst", "k2") == "payload");
 
-  CopyRequest self{"src", "k", "src", "k", false, {}};
+  CopyRequest self{"src", "k", "src", "k", false, {}, {}};
   CHECK(s.copy_object(self).error == S3Error::kInvalidRequest);
   self.replace_metadata = true;
   self.new_headers.content_type = "text/plain";
@@ -319,10 +321,71 @@ TEST_CASE("copy: COPY keeps headers, REPLACE replaces, self-copy needs REPLACE")
   CHECK(replaced->headers.user_metadata.empty());
   CHECK(get(s, "src", "k") == "payload");
 
-  CopyRequest missing{"src", "nope", "dst", "x", false, {}};
+  CopyRequest missing{"src", "nope", "dst", "x", false, {}, {}};
   CHECK(s.copy_object(missing).error == S3Error::kNoSuchKey);
-  CopyRequest no_dst{"src", "k", "nobucket", "x", false, {}};
+  CopyRequest no_dst{"src", "k", "nobucket", "x", false, {}, {}};
   CHECK(s.copy_object(no_dst).error == S3Error::kNoSuchBucket);
+}
+
+TEST_CASE("tags: kept by put, copied or replaced by copy, rewritten without touching the object") {
+  TempDir t;
+  ObjectStore::Options o = opts(t.path);
+  o.fsync = true;
+  auto s = std::make_unique<ObjectStore>(o);
+  REQUIRE(s->create_bucket("bk1") == S3Error::kNone);
+  PutOptions po;
+  po.headers.content_type = "text/plain";
+  po.headers.user_metadata = {{"colour", "blue"}};
+  po.headers.tags = {{"a", "1"}, {"b", ""}};
+  const auto orig = put(*s, "bk1", "k", "payload", po);
+  REQUIRE(orig);
+  CHECK(s->head_object("bk1", "k")->headers.tags == po.headers.tags);
+
+  // COPY (the default) keeps the source's tags, also with a metadata REPLACE; REPLACE sets.
+  CopyRequest copy{"bk1", "k", "bk1", "c1", true, {}, {}};
+  REQUIRE(s->copy_object(copy));
+  CHECK(s->head_object("bk1", "c1")->headers.tags == po.headers.tags);
+  CHECK(s->head_object("bk1", "c1")->headers.user_metadata.empty());
+  copy.dst_key = "c2";
+  copy.new_tags = std::map<std::string, std::string>{{"z", "9"}};
+  REQUIRE(s->copy_object(copy));
+  CHECK(s->head_object("bk1", "c2")->headers.tags ==
+        std::map<std::string, std::string>{{"z", "9"}});
+
+  // PutObjectTagging: body, headers, ETag, Last-Modified and checksums unchanged.
+  const std::map<std::string, std::string> next{{"x", "y"}};
+  const auto tagged = s->put_object_tags("bk1", "k", next);
+  REQUIRE(tagged);
+  const auto head = s->head_object("bk1", "k");
+  REQUIRE(head);
+  CHECK(head->headers.tags == next);
+  CHECK(head->etag == orig->etag);
+  CHECK(head->last_modified_ms == orig->last_modified_ms);
+  CHECK(head->headers.user_metadata == po.headers.user_metadata);
+  CHECK(head->headers.content_type == "text/plain");
+  CHECK(get(*s, "bk1", "k") == "payload");
+  // Listing still sees the one object, unchanged.
+  ListQuery q;
+  const auto page = s->list_objects("bk1", q);
+  REQUIRE(page);
+  REQUIRE(page->contents.size() == 3);
+  CHECK(page->contents[2].key == "k");
+  CHECK(page->contents[2].summary.etag == orig->etag);
+
+  // Delete (the empty set), missing key and bucket; no temp file left behind.
+  REQUIRE(s->put_object_tags("bk1", "k", {}));
+  CHECK(s->head_object("bk1", "k")->headers.tags.empty());
+  CHECK(get(*s, "bk1", "k") == "payload");
+  CHECK(s->put_object_tags("bk1", "nope", next).error == S3Error::kNoSuchKey);
+  CHECK(s->put_object_tags("nobucket", "k", next).error == S3Error::kNoSuchBucket);
+  CHECK(count_files(t.path / "bk1" / "tmp") == 0);
+
+  // Tags survive a restart (they are in the object's file).
+  REQUIRE(s->put_object_tags("bk1", "k", next));
+  s.reset();
+  ObjectStore again(o);
+  CHECK(again.head_object("bk1", "k")->headers.tags == next);
+  CHECK(again.head_object("bk1", "c1")->headers.tags == po.headers.tags);
 }
 
 TEST_CASE("a reader keeps its snapshot across an overwrite and a delete") {
