@@ -39,13 +39,14 @@
 ///
 /// Operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation;
 /// PutObject, GetObject (Range, If-* conditions, response-* overrides), HeadObject,
-/// DeleteObject, DeleteObjects, CopyObject, GetObjectTagging (tags are not stored: always an
-/// empty set); ListObjects, ListObjectsV2; CreateMultipartUpload, UploadPart, UploadPartCopy,
-/// CompleteMultipartUpload, AbortMultipartUpload, ListParts, ListMultipartUploads (paged).
-/// Presigned URLs (SigV4) work for every operation. Other sub-resources (?acl, ?versioning …)
-/// answer 501 NotImplemented. PutObject and UploadPart bodies stream to disk as they arrive
-/// (upload_stream.hpp) and large GetObject bodies are read while they are sent, up to S3's 5 GiB
-/// per request with flat memory; other bodies are small and bounded by server.limits.maxBodyBytes.
+/// DeleteObject, DeleteObjects, CopyObject; object tags (Get/Put/DeleteObjectTagging,
+/// x-amz-tagging on writes, kept in the object's trailer); ListObjects, ListObjectsV2;
+/// CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
+/// AbortMultipartUpload, ListParts, ListMultipartUploads (paged). Presigned URLs (SigV4) work for
+/// every operation. Other sub-resources (?acl, ?versioning …) answer 501 NotImplemented. PutObject
+/// and UploadPart bodies stream to disk as they arrive (upload_stream.hpp) and large GetObject
+/// bodies are read while they are sent, up to S3's 5 GiB per request with flat memory; other bodies
+/// are small and bounded by server.limits.maxBodyBytes.
 ///
 /// Route integrations (`type: s3`, API Gateway's S3 proxy; route_config.cpp parses,
 /// route_integration.cpp answers, through the S3Backend of backend.hpp):
