@@ -17,9 +17,10 @@ namespace gh::plugins::dynamodb {
 /// an operation answers. kNone: the message goes out as raised.
 enum class ValidationFamily : std::uint8_t {
   kNone,
-  kSetShape,                // an empty set; duplicate set members
+  kSetShape,                // an empty set
+  kDuplicateSetMembers,     // "… Input collection … contains duplicates"
   kNullFalse,               // {"NULL": false}
-  kNumberConversion,        // "The parameter cannot be converted to a numeric value: …"
+  kNumberConversion,        // a refused number: not numeric, out of range, over 38 digits
   kParameterMix,            // "… can only be specified when using expressions", "Can not use …"
   kPlaceholderMap,          // ExpressionAttributeNames/Values "must not be empty", "contains …"
   kUnusedPlaceholder,       // "Value provided in ExpressionAttribute… unused in expressions: …"
@@ -42,6 +43,11 @@ struct DynamoError {
   std::string message;
   boost::json::object fields;  // further members of the error body (e.g. "Item")
   ValidationFamily family = ValidationFamily::kNone;  // ValidationExceptions only
+  /// The current validation layer's words for `message` where they differ from the older
+  /// layer's it is raised in (bad numbers and duplicate set members); empty when they do not.
+  /// reword_current_layer (validation_envelope.hpp) puts them in place for the operations that
+  /// run the current layer.
+  std::string current_layer_message;
 
   static DynamoError validation(std::string message,
                                 ValidationFamily family = ValidationFamily::kNone) {

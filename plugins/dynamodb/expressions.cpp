@@ -174,8 +174,25 @@ std::variant<Placeholders, DynamoError> Placeholders::from_request(const json::o
         // "Confirmed against real DynamoDB (eu-west-2)"); its family decides the envelope.
         if (e->family == ValidationFamily::kNullFalse) return *e;
         if (e->type == DynamoError::validation("").type) {
-          return map_error("ExpressionAttributeValues contains invalid value: " + e->message +
-                           " for key " + std::string(k));
+          DynamoError wrapped =
+              map_error("ExpressionAttributeValues contains invalid value: " + e->message +
+                        " for key " + std::string(k));
+          // The current validation layer (PutItem, UpdateItem, DeleteItem, Query) refuses a bad
+          // number or duplicate set members in a value in the value's own words, without this
+          // wrapper ([pst] paritysuite/dynamodb-conformance
+          // tests/tier3/error-messages/valueLayers.test.ts, four regions, 2026-10-09: "DeleteItem
+          // refuses a malformed number in a condition value … with no wrapper", "Query refuses a
+          // duplicate in a key value, a filter value … with no wrapper"); the older one (Scan,
+          // the transactions) keeps it. The wrapper's family (kPlaceholderMap) decides the
+          // envelope, which the captures show the same as the value's: wrapped on the writes,
+          // bare on Query. UNVERIFIED: a number of over 38 digits in a value (captured in an
+          // item only; refused by the same check).
+          if (e->family == ValidationFamily::kNumberConversion ||
+              e->family == ValidationFamily::kDuplicateSetMembers) {
+            wrapped.current_layer_message =
+                e->current_layer_message.empty() ? e->message : e->current_layer_message;
+          }
+          return wrapped;
         }
         return *e;  // a serialization error is not wrapped
       }

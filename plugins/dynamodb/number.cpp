@@ -34,6 +34,17 @@
 // '1e9223372036854775808' (past int64) "cannot be converted"; ScyllaDB's
 // test_number_magnitude_not_allowed_dos agrees ('1.0e100000000' overflows).
 //
+// The older layer: [pst] paritysuite/dynamodb-conformance
+// tests/tier3/error-messages/valueLayers.test.ts (eu-west-2, us-east-1, eu-west-1, us-west-2,
+// 2026-10-09): PutItem, UpdateItem, DeleteItem, GetItem, BatchGetItem and Query answer
+// '1e2147483647' with the overflow (as parse() does), BatchWriteItem, TransactWriteItems,
+// TransactGetItems (not in eu-west-2) and Scan with the underflow: "The older layer reads the
+// number as Java's BigDecimal does: 1e2147483647 wraps to an underflow". older_layer_underflows()
+// models that as BigDecimal's int arithmetic: scale = fraction digits - exponent (an int, or the
+// text is not a BigDecimal), precision() - scale() past 2^31 - 1 wraps negative. Only
+// '1e2147483647' is captured; the other texts it covers (e.g. '10e2147483647',
+// '1e2147483648') follow from the model and are UNVERIFIED.
+//
 // Zero: the same suite says a zero is range-checked by the exponent it is written with, as a
 // Java BigDecimal's precision() - scale() - 1: '0e126' overflows, '0e-131' underflows, '0e125'
 // is stored as "0". CONFLICTING: ScyllaDB's test_invalid_numbers lists '0e1000' as accepted by
@@ -196,6 +207,41 @@ std::optional<Number> Number::parse(std::string_view text, std::string& error) {
   result.negative_ = negative;
   result.exponent_ = static_cast<std::int16_t>(scientific);
   return result;
+}
+
+bool Number::older_layer_underflows(std::string_view text) noexcept {
+  std::string error;
+  if (parse(text, error) || error != kOverflowMessage) return false;
+  // parse() read the text, so it is [sign] digits [. digits] [e [sign] digits], the exponent an
+  // int64 (see the top of this file).
+  std::size_t i = text[0] == '+' || text[0] == '-' ? 1 : 0;
+  std::int64_t digits = 0;  // the unscaled value's digits, without leading zeros
+  std::int64_t fraction = 0;
+  bool seen_nonzero = false;
+  bool in_fraction = false;
+  for (; i < text.size() && text[i] != 'e' && text[i] != 'E'; ++i) {
+    if (text[i] == '.') {
+      in_fraction = true;
+      continue;
+    }
+    if (in_fraction) ++fraction;
+    seen_nonzero = seen_nonzero || text[i] != '0';
+    if (seen_nonzero) ++digits;
+  }
+  std::int64_t exponent = 0;
+  if (i < text.size()) {
+    ++i;
+    const bool negative = text[i] == '-';
+    if (text[i] == '+' || text[i] == '-') ++i;
+    for (; i < text.size(); ++i) exponent = exponent * 10 + (text[i] - '0');
+    if (negative) exponent = -exponent;
+  }
+  constexpr std::int64_t kIntMax = std::numeric_limits<std::int32_t>::max();
+  constexpr std::int64_t kIntMin = std::numeric_limits<std::int32_t>::min();
+  const std::int64_t scale = fraction - exponent;
+  if (scale < kIntMin || scale > kIntMax) return false;      // not a BigDecimal: UNVERIFIED
+  const std::int64_t precision = seen_nonzero ? digits : 1;  // BigDecimal's zero has one digit
+  return precision - scale > kIntMax;
 }
 
 std::string Number::to_string() const {

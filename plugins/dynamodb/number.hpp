@@ -25,7 +25,7 @@ namespace gh::plugins::dynamodb {
 /// identical in DynamoDB Local's ErrorFactory; details in number.cpp.
 /// Text that is not a number: kNotNumericMessage + ": " + the text ("...numeric value: b");
 /// the empty string: kNotNumericMessage alone (the older validation layer's words; the current
-/// layer's ": " is added by reword_current_layer, validation_envelope.hpp).
+/// layer's "…: " is set where the number is refused, attribute_value.cpp).
 inline constexpr std::string_view kNotNumericMessage =
     "The parameter cannot be converted to a numeric value";
 /// More than 38 significant digits (dynalite: a 39-digit N).
@@ -54,6 +54,12 @@ class Number {
   /// "NaN"/"Infinity", no hex). Leading and trailing zeros are not significant. On failure
   /// returns nullopt and sets `error` to DynamoDB's ValidationException message.
   static std::optional<Number> parse(std::string_view text, std::string& error);
+
+  /// Whether DynamoDB's older validation layer (BatchWriteItem, the transactions, Scan) answers
+  /// kUnderflowMessage for `text` where parse() answers kOverflowMessage: that layer computes
+  /// the magnitude as Java's BigDecimal precision() - scale() in a 32-bit int, which wraps
+  /// negative past 2^31 - 1 ("1e2147483647"). Details and sources in number.cpp.
+  static bool older_layer_underflows(std::string_view text) noexcept;
 
   /// The text DynamoDB returns for the number: plain decimal notation, never an exponent, no
   /// '+', no leading zeros, no trailing fractional zeros, "0" for any zero ("1.50" -> "1.5",

@@ -28,7 +28,14 @@ std::variant<std::optional<StartKey>, DynamoError> start_key(const json::object&
   auto invalid = [](std::string_view why) {
     return DynamoError::validation("The provided starting key is invalid: " + std::string(why));
   };
-  if (normalize_item(copy)) return invalid("The provided key element does not match the schema");
+  if (auto e = normalize_item(copy)) {
+    // Duplicate set members are refused in their own words ([pvl] paritysuite/dynamodb-conformance
+    // tests/tier3/error-messages/valueLayers.test.ts, four regions, 2026-10-09: Query's
+    // ExclusiveStartKey, bare, the current layer's words). UNVERIFIED: Scan (the older layer's
+    // words here), and the other refused values (kept as the schema mismatch).
+    if (e->family == ValidationFamily::kDuplicateSetMembers) return *e;
+    return invalid("The provided key element does not match the schema");
+  }
   const json::object& o = copy.get_object();
   if (!index) {
     auto key = extract_key(t, o, false);

@@ -1,8 +1,7 @@
 #include "plugins/dynamodb/validation_envelope.hpp"
 
 #include <string>
-
-#include "plugins/dynamodb/number.hpp"
+#include <utility>
 
 // Which validation families DynamoDB answers inside "1 validation error detected: ", per
 // operation. Since its 2026 validation rework DynamoDB wraps the request-validation families of
@@ -27,11 +26,15 @@
 //         Attribute name is a reserved keyword; reserved keyword: status".
 //  [floci] floci-io/floci DynamoDbExpressionSize: the expression-size error is wrapped by the
 //         single-item writes and bare on the reads.
+//  [pvl]  paritysuite/dynamodb-conformance tests/tier3/error-messages/valueLayers.test.ts
+//         (eu-west-2, us-east-1, eu-west-1, us-west-2, 2026-10-09): bad numbers and duplicate
+//         set members on every surface of every item operation.
 //
 //                      Put  Update Delete Get  Query Scan  Batch*/Transact*
 //  kSetShape            W    b(1)   -(2)   -(2)  .     .     -(2)
+//  kDuplicateSetMembers W    W      W      b     b     -     b(6)
 //  kNullFalse           W    W      -(2)   -(2)  .     .     -(2)
-//  kNumberConversion    W    -(2)   -(2)   -(2)  .     .     -(2)
+//  kNumberConversion    W    W      W      b     b     -     b(6)
 //  kParameterMix        W    W      W      -(2)  -(2)  -(2)  -(2)
 //  kPlaceholderMap      W(3) W      W      -(2)  -(2)  -(2)  -(2)
 //  kUnusedPlaceholder   -(2) W      -(2)   -(2)  b     -(2)  -(2)
@@ -45,9 +48,13 @@
 //  .: the operation cannot raise that family.
 //
 // Per cell:
-//  Put   kSetShape: [pst] b_put_empty_ss/_ns/_dup_ss, esm_put_*; [dnx] (empty, duplicate sets).
+//  Put   kSetShape: [pst] b_put_empty_ss/_ns, esm_put_*; [dnx] (empty sets).
+//        kDuplicateSetMembers: [pvl] (item, condition value, Expected); [pst] b_put_dup_ss;
+//        [dnx] tests/set_deduplication.rs.
+//        kNumberConversion: [pvl] (not numeric, empty, out of range, 39 digits; item, set member,
+//        nested, condition value, Expected).
 //        kNullFalse: [pst] nullRoundTrip (both regions; 2026-07 captures still had it bare in
-//        most regions); [dnx]. kNumberConversion: [pst] esm_put_ns_empty (NS [""]).
+//        most regions); [dnx]. kNumberConversion also [pst] esm_put_ns_empty (NS [""]).
 //        kParameterMix: [pst] b_put_eav_no_expr, b_put_mix_expr, putItem.test.ts envelope block
 //        (also ExpressionAttributeNames without an expression, 2026-10-09; [dnx] had that one
 //        bare in 2026-07: the newer two-region capture wins); [dnx].
@@ -61,6 +68,8 @@
 //        kParameterMix: [pst] u_upd_mix; [dnx] (values without an expression).
 //        kPlaceholderMap: [dnx] test_update_eav_empty_set_enveloped ("… contains invalid
 //        value: …"). kNullFalse: [dnx] test_update_key_null_false_enveloped.
+//        kNumberConversion, kDuplicateSetMembers: [pvl] (value, AttributeUpdates, Key, condition
+//        value).
 //        Bare, captured: cannot update a key attribute [pst] u_upd_hashkey; apply-time errors
 //        (missing attribute, invalid document path) and item size [dnx]; (1) an empty set in
 //        Key [dnx] test_update_key_empty_set_stays_bare (UpdateItem's only source of kSetShape:
@@ -69,6 +78,7 @@
 //        deleteItem.test.ts envelope block (2026-10-09). (4) kConditionExpression: that block
 //        captures the empty ConditionExpression, raised by the same static check as the rest
 //        of the family (syntax, size); [floci] size on the single-item writes.
+//        kNumberConversion: [pvl] (condition value, Key). kDuplicateSetMembers: [pvl] (Key).
 //  Query kSelectProjection: [moto] (SPECIFIC_ATTRIBUTES without a projection, a projection or
 //        AttributesToGet with another Select, ALL_PROJECTED_ATTRIBUTES without IndexName);
 //        [pst] query.test.ts; [dnx] 0.11.2. Bare, captured: unused ExpressionAttributeNames,
@@ -80,10 +90,16 @@
 //        split: eu-west-2, eu-central-1, us-west-1 and ap-northeast-2 wrap since 2026-09, the
 //        other 29 regions (us-east-1 among them) answer bare. Kept bare with the majority.
 //  Get   ProjectionExpression bare [pst] proj_get_*. BatchGetItem: ProjectionExpression bare
-//        [pst] proj_bg_*.
+//        [pst] proj_bg_*. Numbers and duplicates in Key, bare: [pvl] (GetItem, BatchGetItem);
+//        Query's values, ExclusiveStartKey and QueryFilter likewise [pvl].
+//  Scan  numbers and duplicates: UNVERIFIED, bare; [pvl] names Scan with the older layer but
+//        sends it no bad value; the older layer's answers are bare wherever it was captured.
 //  (2)   UNVERIFIED: no capture of the family on that operation (for Put, the unused
-//        placeholders; for Delete and Get, value errors in Key; BatchWriteItem's items and the
-//        transactions' parts are not covered by any capture). Left bare, as before.
+//        placeholders; for Delete and Get, empty sets and NULL false in Key; BatchWriteItem's items
+//        and the transactions' parts, but for numbers and duplicates (6)). Left bare, as before.
+//  (6)   BatchWriteItem bare [pvl] (item, delete key). The transactions bare in us-east-1,
+//        eu-west-1 and us-west-2; eu-west-2 answers them in the current layer's words, bare
+//        too [pvl] ("exactly the two answers"). Kept in the older layer.
 //  (3)   kPlaceholderMap on PutItem: captured on DeleteItem and UpdateItem, not on PutItem by
 //        itself; the family is checked by the same step for all three writes.
 //
@@ -91,18 +107,27 @@
 // messages, which carry the envelope already ("1 validation error detected: Value … at …"), and
 // everything raised with ValidationFamily::kNone.
 //
-// The wording of the current layer. [pst] tests/tier3/error-messages/valueLayers.test.ts
-// (eu-west-2, us-east-1, eu-west-1, us-west-2, 2026-10-09): DynamoDB checks requests in one of
-// two layers. PutItem, UpdateItem, DeleteItem, GetItem, BatchGetItem and Query run the current
-// one; BatchWriteItem, TransactWriteItems, TransactGetItems and Scan the older one, whose words
-// are dynalite's and are what Gatehouse raises. reword_current_layer() turns the older words into
-// the current ones where a capture shows both:
+// The wording of the current layer. [pvl] (four regions, 2026-10-09): DynamoDB checks requests
+// in one of two layers. PutItem, UpdateItem, DeleteItem, GetItem, BatchGetItem and Query run the
+// current one; BatchWriteItem, TransactWriteItems, TransactGetItems and Scan the older one, whose
+// words are dynalite's and are what Gatehouse raises. reword_current_layer() turns the older
+// words into the current ones where a capture shows both. For values, the site that refuses the
+// value sets the current words beside the older ones (DynamoError::current_layer_message), as
+// only it knows the value:
 //  - a number that is the empty string: "The parameter cannot be converted to a numeric value: "
 //    (the colon and a space kept) in the current layer, without them in the older one
-//    [pst] valueLayers.test.ts (N '' and an NS member '' in items, keys and set members);
+//    [pvl] (N '' and an NS member '' in items, keys and set members);
 //    PutItem `{"NS": [""]}` [pst] putItem.test.ts ("echo the (empty) offending value after a
-//    trailing colon"). Inside ExpressionAttributeValues' "contains invalid value" wrapper (the
-//    older layer's) the words stay the older ones.
+//    trailing colon") (attribute_value.cpp number_error).
+//  - '1e2147483647': the overflow in the current layer, the underflow in the older one [pvl]
+//    (number.cpp older_layer_underflows, attribute_value.cpp number_error).
+//  - duplicate set members: quoted, the members before the repeat in byte order, in the current
+//    layer; as sent in the older one; the number-set message differs too [pvl]
+//    (attribute_value.cpp duplicates, with the conflicting older [dnx] capture).
+//  - a bad number or duplicate set members in ExpressionAttributeValues: the value's own words
+//    in the current layer, inside "ExpressionAttributeValues contains invalid value: … for key
+//    :v" in the older one [pvl] (expressions.cpp Placeholders::from_request). Other refused
+//    values (an empty set) keep the wrapper in both ([dnx] test_update_eav_empty_set_enveloped).
 //  - ExpressionAttributeValues without an expression: PutItem and DeleteItem say only
 //    "ExpressionAttributeValues can only be specified when using expressions" [pst]
 //    putItem.test.ts and deleteItem.test.ts envelope blocks (eu-west-2, us-east-1, 2026-10-09:
@@ -112,10 +137,8 @@
 //    older words, dynalite's, are "UpdateExpression and ConditionExpression are null").
 //    UNVERIFIED: whether UpdateItem has since lost the tail as PutItem and DeleteItem did (no
 //    capture newer than [dnx]'s). ExpressionAttributeNames' message has no tail in either layer.
-// Differences the captures show that Gatehouse does not reproduce yet (the current layer drops
-// the "ExpressionAttributeValues contains invalid value: … for key :v" wrapper around numbers
-// and duplicate set members, lists duplicates quoted and sorted, and overflows 1e2147483647
-// where the older layer underflows) are left in the older words.
+// Query's ExclusiveStartKey: duplicate set members in their own words too [pvl]
+// (read_operations.cpp start_key).
 
 namespace gh::plugins::dynamodb {
 
@@ -126,6 +149,7 @@ using F = ValidationFamily;
 bool put_item(F f) {
   switch (f) {
     case F::kSetShape:
+    case F::kDuplicateSetMembers:
     case F::kNullFalse:
     case F::kNumberConversion:
     case F::kParameterMix:
@@ -140,6 +164,8 @@ bool put_item(F f) {
 
 bool update_item(F f) {
   switch (f) {
+    case F::kDuplicateSetMembers:
+    case F::kNumberConversion:
     case F::kNullFalse:
     case F::kParameterMix:
     case F::kPlaceholderMap:
@@ -154,6 +180,8 @@ bool update_item(F f) {
 
 bool delete_item(F f) {
   switch (f) {
+    case F::kDuplicateSetMembers:
+    case F::kNumberConversion:
     case F::kParameterMix:
     case F::kPlaceholderMap:
     case F::kConditionExpression:
@@ -178,8 +206,9 @@ constexpr std::string_view kValuesWithoutExpression =
 
 void reword_current_layer(std::string_view operation, DynamoError& e) {
   if (!current_layer(operation)) return;
-  if (e.family == F::kNumberConversion && e.message == kNotNumericMessage) {
-    e.message += ": ";
+  if (!e.current_layer_message.empty()) {  // the values' words, set where they are refused
+    e.message = std::move(e.current_layer_message);
+    e.current_layer_message.clear();
     return;
   }
   if (e.family != F::kParameterMix || !e.message.starts_with(kValuesWithoutExpression)) return;

@@ -215,8 +215,10 @@ class DynamoDbTest(GatewayTestCase):
         create_pets(ddb)
         key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
         invalid = "One or more parameter values were invalid: "
-        # PutItem words the value families (sets, NULL false, unparseable numbers) in the
-        # envelope; key, size and AttributeValue-shape errors stay bare (validation_envelope.cpp).
+        # PutItem words the value families (sets, NULL false, numbers) in the envelope; key,
+        # size and AttributeValue-shape errors stay bare (validation_envelope.cpp). Duplicates
+        # and numbers in the current validation layer's words (paritysuite
+        # tests/tier3/error-messages/valueLayers.test.ts, four regions, 2026-10-09).
         wrapped = "1 validation error detected: "
         cases = [
             ({"pk": {"S": "a"}}, invalid + "Missing the key sk in the item"),
@@ -229,16 +231,22 @@ class DynamoDbTest(GatewayTestCase):
              wrapped + invalid + "Null attribute value types must have the value of true"),
             (dict(key, x={"SS": []}), wrapped + invalid + "An string set  may not be empty"),
             (dict(key, x={"SS": ["a", "a"]}),
-             wrapped + invalid + "Input collection [a, a] contains duplicates."),
+             wrapped + invalid + 'Input collection ["a", "a"] contains duplicates.'),
             (dict(key, x={"NS": ["1", "1.0"]}),
-             wrapped + invalid + "Input collection [1, 1.0] contains duplicates."),
+             wrapped + invalid + "Input collection contains duplicates."),
+            (dict(key, x={"BS": [b"\xff", b"\x00", b"\x00"]}),
+             wrapped + invalid + 'Input collection ["AA==","/w==","AA=="]of type BS contains '
+             "duplicates."),
             (dict(key, x={"N": "abc"}),
              wrapped + "The parameter cannot be converted to a numeric value: abc"),
             (dict(key, x={"N": "1" * 39}),
-             "Attempting to store more than 38 significant digits in a Number"),
+             wrapped + "Attempting to store more than 38 significant digits in a Number"),
             (dict(key, x={"N": "1E+126"}),
-             "Number overflow. Attempting to store a number with magnitude larger than supported "
-             "range"),
+             wrapped + "Number overflow. Attempting to store a number with magnitude larger than "
+             "supported range"),
+            (dict(key, x={"N": "1e2147483647"}),
+             wrapped + "Number overflow. Attempting to store a number with magnitude larger than "
+             "supported range"),
             (dict(key, x={"S": "a", "N": "1"}),
              "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
              "the supported datatypes"),
@@ -693,6 +701,10 @@ class DynamoDbTest(GatewayTestCase):
         invalid = "One or more parameter values were invalid: "
         eav_only = "ExpressionAttributeValues can only be specified when using expressions"
         ean_only = "ExpressionAttributeNames can only be specified when using expressions"
+        overflow = ("Number overflow. Attempting to store a number with magnitude larger than "
+                    "supported range")
+        underflow = ("Number underflow. Attempting to store a number with magnitude smaller than "
+                     "supported range")
         overlap = ("Invalid ProjectionExpression: Two document paths overlap with each other; "
                    "must remove or rewrite one of these paths; path one: [a], path two: [a]")
         undefined_name = ("An expression attribute name used in the document path is not "
@@ -713,7 +725,15 @@ class DynamoDbTest(GatewayTestCase):
             (put, dict(p, Item=dict(key, x={"BS": []})),
              w + invalid + "Binary sets should not be empty"),
             (put, dict(p, Item=dict(key, x={"SS": ["b", "b"]})),
-             w + invalid + "Input collection [b, b] contains duplicates."),
+             w + invalid + 'Input collection ["b", "b"] contains duplicates.'),
+            # A bad number or duplicate members in a value: the value's own words, without
+            # "ExpressionAttributeValues contains invalid value: … for key" (valueLayers.test.ts).
+            (put, dict(p, ConditionExpression="attribute_not_exists(pk) OR s = :t",
+                       ExpressionAttributeValues={":t": {"SS": ["b", "a", "b"]}}),
+             w + invalid + 'Input collection ["a", "b", "b"] contains duplicates.'),
+            (put, dict(p, ConditionExpression="attribute_not_exists(pk) OR n = :v",
+                       ExpressionAttributeValues={":v": {"N": ""}}),
+             w + "The parameter cannot be converted to a numeric value: "),
             (put, dict(p, Item=dict(key, x={"NULL": False})),
              w + invalid + "Null attribute value types must have the value of true"),
             (put, dict(p, Item=dict(key, x={"NS": ["1", "x"]})),
@@ -750,9 +770,6 @@ class DynamoDbTest(GatewayTestCase):
             (put, dict(p, Item=dict(key, x={"S": "a", "N": "1"})),
              "Supplied AttributeValue has more than one datatypes set, must contain exactly one "
              "of the supported datatypes"),
-            (put, dict(p, Item=dict(key, x={"N": "1E+126"})),  # UNVERIFIED
-             "Number overflow. Attempting to store a number with magnitude larger than supported "
-             "range"),
             (put, dict(p, ExpressionAttributeValues={":unused": {"S": "x"}}, **condition),
              "Value provided in ExpressionAttributeValues unused in expressions: keys: "
              "{:unused}"),  # UNVERIFIED
@@ -787,6 +804,12 @@ class DynamoDbTest(GatewayTestCase):
                           UpdateExpression="SET a = :v",
                           ExpressionAttributeValues={":v": {"S": "x"}}),
              w + invalid + "Null attribute value types must have the value of true"),
+            (update, dict(k, UpdateExpression="SET n = :v",
+                          ExpressionAttributeValues={":v": {"N": "1e2147483647"}}),
+             w + overflow),
+            (update, dict(k, Key={"pk": {"S": "env"}, "sk": {"N": "abc"}},
+                          UpdateExpression="SET n = :o", ExpressionAttributeValues={":o": {"N": "1"}}),
+             w + "The parameter cannot be converted to a numeric value: abc"),
             # {"NULL": false} as a value: no "contains invalid value … for key" wrapper.
             (update, dict(k, UpdateExpression="SET a = :v",
                           ExpressionAttributeValues={":v": {"NULL": False}}),
@@ -810,6 +833,10 @@ class DynamoDbTest(GatewayTestCase):
             # DeleteItem: wrapped.
             (delete, dict(k, ExpressionAttributeValues={":v": {"S": "x"}}), w + eav_only),
             (delete, dict(k, ExpressionAttributeNames={"#a": "a"}), w + ean_only),
+            (delete, dict(k, ConditionExpression="n = :v",
+                          ExpressionAttributeValues={":v": {"N": "1e126"}}), w + overflow),
+            (delete, dict(k, Key={"pk": {"S": "env"}, "sk": {"N": ""}}),
+             w + "The parameter cannot be converted to a numeric value: "),
             (delete, dict(k, ExpressionAttributeValues={}, **condition),
              w + "ExpressionAttributeValues must not be empty"),
             (delete, dict(k, ExpressionAttributeNames={}, **condition),
@@ -859,6 +886,17 @@ class DynamoDbTest(GatewayTestCase):
             (query, dict(q, FilterExpression="#undef = :p"),
              "Invalid FilterExpression: " + undefined_name),
             (query, dict(q, ProjectionExpression="a, a"), overlap),
+            (query, dict(q, FilterExpression="s = :t",
+                         ExpressionAttributeValues={":p": {"S": "env"},
+                                                    ":t": {"SS": ["b", "a", "b"]}}),
+             invalid + 'Input collection ["a", "b", "b"] contains duplicates.'),
+            (query, dict(q, FilterExpression="n = :v",
+                         ExpressionAttributeValues={":p": {"S": "env"}, ":v": {"N": "1e2147483647"}}),
+             overflow),
+            (query, dict(q, ExclusiveStartKey={"pk": {"SS": ["b", "a", "b"]}, "sk": {"N": "1"}}),
+             invalid + 'Input collection ["a", "b", "b"] contains duplicates.'),
+            (get, dict(k, Key={"pk": {"S": "env"}, "sk": {"N": ""}}),
+             "The parameter cannot be converted to a numeric value: "),
             # Scan: bare (SPECIFIC_ATTRIBUTES: a regional split, bare in most regions).
             (scan, {"TableName": "pets", "Select": "SPECIFIC_ATTRIBUTES"},
              "Must specify the AttributesToGet or ProjectionExpression when choosing to get "
@@ -878,6 +916,21 @@ class DynamoDbTest(GatewayTestCase):
             (scan, {"TableName": "pets", "ProjectionExpression": "pk",
                     "ExpressionAttributeValues": {":v": {"S": "x"}}},
              eav_only + ": FilterExpression is null"),  # UNVERIFIED
+            # The older validation layer (valueLayers.test.ts): underflow, the wrapper, members
+            # as sent.
+            (scan, {"TableName": "pets", "FilterExpression": "n = :v",
+                    "ExpressionAttributeValues": {":v": {"N": "1e2147483647"}}},
+             "ExpressionAttributeValues contains invalid value: " + underflow + " for key :v"),
+            (scan, {"TableName": "pets", "FilterExpression": "s = :t",
+                    "ExpressionAttributeValues": {":t": {"SS": ["b", "a", "b"]}}},
+             "ExpressionAttributeValues contains invalid value: " + invalid +
+             "Input collection [b, a, b] contains duplicates. for key :t"),
+            (ddb.batch_write_item, {"RequestItems": {"pets": [{"PutRequest": {"Item": dict(
+                key, n={"N": "1e2147483647"})}}]}}, underflow),
+            (ddb.batch_write_item, {"RequestItems": {"pets": [{"PutRequest": {"Item": dict(
+                key, n={"NS": ["2", "1", "2"]})}}]}}, "Input collection contains duplicates"),
+            (ddb.batch_write_item, {"RequestItems": {"pets": [{"PutRequest": {"Item": dict(
+                key, n={"N": ""})}}]}}, "The parameter cannot be converted to a numeric value"),
         ]
         for call, kwargs, message in cases:
             with self.subTest(operation=call.__name__, message=message):

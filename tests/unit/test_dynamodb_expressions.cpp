@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "plugins/dynamodb/expression_ast.hpp"
@@ -549,6 +551,35 @@ TEST_CASE("ExpressionAttributeNames and ExpressionAttributeValues are validated"
   CHECK(placeholder_error(R"({":v":{"N":"b"}})") ==
         "ExpressionAttributeValues contains invalid value: The parameter cannot be converted to a "
         "numeric value: b for key :v");
+  // Numbers and duplicate set members: the wrapper is the older validation layer's; the current
+  // layer's words, the value's own, go beside it ([pvl] paritysuite/dynamodb-conformance
+  // tests/tier3/error-messages/valueLayers.test.ts, four regions, 2026-10-09).
+  auto both = [](const char* values) {
+    auto r = ex::Placeholders::from_request(
+        boost::json::parse(std::string(R"({"ExpressionAttributeValues":)") + values + "}")
+            .as_object());
+    REQUIRE(std::holds_alternative<gh::plugins::dynamodb::DynamoError>(r));
+    const auto& e = std::get<gh::plugins::dynamodb::DynamoError>(r);
+    return std::pair{e.message, e.current_layer_message};
+  };
+  CHECK(both(R"({":v":{"N":""}})") ==
+        std::pair{std::string("ExpressionAttributeValues contains invalid value: The parameter "
+                              "cannot be converted to a numeric value for key :v"),
+                  std::string("The parameter cannot be converted to a numeric value: ")});
+  CHECK(both(R"({":v":{"N":"1e2147483647"}})") ==
+        std::pair{std::string("ExpressionAttributeValues contains invalid value: Number "
+                              "underflow. Attempting to store a number with magnitude smaller "
+                              "than supported range for key :v"),
+                  std::string("Number overflow. Attempting to store a number with magnitude "
+                              "larger than supported range")});
+  CHECK(both(R"({":t":{"SS":["b","a","b"]}})") ==
+        std::pair{std::string("ExpressionAttributeValues contains invalid value: One or more "
+                              "parameter values were invalid: Input collection [b, a, b] "
+                              "contains duplicates. for key :t"),
+                  std::string("One or more parameter values were invalid: Input collection "
+                              "[\"a\", \"b\", \"b\"] contains duplicates.")});
+  // Other refused values keep the wrapper in both layers.
+  CHECK(both(R"({":v":{"SS":[]}})").second.empty());
   // {"NULL": false} keeps its own words, without the per-key wrapper (dynoxide, eu-west-2).
   CHECK(placeholder_error(R"({":v":{"NULL":false}})") ==
         "One or more parameter values were invalid: Null attribute value types must have the "
