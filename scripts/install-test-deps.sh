@@ -18,6 +18,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sdk_js="$root/tests/e2e/sdk-js"
 
+# One run at a time per checkout (a lock on this very file): two `npm ci` in one directory
+# delete each other's node_modules, as two `make test` started together once did.
+exec 9<"${BASH_SOURCE[0]}"
+flock 9
+
 # The native build of aws-lambda-ric (AWS's Node.js runtime interface client, run unmodified by
 # tests/e2e/test_lambda_runtime_api.py) needs a C/C++ toolchain and the autotools.
 packages=(python3-boto3 python3-websockets awscli cmake make g++ autoconf automake libtool)
