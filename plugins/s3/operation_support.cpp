@@ -407,6 +407,15 @@ std::optional<S3ErrorReply> validate_tags(const TagList& tags,
       e.details.emplace_back("TagKey", key);
       return e;
     }
+    // The prefix is AWS's own: "InvalidTag: Your TagKey cannot be prefixed with aws:" on an S3
+    // upload with tags (thenickdude/snap-to-s3#8, 2019; the same words on PutBucketTagging in
+    // cloud-custodian/cloud-custodian#370). Lower case only here: whether "AWS:" is refused too
+    // is UNVERIFIED.
+    if (key.starts_with("aws:")) {
+      S3ErrorReply e = invalid_tag("Your TagKey cannot be prefixed with aws:");
+      e.details.emplace_back("TagKey", key);
+      return e;
+    }
     const auto value_length = tag_text_length(value);
     if (!value_length || *value_length > 256) {
       S3ErrorReply e = invalid_tag("The TagValue you have provided is invalid");

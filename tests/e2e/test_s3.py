@@ -525,6 +525,14 @@ class S3Test(GatewayTestCase):
                                   Tagging={"TagSet": [{"Key": "k", "Value": "v" * 257}]})
         self.assertEqual(raised.exception.response["Error"]["Message"],
                          "The TagValue you have provided is invalid")
+        # The reserved prefix, in both forms (snap-to-s3#8 quotes S3's words).
+        self.assertEqual(put_tags([("aws:owner", "me")]), ("InvalidTag", 400))
+        with self.assertRaises(ClientError) as raised:
+            s3.put_object_tagging(Bucket="tags", Key="k",
+                                  Tagging={"TagSet": [{"Key": "aws:owner", "Value": "me"}]})
+        self.assertEqual(raised.exception.response["Error"]["Message"],
+                         "Your TagKey cannot be prefixed with aws:")
+        self.assertEqual(put_header("aws%3Aowner=me"), ("InvalidTag", 400))
         self.assertEqual(put_header("k=" + "v" * 257), ("InvalidTag", 400))
         self.assertEqual(put_header("bad%2Akey=v"), ("InvalidTag", 400))
         self.assertEqual(put_header("=v"), ("InvalidTag", 400))  # an empty key
