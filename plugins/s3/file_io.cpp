@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -39,6 +40,19 @@ std::error_code pread_full(int fd, char* out, std::size_t n, std::uint64_t offse
     }
     if (r == 0) break;
     got += static_cast<std::size_t>(r);
+  }
+  return {};
+}
+
+std::error_code copy_range(int in, std::uint64_t offset, std::uint64_t n, int out,
+                           std::string& buf) noexcept {
+  for (std::uint64_t done = 0; done < n;) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), n - done));
+    std::size_t got = 0;
+    if (auto ec = pread_full(in, buf.data(), want, offset + done, got)) return ec;
+    if (got != want) return std::make_error_code(std::errc::io_error);  // shorter than stated
+    if (auto ec = write_all(out, std::string_view(buf.data(), got))) return ec;
+    done += got;
   }
   return {};
 }

@@ -42,6 +42,10 @@ std::error_code write_all(int fd, std::string_view bytes) noexcept;
 /// Reads up to `n` bytes at `offset`; fewer only at end of file.
 std::error_code pread_full(int fd, char* out, std::size_t n, std::uint64_t offset,
                            std::size_t& got) noexcept;
+/// Appends `n` bytes of `in` from `offset` to `out` through `buf` (its size is the piece size;
+/// not empty); an error also when `in` ends before `n` bytes.
+std::error_code copy_range(int in, std::uint64_t offset, std::uint64_t n, int out,
+                           std::string& buf) noexcept;
 std::error_code fsync_fd(int fd) noexcept;
 /// fsync of a directory, so that a rename or unlink inside it is durable.
 std::error_code fsync_dir(const std::filesystem::path& dir) noexcept;

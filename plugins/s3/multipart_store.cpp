@@ -247,15 +247,7 @@ Result<ObjectInfo> ObjectStore::complete_multipart_upload(std::string_view bucke
   std::string buf(kCopyBuffer, '\0');
   std::uint64_t total = 0;
   for (const auto& part : opened) {
-    std::uint64_t off = 0;
-    while (off < part.info.size) {
-      const auto want =
-          static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), part.info.size - off));
-      std::size_t got = 0;
-      if (pread_full(part.fd.get(), buf.data(), want, off, got) || got != want) return fail();
-      if (write_all(out.get(), std::string_view(buf.data(), got))) return fail();
-      off += got;
-    }
+    if (copy_range(part.fd.get(), 0, part.info.size, out.get(), buf)) return fail();
     total += part.info.size;
   }
   ObjectInfo info;

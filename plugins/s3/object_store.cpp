@@ -631,14 +631,7 @@ Result<ObjectInfo> ObjectStore::put_object_tags(std::string_view bucket, std::st
     };
     std::string buf(std::min<std::uint64_t>(kCopyBuffer, std::max<std::uint64_t>(info.size, 1)),
                     '\0');
-    for (std::uint64_t off = 0; off < info.size;) {
-      const auto want =
-          static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), info.size - off));
-      std::size_t got = 0;
-      if (pread_full(opened->fd.get(), buf.data(), want, off, got) || got != want) return fail();
-      if (write_all(out.get(), std::string_view(buf.data(), got))) return fail();
-      off += got;
-    }
+    if (copy_range(opened->fd.get(), 0, info.size, out.get(), buf)) return fail();
     if (write_all(out.get(), encode_trailer(info)) || (options_.fsync && fsync_fd(out.get()))) {
       return fail();
     }
